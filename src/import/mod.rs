@@ -1,0 +1,8 @@
+//! Reading inputs: format and charset detection, and one pure parser per format.
+
+pub mod charset;
+pub mod detect;
+pub mod feed;
+pub mod html;
+pub mod json;
+pub mod text;

@@ -1,0 +1,15 @@
+//! newsdb: a SQLite-backed article database.
+//!
+//! The importer reads feeds, JSON and JSON Lines dumps, saved web pages and scraped text
+//! ([`import`]), normalises each item into an [`normalize::Article`] with a content hash, and hands
+//! it to the [`Store`], the one owner of the database connection. Queries go through the same
+//! store, read-only unless asked otherwise ([`query`]).
+
+pub mod entities;
+pub mod import;
+pub mod item;
+pub mod normalize;
+pub mod query;
+pub mod store;
+
+pub use store::Store;

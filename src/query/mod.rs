@@ -1,0 +1,3 @@
+//! The query side: output formats and read-only SQL.
+
+pub mod format;
