@@ -12,4 +12,3 @@ pub mod normalize;
 pub mod query;
 pub mod store;
 
-pub use store::Store;
