@@ -11,4 +11,3 @@ pub mod item;
 pub mod normalize;
 pub mod query;
 pub mod store;
-
