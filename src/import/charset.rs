@@ -142,21 +142,19 @@ fn html_meta_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
             .position(|&b| b == b'>')
             .map_or(lower.len(), |p| start + p);
         let tag = &lower[start..end];
-        if let Some(label) = attribute_value(tag, b"charset") {
-            if let Some(encoding) = Encoding::for_label(label) {
-                return Some(encoding);
-            }
+        if let Some(encoding) = attribute_value(tag, b"charset").and_then(Encoding::for_label) {
+            return Some(encoding);
         }
-        if let Some(content) = attribute_value(tag, b"content") {
-            if let Some(position) = find(content, b"charset=") {
-                let label = &content[position + b"charset=".len()..];
-                let label_end = label
-                    .iter()
-                    .position(|&b| b == b';' || b.is_ascii_whitespace())
-                    .unwrap_or(label.len());
-                if let Some(encoding) = Encoding::for_label(&label[..label_end]) {
-                    return Some(encoding);
-                }
+        if let Some(content) = attribute_value(tag, b"content")
+            && let Some(position) = find(content, b"charset=")
+        {
+            let label = &content[position + b"charset=".len()..];
+            let label_end = label
+                .iter()
+                .position(|&b| b == b';' || b.is_ascii_whitespace())
+                .unwrap_or(label.len());
+            if let Some(encoding) = Encoding::for_label(&label[..label_end]) {
+                return Some(encoding);
             }
         }
         from = end;
