@@ -231,33 +231,24 @@ where
 /// JSON object keys for `columns`: the names themselves, with `_2`, `_3`, ... added to later
 /// duplicates so that every key is unique and no value is lost.
 fn json_keys(columns: &[String]) -> Vec<String> {
-    let mut taken: HashSet<&str> = HashSet::new();
-    let mut first_seen: HashSet<&str> = HashSet::new();
-    let mut keys: Vec<Option<String>> = Vec::with_capacity(columns.len());
-    // First pass: every first occurrence keeps its name, so a suffix never steals a real column.
-    for c in columns {
-        if first_seen.insert(c) {
-            taken.insert(c);
-            keys.push(Some(c.clone()));
-        } else {
-            keys.push(None);
-        }
-    }
-    let mut owned: HashSet<String> = HashSet::new();
-    keys.into_iter()
-        .zip(columns)
-        .map(|(key, name)| {
-            key.unwrap_or_else(|| {
-                let mut n = 2;
-                loop {
-                    let candidate = format!("{name}_{n}");
-                    if !taken.contains(candidate.as_str()) && !owned.contains(&candidate) {
-                        owned.insert(candidate.clone());
-                        return candidate;
-                    }
-                    n += 1;
+    // Every first occurrence keeps its name, so a suffix never takes a real column's name.
+    let mut taken: HashSet<String> = HashSet::new();
+    let firsts: Vec<bool> = columns.iter().map(|c| taken.insert(c.clone())).collect();
+    columns
+        .iter()
+        .zip(firsts)
+        .map(|(name, first)| {
+            if first {
+                return name.clone();
+            }
+            let mut n = 2;
+            loop {
+                let candidate = format!("{name}_{n}");
+                if taken.insert(candidate.clone()) {
+                    return candidate;
                 }
-            })
+                n += 1;
+            }
         })
         .collect()
 }
@@ -278,7 +269,11 @@ fn write_json_object<W: Write>(out: &mut W, keys: &[Vec<u8>], row: &[Value]) -> 
         }
         out.write_all(key)?;
         out.write_all(b":")?;
-        serde_json::to_writer(&mut *out, &value_to_json(cell(row, i)))?;
+        match cell(row, i) {
+            // Borrowed: a body of megabytes is not copied just to be written.
+            Value::Text(s) => serde_json::to_writer(&mut *out, s)?,
+            v => serde_json::to_writer(&mut *out, &value_to_json(v))?,
+        }
     }
     out.write_all(b"}")
 }
@@ -811,6 +806,23 @@ mod tests {
         // Too narrow for anything useful: every column at the minimum, the line overflows.
         assert_eq!(fit_widths(&[10, 10, 10], 5), vec![3, 3, 3]);
         assert_eq!(fit_widths(&[1, 10], 5), vec![1, 3]);
+    }
+
+    #[test]
+    fn table_and_markdown_cells_stay_on_one_line() {
+        assert_eq!(table_cell("a\r\nb\nc\rd"), "a⏎b⏎c⏎d");
+        assert_eq!(table_cell("a\tb\u{7}c"), "a b c");
+        assert_eq!(markdown_cell("a\r\nb|c"), "a<br>b\\|c");
+    }
+
+    #[test]
+    fn reals_keep_their_point_and_non_finite_ones_are_named() {
+        let text = |f: f64| plain_text(&Value::Real(f)).into_owned();
+        assert_eq!(text(3.0), "3.0");
+        assert_eq!(text(0.1), "0.1");
+        assert_eq!(text(1e300), "1e300");
+        assert_eq!(text(f64::NAN), "NaN");
+        assert_eq!(text(f64::NEG_INFINITY), "-inf");
     }
 
     #[test]
