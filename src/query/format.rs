@@ -1,1 +1,899 @@
-//! (in progress)
+//! Output formats for every listing command: table, CSV, TSV, JSON, JSON Lines and Markdown.
+//!
+//! [`write_rows`] takes column names and a stream of rows of SQLite values. The machine formats
+//! (CSV, TSV, JSON, JSON Lines) write each row as it arrives, so a query over millions of rows
+//! runs in constant memory; JSON writes `[`, the rows and `]` incrementally. The human formats
+//! (table, Markdown) keep the rows to measure column widths first.
+//!
+//! Decisions a reader of the output can rely on:
+//!
+//! - **NULL** is an empty cell in table, CSV, TSV and Markdown, and `null` in JSON.
+//! - **Blobs** are lowercase hexadecimal everywhere (`x'00ff'` becomes `"00ff"`): hex needs no
+//!   extra dependency, is what SQLite's own `hex()` prints, and reads back with `unhex()`.
+//! - **Reals** print as the shortest text that reads back to the same `f64` (`3.0`, `0.1`,
+//!   `1e300`); JSON has no NaN or infinity, so those become `null` there.
+//! - **JSON and JSON Lines** rows are objects keyed by column name, in column order. Object keys
+//!   must be unique, so when a query returns the same name twice (`SELECT a.id, b.id ...`) the
+//!   later ones get a suffix: `id`, `id_2`, `id_3` (skipping any suffix that is already a column).
+//! - **TSV** escapes backslash, tab, newline and carriage return as `\\`, `\t`, `\n`, `\r`, so
+//!   every row is one line with exactly one tab between cells.
+//! - **CSV** follows RFC 4180 through the `csv` crate, header first.
+//! - **Table**: columns separated by two spaces, a `─` rule under the header, numeric columns
+//!   right-aligned, newlines shown as `⏎` and other control characters as a space. Widths are
+//!   display widths (the `unicode-width` crate), so CJK text and emoji line up. With a maximum
+//!   width the widest columns shrink first, cells are cut with `…`, never wrapped.
+//! - **Markdown**: a GitHub pipe table; `|` and `\` are backslash-escaped and newlines become
+//!   `<br>`.
+//! - **Empty results** still print the header (table, CSV, TSV, Markdown), `[]` for JSON and
+//!   nothing for JSON Lines.
+//!
+//! Writing stops at the first I/O error, which is returned as is: the caller decides that a
+//! closed pipe (`| head`) is not an error.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+use rusqlite::types::Value;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// The output format of a listing command, as given to `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Aligned text for a terminal.
+    #[default]
+    Table,
+    /// RFC 4180 comma-separated values with a header.
+    Csv,
+    /// Tab-separated values with a header; tabs, newlines and backslashes escaped.
+    Tsv,
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// A GitHub pipe table.
+    Markdown,
+}
+
+/// How the table format lays itself out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableStyle {
+    /// Fit each line in this many columns (the terminal width); `None` never truncates.
+    pub max_width: Option<usize>,
+}
+
+/// The width of the terminal when stdout is one, for [`TableStyle::max_width`].
+///
+/// `None` when stdout is a pipe or a file: output that goes to another program is never cut.
+pub fn terminal_width() -> Option<usize> {
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(width, _)| usize::from(width.0))
+}
+
+/// Writes `columns` and then `rows` to `out` in `format`, and returns the number of rows.
+///
+/// The first row error is returned as soon as it arrives, after the rows before it were written.
+/// Rows shorter than `columns` are padded with NULL; extra values are ignored.
+pub fn write_rows<W, I, E>(
+    out: &mut W,
+    format: OutputFormat,
+    columns: &[String],
+    rows: I,
+    style: &TableStyle,
+) -> Result<u64, E>
+where
+    W: Write,
+    I: IntoIterator<Item = Result<Vec<Value>, E>>,
+    E: From<io::Error>,
+{
+    // Rows are many small writes; one buffer here saves a syscall per cell on a raw stdout.
+    let mut out = BufWriter::new(out);
+    let count = match format {
+        OutputFormat::Csv => write_csv(&mut out, columns, rows)?,
+        OutputFormat::Tsv => write_tsv(&mut out, columns, rows)?,
+        OutputFormat::Json => write_json(&mut out, columns, rows)?,
+        OutputFormat::Jsonl => write_jsonl(&mut out, columns, rows)?,
+        OutputFormat::Table => {
+            let grid = Grid::collect(columns, rows)?;
+            write_table(&mut out, &grid, style.max_width)?;
+            grid.rows.len() as u64
+        }
+        OutputFormat::Markdown => {
+            let grid = Grid::collect(columns, rows)?;
+            write_markdown(&mut out, &grid)?;
+            grid.rows.len() as u64
+        }
+    };
+    out.flush()?;
+    Ok(count)
+}
+
+/// A SQLite value as JSON: integers and finite reals as numbers, NaN and infinities as `null`,
+/// text as a string, blobs as a lowercase hex string.
+pub fn value_to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Integer(i) => serde_json::Value::from(*i),
+        Value::Real(f) => serde_json::Number::from_f64(*f)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null),
+        Value::Text(s) => serde_json::Value::String(s.clone()),
+        Value::Blob(b) => serde_json::Value::String(hex(b)),
+    }
+}
+
+/// The value as plain text, the way the text formats show it before their own escaping.
+fn plain_text(v: &Value) -> Cow<'_, str> {
+    match v {
+        Value::Null => Cow::Borrowed(""),
+        Value::Integer(i) => Cow::Owned(i.to_string()),
+        // Debug is the shortest round-trip form and keeps the `.0` that marks a real.
+        Value::Real(f) => Cow::Owned(format!("{f:?}")),
+        Value::Text(s) => Cow::Borrowed(s),
+        Value::Blob(b) => Cow::Owned(hex(b)),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+/// The value at `i`, NULL past the end of a short row.
+fn cell(row: &[Value], i: usize) -> &Value {
+    row.get(i).unwrap_or(&Value::Null)
+}
+
+fn write_csv<W, I, E>(out: &mut W, columns: &[String], rows: I) -> Result<u64, E>
+where
+    W: Write,
+    I: IntoIterator<Item = Result<Vec<Value>, E>>,
+    E: From<io::Error>,
+{
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    // A record of zero fields would print `""`: a result without columns prints nothing.
+    if !columns.is_empty() {
+        csv.write_record(columns).map_err(io::Error::from)?;
+    }
+    let mut count = 0;
+    for row in rows {
+        let row = row?;
+        if !columns.is_empty() {
+            let record = (0..columns.len()).map(|i| plain_text(cell(&row, i)));
+            csv.write_record(record.map(|c| c.into_owned()))
+                .map_err(io::Error::from)?;
+        }
+        count += 1;
+    }
+    csv.flush()?;
+    Ok(count)
+}
+
+fn tsv_escape(s: &str) -> Cow<'_, str> {
+    if !s.contains(['\\', '\t', '\n', '\r']) {
+        return Cow::Borrowed(s);
+    }
+    let mut escaped = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            '\t' => escaped.push_str("\\t"),
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            c => escaped.push(c),
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+fn write_tsv_line<'a, W: Write>(
+    out: &mut W,
+    cells: impl Iterator<Item = Cow<'a, str>>,
+) -> io::Result<()> {
+    for (i, c) in cells.enumerate() {
+        if i > 0 {
+            out.write_all(b"\t")?;
+        }
+        out.write_all(tsv_escape(&c).as_bytes())?;
+    }
+    out.write_all(b"\n")
+}
+
+fn write_tsv<W, I, E>(out: &mut W, columns: &[String], rows: I) -> Result<u64, E>
+where
+    W: Write,
+    I: IntoIterator<Item = Result<Vec<Value>, E>>,
+    E: From<io::Error>,
+{
+    if !columns.is_empty() {
+        write_tsv_line(out, columns.iter().map(|c| Cow::Borrowed(c.as_str())))?;
+    }
+    let mut count = 0;
+    for row in rows {
+        let row = row?;
+        if !columns.is_empty() {
+            write_tsv_line(out, (0..columns.len()).map(|i| plain_text(cell(&row, i))))?;
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// JSON object keys for `columns`: the names themselves, with `_2`, `_3`, ... added to later
+/// duplicates so that every key is unique and no value is lost.
+fn json_keys(columns: &[String]) -> Vec<String> {
+    // Every first occurrence keeps its name, so a suffix never takes a real column's name.
+    let mut taken: HashSet<String> = HashSet::new();
+    let firsts: Vec<bool> = columns.iter().map(|c| taken.insert(c.clone())).collect();
+    columns
+        .iter()
+        .zip(firsts)
+        .map(|(name, first)| {
+            if first {
+                return name.clone();
+            }
+            let mut n = 2;
+            loop {
+                let candidate = format!("{name}_{n}");
+                if taken.insert(candidate.clone()) {
+                    return candidate;
+                }
+                n += 1;
+            }
+        })
+        .collect()
+}
+
+/// The JSON text of each key, encoded once instead of once per row.
+fn encoded_keys(columns: &[String]) -> io::Result<Vec<Vec<u8>>> {
+    json_keys(columns)
+        .iter()
+        .map(|k| serde_json::to_vec(k).map_err(io::Error::from))
+        .collect()
+}
+
+fn write_json_object<W: Write>(out: &mut W, keys: &[Vec<u8>], row: &[Value]) -> io::Result<()> {
+    out.write_all(b"{")?;
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(key)?;
+        out.write_all(b":")?;
+        match cell(row, i) {
+            // Borrowed: a body of megabytes is not copied just to be written.
+            Value::Text(s) => serde_json::to_writer(&mut *out, s)?,
+            v => serde_json::to_writer(&mut *out, &value_to_json(v))?,
+        }
+    }
+    out.write_all(b"}")
+}
+
+fn write_json<W, I, E>(out: &mut W, columns: &[String], rows: I) -> Result<u64, E>
+where
+    W: Write,
+    I: IntoIterator<Item = Result<Vec<Value>, E>>,
+    E: From<io::Error>,
+{
+    let keys = encoded_keys(columns)?;
+    let mut count = 0;
+    for row in rows {
+        let row = row?;
+        // One object per line keeps a large array greppable and diffable.
+        out.write_all(if count == 0 { b"[\n" } else { b",\n" })?;
+        write_json_object(out, &keys, &row)?;
+        count += 1;
+    }
+    out.write_all(if count == 0 { b"[]\n" } else { b"\n]\n" })?;
+    Ok(count)
+}
+
+fn write_jsonl<W, I, E>(out: &mut W, columns: &[String], rows: I) -> Result<u64, E>
+where
+    W: Write,
+    I: IntoIterator<Item = Result<Vec<Value>, E>>,
+    E: From<io::Error>,
+{
+    let keys = encoded_keys(columns)?;
+    let mut count = 0;
+    for row in rows {
+        let row = row?;
+        write_json_object(out, &keys, &row)?;
+        out.write_all(b"\n")?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// The rows of a table or Markdown result, already turned into display text.
+struct Grid {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    /// Right-align a column when every non-NULL value in it is a number (and it has one).
+    numeric: Vec<bool>,
+}
+
+impl Grid {
+    fn collect<I, E>(columns: &[String], rows: I) -> Result<Grid, E>
+    where
+        I: IntoIterator<Item = Result<Vec<Value>, E>>,
+    {
+        let n = columns.len();
+        let mut seen_number = vec![false; n];
+        let mut only_numbers = vec![true; n];
+        let mut text_rows = Vec::new();
+        for row in rows {
+            let row = row?;
+            let mut cells = Vec::with_capacity(n);
+            for i in 0..n {
+                let v = cell(&row, i);
+                match v {
+                    Value::Integer(_) | Value::Real(_) => seen_number[i] = true,
+                    Value::Null => {}
+                    Value::Text(_) | Value::Blob(_) => only_numbers[i] = false,
+                }
+                cells.push(plain_text(v).into_owned());
+            }
+            text_rows.push(cells);
+        }
+        let numeric = seen_number
+            .iter()
+            .zip(&only_numbers)
+            .map(|(seen, only)| *seen && *only)
+            .collect();
+        Ok(Grid {
+            headers: columns.to_vec(),
+            rows: text_rows,
+            numeric,
+        })
+    }
+}
+
+/// One line of a table cell: newlines become `⏎`, tabs and other control characters a space.
+fn table_cell(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                // CRLF is one line break, not two.
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('⏎');
+            }
+            '\n' => out.push('⏎'),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` cut to at most `width` display columns, ending in `…` when something was cut.
+fn truncate(s: &str, width: usize) -> Cow<'_, str> {
+    if s.width() <= width {
+        return Cow::Borrowed(s);
+    }
+    if width == 0 {
+        return Cow::Borrowed("");
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    // "headline …" reads worse than "headline…".
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    Cow::Owned(out)
+}
+
+/// Columns shrink no narrower than this (or their natural width), so a cut cell still shows
+/// a character or two before the `…`.
+const MIN_COLUMN_WIDTH: usize = 3;
+const COLUMN_GAP: &str = "  ";
+
+/// Column widths for `natural` widths under a line budget of `max_width`.
+///
+/// The widest columns give way first: find the largest cap such that every column clipped to
+/// it fits, then hand the leftover columns to the capped ones. Columns already narrower than
+/// the cap keep their width. When even `MIN_COLUMN_WIDTH` for all does not fit, the line
+/// overflows rather than losing whole columns.
+fn fit_widths(natural: &[usize], max_width: usize) -> Vec<usize> {
+    let gaps = COLUMN_GAP.len() * natural.len().saturating_sub(1);
+    let total = |cap: usize| -> usize { natural.iter().map(|&w| w.min(cap)).sum::<usize>() + gaps };
+    let widest = natural.iter().copied().max().unwrap_or(0);
+    if total(widest) <= max_width {
+        return natural.to_vec();
+    }
+    let (mut lo, mut hi) = (MIN_COLUMN_WIDTH, widest);
+    if total(lo) > max_width {
+        return natural.iter().map(|&w| w.min(lo)).collect();
+    }
+    // total(lo) fits and total(hi) does not: binary search for the largest fitting cap.
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if total(mid) <= max_width {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let mut widths: Vec<usize> = natural.iter().map(|&w| w.min(lo)).collect();
+    let mut spare = max_width - total(lo);
+    for (w, &n) in widths.iter_mut().zip(natural) {
+        if spare == 0 {
+            break;
+        }
+        if n > *w {
+            *w += 1;
+            spare -= 1;
+        }
+    }
+    widths
+}
+
+fn pad<W: Write>(out: &mut W, n: usize) -> io::Result<()> {
+    for _ in 0..n {
+        out.write_all(b" ")?;
+    }
+    Ok(())
+}
+
+/// Writes one table line, without trailing spaces.
+fn write_table_line<W: Write>(
+    out: &mut W,
+    cells: &[Cow<'_, str>],
+    widths: &[usize],
+    numeric: &[bool],
+) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            line.push_str(COLUMN_GAP);
+        }
+        let text = truncate(c, widths[i]);
+        let fill = " ".repeat(widths[i].saturating_sub(text.width()));
+        if numeric[i] {
+            line.push_str(&fill);
+            line.push_str(&text);
+        } else {
+            line.push_str(&text);
+            line.push_str(&fill);
+        }
+    }
+    out.write_all(line.trim_end_matches(' ').as_bytes())?;
+    out.write_all(b"\n")
+}
+
+fn write_table<W: Write>(out: &mut W, grid: &Grid, max_width: Option<usize>) -> io::Result<()> {
+    if grid.headers.is_empty() {
+        return Ok(());
+    }
+    let headers: Vec<Cow<'_, str>> = grid.headers.iter().map(|h| table_cell(h)).collect();
+    let rows: Vec<Vec<Cow<'_, str>>> = grid
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| table_cell(c)).collect())
+        .collect();
+    let mut natural: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    for row in &rows {
+        for (w, c) in natural.iter_mut().zip(row) {
+            *w = (*w).max(c.width());
+        }
+    }
+    let widths = match max_width {
+        Some(max) => fit_widths(&natural, max),
+        None => natural,
+    };
+    write_table_line(out, &headers, &widths, &grid.numeric)?;
+    let rule: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
+    out.write_all(rule.join(COLUMN_GAP).as_bytes())?;
+    out.write_all(b"\n")?;
+    for row in &rows {
+        write_table_line(out, row, &widths, &grid.numeric)?;
+    }
+    Ok(())
+}
+
+/// A Markdown cell: `\` and `|` escaped so that the pipe never splits the cell, line breaks as
+/// `<br>`.
+fn markdown_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '|' => out.push_str("\\|"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("<br>");
+            }
+            '\n' => out.push_str("<br>"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn write_markdown_line<W: Write>(
+    out: &mut W,
+    cells: &[String],
+    widths: &[usize],
+    numeric: &[bool],
+) -> io::Result<()> {
+    out.write_all(b"|")?;
+    for (i, c) in cells.iter().enumerate() {
+        let fill = widths[i].saturating_sub(c.width());
+        out.write_all(b" ")?;
+        if numeric[i] {
+            pad(out, fill)?;
+            out.write_all(c.as_bytes())?;
+        } else {
+            out.write_all(c.as_bytes())?;
+            pad(out, fill)?;
+        }
+        out.write_all(b" |")?;
+    }
+    out.write_all(b"\n")
+}
+
+fn write_markdown<W: Write>(out: &mut W, grid: &Grid) -> io::Result<()> {
+    if grid.headers.is_empty() {
+        return Ok(());
+    }
+    let headers: Vec<String> = grid.headers.iter().map(|h| markdown_cell(h)).collect();
+    let rows: Vec<Vec<String>> = grid
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| markdown_cell(c)).collect())
+        .collect();
+    // Three is the shortest delimiter row GitHub accepts (`---`, `--:`).
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width().max(3)).collect();
+    for row in &rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.width());
+        }
+    }
+    write_markdown_line(out, &headers, &widths, &grid.numeric)?;
+    out.write_all(b"|")?;
+    for (w, numeric) in widths.iter().zip(&grid.numeric) {
+        let rule = if *numeric {
+            format!(" {}: |", "-".repeat(w - 1))
+        } else {
+            format!(" {} |", "-".repeat(*w))
+        };
+        out.write_all(rule.as_bytes())?;
+    }
+    out.write_all(b"\n")?;
+    for row in &rows {
+        write_markdown_line(out, row, &widths, &grid.numeric)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns() -> Vec<String> {
+        ["id", "title", "score", "note", "raw"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    /// The fixed rows every format is tested on: NULL, integers, reals, text with commas,
+    /// quotes, tabs, newlines, backslashes, pipes, unicode, and a blob.
+    fn rows() -> Vec<Vec<Value>> {
+        vec![
+            vec![
+                Value::Integer(1),
+                Value::Text("Hello, \"world\"".into()),
+                Value::Real(1.5),
+                Value::Null,
+                Value::Blob(vec![0x00, 0xff, 0x10]),
+            ],
+            vec![
+                Value::Integer(-20),
+                Value::Text("tab\there\nnew line".into()),
+                Value::Real(3.0),
+                Value::Text("a|b\\c".into()),
+                Value::Null,
+            ],
+            vec![
+                Value::Integer(300),
+                Value::Text("Ünïcödé 北朝鮮".into()),
+                Value::Null,
+                Value::Text("".into()),
+                Value::Blob(vec![]),
+            ],
+        ]
+    }
+
+    fn render_rows(
+        format: OutputFormat,
+        columns: &[String],
+        rows: Vec<Vec<Value>>,
+        max_width: Option<usize>,
+    ) -> (String, u64) {
+        let mut out = Vec::new();
+        let count = write_rows::<_, _, io::Error>(
+            &mut out,
+            format,
+            columns,
+            rows.into_iter().map(Ok),
+            &TableStyle { max_width },
+        )
+        .expect("writing to a Vec cannot fail");
+        (String::from_utf8(out).expect("utf-8 output"), count)
+    }
+
+    fn render(format: OutputFormat) -> String {
+        let (text, count) = render_rows(format, &columns(), rows(), None);
+        assert_eq!(count, 3);
+        text
+    }
+
+    fn render_empty(format: OutputFormat) -> String {
+        let (text, count) = render_rows(format, &columns(), Vec::new(), None);
+        assert_eq!(count, 0);
+        text
+    }
+
+    #[test]
+    fn csv_quotes_commas_quotes_and_newlines() {
+        assert_eq!(
+            render(OutputFormat::Csv),
+            "id,title,score,note,raw\n\
+             1,\"Hello, \"\"world\"\"\",1.5,,00ff10\n\
+             -20,\"tab\there\nnew line\",3.0,a|b\\c,\n\
+             300,Ünïcödé 北朝鮮,,,\n"
+        );
+    }
+
+    #[test]
+    fn tsv_escapes_tabs_newlines_and_backslashes() {
+        assert_eq!(
+            render(OutputFormat::Tsv),
+            "id\ttitle\tscore\tnote\traw\n\
+             1\tHello, \"world\"\t1.5\t\t00ff10\n\
+             -20\ttab\\there\\nnew line\t3.0\ta|b\\\\c\t\n\
+             300\tÜnïcödé 北朝鮮\t\t\t\n"
+        );
+    }
+
+    #[test]
+    fn jsonl_is_one_typed_object_per_line_in_column_order() {
+        assert_eq!(
+            render(OutputFormat::Jsonl),
+            concat!(
+                r#"{"id":1,"title":"Hello, \"world\"","score":1.5,"note":null,"raw":"00ff10"}"#,
+                "\n",
+                r#"{"id":-20,"title":"tab\there\nnew line","score":3.0,"note":"a|b\\c","raw":null}"#,
+                "\n",
+                r#"{"id":300,"title":"Ünïcödé 北朝鮮","score":null,"note":"","raw":""}"#,
+                "\n",
+            )
+        );
+    }
+
+    #[test]
+    fn json_is_one_valid_array() {
+        let text = render(OutputFormat::Json);
+        assert!(text.starts_with("[\n{\"id\":1,"));
+        assert!(text.ends_with("}\n]\n"));
+        let parsed: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let rows = parsed.as_array().expect("an array");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1]["title"], "tab\there\nnew line");
+        assert_eq!(rows[0]["note"], serde_json::Value::Null);
+        assert_eq!(rows[2]["id"], 300);
+        let keys: Vec<&String> = rows[0].as_object().expect("an object").keys().collect();
+        assert_eq!(keys, ["id", "title", "score", "note", "raw"]);
+    }
+
+    #[test]
+    fn duplicate_columns_get_suffixes_in_json() {
+        let columns: Vec<String> = ["id", "id", "id_2", "id"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(json_keys(&columns), ["id", "id_3", "id_2", "id_4"]);
+        let row = vec![
+            Value::Integer(1),
+            Value::Integer(2),
+            Value::Integer(3),
+            Value::Integer(4),
+        ];
+        let (text, _) = render_rows(OutputFormat::Jsonl, &columns, vec![row], None);
+        assert_eq!(text, "{\"id\":1,\"id_3\":2,\"id_2\":3,\"id_4\":4}\n");
+    }
+
+    #[test]
+    fn value_to_json_types() {
+        use serde_json::json;
+        assert_eq!(value_to_json(&Value::Null), json!(null));
+        assert_eq!(value_to_json(&Value::Integer(i64::MAX)), json!(i64::MAX));
+        assert_eq!(value_to_json(&Value::Real(0.25)), json!(0.25));
+        assert_eq!(value_to_json(&Value::Real(f64::NAN)), json!(null));
+        assert_eq!(value_to_json(&Value::Real(f64::NEG_INFINITY)), json!(null));
+        assert_eq!(value_to_json(&Value::Text("é".into())), json!("é"));
+        assert_eq!(
+            value_to_json(&Value::Blob(vec![0xde, 0xad, 0x01])),
+            json!("dead01")
+        );
+    }
+
+    #[test]
+    fn table_aligns_numbers_right_and_shows_newlines() {
+        assert_eq!(
+            render(OutputFormat::Table),
+            " id  title              score  note   raw\n\
+             ───  ─────────────────  ─────  ─────  ──────\n\
+             \x20 1  Hello, \"world\"       1.5         00ff10\n\
+             -20  tab here⏎new line    3.0  a|b\\c\n\
+             300  Ünïcödé 北朝鮮\n"
+        );
+    }
+
+    #[test]
+    fn table_measures_display_width_of_wide_characters() {
+        let columns = vec!["name".to_string(), "n".to_string()];
+        let rows = vec![
+            vec![Value::Text("北朝鮮".into()), Value::Integer(1)],
+            vec![Value::Text("abcdef".into()), Value::Integer(22)],
+        ];
+        let (text, _) = render_rows(OutputFormat::Table, &columns, rows, None);
+        // 北朝鮮 is six columns wide, like "abcdef", so the numbers line up.
+        assert_eq!(text, "name     n\n──────  ──\n北朝鮮   1\nabcdef  22\n");
+    }
+
+    #[test]
+    fn table_shrinks_the_widest_column_to_fit() {
+        let columns = vec!["id".to_string(), "title".to_string(), "source".to_string()];
+        let rows = vec![
+            vec![
+                Value::Integer(7),
+                Value::Text("A very long headline about a summit in Vladivostok".into()),
+                Value::Text("Korea Herald".into()),
+            ],
+            vec![
+                Value::Integer(8),
+                Value::Text("Short".into()),
+                Value::Text("CNN".into()),
+            ],
+        ];
+        let (text, _) = render_rows(OutputFormat::Table, &columns, rows, Some(40));
+        for line in text.lines() {
+            assert!(line.width() <= 40, "{line:?} is wider than 40");
+        }
+        assert_eq!(
+            text,
+            "id  title                   source\n\
+             ──  ──────────────────────  ────────────\n\
+             \x207  A very long headline…   Korea Herald\n\
+             \x208  Short                   CNN\n"
+        );
+    }
+
+    #[test]
+    fn table_shrinks_all_wide_columns_evenly_and_keeps_a_minimum() {
+        assert_eq!(fit_widths(&[2, 50, 30], 30), vec![2, 12, 12]);
+        assert_eq!(fit_widths(&[2, 50, 30], 31), vec![2, 13, 12]);
+        assert_eq!(fit_widths(&[5, 5], 100), vec![5, 5]);
+        // Too narrow for anything useful: every column at the minimum, the line overflows.
+        assert_eq!(fit_widths(&[10, 10, 10], 5), vec![3, 3, 3]);
+        assert_eq!(fit_widths(&[1, 10], 5), vec![1, 3]);
+    }
+
+    #[test]
+    fn table_and_markdown_cells_stay_on_one_line() {
+        assert_eq!(table_cell("a\r\nb\nc\rd"), "a⏎b⏎c⏎d");
+        assert_eq!(table_cell("a\tb\u{7}c"), "a b c");
+        assert_eq!(markdown_cell("a\r\nb|c"), "a<br>b\\|c");
+    }
+
+    #[test]
+    fn reals_keep_their_point_and_non_finite_ones_are_named() {
+        let text = |f: f64| plain_text(&Value::Real(f)).into_owned();
+        assert_eq!(text(3.0), "3.0");
+        assert_eq!(text(0.1), "0.1");
+        assert_eq!(text(1e300), "1e300");
+        assert_eq!(text(f64::NAN), "NaN");
+        assert_eq!(text(f64::NEG_INFINITY), "-inf");
+    }
+
+    #[test]
+    fn truncate_counts_display_columns() {
+        assert_eq!(truncate("hello", 5), "hello");
+        assert_eq!(truncate("hello!", 5), "hell…");
+        assert_eq!(truncate("北朝鮮", 4), "北…");
+        assert_eq!(truncate("北朝鮮", 5), "北朝…");
+    }
+
+    #[test]
+    fn markdown_escapes_pipes_and_right_aligns_numbers() {
+        assert_eq!(
+            render(OutputFormat::Markdown),
+            "|  id | title                | score | note    | raw    |\n\
+             | --: | -------------------- | ----: | ------- | ------ |\n\
+             |   1 | Hello, \"world\"       |   1.5 |         | 00ff10 |\n\
+             | -20 | tab here<br>new line |   3.0 | a\\|b\\\\c |        |\n\
+             | 300 | Ünïcödé 北朝鮮       |       |         |        |\n"
+        );
+    }
+
+    #[test]
+    fn empty_results_print_the_header() {
+        assert_eq!(render_empty(OutputFormat::Csv), "id,title,score,note,raw\n");
+        assert_eq!(
+            render_empty(OutputFormat::Tsv),
+            "id\ttitle\tscore\tnote\traw\n"
+        );
+        assert_eq!(render_empty(OutputFormat::Json), "[]\n");
+        assert_eq!(render_empty(OutputFormat::Jsonl), "");
+        assert_eq!(
+            render_empty(OutputFormat::Table),
+            "id  title  score  note  raw\n──  ─────  ─────  ────  ───\n"
+        );
+        assert_eq!(
+            render_empty(OutputFormat::Markdown),
+            "| id  | title | score | note | raw |\n| --- | ----- | ----- | ---- | --- |\n"
+        );
+    }
+
+    #[test]
+    fn row_errors_stop_the_output_and_are_returned() {
+        let rows: Vec<Result<Vec<Value>, io::Error>> = vec![
+            Ok(vec![Value::Integer(1)]),
+            Err(io::Error::other("interrupted")),
+            Ok(vec![Value::Integer(2)]),
+        ];
+        let mut out = Vec::new();
+        let columns = vec!["n".to_string()];
+        let err = write_rows(
+            &mut out,
+            OutputFormat::Jsonl,
+            &columns,
+            rows,
+            &TableStyle::default(),
+        )
+        .expect_err("the row error comes back");
+        assert_eq!(err.to_string(), "interrupted");
+        assert_eq!(String::from_utf8(out).unwrap(), "{\"n\":1}\n");
+    }
+
+    #[test]
+    fn short_rows_are_padded_with_null() {
+        let columns = vec!["a".to_string(), "b".to_string()];
+        let (text, _) = render_rows(
+            OutputFormat::Jsonl,
+            &columns,
+            vec![vec![Value::Integer(1)]],
+            None,
+        );
+        assert_eq!(text, "{\"a\":1,\"b\":null}\n");
+    }
+}

@@ -1,0 +1,1438 @@
+//! Import throughput and memory: `newsdb import` of generated JSON Lines, fresh and repeated,
+//! next to `sqlite-utils insert` + `enable-fts` on the same file.
+//!
+//! ```text
+//! cargo bench --bench import                  # 20,000 articles
+//! cargo bench --bench import -- --large       # 20,000 and 200,000 (or NEWSDB_BENCH_LARGE=1)
+//! cargo test --bench import                   # self-checks of the generator and parser only
+//! ```
+//!
+//! One command does everything: the bench first runs `cargo build --release --bin newsdb` and
+//! then times `target/release/newsdb` (the bench profile builds the bench itself, not the binary
+//! it runs). The 200,000-article run writes about 500 MB of input, several databases of a few
+//! GB each, and takes minutes, so it is opt-in.
+//!
+//! For each size N the bench writes N deterministic articles (a fixed-seed splitmix64 over word
+//! lists: 4-8 paragraphs, about 2.5 KB each, 20 outlets, 1-3 authors, dates across 2024) and
+//! then, three times:
+//!
+//! 1. imports them into a fresh database under `/usr/bin/time -f '%e %M'` and checks the `--json`
+//!    summary says N new articles;
+//! 2. imports the same file again into that database and checks it says N duplicates;
+//! 3. if `sqlite-utils` is on PATH, runs `sqlite-utils insert DB articles FILE --nl` and
+//!    `sqlite-utils enable-fts DB articles title body --create-triggers` on a fresh file.
+//!
+//! It prints the median seconds, articles per second and the highest peak RSS of the three runs,
+//! then the targets (fresh import at least as fast as sqlite-utils, re-import at least 30,000
+//! articles/s, peak RSS under 100 MB and flat from 20k to 200k) as MET or MISSED. Timings are
+//! information, never a failure: only a wrong count or a failed command stops the bench.
+//!
+//! Knobs (environment):
+//!
+//! - `NEWSDB_BENCH_LARGE=1` (or the `--large` argument): also run 200,000 articles.
+//! - `NEWSDB_BENCH_SIZES=5000,50000`: run these sizes instead.
+//! - `NEWSDB_BENCH_RUNS=3`: repetitions per measurement.
+//! - `NEWSDB_BENCH_BIN=PATH`: time this binary and skip the release build.
+//! - `NEWSDB_BENCH_DIR=DIR`: where the input files and databases go (default: the temp dir).
+//! - `NEWSDB_BENCH_GENERATE_ONLY=DIR`: write `articles-N.jsonl` for each size into DIR and exit.
+
+use std::collections::HashSet;
+use std::env;
+use std::ffi::OsStr;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{self, Command, Stdio};
+use std::time::Instant;
+
+use serde::Serialize;
+
+const DEFAULT_SIZE: u64 = 20_000;
+const LARGE_SIZE: u64 = 200_000;
+const DEFAULT_RUNS: usize = 3;
+const SEED: u64 = 0x6e65_7773_6462_2024; // "newsdb" 2024
+const REIMPORT_TARGET: f64 = 30_000.0;
+const RSS_TARGET_MB: f64 = 100.0;
+const GNU_TIME: &str = "/usr/bin/time";
+
+fn main() {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let sizes = sizes(&args);
+    if let Some(dir) = env::var_os("NEWSDB_BENCH_GENERATE_ONLY") {
+        let dir = PathBuf::from(dir);
+        for &n in &sizes {
+            let path = dir.join(format!("articles-{n}.jsonl"));
+            match generate_file(&path, n) {
+                Ok(bytes) => println!("wrote {} ({n} articles, {})", path.display(), mb(bytes)),
+                Err(e) => fail(&format!("cannot write {}: {e}", path.display())),
+            }
+        }
+        return;
+    }
+    // `cargo bench` passes --bench; `cargo test --bench import` does not, and gets the quick
+    // self-checks instead of minutes of timing.
+    if !args.iter().any(|a| a == "--bench") {
+        self_check();
+        return;
+    }
+    run_bench(&sizes);
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("import bench: {message}");
+    process::exit(1);
+}
+
+fn sizes(args: &[String]) -> Vec<u64> {
+    if let Ok(list) = env::var("NEWSDB_BENCH_SIZES") {
+        let sizes: Result<Vec<u64>, _> = list.split(',').map(|s| s.trim().parse()).collect();
+        match sizes {
+            Ok(sizes) if !sizes.is_empty() && !sizes.contains(&0) => return sizes,
+            _ => fail(&format!(
+                "NEWSDB_BENCH_SIZES={list:?} is not a list of counts"
+            )),
+        }
+    }
+    let large = args.iter().any(|a| a == "--large")
+        || env::var("NEWSDB_BENCH_LARGE").is_ok_and(|v| !v.is_empty() && v != "0");
+    if large {
+        vec![DEFAULT_SIZE, LARGE_SIZE]
+    } else {
+        vec![DEFAULT_SIZE]
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic articles
+
+/// splitmix64: tiny, fast and good enough to make text; the same seed gives the same file on
+/// every machine.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `lo..=hi`.
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo + 1)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.range(0, items.len() as u64 - 1) as usize]
+    }
+}
+
+const SOURCES: &[&str] = &[
+    "Daily Ledger",
+    "The Morning Herald",
+    "Global Wire",
+    "Coastal Times",
+    "Metro Observer",
+    "The Northern Post",
+    "Capital Dispatch",
+    "Pacific Chronicle",
+    "Union Gazette",
+    "Harbour Courier",
+    "Highland Tribune",
+    "Riverside Bulletin",
+    "The Continental",
+    "World Report Daily",
+    "Civic Journal",
+    "Frontier News",
+    "Atlantic Record",
+    "Summit Press",
+    "Valley Sentinel",
+    "Evening Review",
+];
+
+const FIRST_NAMES: &[&str] = &[
+    "Anna", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hiro", "Ines", "James", "Kofi",
+    "Laura", "Mateo", "Nadia", "Oliver", "Priya", "Quentin", "Rosa", "Samuel", "Tara", "Umar",
+    "Vera", "William", "Yuki", "Zainab", "Daniel", "Sofia", "Marco", "Leila", "Tomas",
+];
+
+const LAST_NAMES: &[&str] = &[
+    "Okafor",
+    "Schmidt",
+    "Tanaka",
+    "Moreau",
+    "Novak",
+    "Haddad",
+    "Lindqvist",
+    "Mensah",
+    "Costa",
+    "Kowalski",
+    "Park",
+    "Fernandez",
+    "Ivanova",
+    "O'Brien",
+    "Nguyen",
+    "Rossi",
+    "Adeyemi",
+    "Brennan",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Gupta",
+    "Horvat",
+    "Jansen",
+    "Kim",
+    "Lopez",
+    "Mwangi",
+    "Petrov",
+    "Sato",
+];
+
+const PLACES: &[&str] = &[
+    "Berlin",
+    "Lagos",
+    "Seoul",
+    "Brussels",
+    "Nairobi",
+    "Lima",
+    "Jakarta",
+    "Ottawa",
+    "Madrid",
+    "Hanoi",
+    "Cairo",
+    "Oslo",
+    "Manila",
+    "Warsaw",
+    "Santiago",
+    "Accra",
+    "Dublin",
+    "Canberra",
+    "Mumbai",
+    "Lisbon",
+    "Vienna",
+    "Bogota",
+    "Dakar",
+    "Helsinki",
+    "Tunis",
+    "Prague",
+    "Quito",
+    "Athens",
+    "Kampala",
+    "Wellington",
+];
+
+const SUBJECTS: &[&str] = &[
+    "the government",
+    "officials",
+    "lawmakers",
+    "the central bank",
+    "analysts",
+    "residents",
+    "the company",
+    "investors",
+    "the committee",
+    "regulators",
+    "the prime minister",
+    "the president",
+    "the opposition",
+    "local authorities",
+    "health workers",
+    "the union",
+    "researchers",
+    "the city council",
+    "farmers",
+    "business leaders",
+];
+
+const ORGS: &[&str] = &[
+    "the finance ministry",
+    "the World Bank",
+    "the United Nations",
+    "the health ministry",
+    "the European Commission",
+    "the national assembly",
+    "the transport authority",
+    "the electoral commission",
+    "the International Monetary Fund",
+    "the chamber of commerce",
+    "the environment agency",
+    "the supreme court",
+];
+
+const COMPANIES: &[&str] = &[
+    "Northwind Energy",
+    "Meridian Steel",
+    "Bluewater Logistics",
+    "Atlas Telecom",
+    "Crescent Foods",
+    "Harbor Pharma",
+    "Summit Airlines",
+    "Redline Motors",
+    "Granite Bank",
+    "Solace Insurance",
+];
+
+const VERBS_PAST: &[&str] = &[
+    "announced",
+    "confirmed",
+    "rejected",
+    "approved",
+    "proposed",
+    "criticised",
+    "welcomed",
+    "delayed",
+    "expanded",
+    "reviewed",
+    "signed",
+    "defended",
+    "questioned",
+    "unveiled",
+    "postponed",
+    "endorsed",
+    "scaled back",
+    "revised",
+    "blocked",
+    "finalised",
+];
+
+const VERBS_PRESENT: &[&str] = &[
+    "approve", "reject", "unveil", "delay", "expand", "review", "back", "weigh", "debate", "scrap",
+    "extend", "revise", "target", "defend", "probe",
+];
+
+const VERBS_BASE: &[&str] = &[
+    "implement",
+    "review",
+    "finance",
+    "challenge",
+    "support",
+    "amend",
+    "monitor",
+    "accelerate",
+    "reconsider",
+    "publish",
+];
+
+const ADJECTIVES: &[&str] = &[
+    "new",
+    "controversial",
+    "long-awaited",
+    "ambitious",
+    "modest",
+    "sweeping",
+    "temporary",
+    "regional",
+    "national",
+    "emergency",
+    "annual",
+    "preliminary",
+    "joint",
+    "broader",
+    "fragile",
+    "record",
+    "unexpected",
+    "cautious",
+    "costly",
+    "limited",
+    "revised",
+    "independent",
+    "binding",
+    "draft",
+];
+
+const NOUNS: &[&str] = &[
+    "plan",
+    "budget",
+    "agreement",
+    "investigation",
+    "proposal",
+    "policy",
+    "reform",
+    "deal",
+    "programme",
+    "report",
+    "package",
+    "election",
+    "ceasefire",
+    "strike",
+    "project",
+    "summit",
+    "inquiry",
+    "framework",
+    "contract",
+    "forecast",
+    "review",
+    "settlement",
+    "bill",
+    "initiative",
+];
+
+const TOPICS: &[&str] = &[
+    "housing",
+    "energy",
+    "public transport",
+    "water supply",
+    "climate",
+    "trade",
+    "healthcare",
+    "education",
+    "defence",
+    "tax",
+    "immigration",
+    "farm",
+    "interest rate",
+    "wage",
+    "pension",
+    "infrastructure",
+    "data privacy",
+    "fisheries",
+    "tourism",
+    "broadband",
+    "rail",
+    "flood defence",
+];
+
+const ROLES: &[&str] = &[
+    "a spokesperson for",
+    "a senior adviser at",
+    "an economist at",
+    "a former official at",
+    "a deputy director at",
+    "a policy analyst at",
+];
+
+const WHEN: &[&str] = &[
+    "on Monday",
+    "on Tuesday",
+    "on Wednesday",
+    "on Thursday",
+    "on Friday",
+    "over the weekend",
+    "last week",
+    "earlier this month",
+    "late on Thursday",
+    "in a statement",
+    "after a closed-door meeting",
+];
+
+const CONNECTORS: &[&str] = &[
+    "However,",
+    "Meanwhile,",
+    "In addition,",
+    "Separately,",
+    "According to officials,",
+    "At the same time,",
+    "For now,",
+    "Still,",
+];
+
+const MONTHS: &[&str] = &[
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// One JSON Lines record, in the field order of the import format.
+#[derive(Serialize, Debug, PartialEq)]
+struct Article {
+    title: String,
+    body: String,
+    url: String,
+    guid: String,
+    source: String,
+    authors: Vec<String>,
+    published: String,
+    language: String,
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn person(rng: &mut SplitMix64) -> String {
+    format!("{} {}", rng.pick(FIRST_NAMES), rng.pick(LAST_NAMES))
+}
+
+fn sentence(rng: &mut SplitMix64) -> String {
+    let s = match rng.range(0, 9) {
+        0 => format!(
+            "{} in {} {} a {} {} {} {}.",
+            rng.pick(SUBJECTS),
+            rng.pick(PLACES),
+            rng.pick(VERBS_PAST),
+            rng.pick(ADJECTIVES),
+            rng.pick(TOPICS),
+            rng.pick(NOUNS),
+            rng.pick(WHEN)
+        ),
+        1 => format!(
+            "\"We intend to {} the {} {} as soon as the funding is in place,\" said {}, {} {}.",
+            rng.pick(VERBS_BASE),
+            rng.pick(ADJECTIVES),
+            rng.pick(NOUNS),
+            person(rng),
+            rng.pick(ROLES),
+            rng.pick(ORGS)
+        ),
+        2 => format!(
+            "The {} would affect about {} people across {} and {}, according to {}.",
+            rng.pick(NOUNS),
+            rng.range(2, 900) * 1000,
+            rng.pick(PLACES),
+            rng.pick(PLACES),
+            rng.pick(ORGS)
+        ),
+        3 => format!(
+            "{} {} said the {} {} had been {} after {} months of negotiations.",
+            rng.pick(CONNECTORS),
+            rng.pick(SUBJECTS),
+            rng.pick(TOPICS),
+            rng.pick(NOUNS),
+            rng.pick(VERBS_PAST),
+            rng.range(2, 30)
+        ),
+        4 => format!(
+            "Critics argue that the {} does little to address rising {} costs, which have climbed \
+             {}.{} percent since {}.",
+            rng.pick(NOUNS),
+            rng.pick(TOPICS),
+            rng.range(1, 40),
+            rng.range(0, 9),
+            rng.pick(MONTHS)
+        ),
+        5 => format!(
+            "{}, {} {}, told reporters in {} that the {} was {} but necessary.",
+            person(rng),
+            rng.pick(ROLES),
+            rng.pick(ORGS),
+            rng.pick(PLACES),
+            rng.pick(NOUNS),
+            rng.pick(ADJECTIVES)
+        ),
+        6 => format!(
+            "{} is expected to {} the {} before {} {}, with a final decision due by the end of \
+             the year.",
+            capitalize(rng.pick(ORGS)),
+            rng.pick(VERBS_BASE),
+            rng.pick(NOUNS),
+            rng.pick(MONTHS),
+            rng.range(1, 28)
+        ),
+        7 => format!(
+            "Shares of {} {} {}.{} percent in {} trading {}, as investors weighed the {} outlook.",
+            rng.pick(COMPANIES),
+            if rng.range(0, 1) == 0 { "rose" } else { "fell" },
+            rng.range(0, 12),
+            rng.range(0, 9),
+            rng.pick(PLACES),
+            rng.pick(WHEN),
+            rng.pick(TOPICS)
+        ),
+        8 => format!(
+            "{} the {} {} includes {} million dollars for {} and {} over the next {} years.",
+            rng.pick(CONNECTORS),
+            rng.pick(ADJECTIVES),
+            rng.pick(NOUNS),
+            rng.range(5, 950),
+            rng.pick(TOPICS),
+            rng.pick(TOPICS),
+            rng.range(2, 10)
+        ),
+        _ => format!(
+            "Similar {} measures in {} and {} were {} by {} within a year.",
+            rng.pick(TOPICS),
+            rng.pick(PLACES),
+            rng.pick(PLACES),
+            rng.pick(VERBS_PAST),
+            rng.pick(SUBJECTS)
+        ),
+    };
+    capitalize(&s)
+}
+
+/// Article `n` of the benchmark set. It depends only on `n`, so the 20,000-article file is the
+/// first 20,000 lines of the 200,000-article one.
+fn article(n: u64) -> Article {
+    let mut rng = SplitMix64(SEED ^ n.wrapping_mul(0xd1b5_4a32_d192_ed03));
+    let place = rng.pick(PLACES);
+    let title = format!(
+        "{} {} {} {} {} {}",
+        place,
+        rng.pick(SUBJECTS).trim_start_matches("the "),
+        rng.pick(VERBS_PRESENT),
+        rng.pick(ADJECTIVES),
+        rng.pick(TOPICS),
+        rng.pick(NOUNS)
+    );
+    let paragraphs = rng.range(4, 8);
+    let mut body = String::with_capacity(3000);
+    for p in 0..paragraphs {
+        if p > 0 {
+            body.push_str("\n\n");
+        }
+        if p == 0 {
+            // A figure unique to the article guarantees distinct content hashes, so a fresh
+            // import of N articles must report exactly N new ones.
+            body.push_str(&format!(
+                "{} received {} submissions on the {} {} from residents of {}. ",
+                capitalize(rng.pick(ORGS)),
+                100_000 + n,
+                rng.pick(TOPICS),
+                rng.pick(NOUNS),
+                place
+            ));
+        }
+        let sentences = rng.range(2, 4);
+        for s in 0..sentences {
+            if s > 0 {
+                body.push(' ');
+            }
+            body.push_str(&sentence(&mut rng));
+        }
+    }
+    let authors = (0..rng.range(1, 3)).map(|_| person(&mut rng)).collect();
+    // Seconds into 2024 (a leap year: 366 days).
+    let offset = rng.range(0, 366 * 86_400 - 1) as i64;
+    let published = chrono::DateTime::from_timestamp(1_704_067_200 + offset, 0)
+        .expect("2024 is a valid date")
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let guid = format!(
+        "urn:uuid:{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+        rng.next_u64() as u32,
+        rng.next_u64() as u16,
+        rng.next_u64() & 0xfff,
+        rng.next_u64() & 0xfff,
+        rng.next_u64() & 0xffff_ffff_ffff
+    );
+    Article {
+        title,
+        body,
+        url: format!("https://example.com/news/{n}"),
+        guid,
+        source: rng.pick(SOURCES).to_string(),
+        authors,
+        published,
+        language: "en".to_string(),
+    }
+}
+
+/// Writes articles `0..n` as JSON Lines and returns the file size in bytes.
+fn generate_file(path: &Path, n: u64) -> io::Result<u64> {
+    let mut out = BufWriter::new(File::create(path)?);
+    for i in 0..n {
+        serde_json::to_writer(&mut out, &article(i))?;
+        out.write_all(b"\n")?;
+    }
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    Ok(fs::metadata(path)?.len())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `--json` import summary
+
+/// The counts of one `newsdb import --json` run. Unknown keys are ignored; a key may also sit
+/// one level down (`{"summary": {...}}`), in case the summary grows sections.
+#[derive(Debug, Default, PartialEq)]
+struct Summary {
+    new_articles: Option<u64>,
+    duplicates: Option<u64>,
+    items: Option<u64>,
+    rejected: Option<u64>,
+    elapsed_seconds: Option<f64>,
+}
+
+fn parse_summary(stdout: &str) -> Result<Summary, String> {
+    let object = serde_json::from_str::<serde_json::Value>(stdout.trim())
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .or_else(|| {
+            // Anything else on stdout (a log line, several objects): take the last object line.
+            stdout.lines().rev().find_map(|line| {
+                serde_json::from_str::<serde_json::Value>(line.trim())
+                    .ok()
+                    .filter(serde_json::Value::is_object)
+            })
+        })
+        .ok_or_else(|| format!("no JSON object in the import's stdout: {stdout:?}"))?;
+    let find = |key: &str| -> Option<&serde_json::Value> {
+        let map = object.as_object()?;
+        map.get(key)
+            .or_else(|| map.values().find_map(|v| v.as_object()?.get(key)))
+    };
+    let count = |key: &str| -> Option<u64> {
+        match find(key)? {
+            serde_json::Value::Number(n) => n.as_u64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            }),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    let seconds = |key: &str| -> Option<f64> {
+        match find(key)? {
+            serde_json::Value::Number(n) => n.as_f64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    Ok(Summary {
+        new_articles: count("new_articles"),
+        duplicates: count("duplicates"),
+        items: count("items"),
+        rejected: count("rejected"),
+        elapsed_seconds: seconds("elapsed_seconds"),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running and measuring
+
+/// One timed command: wall seconds and peak resident memory.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    seconds: f64,
+    /// Peak RSS in MB, from GNU time's `%M`; `None` without `/usr/bin/time`.
+    rss_mb: Option<f64>,
+}
+
+struct Output {
+    sample: Sample,
+    stdout: String,
+}
+
+/// Runs `program args` under `/usr/bin/time -o FILE -f '%e %M'` when it exists. Wall time
+/// comes from our own clock (finer than `%e`); peak RSS from `%M`. A non-zero exit stops the
+/// bench with the command's stderr.
+fn measure(program: &Path, args: &[&OsStr], scratch: &Path) -> Result<Output, String> {
+    let time_file = scratch.join("time.out");
+    let use_time = Path::new(GNU_TIME).exists();
+    let mut command = if use_time {
+        let mut c = Command::new(GNU_TIME);
+        c.arg("-o")
+            .arg(&time_file)
+            .args(["-f", "%e %M"])
+            .arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    command
+        .args(args)
+        .env_remove("NEWSDB_DB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    let seconds = start.elapsed().as_secs_f64();
+    let shown = format!(
+        "{} {}",
+        program.display(),
+        args.iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(format!(
+            "`{shown}` failed ({}):\n{}",
+            output.status,
+            tail.join("\n")
+        ));
+    }
+    let rss_mb = if use_time {
+        fs::read_to_string(&time_file)
+            .ok()
+            .and_then(|text| parse_time_output(&text))
+    } else {
+        None
+    };
+    Ok(Output {
+        sample: Sample { seconds, rss_mb },
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+    })
+}
+
+/// Peak RSS in MB from GNU time's `%e %M` line (the last line: time may add a status line).
+fn parse_time_output(text: &str) -> Option<f64> {
+    let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The median; the slice is sorted in place.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// Median time and highest peak RSS over the runs of one measurement.
+#[derive(Clone, Copy, Debug)]
+struct Summarized {
+    seconds: f64,
+    rss_mb: Option<f64>,
+}
+
+fn summarize(samples: &[Sample]) -> Summarized {
+    let mut seconds: Vec<f64> = samples.iter().map(|s| s.seconds).collect();
+    let rss = samples
+        .iter()
+        .filter_map(|s| s.rss_mb)
+        .fold(None, |max: Option<f64>, r| {
+            Some(max.map_or(r, |m| m.max(r)))
+        });
+    Summarized {
+        seconds: median(&mut seconds),
+        rss_mb: rss,
+    }
+}
+
+struct SizeResult {
+    n: u64,
+    input_bytes: u64,
+    fresh: Summarized,
+    reimport: Summarized,
+    sqlite_utils: Option<Summarized>,
+}
+
+fn env_path(name: &str) -> Option<PathBuf> {
+    env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Builds the release binary with the same cargo that runs the bench, and returns its path.
+fn newsdb_binary() -> PathBuf {
+    if let Some(bin) = env_path("NEWSDB_BENCH_BIN") {
+        return bin;
+    }
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    println!("building: cargo build --release --bin newsdb");
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--bin", "newsdb"])
+        .current_dir(manifest_dir)
+        .status()
+        .unwrap_or_else(|e| fail(&format!("cannot run cargo: {e}")));
+    if !status.success() {
+        fail("cargo build --release --bin newsdb failed");
+    }
+    let target_dir = match env_path("CARGO_TARGET_DIR") {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => manifest_dir.join(dir),
+        None => manifest_dir.join("target"),
+    };
+    target_dir.join("release").join("newsdb")
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    env::split_paths(&env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+fn runs() -> usize {
+    match env::var("NEWSDB_BENCH_RUNS") {
+        Ok(v) => {
+            v.parse().ok().filter(|&r| r > 0).unwrap_or_else(|| {
+                fail(&format!("NEWSDB_BENCH_RUNS={v:?} is not a positive count"))
+            })
+        }
+        Err(_) => DEFAULT_RUNS,
+    }
+}
+
+fn remove_database(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = fs::remove_file(PathBuf::from(p));
+    }
+}
+
+fn import_args<'a>(db: &'a Path, input: &'a Path) -> Vec<&'a OsStr> {
+    vec![
+        OsStr::new("--db"),
+        db.as_os_str(),
+        OsStr::new("import"),
+        input.as_os_str(),
+        OsStr::new("--json"),
+    ]
+}
+
+fn check_count(
+    what: &str,
+    key: &str,
+    got: Option<u64>,
+    want: u64,
+    summary: &Summary,
+) -> Result<(), String> {
+    ensure(got == Some(want), || {
+        format!("{what}: expected {key} = {want}, the summary says {got:?} ({summary:?})")
+    })
+}
+
+fn bench_size(
+    newsdb: &Path,
+    sqlite_utils: Option<&Path>,
+    dir: &Path,
+    n: u64,
+    runs: usize,
+) -> Result<SizeResult, String> {
+    let input = dir.join(format!("articles-{n}.jsonl"));
+    let started = Instant::now();
+    let input_bytes =
+        generate_file(&input, n).map_err(|e| format!("cannot write {}: {e}", input.display()))?;
+    println!(
+        "\n{} articles: generated {} in {:.1} s",
+        thousands(n),
+        mb(input_bytes),
+        started.elapsed().as_secs_f64()
+    );
+
+    let mut fresh = Vec::new();
+    let mut reimport = Vec::new();
+    for run in 1..=runs {
+        let db = dir.join(format!("newsdb-{n}-{run}.sqlite"));
+        remove_database(&db);
+        let out = measure(newsdb, &import_args(&db, &input), dir)?;
+        let summary = parse_summary(&out.stdout)?;
+        check_count(
+            "fresh import",
+            "new_articles",
+            summary.new_articles,
+            n,
+            &summary,
+        )?;
+        println!(
+            "  newsdb fresh import  run {run}: {}",
+            describe(out.sample, n)
+        );
+        fresh.push(out.sample);
+
+        let out = measure(newsdb, &import_args(&db, &input), dir)?;
+        let summary = parse_summary(&out.stdout)?;
+        check_count("re-import", "duplicates", summary.duplicates, n, &summary)?;
+        println!(
+            "  newsdb re-import     run {run}: {}",
+            describe(out.sample, n)
+        );
+        reimport.push(out.sample);
+        remove_database(&db);
+    }
+
+    let mut compared = None;
+    if let Some(program) = sqlite_utils {
+        let mut samples = Vec::new();
+        for run in 1..=runs {
+            let db = dir.join(format!("sqlite-utils-{n}-{run}.sqlite"));
+            remove_database(&db);
+            let insert = measure(
+                program,
+                &[
+                    OsStr::new("insert"),
+                    db.as_os_str(),
+                    OsStr::new("articles"),
+                    input.as_os_str(),
+                    OsStr::new("--nl"),
+                ],
+                dir,
+            )?;
+            let fts = measure(
+                program,
+                &[
+                    OsStr::new("enable-fts"),
+                    db.as_os_str(),
+                    OsStr::new("articles"),
+                    OsStr::new("title"),
+                    OsStr::new("body"),
+                    OsStr::new("--create-triggers"),
+                ],
+                dir,
+            )?;
+            check_sqlite_utils_rows(&db, n)?;
+            let sample = Sample {
+                seconds: insert.sample.seconds + fts.sample.seconds,
+                rss_mb: match (insert.sample.rss_mb, fts.sample.rss_mb) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                },
+            };
+            println!("  sqlite-utils         run {run}: {}", describe(sample, n));
+            samples.push(sample);
+            remove_database(&db);
+        }
+        compared = Some(summarize(&samples));
+    }
+    let _ = fs::remove_file(&input);
+
+    Ok(SizeResult {
+        n,
+        input_bytes,
+        fresh: summarize(&fresh),
+        reimport: summarize(&reimport),
+        sqlite_utils: compared,
+    })
+}
+
+/// sqlite-utils must have stored every line and indexed it, or its time means nothing.
+fn check_sqlite_utils_rows(db: &Path, n: u64) -> Result<(), String> {
+    let count = rusqlite::Connection::open(db).and_then(|c| {
+        c.query_row(
+            // count(*) on an external-content FTS table reads the content table; the docsize
+            // shadow table holds one row per document actually indexed.
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM articles_fts_docsize)",
+            [],
+            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+        )
+    });
+    match count {
+        Ok((rows, fts)) if rows as u64 == n && fts as u64 == n => Ok(()),
+        other => Err(format!(
+            "sqlite-utils stored {other:?} (articles, indexed) rows, expected {n}"
+        )),
+    }
+}
+
+fn run_bench(sizes: &[u64]) {
+    let runs = runs();
+    let newsdb = newsdb_binary();
+    if !newsdb.is_file() {
+        fail(&format!("{} does not exist", newsdb.display()));
+    }
+    let sqlite_utils = find_on_path("sqlite-utils");
+    let dir = match env_path("NEWSDB_BENCH_DIR") {
+        Some(parent) => tempfile::Builder::new()
+            .prefix("newsdb-bench-")
+            .tempdir_in(parent),
+        None => tempfile::Builder::new().prefix("newsdb-bench-").tempdir(),
+    }
+    .unwrap_or_else(|e| fail(&format!("cannot create a temp dir: {e}")));
+
+    println!("newsdb:       {}", newsdb.display());
+    match &sqlite_utils {
+        Some(path) => println!("sqlite-utils: {} ({})", path.display(), version_of(path)),
+        None => {
+            println!("sqlite-utils: not on PATH, comparison skipped (pip install sqlite-utils)")
+        }
+    }
+    if !Path::new(GNU_TIME).exists() {
+        println!("{GNU_TIME}: missing, no peak RSS (apt-get install time)");
+    }
+    println!("work dir:     {}", dir.path().display());
+    println!("runs:         {runs} per measurement (median time, highest peak RSS)");
+
+    let results: Result<Vec<SizeResult>, String> = sizes
+        .iter()
+        .map(|&n| bench_size(&newsdb, sqlite_utils.as_deref(), dir.path(), n, runs))
+        .collect();
+    // Remove the work dir (gigabytes at 200,000 articles) before exiting, even on failure.
+    drop(dir);
+    match results {
+        Ok(results) => report(&results, runs),
+        Err(e) => fail(&e),
+    }
+}
+
+fn version_of(program: &Path) -> String {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "version unknown".to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+fn rate(n: u64, seconds: f64) -> f64 {
+    n as f64 / seconds.max(1e-9)
+}
+
+fn rss_text(rss: Option<f64>) -> String {
+    rss.map_or_else(|| "n/a".to_string(), |r| format!("{r:.1} MB"))
+}
+
+fn describe(sample: Sample, n: u64) -> String {
+    format!(
+        "{:.2} s, {} articles/s, peak RSS {}",
+        sample.seconds,
+        thousands(rate(n, sample.seconds) as u64),
+        rss_text(sample.rss_mb)
+    )
+}
+
+fn row(label: &str, n: u64, s: Summarized) -> String {
+    format!(
+        "  {label:<28} {:>9.2} {:>12} {:>12}",
+        s.seconds,
+        thousands(rate(n, s.seconds) as u64),
+        rss_text(s.rss_mb)
+    )
+}
+
+/// Peak RSS counts as flat when the large run stays within 20% (or 10 MB) of the small one.
+fn is_flat(small_mb: f64, large_mb: f64) -> bool {
+    large_mb <= (small_mb * 1.2).max(small_mb + 10.0)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "MET" } else { "MISSED" }
+}
+
+fn report(results: &[SizeResult], runs: usize) {
+    println!("\nResults (median of {runs} runs; peak RSS is the highest of the runs)");
+    for r in results {
+        println!(
+            "\n{} articles, {} of JSON Lines",
+            thousands(r.n),
+            mb(r.input_bytes)
+        );
+        println!(
+            "  {:<28} {:>9} {:>12} {:>12}",
+            "", "seconds", "articles/s", "peak RSS"
+        );
+        println!("{}", row("newsdb import (fresh)", r.n, r.fresh));
+        println!("{}", row("newsdb import (re-import)", r.n, r.reimport));
+        if let Some(su) = r.sqlite_utils {
+            println!("{}", row("sqlite-utils insert + fts", r.n, su));
+            println!(
+                "  newsdb fresh / sqlite-utils: {:.2}x the time ({:.2}x the speed)",
+                r.fresh.seconds / su.seconds,
+                su.seconds / r.fresh.seconds
+            );
+        }
+    }
+
+    println!("\nTargets (information only; timings never fail the bench)");
+    let line = |target: &str, status: String| println!("  {target:<46} {status}");
+
+    let compared: Vec<(u64, f64)> = results
+        .iter()
+        .filter_map(|r| r.sqlite_utils.map(|su| (r.n, su.seconds / r.fresh.seconds)))
+        .collect();
+    line(
+        "fresh import at least as fast as sqlite-utils",
+        if compared.is_empty() {
+            "n/a (pip install sqlite-utils)".to_string()
+        } else {
+            let met = compared.iter().all(|&(_, speedup)| speedup >= 1.0);
+            let detail: Vec<String> = compared
+                .iter()
+                .map(|&(n, speedup)| format!("{}: {speedup:.2}x", thousands(n)))
+                .collect();
+            format!("{} ({})", verdict(met), detail.join(", "))
+        },
+    );
+
+    let slowest = results
+        .iter()
+        .map(|r| rate(r.n, r.reimport.seconds))
+        .fold(f64::INFINITY, f64::min);
+    line(
+        "re-import at least 30,000 articles/s",
+        format!(
+            "{} (slowest {} articles/s)",
+            verdict(slowest >= REIMPORT_TARGET),
+            thousands(slowest as u64)
+        ),
+    );
+
+    let peak = results
+        .iter()
+        .flat_map(|r| [r.fresh.rss_mb, r.reimport.rss_mb])
+        .collect::<Option<Vec<f64>>>()
+        .map(|all| all.into_iter().fold(0.0, f64::max));
+    line(
+        "peak RSS under 100 MB",
+        match peak {
+            Some(p) => format!("{} (highest {p:.1} MB)", verdict(p < RSS_TARGET_MB)),
+            None => "n/a (no /usr/bin/time)".to_string(),
+        },
+    );
+
+    let rss_at = |n: u64| {
+        results
+            .iter()
+            .find(|r| r.n == n)
+            .and_then(|r| Some(r.fresh.rss_mb?.max(r.reimport.rss_mb?)))
+    };
+    line(
+        "peak RSS flat from 20,000 to 200,000",
+        match (rss_at(DEFAULT_SIZE), rss_at(LARGE_SIZE)) {
+            (Some(small), Some(large)) => format!(
+                "{} ({small:.1} MB -> {large:.1} MB)",
+                verdict(is_flat(small, large))
+            ),
+            _ => "n/a (NEWSDB_BENCH_LARGE=1 runs 200,000 too)".to_string(),
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Self-checks, run by `cargo test --bench import`
+
+/// A named self-check: `Err` says what is wrong.
+type Check = fn() -> Result<(), String>;
+
+fn self_check() {
+    let checks: &[(&str, Check)] = &[
+        ("splitmix64 matches the reference", check_prng),
+        ("articles are deterministic", check_deterministic),
+        ("generated file has the import fields", check_generated_file),
+        ("summary parsing", check_summary_parsing),
+        ("GNU time output", check_time_output),
+        ("median and flatness", check_median),
+    ];
+    let mut failed = 0;
+    for (name, check) in checks {
+        match check() {
+            Ok(()) => println!("ok      {name}"),
+            Err(e) => {
+                failed += 1;
+                println!("FAILED  {name}: {e}");
+            }
+        }
+    }
+    println!(
+        "self-check: {} passed, {failed} failed",
+        checks.len() - failed
+    );
+    if failed > 0 {
+        process::exit(1);
+    }
+}
+
+fn ensure(ok: bool, message: impl FnOnce() -> String) -> Result<(), String> {
+    if ok { Ok(()) } else { Err(message()) }
+}
+
+fn check_prng() -> Result<(), String> {
+    // The first outputs of splitmix64 seeded with 0, from the reference implementation.
+    let mut rng = SplitMix64(0);
+    let got = [rng.next_u64(), rng.next_u64(), rng.next_u64()];
+    let want = [
+        0xe220_a839_7b1d_cdaf,
+        0x6e78_9e6a_a1b9_65f4,
+        0x06c4_5d18_8009_454f,
+    ];
+    ensure(got == want, || format!("{got:x?} != {want:x?}"))
+}
+
+fn check_deterministic() -> Result<(), String> {
+    for n in [0, 1, 19_999, 199_999] {
+        ensure(article(n) == article(n), || format!("article {n} differs"))?;
+    }
+    ensure(article(1) != article(2), || {
+        "articles 1 and 2 are equal".into()
+    })
+}
+
+fn check_generated_file() -> Result<(), String> {
+    const N: u64 = 2_000;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let path = dir.path().join("articles.jsonl");
+    let bytes = generate_file(&path, N).map_err(|e| e.to_string())?;
+    let again = dir.path().join("again.jsonl");
+    generate_file(&again, N).map_err(|e| e.to_string())?;
+    ensure(fs::read(&path).ok() == fs::read(&again).ok(), || {
+        "two generations differ".into()
+    })?;
+
+    let average = bytes / N;
+    ensure((2_000..=3_000).contains(&average), || {
+        format!("average article is {average} bytes, expected about 2-3 KB")
+    })?;
+    let (mut urls, mut guids, mut bodies, mut sources) = (
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+    );
+    let file = File::open(&path).map_err(|e| e.to_string())?;
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| e.to_string())?;
+        let v: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", i + 1))?;
+        let text = |key: &str| {
+            v[key]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("line {}: no string {key}", i + 1))
+        };
+        let keys: Vec<&String> = v
+            .as_object()
+            .map(|o| o.keys().collect())
+            .unwrap_or_default();
+        ensure(
+            keys == [
+                "title",
+                "body",
+                "url",
+                "guid",
+                "source",
+                "authors",
+                "published",
+                "language",
+            ],
+            || format!("line {}: fields {keys:?}", i + 1),
+        )?;
+        ensure(
+            text("url")? == format!("https://example.com/news/{i}"),
+            || format!("line {}: url", i + 1),
+        )?;
+        let published = text("published")?;
+        ensure(
+            chrono::DateTime::parse_from_rfc3339(&published)
+                .is_ok_and(|d| d.format("%Y").to_string() == "2024"),
+            || format!("line {}: published {published:?}", i + 1),
+        )?;
+        let authors = v["authors"].as_array().map_or(0, Vec::len);
+        ensure((1..=3).contains(&authors), || {
+            format!("line {}: {authors} authors", i + 1)
+        })?;
+        let body = text("body")?;
+        let paragraphs = body.split("\n\n").count();
+        ensure((4..=8).contains(&paragraphs), || {
+            format!("line {}: {paragraphs} paragraphs", i + 1)
+        })?;
+        ensure(text("language")? == "en", || {
+            format!("line {}: language", i + 1)
+        })?;
+        ensure(!text("title")?.is_empty(), || {
+            format!("line {}: title", i + 1)
+        })?;
+        urls.insert(text("url")?);
+        guids.insert(text("guid")?);
+        bodies.insert(body);
+        sources.insert(text("source")?);
+    }
+    ensure(
+        urls.len() as u64 == N && guids.len() as u64 == N && bodies.len() as u64 == N,
+        || "urls, guids or bodies repeat".into(),
+    )?;
+    ensure(sources.len() == SOURCES.len(), || {
+        format!("{} distinct sources", sources.len())
+    })
+}
+
+fn check_summary_parsing() -> Result<(), String> {
+    let plain = parse_summary(
+        r#"{"inputs":1,"items":20000,"new_articles":20000,"duplicates":0,"new_versions":0,"rejected":0,"elapsed_seconds":3.25}"#,
+    )?;
+    ensure(
+        plain
+            == Summary {
+                new_articles: Some(20_000),
+                duplicates: Some(0),
+                items: Some(20_000),
+                rejected: Some(0),
+                elapsed_seconds: Some(3.25),
+            },
+        || format!("{plain:?}"),
+    )?;
+    let pretty = parse_summary("{\n  \"duplicates\": 7,\n  \"extra\": [1, 2]\n}\n")?;
+    ensure(
+        pretty.duplicates == Some(7) && pretty.new_articles.is_none(),
+        || format!("{pretty:?}"),
+    )?;
+    let nested = parse_summary(
+        "newsdb: importing\n{\"run\":3,\"summary\":{\"new_articles\":5,\"elapsed_seconds\":\"1.5\"}}\n",
+    )?;
+    ensure(
+        nested.new_articles == Some(5) && nested.elapsed_seconds == Some(1.5),
+        || format!("{nested:?}"),
+    )?;
+    let float = parse_summary(r#"{"new_articles": 12.0}"#)?;
+    ensure(float.new_articles == Some(12), || format!("{float:?}"))?;
+    ensure(parse_summary("imported 3 articles").is_err(), || {
+        "plain text parsed as a summary".into()
+    })
+}
+
+fn check_time_output() -> Result<(), String> {
+    ensure(parse_time_output("12.34 51200\n") == Some(50.0), || {
+        "plain line".into()
+    })?;
+    ensure(
+        parse_time_output("Command exited with non-zero status 1\n0.01 2048\n") == Some(2.0),
+        || "with status line".into(),
+    )?;
+    ensure(parse_time_output("").is_none(), || "empty".into())
+}
+
+fn check_median() -> Result<(), String> {
+    ensure(median(&mut [3.0, 1.0, 2.0]) == 2.0, || "odd".into())?;
+    ensure(median(&mut [4.0, 1.0, 3.0, 2.0]) == 2.5, || "even".into())?;
+    let s = summarize(&[
+        Sample {
+            seconds: 2.0,
+            rss_mb: Some(40.0),
+        },
+        Sample {
+            seconds: 1.0,
+            rss_mb: Some(55.0),
+        },
+        Sample {
+            seconds: 9.0,
+            rss_mb: None,
+        },
+    ]);
+    ensure(s.seconds == 2.0 && s.rss_mb == Some(55.0), || {
+        format!("{s:?}")
+    })?;
+    ensure(is_flat(40.0, 49.0) && !is_flat(40.0, 51.0), || {
+        "10 MB slack".into()
+    })?;
+    ensure(is_flat(200.0, 239.0) && !is_flat(200.0, 241.0), || {
+        "20% slack".into()
+    })?;
+    ensure(
+        thousands(1_234_567) == "1,234,567" && thousands(12) == "12",
+        || "thousands".into(),
+    )
+}
