@@ -1,1 +1,352 @@
-//! (in progress)
+//! Boilerplate removal: reading-time badges, ads, share prompts, symbol noise and trailing "You May
+//! Also Like" blocks, dropped from a body's lines before it is hashed.
+//!
+//! The rules are data (`data/normalize/boilerplate.txt`, compiled in) plus one built-in rule for
+//! lines with too few letters to be prose. Each rule is tested below.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use crate::normalize::text::Paragraphs;
+
+/// Lines longer than this are prose, never compared with the exact-line rules.
+const MAX_KEYED_LINE: usize = 80;
+/// Lines longer than this are never dropped by a prefix or "contains" rule.
+const MAX_PREFIXED_LINE: usize = 250;
+/// A trailing-block marker is a short heading.
+const MAX_CUT_LINE: usize = 60;
+/// The symbol-noise rule only looks at short lines.
+const MAX_NOISE_LINE: usize = 40;
+
+struct Rules {
+    drop: HashSet<String>,
+    drop_prefix: Vec<String>,
+    drop_within: Vec<String>,
+    cut: HashSet<String>,
+    cut_prefix: Vec<String>,
+}
+
+static RULES: LazyLock<Rules> = LazyLock::new(|| {
+    parse_rules(include_str!("../../data/normalize/boilerplate.txt"))
+        .expect("data/normalize/boilerplate.txt is valid")
+});
+
+fn parse_rules(data: &str) -> Result<Rules, String> {
+    let mut rules = Rules {
+        drop: HashSet::new(),
+        drop_prefix: Vec::new(),
+        drop_within: Vec::new(),
+        cut: HashSet::new(),
+        cut_prefix: Vec::new(),
+    };
+    for (number, line) in data.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (kind, pattern) = line
+            .split_once(char::is_whitespace)
+            .map(|(kind, pattern)| (kind, pattern.trim()))
+            .ok_or_else(|| format!("line {}: no pattern", number + 1))?;
+        match kind {
+            "drop" => {
+                rules.drop.insert(line_key(pattern));
+            }
+            "drop-prefix" => rules.drop_prefix.push(pattern.to_lowercase()),
+            "drop-within" => rules.drop_within.push(pattern.to_lowercase()),
+            "cut" => {
+                rules.cut.insert(line_key(pattern));
+            }
+            "cut-prefix" => rules.cut_prefix.push(line_key(pattern) + " "),
+            _ => return Err(format!("line {}: unknown rule kind {kind:?}", number + 1)),
+        }
+    }
+    Ok(rules)
+}
+
+/// The key a line is compared with: lowercase, digit runs (and `#`) to `#`, apostrophes removed, every
+/// other non-letter a space, spaces collapsed and trimmed.
+fn line_key(line: &str) -> String {
+    let mut key = String::with_capacity(line.len());
+    let mut pending_space = false;
+    let mut in_digits = false;
+    for ch in line.chars() {
+        if matches!(ch, '\'' | '\u{2019}') {
+            continue;
+        }
+        // A pattern writes `#` where a line has digits.
+        let is_digit = ch.is_ascii_digit() || ch == '#';
+        if is_digit && in_digits {
+            continue;
+        }
+        in_digits = is_digit;
+        if !(is_digit || ch.is_alphabetic()) {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && !key.is_empty() {
+            key.push(' ');
+        }
+        pending_space = false;
+        if is_digit {
+            key.push('#');
+        } else {
+            key.extend(ch.to_lowercase());
+        }
+    }
+    key
+}
+
+/// Removes boilerplate from a body in place: noise lines wherever they are, then, from a trailing
+/// "You May Also Like"-style heading on, everything. Emptied paragraphs are removed.
+pub fn strip_boilerplate(paragraphs: &mut Paragraphs<'_>) {
+    for lines in paragraphs.iter_mut() {
+        lines.retain(|line| !is_boilerplate_line(line));
+    }
+    paragraphs.retain(|lines| !lines.is_empty());
+    if let Some(cut) = trailing_block_start(paragraphs) {
+        paragraphs.truncate(cut);
+    }
+}
+
+/// True for a line that is never article text: a rule of the table, or symbol noise.
+pub fn is_boilerplate_line(line: &str) -> bool {
+    let rules = &*RULES;
+    if line.len() <= MAX_KEYED_LINE && rules.drop.contains(&line_key(line)) {
+        return true;
+    }
+    if line.len() <= MAX_PREFIXED_LINE
+        && !(rules.drop_prefix.is_empty() && rules.drop_within.is_empty())
+    {
+        let lower = line.to_lowercase();
+        if rules
+            .drop_prefix
+            .iter()
+            .any(|prefix| lower.starts_with(prefix.as_str()))
+            || rules
+                .drop_within
+                .iter()
+                .any(|part| lower.contains(part.as_str()))
+        {
+            return true;
+        }
+    }
+    is_symbol_noise(line)
+}
+
+/// Too few letters to be prose: "A | a-+=", "|", "***", "» »". Kept: numbers and scores such as
+/// "2-1", "9/11", "$4.5 billion" or "10:30", and any line with two letters in a row and enough
+/// letters overall.
+pub fn is_symbol_noise(line: &str) -> bool {
+    if line.len() > MAX_NOISE_LINE {
+        return false;
+    }
+    let mut visible = 0usize;
+    let mut letters = 0usize;
+    let mut digits = 0usize;
+    let mut has_word = false;
+    let mut letter_run = 0usize;
+    let mut only_number_characters = true;
+    for ch in line.chars() {
+        if ch.is_whitespace() {
+            letter_run = 0;
+            continue;
+        }
+        visible += 1;
+        if ch.is_alphabetic() {
+            letters += 1;
+            letter_run += 1;
+            // One CJK character is a word on its own.
+            has_word |= letter_run >= 2 || ch >= '\u{2E80}';
+            only_number_characters = false;
+        } else {
+            letter_run = 0;
+            if ch.is_numeric() {
+                digits += 1;
+            } else if !".,:;-\u{2013}\u{2014}/%$\u{20AC}\u{00A3}\u{00A5}+()#".contains(ch) {
+                only_number_characters = false;
+            }
+        }
+    }
+    if visible == 0 || digits > 0 && only_number_characters {
+        return false;
+    }
+    // Initials such as "Q&A" are words when letters make up two thirds of the line.
+    has_word |= letters >= 2 && letters * 3 >= visible * 2;
+    // Two letters in a row make a word; without one, or with under half letters and digits,
+    // this is a strip of icons and separators.
+    !has_word || (letters + digits) * 2 < visible
+}
+
+/// Index of the paragraph where a trailing block of links starts, if there is one: a short
+/// standalone heading from the `cut` rules with less text after it than before it.
+fn trailing_block_start(paragraphs: &Paragraphs<'_>) -> Option<usize> {
+    let rules = &*RULES;
+    let sizes: Vec<usize> = paragraphs
+        .iter()
+        .map(|lines| lines.iter().map(|line| line.len()).sum())
+        .collect();
+    let total: usize = sizes.iter().sum();
+    let mut before = 0;
+    for (index, lines) in paragraphs.iter().enumerate() {
+        let size = sizes[index];
+        let after = total - before - size;
+        if index > 0 && after < before && lines.len() == 1 && is_cut_heading(lines[0], rules) {
+            return Some(index);
+        }
+        before += size;
+    }
+    None
+}
+
+fn is_cut_heading(line: &str, rules: &Rules) -> bool {
+    if line.len() > MAX_CUT_LINE {
+        return false;
+    }
+    let key = line_key(line);
+    if rules.cut.contains(&key) {
+        return true;
+    }
+    // "More from CNN" is a heading; "More on that later." is prose.
+    !line.ends_with(['.', '!', '?', '"', '\u{201D}'])
+        && rules
+            .cut_prefix
+            .iter()
+            .any(|prefix| key.starts_with(prefix.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::text::{clean_lines, join_paragraphs, paragraphs};
+
+    fn stripped(text: &str) -> String {
+        let lines = clean_lines(text);
+        let mut body = paragraphs(&lines);
+        strip_boilerplate(&mut body);
+        join_paragraphs(&body)
+    }
+
+    #[test]
+    fn the_rule_table_parses() {
+        let rules = &*RULES;
+        assert!(rules.drop.contains("estimated read time # min read"));
+        assert!(rules.cut.contains("you may also like"));
+        assert!(parse_rules("frobnicate x").is_err());
+    }
+
+    #[test]
+    fn line_keys() {
+        assert_eq!(
+            line_key("Estimated read time: 4 min. read"),
+            "estimated read time # min read"
+        );
+        assert_eq!(line_key("  YOU MAY ALSO LIKE  "), "you may also like");
+        assert_eq!(line_key("You\u{2019}ll 12,500"), "youll # #");
+    }
+
+    #[test]
+    fn rule_reading_time_badges() {
+        for line in [
+            "Estimated read time 4 min read",
+            "Estimated read time: 12 minutes",
+            "5 min read",
+            "3 minute read",
+            "Reading time: 7 minutes",
+        ] {
+            assert!(is_boilerplate_line(line), "{line}");
+        }
+        assert!(!is_boilerplate_line(
+            "The meeting took 5 minutes to read the charges."
+        ));
+    }
+
+    #[test]
+    fn rule_exact_lines() {
+        for line in [
+            "Advertisement",
+            "ADVERTISEMENT",
+            "Share this article",
+            "Share this article:",
+            "Read more:  Kim arrives",
+        ] {
+            assert!(is_boilerplate_line(line), "{line}");
+        }
+        assert!(!is_boilerplate_line(
+            "Advertisement revenue fell 5% this year."
+        ));
+        assert!(!is_boilerplate_line(
+            "Read more about it in the report, officials said."
+        ));
+    }
+
+    #[test]
+    fn rule_appeared_first_on() {
+        assert!(is_boilerplate_line(
+            "The post Kim heads to Russia appeared first on NK Times."
+        ));
+    }
+
+    #[test]
+    fn rule_symbol_noise() {
+        for line in ["A | a-+=", "|", "***", "» »", "• • •", "a."] {
+            assert!(is_symbol_noise(line), "{line}");
+        }
+        for line in [
+            "2-1",
+            "9/11",
+            "2023",
+            "10:30",
+            "$4.5 billion",
+            "Yes.",
+            "Q&A",
+            "Why?",
+            "OK",
+            "— Jane Doe",
+            "North Korea",
+            "中国",
+            "(1)",
+        ] {
+            assert!(!is_symbol_noise(line), "{line}");
+        }
+        // Long lines are prose whatever their letters.
+        assert!(!is_symbol_noise(&"| ".repeat(30)));
+    }
+
+    #[test]
+    fn rule_trailing_block_is_cut() {
+        let text = "First paragraph of the story.\n\nSecond paragraph of the story.\n\nYou May Also Like\n\nOther headline one\n\nOther headline two";
+        assert_eq!(
+            stripped(text),
+            "First paragraph of the story.\n\nSecond paragraph of the story."
+        );
+        let text = "A long enough paragraph of news.\n\nMore from CNN\n\nHeadline";
+        assert_eq!(stripped(text), "A long enough paragraph of news.");
+    }
+
+    #[test]
+    fn trailing_block_needs_a_standalone_heading_late_in_the_body() {
+        // Early: more text follows it than precedes it.
+        let text = "Intro.\n\nRelated\n\nA long paragraph that is the real story and goes on and on for a while.";
+        assert_eq!(stripped(text), text);
+        // Not standalone: part of a paragraph.
+        let text = "A long paragraph of the real story.\n\nRelated\nstill the same paragraph";
+        assert_eq!(
+            stripped(text),
+            "A long paragraph of the real story.\n\nRelated still the same paragraph"
+        );
+        // Prose that starts like a heading.
+        let text = "A long paragraph of the real story.\n\nMore on that later.";
+        assert_eq!(stripped(text), text);
+        // Never the first paragraph.
+        assert_eq!(stripped("Related"), "Related");
+    }
+
+    #[test]
+    fn noise_lines_inside_paragraphs_are_removed() {
+        assert_eq!(
+            stripped("Advertisement\nThe story goes on.\n\nA | a-+=\n\nEnd."),
+            "The story goes on.\n\nEnd."
+        );
+    }
+}

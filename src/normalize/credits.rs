@@ -1,1 +1,562 @@
-//! (in progress)
+//! Credit lines: "(Source: A | B | CNN)", "By NAME and NAME", "Reporting by X; Editing by Y",
+//! split into outlets and people and removed from the body.
+//!
+//! Only the first two and last two lines of a body are candidates, and a line is a credit line
+//! only when every item in it reads as a name or an outlet: "By Monday, officials said ..." stays.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use crate::normalize::keys::source_key;
+use crate::normalize::text::{Paragraphs, clean_line};
+
+/// Outlets and people named by the credit lines of one body, in order of appearance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Credits {
+    pub outlets: Vec<String>,
+    pub people: Vec<String>,
+}
+
+impl Credits {
+    fn append(&mut self, other: Credits) {
+        self.outlets.extend(other.outlets);
+        self.people.extend(other.people);
+    }
+}
+
+/// Known outlets, by source key (`data/normalize/outlets.txt`).
+static KNOWN_OUTLETS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    include_str!("../../data/normalize/outlets.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(source_key)
+        .collect()
+});
+
+/// Words that make a name read as an outlet: "Yonhap News Agency", "The Korea Herald".
+const OUTLET_WORDS: &[&str] = &[
+    "Agency",
+    "Broadcasting",
+    "Bulletin",
+    "Channel",
+    "Chronicle",
+    "Courier",
+    "Daily",
+    "Dispatch",
+    "Express",
+    "Gazette",
+    "Guardian",
+    "Herald",
+    "Ilbo",
+    "Independent",
+    "Inquirer",
+    "Journal",
+    "Magazine",
+    "Media",
+    "Mirror",
+    "Monitor",
+    "Network",
+    "News",
+    "Newspaper",
+    "Observer",
+    "Post",
+    "Press",
+    "Radio",
+    "Register",
+    "Reuters",
+    "Shimbun",
+    "Sinmun",
+    "Telegraph",
+    "Television",
+    "Times",
+    "Tribune",
+    "TV",
+    "Weekly",
+    "Wire",
+];
+
+/// Job titles after a name ("Jane Doe, Staff Writer"): the item is skipped, not a name.
+const ROLE_WORDS: &[&str] = &[
+    "columnist",
+    "contributor",
+    "correspondent",
+    "correspondents",
+    "editor",
+    "journalist",
+    "photographer",
+    "producer",
+    "reporter",
+    "reporters",
+    "staff",
+    "writer",
+    "writers",
+];
+
+/// Lowercase words allowed inside a person's name.
+const NAME_PARTICLES: &[&str] = &[
+    "al", "bin", "binti", "da", "de", "del", "della", "der", "des", "di", "dos", "du", "el", "ibn",
+    "la", "le", "st", "ten", "ter", "van", "von", "y",
+];
+
+/// Words that follow "By" in prose, never in a byline.
+const NOT_NAMES: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "then",
+    "now",
+    "contrast",
+    "comparison",
+    "law",
+    "far",
+];
+
+/// What an unlabelled-looking item is taken for when it could be either.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leaning {
+    People,
+    Outlets,
+}
+
+/// Labels that open a credit segment, lowercase, longest first.
+const LABELS: &[(&str, Leaning)] = &[
+    ("additional reporting by ", Leaning::People),
+    ("reporting by ", Leaning::People),
+    ("reported by ", Leaning::People),
+    ("written by ", Leaning::People),
+    ("writing by ", Leaning::People),
+    ("editing by ", Leaning::People),
+    ("edited by ", Leaning::People),
+    ("compiled by ", Leaning::People),
+    ("words by ", Leaning::People),
+    ("by ", Leaning::People),
+    ("sources:", Leaning::Outlets),
+    ("source:", Leaning::Outlets),
+    ("credits:", Leaning::Outlets),
+    ("credit:", Leaning::Outlets),
+    ("via:", Leaning::Outlets),
+];
+
+/// A credit line is short.
+const MAX_CREDIT_LINE: usize = 300;
+const MAX_CREDIT_ITEMS: usize = 16;
+/// How many lines at each end of a body may be credit lines.
+const CREDIT_LINES_PER_END: usize = 2;
+
+/// Removes credit lines from the first and last lines of a body and returns what they name.
+pub fn extract_credits(paragraphs: &mut Paragraphs<'_>) -> Credits {
+    let mut credits = Credits::default();
+    for _ in 0..CREDIT_LINES_PER_END {
+        let Some(found) = paragraphs
+            .first()
+            .and_then(|lines| lines.first())
+            .and_then(|line| parse_credit_line(line))
+        else {
+            break;
+        };
+        credits.append(found);
+        paragraphs[0].remove(0);
+        if paragraphs[0].is_empty() {
+            paragraphs.remove(0);
+        }
+    }
+    let mut at_end = Vec::new();
+    for _ in 0..CREDIT_LINES_PER_END {
+        let Some(found) = paragraphs
+            .last()
+            .and_then(|lines| lines.last())
+            .and_then(|line| parse_credit_line(line))
+        else {
+            break;
+        };
+        at_end.push(found);
+        if let Some(lines) = paragraphs.last_mut() {
+            lines.pop();
+            if lines.is_empty() {
+                paragraphs.pop();
+            }
+        }
+    }
+    // Lines were taken from the end backwards; keep reading order.
+    for found in at_end.into_iter().rev() {
+        credits.append(found);
+    }
+    credits
+}
+
+/// Reads one line as a credit line; `None` when it is not clearly one.
+pub fn parse_credit_line(line: &str) -> Option<Credits> {
+    if line.len() > MAX_CREDIT_LINE {
+        return None;
+    }
+    let line = unwrap_credit_line(line);
+    let mut credits = Credits::default();
+    let mut leaning = None;
+    let mut items = 0;
+    for segment in line.split(';') {
+        let segment = segment.trim();
+        if segment.is_empty() {
+            continue;
+        }
+        let rest = match label_of(segment) {
+            Some((label_len, label_leaning)) => {
+                leaning = Some(label_leaning);
+                &segment[label_len..]
+            }
+            // The first segment must say what the line is; later ones may continue a list.
+            None if leaning.is_some() => segment,
+            None => return None,
+        };
+        for item in split_items(rest) {
+            items += 1;
+            if items > MAX_CREDIT_ITEMS {
+                return None;
+            }
+            classify_item(item, leaning?, &mut credits)?;
+        }
+    }
+    (!credits.outlets.is_empty() || !credits.people.is_empty()).then_some(credits)
+}
+
+/// "(Source: ...)", "[By ...]", "— By ...", "By ... ." to the bare line.
+fn unwrap_credit_line(line: &str) -> &str {
+    let mut line = line.trim();
+    loop {
+        let before = line;
+        line = line
+            .trim_start_matches(['-', '\u{2013}', '\u{2014}', '_', '*', ' '])
+            .trim_end_matches(['.', ' ']);
+        for (open, close) in [('(', ')'), ('[', ']')] {
+            if let Some(inner) = line.strip_prefix(open).and_then(|l| l.strip_suffix(close)) {
+                line = inner.trim();
+            }
+        }
+        if line == before {
+            return line;
+        }
+    }
+}
+
+/// The label a segment starts with, as (byte length, leaning).
+fn label_of(segment: &str) -> Option<(usize, Leaning)> {
+    LABELS.iter().find_map(|&(label, leaning)| {
+        let head = segment.get(..label.len())?;
+        head.eq_ignore_ascii_case(label)
+            .then_some((label.len(), leaning))
+    })
+}
+
+/// Items of a credit list: split at `|`, `,`, `/`, `•`, then at " and " / " & " unless the
+/// whole item is a known outlet ("Stars and Stripes").
+fn split_items(list: &str) -> impl Iterator<Item = &str> {
+    list.split(['|', ',', '/', '\u{2022}', '\u{00B7}'])
+        .flat_map(|item| {
+            let item = item.trim();
+            let whole = item.is_empty() || KNOWN_OUTLETS.contains(&source_key(item));
+            let mut parts = Vec::new();
+            if whole {
+                parts.push(item);
+            } else {
+                let mut rest = item;
+                while let Some((part, tail)) = split_conjunction(rest) {
+                    parts.push(part);
+                    rest = tail;
+                }
+                parts.push(rest);
+            }
+            parts
+        })
+        .map(str::trim)
+        .filter(|item| !item.is_empty() && !item.eq_ignore_ascii_case("and"))
+}
+
+/// Splits at the first " and " or " & ".
+fn split_conjunction(item: &str) -> Option<(&str, &str)> {
+    let lower = item.to_ascii_lowercase();
+    [" and ", " & "]
+        .iter()
+        .filter_map(|conjunction| {
+            lower
+                .find(conjunction)
+                .map(|at| (&item[..at], &item[at + conjunction.len()..]))
+        })
+        .min_by_key(|(head, _)| head.len())
+}
+
+/// Sorts one item into outlets or people; `None` when it is neither (not a credit line).
+fn classify_item(item: &str, leaning: Leaning, credits: &mut Credits) -> Option<()> {
+    // "Hyonhee Shin in Seoul": the place is not part of the name.
+    let item = strip_place(item);
+    let words: Vec<&str> = item.split_whitespace().collect();
+    let last = words.last()?.to_lowercase();
+    if ROLE_WORDS.contains(&last.as_str()) {
+        return Some(());
+    }
+    if is_outlet_name(item) {
+        credits.outlets.push(clean_line(item));
+        return Some(());
+    }
+    if !is_person_name(&words) {
+        return None;
+    }
+    // A single word under "Source:" is an outlet ("Source: Wikipedia"); under "By", a person.
+    if words.len() == 1 && leaning == Leaning::Outlets {
+        credits.outlets.push(clean_line(item));
+    } else {
+        credits.people.push(clean_line(item));
+    }
+    Some(())
+}
+
+fn strip_place(item: &str) -> &str {
+    for marker in [" in ", " from "] {
+        if let Some((name, place)) = item.split_once(marker)
+            && !place.is_empty()
+            && place.split_whitespace().all(starts_uppercase)
+        {
+            return name.trim();
+        }
+    }
+    item
+}
+
+fn starts_uppercase(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// True for a name that reads as an outlet: a known one, an acronym of 2-5 capitals (CNN, AFP),
+/// a name with a newsroom word (Herald, Times, News, Agency, ...), or a domain (nknews.org).
+pub fn is_outlet_name(name: &str) -> bool {
+    let name = name.trim();
+    if name.is_empty() {
+        return false;
+    }
+    if KNOWN_OUTLETS.contains(&source_key(name)) {
+        return true;
+    }
+    let words: Vec<&str> = name.split_whitespace().collect();
+    if let [word] = words.as_slice()
+        && (2..=5).contains(&word.len())
+        && word.bytes().all(|b| b.is_ascii_uppercase())
+    {
+        return true;
+    }
+    words.iter().any(|word| {
+        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+        OUTLET_WORDS.contains(&word)
+            || [".com", ".org", ".net", ".co.kr", ".co.uk"]
+                .iter()
+                .any(|tld| word.to_ascii_lowercase().ends_with(tld))
+    })
+}
+
+/// One to five words, each capitalised (or a particle such as "de", "van", or an initial), made of
+/// letters, hyphens, apostrophes and dots.
+fn is_person_name(words: &[&str]) -> bool {
+    if words.is_empty() || words.len() > 5 {
+        return false;
+    }
+    if words.len() == 1 && NOT_NAMES.contains(&words[0].to_lowercase().as_str()) {
+        return false;
+    }
+    words.iter().all(|word| {
+        let letters_only = word
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '\u{2019}' | '.'));
+        letters_only
+            && (starts_uppercase(word) || NAME_PARTICLES.contains(&word.to_lowercase().as_str()))
+    })
+}
+
+/// An author string as a feed gives it, without a "By " and stray punctuation.
+pub fn clean_author(author: &str) -> Option<String> {
+    let author = clean_line(author);
+    let mut name = author.as_str();
+    if name.eq_ignore_ascii_case("by") {
+        return None;
+    }
+    if name.len() > 3 && name[..3].eq_ignore_ascii_case("by ") {
+        name = &name[3..];
+    }
+    let name = name.trim_matches(|c: char| c == ',' || c == ';' || c.is_whitespace());
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credit(line: &str) -> Option<(Vec<String>, Vec<String>)> {
+        parse_credit_line(line).map(|credits| (credits.outlets, credits.people))
+    }
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| name.to_string()).collect()
+    }
+
+    #[test]
+    fn source_line_with_pipes() {
+        assert_eq!(
+            credit(
+                "(Source: Ji Da-gyum | The Korea Herald | Jake Kwon | Gawon Bae | Jessie Yeung | Brad Lendon | CNN)"
+            ),
+            Some((
+                names(&["The Korea Herald", "CNN"]),
+                names(&[
+                    "Ji Da-gyum",
+                    "Jake Kwon",
+                    "Gawon Bae",
+                    "Jessie Yeung",
+                    "Brad Lendon"
+                ])
+            ))
+        );
+    }
+
+    #[test]
+    fn source_line_with_commas() {
+        assert_eq!(
+            credit("Source: Reuters, Yonhap News Agency, Wikipedia"),
+            Some((
+                names(&["Reuters", "Yonhap News Agency", "Wikipedia"]),
+                vec![]
+            ))
+        );
+    }
+
+    #[test]
+    fn by_names_and_names() {
+        assert_eq!(
+            credit("By Jake Kwon and Gawon Bae"),
+            Some((vec![], names(&["Jake Kwon", "Gawon Bae"])))
+        );
+        assert_eq!(
+            credit("By Jake Kwon, Gawon Bae and Brad Lendon, CNN"),
+            Some((
+                names(&["CNN"]),
+                names(&["Jake Kwon", "Gawon Bae", "Brad Lendon"])
+            ))
+        );
+        assert_eq!(
+            credit("BY JOHN SMITH & MARIA DE LA CRUZ"),
+            Some((vec![], names(&["JOHN SMITH", "MARIA DE LA CRUZ"])))
+        );
+        assert_eq!(
+            credit("By The Associated Press"),
+            Some((names(&["The Associated Press"]), vec![]))
+        );
+    }
+
+    #[test]
+    fn reuters_style_reporting_and_editing() {
+        assert_eq!(
+            credit(
+                "(Reporting by Hyonhee Shin in Seoul and Guy Faulconbridge in Moscow; Editing by Lincoln Feast.)"
+            ),
+            Some((
+                vec![],
+                names(&["Hyonhee Shin", "Guy Faulconbridge", "Lincoln Feast"])
+            ))
+        );
+        assert_eq!(
+            credit("Written by Jane Doe, Staff Writer"),
+            Some((vec![], names(&["Jane Doe"])))
+        );
+    }
+
+    #[test]
+    fn known_outlet_with_and_is_not_split() {
+        assert_eq!(
+            credit("Source: Stars and Stripes"),
+            Some((names(&["Stars and Stripes"]), vec![]))
+        );
+    }
+
+    #[test]
+    fn prose_is_not_a_credit_line() {
+        for line in [
+            "By Monday, officials had agreed to meet.",
+            "By Monday",
+            "By then the train had left Pyongyang.",
+            "Sources: officials said the meeting would go ahead",
+            "Kim Jong Un and Vladimir Putin",
+            "Source:",
+            "By",
+            "by the time he arrived, the summit was over",
+        ] {
+            assert_eq!(credit(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn outlet_names() {
+        for name in [
+            "CNN",
+            "AFP",
+            "The Korea Herald",
+            "Yonhap News Agency",
+            "NK News",
+            "nknews.org",
+            "Bloomberg",
+            "Reuters",
+        ] {
+            assert!(is_outlet_name(name), "{name}");
+        }
+        for name in ["Jake Kwon", "Ji Da-gyum", "Seoul", "I"] {
+            assert!(!is_outlet_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn credit_lines_are_taken_only_from_the_ends() {
+        let mut body: Paragraphs<'_> = vec![
+            vec!["By Jake Kwon, CNN"],
+            vec!["Story text."],
+            vec!["By Gawon Bae"],
+            vec!["More text."],
+            vec!["Reporting by Jessie Yeung; Editing by Brad Lendon"],
+            vec!["Source: Yonhap"],
+        ];
+        let credits = extract_credits(&mut body);
+        assert_eq!(credits.outlets, names(&["CNN", "Yonhap"]));
+        assert_eq!(
+            credits.people,
+            names(&["Jake Kwon", "Jessie Yeung", "Brad Lendon"])
+        );
+        assert_eq!(
+            body,
+            vec![
+                vec!["Story text."],
+                vec!["By Gawon Bae"],
+                vec!["More text."]
+            ]
+        );
+    }
+
+    #[test]
+    fn authors_lose_their_by() {
+        assert_eq!(
+            clean_author("  By Jake Kwon, ").as_deref(),
+            Some("Jake Kwon")
+        );
+        assert_eq!(clean_author("Byron Lee").as_deref(), Some("Byron Lee"));
+        assert_eq!(clean_author(" by "), None);
+    }
+}
