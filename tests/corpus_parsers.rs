@@ -73,19 +73,27 @@ fn run(
         located: true,
         ..Outcome::default()
     };
-    parser(bytes, Location::new(origin), None, &mut |parsed| match parsed {
-        Parsed::Item(item) => outcome.items.push(*item),
-        Parsed::Rejected(error) => {
-            outcome.located &= error.location.origin == origin && !error.reason.is_empty();
-            outcome.rejected.push(error.to_string());
-        }
-        Parsed::Warning(error) => outcome.warnings.push(error.to_string()),
-    });
+    parser(
+        bytes,
+        Location::new(origin),
+        None,
+        &mut |parsed| match parsed {
+            Parsed::Item(item) => outcome.items.push(*item),
+            Parsed::Rejected(error) => {
+                outcome.located &= error.location.origin == origin && !error.reason.is_empty();
+                outcome.rejected.push(error.to_string());
+            }
+            Parsed::Warning(error) => outcome.warnings.push(error.to_string()),
+        },
+    );
     outcome
 }
 
 fn relative(path: &Path, root: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -172,7 +180,11 @@ fn broken_feeds_are_rejected_and_lenient_ones_import() {
         "feed-rs/rss2/rss_2.0_w3_blog.xml",
     ] {
         let outcome = feed(&root, lenient);
-        assert!(outcome.rejected.is_empty(), "{lenient}: {:?}", outcome.rejected);
+        assert!(
+            outcome.rejected.is_empty(),
+            "{lenient}: {:?}",
+            outcome.rejected
+        );
         assert!(!outcome.items.is_empty(), "{lenient}");
     }
     let dbengines = feed(&root, "feed-rs/rss2/rss_2.0_dbengines.xml");
@@ -326,4 +338,69 @@ mod properties {
             let _ = run(parse_html_page, text.as_bytes(), "prop");
         }
     }
+}
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn rss_parser_expectations_item_counts_and_titles() {
+    let Some(root) = corpus() else { return };
+    let dir = root.join("feeds/realworld/rss-parser");
+    let mut expected_files = Vec::new();
+    files_under(&dir.join("expected"), &mut expected_files);
+    let (mut titles, mut matching, mut failures) = (0, 0, Vec::new());
+    for expected_path in expected_files {
+        let stem = expected_path
+            .file_stem()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let Some(input) = ["rss", "atom"]
+            .iter()
+            .map(|ext| dir.join("input").join(format!("{stem}.{ext}")))
+            .find(|p| p.exists())
+        else {
+            continue;
+        };
+        let expected_text =
+            String::from_utf8_lossy(&std::fs::read(&expected_path).unwrap()).into_owned();
+        let expected: serde_json::Value = serde_json::from_str(&expected_text).unwrap();
+        let feed = expected.get("feed").unwrap_or(&expected);
+        let want: Vec<String> = feed["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| squash(i["title"].as_str().unwrap_or("")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let outcome = run(parse_feed, &std::fs::read(&input).unwrap(), &stem);
+        if outcome.items.len() != want.len() {
+            failures.push(format!(
+                "{stem}: {} items, expected {}",
+                outcome.items.len(),
+                want.len()
+            ));
+            continue;
+        }
+        for (item, title) in outcome.items.iter().zip(&want) {
+            titles += 1;
+            let got = squash(item.title.as_deref().unwrap_or(""));
+            // The expectations were written by a parser that mangled Latin-1 into U+FFFD:
+            // compare the ASCII letters only.
+            let ascii = |s: &str| s.chars().filter(char::is_ascii).collect::<String>();
+            if ascii(&got).replace(' ', "") == ascii(title).replace(' ', "") {
+                matching += 1;
+            } else {
+                println!("{stem}: title {got:?} expected {title:?}");
+            }
+        }
+    }
+    println!("rss-parser: {matching}/{titles} titles match");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(matching * 100 >= titles * 95, "{matching}/{titles}");
 }

@@ -164,28 +164,24 @@ fn read_xml(text: &str, location: &Location, emit: &mut dyn FnMut(Parsed)) {
         Err(damage) => {
             let (line, column) = line_column(text, damage.offset);
             return emit(Parsed::Rejected(ImportError::new(
-                location
-                    .at_line(line + lines_removed)
-                    .with_column(column),
+                location.at_line(line + lines_removed).with_column(column),
                 format!("not well-formed XML: {}", damage.reason),
             )));
         }
     };
     match feed_rs(text) {
         Ok(feed) => emit_read(feed, text, &scan, lines_removed, location, emit),
-        Err(_) if matches!(
-            scan.root.as_str(),
-            "rss" | "RDF" | "feed" | "channel" | "entry"
-        ) =>
+        Err(_)
+            if matches!(
+                scan.root.as_str(),
+                "rss" | "RDF" | "feed" | "channel" | "entry"
+            ) =>
         {
             tolerant_xml(text, &scan, lines_removed, location, emit)
         }
         Err(_) => emit(Parsed::Rejected(ImportError::new(
             location.at_line(1),
-            format!(
-                "not a feed: root element <{}> ({first_error})",
-                scan.root
-            ),
+            format!("not a feed: root element <{}> ({first_error})", scan.root),
         ))),
     }
 }
@@ -340,9 +336,11 @@ fn emit_feed(
     let empty = feed.entries.is_empty();
     for (n, entry) in feed.entries.into_iter().enumerate() {
         let span = spans.map(|spans| spans[n].clone());
-        let raw_date = span
-            .as_ref()
-            .and_then(|span| xml::fields(&text[span.clone()], false).first(&xml::DATE_FIELDS).map(str::to_string));
+        let raw_date = span.as_ref().and_then(|span| {
+            xml::fields(&text[span.clone()], false)
+                .first(&xml::DATE_FIELDS)
+                .map(str::to_string)
+        });
         let item = map_entry(entry, &context, Extras { span, raw_date });
         emit_item(item, n, text, lines_removed, location, emit);
     }
@@ -451,11 +449,9 @@ fn tolerant_xml(
     };
     for (n, span) in scan.items.iter().enumerate() {
         let fields = xml::fields(&text[span.clone()], false);
-        let (body, body_markup) = match fields
-            .children
-            .iter()
-            .find(|c| matches!(c.name.as_str(), "encoded" | "content") && !c.value.trim().is_empty())
-        {
+        let (body, body_markup) = match fields.children.iter().find(|c| {
+            matches!(c.name.as_str(), "encoded" | "content") && !c.value.trim().is_empty()
+        }) {
             Some(c) if c.attribute("type") == Some("text") => {
                 (Some(c.value.trim().to_string()), Markup::Text)
             }
@@ -610,7 +606,10 @@ mod tests {
         assert_eq!(one.source_url.as_deref(), Some("http://cafe.example/"));
         assert_eq!(one.url.as_deref(), Some("http://cafe.example/1"));
         assert_eq!(one.guid.as_deref(), Some("g1"));
-        assert_eq!(one.published.as_deref(), Some("Mon, 04 Sep 2023 10:00:00 GMT"));
+        assert_eq!(
+            one.published.as_deref(),
+            Some("Mon, 04 Sep 2023 10:00:00 GMT")
+        );
         assert_eq!(one.authors, ["Ana"]);
         assert_eq!(one.categories, ["World"]);
         assert_eq!(one.summary.as_deref(), Some("Short"));
@@ -636,7 +635,8 @@ mod tests {
 
     #[test]
     fn truncated_and_ambiguous_ampersand_are_rejected_with_a_position() {
-        let truncated = parse(b"<rss version=\"2.0\"><channel><item><title>a</title></item>\n<item><title>b");
+        let truncated =
+            parse(b"<rss version=\"2.0\"><channel><item><title>a</title></item>\n<item><title>b");
         assert!(items(&truncated).is_empty());
         let Some(Parsed::Rejected(error)) = truncated.last() else {
             panic!("{truncated:?}")
@@ -661,7 +661,10 @@ mod tests {
         assert_eq!(items.len(), 2, "{parsed:?}");
         assert_eq!(items[0].guid.as_deref(), Some("1"));
         assert_eq!(items[0].body_markup, Markup::Text);
-        assert_eq!(items[0].published.as_deref(), Some("2020-01-02T03:04:05+01:00"));
+        assert_eq!(
+            items[0].published.as_deref(),
+            Some("2020-01-02T03:04:05+01:00")
+        );
         assert_eq!(items[0].source.as_deref(), Some("J"));
         assert_eq!(items[0].location.locator().as_deref(), Some("3 (item 1)"));
         assert!(items[0].raw.starts_with(b"{\"id\": \"1\""));
@@ -696,7 +699,10 @@ mod tests {
     #[test]
     fn not_a_feed_and_too_large() {
         let html = parse(b"<!DOCTYPE html><html><head><title>x</title></head><body></body></html>");
-        assert!(matches!(&html[..], [Parsed::Rejected(e)] if e.reason.contains("not a feed")), "{html:?}");
+        assert!(
+            matches!(&html[..], [Parsed::Rejected(e)] if e.reason.contains("not a feed")),
+            "{html:?}"
+        );
         let big = vec![b' '; MAX_FEED_TEXT + 1];
         assert!(matches!(&parse(&big)[..], [Parsed::Rejected(e)] if e.reason.contains("split it")));
     }

@@ -113,7 +113,10 @@ fn reference_at(after: &str) -> Reference<'_> {
     if bytes.first() == Some(&b'#') {
         let (digits, skip) = if matches!(bytes.get(1), Some(b'x' | b'X')) {
             (
-                bytes[2..].iter().take_while(|b| b.is_ascii_hexdigit()).count(),
+                bytes[2..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_hexdigit())
+                    .count(),
                 2,
             )
         } else {
@@ -170,7 +173,8 @@ fn repair_rss_version(text: &str) -> String {
         return text.to_string();
     };
     let tag = &text[start..];
-    if !(tag.starts_with("<rss") && tag[4..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/'))
+    if !(tag.starts_with("<rss")
+        && tag[4..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/'))
     {
         return text.to_string();
     }
@@ -178,7 +182,9 @@ fn repair_rss_version(text: &str) -> String {
         return text.to_string();
     };
     let attributes = &tag[4..tag_end];
-    let known = ["\"2.0\"", "'2.0'", "\"0.91\"", "'0.91'", "\"0.92\"", "'0.92'"];
+    let known = [
+        "\"2.0\"", "'2.0'", "\"0.91\"", "'0.91'", "\"0.92\"", "'0.92'",
+    ];
     if let Some(v) = find_attribute(attributes, "version") {
         let value = &attributes[v.clone()];
         if known.contains(&value) {
@@ -299,7 +305,10 @@ mod tests {
     #[test]
     fn leading_junk() {
         let repaired = repair_xml("\n\nWarning: x\n<?xml version=\"1.0\"?><rss/>");
-        assert_eq!(repaired.text, "<?xml version=\"1.0\"?><rss version=\"2.0\"/>");
+        assert_eq!(
+            repaired.text,
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"/>"
+        );
         assert_eq!(repaired.lines_removed, 3);
     }
 }

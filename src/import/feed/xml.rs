@@ -326,7 +326,13 @@ fn push_reference(out: &mut String, r: &quick_xml::events::BytesRef<'_>) {
 /// Item children that carry the publication date, best first: the first date an item was
 /// published beats when it was last updated.
 pub const DATE_FIELDS: [&str; 7] = [
-    "pubDate", "published", "issued", "date", "created", "updated", "modified",
+    "pubDate",
+    "published",
+    "issued",
+    "date",
+    "created",
+    "updated",
+    "modified",
 ];
 
 #[cfg(test)]
@@ -339,7 +345,10 @@ mod tests {
         let scan = scan(text).unwrap();
         assert_eq!(scan.root, "rss");
         assert_eq!(scan.items.len(), 2);
-        assert_eq!(&text[scan.items[0].clone()], "<item><title>a</title></item>");
+        assert_eq!(
+            &text[scan.items[0].clone()],
+            "<item><title>a</title></item>"
+        );
         assert_eq!(&text[scan.items[1].clone()], "<item/>");
         assert!(text[scan.channel].starts_with("<channel>"));
     }
@@ -361,6 +370,9 @@ mod tests {
         assert_eq!(fields.first(&["title"]), Some("A & B"));
         assert_eq!(fields.first(&["encoded"]), Some("<p>hi</p>"));
         assert_eq!(fields.first(&["creator"]), Some("Me"));
-        assert_eq!(fields.all("category").next().unwrap().attribute("term"), Some("t"));
+        assert_eq!(
+            fields.all("category").next().unwrap().attribute("term"),
+            Some("t")
+        );
     }
 }
