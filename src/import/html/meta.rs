@@ -1,0 +1,510 @@
+//! Page metadata that readability extraction alone misses: the fallbacks for title, site name,
+//! byline, publication time, canonical URL, language and description, from OpenGraph and other
+//! `<meta>` tags, JSON-LD (including `@graph` and `@id` references), microdata and common markup.
+
+use dom_query::{Document, Selection};
+use serde_json::Value;
+
+/// What the page says about itself, each field the first good candidate in priority order.
+#[derive(Debug, Default, Clone)]
+pub struct PageMeta {
+    pub title: Option<String>,
+    pub site_name: Option<String>,
+    pub authors: Vec<String>,
+    pub published: Option<String>,
+    pub url: Option<String>,
+    pub language: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Read the metadata of a parsed page (before readability changes the document).
+pub fn page_meta(doc: &Document) -> PageMeta {
+    let metas = Metas::of(doc);
+    let ld = JsonLd::of(doc);
+    let site_name = metas
+        .get(&["og:site_name", "application-name", "twitter:site:name"])
+        .or_else(|| ld.publisher_name());
+    let title = metas
+        .get(&["og:title", "twitter:title", "dc.title", "title"])
+        .or_else(|| ld.headline())
+        .or_else(|| title_element(doc, site_name.as_deref()))
+        .or_else(|| first_text(doc, "h1"));
+    PageMeta {
+        title,
+        site_name,
+        authors: authors(doc, &metas, &ld),
+        published: published(doc, &metas, &ld),
+        url: canonical_url(doc, &metas, &ld),
+        language: language(doc, &metas),
+        description: metas.get(&["description", "og:description", "twitter:description", "dc.description"]),
+    }
+}
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    let text = squash(text);
+    (!text.is_empty()).then_some(text)
+}
+
+/// `<meta>` tags by their `property`, `name` or `itemprop`, lowercased.
+struct Metas(Vec<(String, String)>);
+
+impl Metas {
+    fn of(doc: &Document) -> Metas {
+        let mut pairs = Vec::new();
+        for node in doc.select("meta").nodes() {
+            let Some(content) = node.attr("content") else {
+                continue;
+            };
+            for key in ["property", "name", "itemprop", "http-equiv"] {
+                if let Some(name) = node.attr(key) {
+                    // `property` may hold several space-separated names.
+                    for name in name.split_whitespace() {
+                        pairs.push((name.to_ascii_lowercase(), content.to_string()));
+                    }
+                }
+            }
+        }
+        Metas(pairs)
+    }
+
+    fn get(&self, names: &[&str]) -> Option<String> {
+        names.iter().find_map(|name| {
+            self.0
+                .iter()
+                .filter(|(key, _)| key == name)
+                .find_map(|(_, content)| non_empty(content))
+        })
+    }
+}
+
+/// Every JSON-LD node of the page, `@graph` members flattened out.
+struct JsonLd(Vec<Value>);
+
+const ARTICLE_TYPES: [&str; 8] = [
+    "NewsArticle",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "Article",
+    "BlogPosting",
+    "Report",
+    "ScholarlyArticle",
+    "TechArticle",
+];
+
+impl JsonLd {
+    fn of(doc: &Document) -> JsonLd {
+        let mut nodes = Vec::new();
+        for script in doc.select("script[type=\"application/ld+json\"]").nodes() {
+            let text = script.text();
+            let text = text
+                .trim()
+                .trim_start_matches("<![CDATA[")
+                .trim_end_matches("]]>")
+                .trim()
+                .trim_end_matches(';');
+            let Ok(value) = serde_json::from_str::<Value>(text) else {
+                continue;
+            };
+            flatten(value, &mut nodes, 0);
+        }
+        JsonLd(nodes)
+    }
+
+    /// The article node: the first node of an article type, else the first with a headline.
+    fn article(&self) -> Option<&Value> {
+        self.0
+            .iter()
+            .find(|node| has_type(node, &ARTICLE_TYPES))
+            .or_else(|| self.0.iter().find(|node| node.get("headline").is_some()))
+    }
+
+    /// Follow `{"@id": "..."}` to the node with that id.
+    fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
+        if let Some(id) = value.get("@id").and_then(Value::as_str)
+            && value.as_object().is_some_and(|o| o.len() == 1)
+            && let Some(node) = self
+                .0
+                .iter()
+                .find(|node| node.get("@id").and_then(Value::as_str) == Some(id) && node.as_object().is_some_and(|o| o.len() > 1))
+        {
+            return node;
+        }
+        value
+    }
+
+    fn headline(&self) -> Option<String> {
+        let article = self.article()?;
+        string(article.get("headline")?).or_else(|| string(article.get("name")?))
+    }
+
+    fn publisher_name(&self) -> Option<String> {
+        let publisher = self.article().and_then(|a| a.get("publisher"));
+        publisher
+            .and_then(|p| {
+                let p = self.resolve(first(p));
+                p.get("name").and_then(string).or_else(|| string(p))
+            })
+            .or_else(|| {
+                // A WebSite node names the site.
+                self.0
+                    .iter()
+                    .find(|node| has_type(node, &["WebSite"]))
+                    .and_then(|node| node.get("name").and_then(string))
+            })
+    }
+
+    fn authors(&self) -> Vec<String> {
+        let Some(author) = self.article().and_then(|a| a.get("author").or(a.get("creator"))) else {
+            return Vec::new();
+        };
+        let list: Vec<&Value> = match author {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        list.into_iter()
+            .filter_map(|a| {
+                let a = self.resolve(a);
+                a.get("name").and_then(string).or_else(|| string(a))
+            })
+            .collect()
+    }
+
+    fn date_published(&self) -> Option<String> {
+        let article = self.article();
+        article
+            .and_then(|a| a.get("datePublished").and_then(date))
+            .or_else(|| self.0.iter().find_map(|n| n.get("datePublished").and_then(date)))
+            .or_else(|| article.and_then(|a| a.get("dateCreated").and_then(date)))
+    }
+
+    fn url(&self) -> Option<String> {
+        let article = self.article()?;
+        article.get("url").and_then(string).or_else(|| {
+            article
+                .get("mainEntityOfPage")
+                .map(|m| self.resolve(m))
+                .and_then(|m| m.get("@id").and_then(string).or_else(|| string(m)))
+        })
+    }
+}
+
+fn flatten(value: Value, out: &mut Vec<Value>, depth: usize) {
+    if depth > 4 {
+        return;
+    }
+    match value {
+        Value::Array(items) => items.into_iter().for_each(|v| flatten(v, out, depth + 1)),
+        Value::Object(mut object) => {
+            if let Some(graph) = object.remove("@graph") {
+                flatten(graph, out, depth + 1);
+            }
+            if !object.is_empty() {
+                out.push(Value::Object(object));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn has_type(node: &Value, types: &[&str]) -> bool {
+    match node.get("@type") {
+        Some(Value::String(t)) => types.contains(&t.as_str()),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .any(|t| t.as_str().is_some_and(|t| types.contains(&t))),
+        _ => false,
+    }
+}
+
+/// A JSON-LD date: a string as written, or a Unix time in seconds or milliseconds (as RFC 3339,
+/// since a bare number is no date string a parser would recognise).
+fn date(value: &Value) -> Option<String> {
+    if let Some(number) = value.as_i64() {
+        let seconds = if number > 100_000_000_000 { number / 1000 } else { number };
+        return chrono::DateTime::from_timestamp(seconds, 0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    string(value)
+}
+
+fn first(value: &Value) -> &Value {
+    match value {
+        Value::Array(items) => items.first().unwrap_or(value),
+        other => other,
+    }
+}
+
+fn string(value: &Value) -> Option<String> {
+    value.as_str().and_then(non_empty)
+}
+
+fn first_text(doc: &Document, selector: &str) -> Option<String> {
+    doc.select(selector)
+        .nodes()
+        .iter()
+        .find_map(|node| non_empty(&node.text()))
+}
+
+/// `<title>` without the site's name: " | Site", " - Site", " — Site" at the end (or start).
+fn title_element(doc: &Document, site_name: Option<&str>) -> Option<String> {
+    let title = first_text(doc, "title")?;
+    Some(strip_site_suffix(&title, site_name))
+}
+
+const SEPARATORS: [&str; 6] = [" | ", " - ", " – ", " — ", " :: ", " · "];
+
+/// `title` without a leading `site` set off by a separator ("Site | Story" -> "Story"; a title of
+/// only "| Site" becomes empty); unchanged otherwise.
+pub fn strip_site_prefix(title: &str, site: &str) -> String {
+    let title = title.trim();
+    for separator in SEPARATORS {
+        if title.strip_prefix(separator.trim_start()).map(str::trim) == Some(site) {
+            return String::new();
+        }
+        if let Some(rest) = title
+            .strip_prefix(&format!("{site}{separator}"))
+            .map(str::trim)
+            .filter(|rest| !rest.is_empty())
+        {
+            return rest.to_string();
+        }
+    }
+    title.to_string()
+}
+
+/// `title` without a leading or trailing `site` set off by a separator; unchanged otherwise.
+pub fn strip_known_site(title: &str, site: &str) -> String {
+    let title = title.trim();
+    for separator in SEPARATORS {
+        let rest = title
+            .strip_suffix(&format!("{separator}{site}"))
+            .or_else(|| title.strip_prefix(&format!("{site}{separator}")));
+        if let Some(rest) = rest.map(str::trim).filter(|rest| !rest.is_empty()) {
+            return rest.to_string();
+        }
+    }
+    title.to_string()
+}
+
+pub fn strip_site_suffix(title: &str, site_name: Option<&str>) -> String {
+    if let Some(site) = site_name.filter(|s| !s.is_empty()) {
+        let stripped = strip_known_site(title, site);
+        if stripped != title {
+            return stripped;
+        }
+    }
+    // Without a known site name, cut the last segment when it is short next to the rest.
+    for separator in SEPARATORS {
+        if let Some((head, tail)) = title.rsplit_once(separator)
+            && tail.split_whitespace().count() <= 4
+            && head.split_whitespace().count() >= 3
+        {
+            return head.trim().to_string();
+        }
+    }
+    title.to_string()
+}
+
+/// Clean one byline candidate: "By " dropped, and rejected when it is a date, a sentence or a
+/// sidebar's worth of text rather than a name.
+pub fn clean_byline(text: &str) -> Option<String> {
+    let text = squash(text);
+    let lower = text.to_lowercase();
+    let text = if lower.starts_with("by ") {
+        text[3..].trim().to_string()
+    } else if lower.starts_with("by:") {
+        text[3..].trim().to_string()
+    } else {
+        text
+    };
+    let text = text.trim_matches(|c: char| c == ',' || c == '|' || c.is_whitespace());
+    if text.is_empty() || text.chars().count() > 100 || text.split_whitespace().count() > 12 {
+        return None;
+    }
+    if looks_like_date(text) || text.starts_with("http") {
+        return None;
+    }
+    if !text.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    Some(text.to_string())
+}
+
+fn looks_like_date(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    if digits >= 4 && letters < 12 {
+        return true;
+    }
+    const MONTHS: [&str; 12] = [
+        "january", "february", "march", "april", "may ", "june", "july", "august", "september",
+        "october", "november", "december",
+    ];
+    let lower = text.to_lowercase();
+    digits >= 1 && MONTHS.iter().any(|m| lower.contains(m))
+}
+
+fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    if let Some(author) = metas
+        .get(&["author", "article:author", "dc.creator", "parsely-author", "sailthru.author"])
+        .or_else(|| parsely_page(metas, "author"))
+        && !author.starts_with("http")
+    {
+        found.push(author);
+    }
+    if found.is_empty() {
+        found = ld.authors();
+    }
+    if found.is_empty() {
+        for selector in [
+            "[rel=\"author\"]",
+            "[itemprop=\"author\"] [itemprop=\"name\"]",
+            "[itemprop=\"author\"]",
+            ".byline",
+            ".author",
+            ".byline-author",
+            "[class*=\"byline\"]",
+        ] {
+            found = doc
+                .select(selector)
+                .nodes()
+                .iter()
+                .filter_map(|node| {
+                    node.attr("content")
+                        .map(|c| c.to_string())
+                        .or_else(|| Some(node.text().to_string()))
+                })
+                .filter_map(|t| clean_byline(&t))
+                .take(8)
+                .collect();
+            if !found.is_empty() {
+                break;
+            }
+        }
+    }
+    let mut cleaned: Vec<String> = Vec::new();
+    for author in found.iter().filter_map(|a| clean_byline(a)) {
+        if !cleaned.contains(&author) {
+            cleaned.push(author);
+        }
+    }
+    cleaned
+}
+
+fn published(doc: &Document, metas: &Metas, ld: &JsonLd) -> Option<String> {
+    metas
+        .get(&[
+            "article:published_time",
+            "og:article:published_time",
+            "datepublished",
+            "parsely-pub-date",
+            "sailthru.date",
+            "dc.date",
+            "dc.date.issued",
+            "dcterms.created",
+            "date",
+            "pubdate",
+            "publishdate",
+            "publish-date",
+            "article.published",
+            "og:published_time",
+            "rnews:datepublished",
+            "originalpublicationdate",
+            "publication_date",
+            "article_date_original",
+            "dc.date.created",
+        ])
+        .or_else(|| ld.date_published())
+        .or_else(|| parsely_page(metas, "pub_date"))
+        .or_else(|| {
+            doc.select("[itemprop=\"datePublished\"]")
+                .nodes()
+                .iter()
+                .find_map(|n| {
+                    n.attr("content")
+                        .or_else(|| n.attr("datetime"))
+                        .and_then(|v| non_empty(&v))
+                        .or_else(|| non_empty(&n.text()))
+                })
+        })
+        .or_else(|| {
+            doc.select("time[datetime]")
+                .nodes()
+                .iter()
+                .find_map(|n| n.attr("datetime").and_then(|v| non_empty(&v)))
+        })
+        .or_else(|| {
+            // Markup named for the date, when its text is short and has digits.
+            doc.select(".pubdate, .published, .publish-date, .date-published, .article-date")
+                .nodes()
+                .iter()
+                .filter_map(|n| non_empty(&n.text()))
+                .find(|t| t.len() <= 60 && t.chars().filter(char::is_ascii_digit).count() >= 4)
+        })
+}
+
+/// A field of Parse.ly's `parsely-page` meta tag, which holds JSON.
+fn parsely_page(metas: &Metas, field: &str) -> Option<String> {
+    let page: Value = serde_json::from_str(&metas.get(&["parsely-page"])?).ok()?;
+    page.get(field).and_then(string)
+}
+
+fn canonical_url(doc: &Document, metas: &Metas, ld: &JsonLd) -> Option<String> {
+    attr_of(&doc.select("link[rel=\"canonical\"]"), "href")
+        .or_else(|| metas.get(&["og:url", "twitter:url"]))
+        .or_else(|| ld.url())
+        .filter(|url| url.starts_with("http"))
+}
+
+fn attr_of(selection: &Selection<'_>, name: &str) -> Option<String> {
+    selection
+        .nodes()
+        .iter()
+        .find_map(|n| n.attr(name).and_then(|v| non_empty(&v)))
+}
+
+fn language(doc: &Document, metas: &Metas) -> Option<String> {
+    attr_of(&doc.select("html"), "lang")
+        .or_else(|| attr_of(&doc.select("html"), "xml:lang"))
+        .or_else(|| metas.get(&["og:locale", "content-language", "language", "dc.language"]))
+        .map(|lang| lang.replace('_', "-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_suffixes() {
+        assert_eq!(strip_site_suffix("A Story | The Site", Some("The Site")), "A Story");
+        assert_eq!(strip_site_suffix("Big news about things - BBC News", None), "Big news about things");
+        assert_eq!(strip_site_suffix("Plain title", None), "Plain title");
+    }
+
+    #[test]
+    fn bylines() {
+        assert_eq!(clean_byline("By  Jane Doe ").as_deref(), Some("Jane Doe"));
+        assert_eq!(clean_byline("September 5, 2023"), None);
+        assert_eq!(clean_byline("2023-09-05T10:00"), None);
+        assert_eq!(clean_byline(&"word ".repeat(40)), None);
+    }
+
+    #[test]
+    fn json_ld_graph_with_references() {
+        let html = r##"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+            {"@type":"Organization","@id":"#org","name":"Daily Planet"},
+            {"@type":"Person","@id":"#lois","name":"Lois Lane"},
+            {"@type":"NewsArticle","headline":"Hero saves city","author":[{"@id":"#lois"},{"@type":"Person","name":"Clark Kent"}],
+             "publisher":{"@id":"#org"},"datePublished":"2020-05-01T10:00:00Z"}]}</script></head><body></body></html>"##;
+        let meta = page_meta(&Document::from(html));
+        assert_eq!(meta.title.as_deref(), Some("Hero saves city"));
+        assert_eq!(meta.site_name.as_deref(), Some("Daily Planet"));
+        assert_eq!(meta.authors, ["Lois Lane", "Clark Kent"]);
+        assert_eq!(meta.published.as_deref(), Some("2020-05-01T10:00:00Z"));
+    }
+}
