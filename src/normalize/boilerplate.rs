@@ -7,6 +7,9 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
+
+use crate::normalize::date::parse_datetime;
 use crate::normalize::text::Paragraphs;
 
 /// Lines longer than this are prose, never compared with the exact-line rules.
@@ -15,13 +18,16 @@ const MAX_KEYED_LINE: usize = 80;
 const MAX_PREFIXED_LINE: usize = 250;
 /// A trailing-block marker is a short heading.
 const MAX_CUT_LINE: usize = 60;
+/// A line that is only a date ("Updated 10:32 AM EDT, Mon September 11, 2023") is short.
+const MAX_DATE_LINE: usize = 60;
 /// The symbol-noise rule only looks at short lines.
 const MAX_NOISE_LINE: usize = 40;
 
 struct Rules {
     drop: HashSet<String>,
     drop_prefix: Vec<String>,
-    drop_within: Vec<String>,
+    /// `drop-within` patterns, matched ASCII case-insensitively in one pass.
+    drop_within: AhoCorasick,
     cut: HashSet<String>,
     cut_prefix: Vec<String>,
 }
@@ -32,13 +38,11 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| {
 });
 
 fn parse_rules(data: &str) -> Result<Rules, String> {
-    let mut rules = Rules {
-        drop: HashSet::new(),
-        drop_prefix: Vec::new(),
-        drop_within: Vec::new(),
-        cut: HashSet::new(),
-        cut_prefix: Vec::new(),
-    };
+    let mut drop = HashSet::new();
+    let mut drop_prefix = Vec::new();
+    let mut drop_within = Vec::new();
+    let mut cut = HashSet::new();
+    let mut cut_prefix = Vec::new();
     for (number, line) in data.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -48,20 +52,33 @@ fn parse_rules(data: &str) -> Result<Rules, String> {
             .split_once(char::is_whitespace)
             .map(|(kind, pattern)| (kind, pattern.trim()))
             .ok_or_else(|| format!("line {}: no pattern", number + 1))?;
+        if !pattern.is_ascii() {
+            return Err(format!("line {}: patterns are ASCII", number + 1));
+        }
         match kind {
             "drop" => {
-                rules.drop.insert(line_key(pattern));
+                drop.insert(line_key(pattern));
             }
-            "drop-prefix" => rules.drop_prefix.push(pattern.to_lowercase()),
-            "drop-within" => rules.drop_within.push(pattern.to_lowercase()),
+            "drop-prefix" => drop_prefix.push(pattern.to_owned()),
+            "drop-within" => drop_within.push(pattern.to_owned()),
             "cut" => {
-                rules.cut.insert(line_key(pattern));
+                cut.insert(line_key(pattern));
             }
-            "cut-prefix" => rules.cut_prefix.push(line_key(pattern) + " "),
+            "cut-prefix" => cut_prefix.push(line_key(pattern) + " "),
             _ => return Err(format!("line {}: unknown rule kind {kind:?}", number + 1)),
         }
     }
-    Ok(rules)
+    let drop_within = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(drop_within)
+        .map_err(|error| error.to_string())?;
+    Ok(Rules {
+        drop,
+        drop_prefix,
+        drop_within,
+        cut,
+        cut_prefix,
+    })
 }
 
 /// The key a line is compared with: lowercase, digit runs (and `#`) to `#`, apostrophes removed, every
@@ -109,29 +126,36 @@ pub fn strip_boilerplate(paragraphs: &mut Paragraphs<'_>) {
     }
 }
 
-/// True for a line that is never article text: a rule of the table, or symbol noise.
+/// True for a line that is never article text: a rule of the table, a date stamp, or symbol
+/// noise.
 pub fn is_boilerplate_line(line: &str) -> bool {
     let rules = &*RULES;
     if line.len() <= MAX_KEYED_LINE && rules.drop.contains(&line_key(line)) {
         return true;
     }
-    if line.len() <= MAX_PREFIXED_LINE
-        && !(rules.drop_prefix.is_empty() && rules.drop_within.is_empty())
-    {
-        let lower = line.to_lowercase();
-        if rules
-            .drop_prefix
-            .iter()
-            .any(|prefix| lower.starts_with(prefix.as_str()))
-            || rules
-                .drop_within
-                .iter()
-                .any(|part| lower.contains(part.as_str()))
-        {
+    if line.len() <= MAX_PREFIXED_LINE {
+        let starts_with = |prefix: &String| {
+            line.as_bytes()
+                .get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+        };
+        if rules.drop_prefix.iter().any(starts_with) || rules.drop_within.is_match(line) {
             return true;
         }
     }
+    if line.len() <= MAX_DATE_LINE
+        && line.bytes().any(|b| b.is_ascii_digit())
+        && is_date_stamp(line)
+    {
+        return true;
+    }
     is_symbol_noise(line)
+}
+
+/// A dateline or update stamp standing alone: metadata, not text. Bare numbers are not dates
+/// here (a ten-digit line is more likely a phone number than a unix time).
+fn is_date_stamp(line: &str) -> bool {
+    !line.bytes().all(|b| b.is_ascii_digit()) && parse_datetime(line).is_some()
 }
 
 /// Too few letters to be prose: "A | a-+=", "|", "***", "» »". Kept: numbers and scores such as
@@ -285,6 +309,26 @@ mod tests {
         assert!(is_boilerplate_line(
             "The post Kim heads to Russia appeared first on NK Times."
         ));
+    }
+
+    #[test]
+    fn rule_date_stamps() {
+        for line in [
+            "Updated 10:32 AM EDT, Mon September 11, 2023",
+            "Published: 2023-09-11 10:20",
+            "September 11, 2023",
+        ] {
+            assert!(is_boilerplate_line(line), "{line}");
+        }
+        for line in [
+            "2-1",
+            "9/11",
+            "10:30",
+            "0212345678",
+            "On September 11, 2023, Kim left.",
+        ] {
+            assert!(!is_boilerplate_line(line), "{line}");
+        }
     }
 
     #[test]

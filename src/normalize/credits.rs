@@ -392,7 +392,10 @@ pub fn clean_author(author: &str) -> Option<String> {
     if name.eq_ignore_ascii_case("by") {
         return None;
     }
-    if name.len() > 3 && name[..3].eq_ignore_ascii_case("by ") {
+    if name
+        .get(..3)
+        .is_some_and(|head| head.eq_ignore_ascii_case("by "))
+    {
         name = &name[3..];
     }
     let name = name.trim_matches(|c: char| c == ',' || c == ';' || c.is_whitespace());
@@ -558,5 +561,6 @@ mod tests {
         );
         assert_eq!(clean_author("Byron Lee").as_deref(), Some("Byron Lee"));
         assert_eq!(clean_author(" by "), None);
+        assert_eq!(clean_author("ab\u{20AC}x").as_deref(), Some("ab\u{20AC}x"));
     }
 }

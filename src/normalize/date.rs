@@ -58,7 +58,11 @@ struct Fields {
     loose: Vec<(u32, usize)>,
     time: Option<(u32, u32, u32)>,
     meridiem: Option<Meridiem>,
-    offset_seconds: Option<i32>,
+    /// From a zone name: `KST`, `GMT`.
+    zone_offset: Option<i32>,
+    /// From digits: `+09:00`, `-0400`. Wins over the name: "GMT+9" is +9, and in
+    /// "+0900 (KST)" the name is a comment.
+    numeric_offset: Option<i32>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -83,7 +87,7 @@ impl Fields {
                 && chars.get(at + 1).is_some_and(char::is_ascii_digit)
             {
                 at = fields.scan_offset(&chars, at)?;
-            } else if ch.is_whitespace() || ",;.()[]|@/-\u{2013}\u{2014}".contains(ch) {
+            } else if ch.is_whitespace() || ",;:.()[]|@/-\u{2013}\u{2014}".contains(ch) {
                 at += 1;
             } else {
                 return None;
@@ -195,7 +199,7 @@ impl Fields {
                 return None;
             }
         } else if let Some(offset) = zone_offset_seconds(&word) {
-            if self.offset_seconds.replace(offset).is_some() {
+            if self.zone_offset.replace(offset).is_some() {
                 return None;
             }
         } else if !is_weekday(&word) && !FILLER_WORDS.contains(&word.as_str()) {
@@ -225,9 +229,9 @@ impl Fields {
             return None;
         }
         let offset = sign * (hours * 3600 + minutes * 60) as i32;
-        // "GMT+9": the number refines the zone name.
-        let base = self.offset_seconds.unwrap_or(0);
-        self.offset_seconds = Some(base + offset);
+        if self.numeric_offset.replace(offset).is_some() {
+            return None;
+        }
         Some(at)
     }
 
@@ -251,7 +255,8 @@ impl Fields {
         // A leap second is read as the second before it.
         let time = NaiveTime::from_hms_opt(hour, minute, second.min(59))?;
         let local = date.and_time(time);
-        let utc = local - TimeDelta::seconds(i64::from(self.offset_seconds.unwrap_or(0)));
+        let offset = self.numeric_offset.or(self.zone_offset).unwrap_or(0);
+        let utc = local - TimeDelta::seconds(i64::from(offset));
         Some(utc.and_utc())
     }
 }
@@ -450,6 +455,13 @@ mod tests {
             ("20230911", "2023-09-11T00:00:00Z"),
             ("2023-09-11 10:20:00 UTC", "2023-09-11T10:20:00Z"),
             ("2023-09-11 10:20 GMT+9", "2023-09-11T01:20:00Z"),
+            ("2023-09-11 10:20 UTC-05:00", "2023-09-11T15:20:00Z"),
+            (
+                "Mon, 11 Sep 2023 10:20:00 +0900 (KST)",
+                "2023-09-11T01:20:00Z",
+            ),
+            ("2023-09-11T10:20:00.000+0000", "2023-09-11T10:20:00Z"),
+            ("Published: 2023-09-11 10:20", "2023-09-11T10:20:00Z"),
             ("2023-09-11T23:59:60Z", "2023-09-11T23:59:59Z"),
             // Unix seconds.
             ("1694427600", "2023-09-11T10:20:00Z"),
@@ -507,6 +519,8 @@ mod tests {
             "25:00 September 11, 2023",
             "13:00 PM Sep 11, 2023",
             "Sep 11, 2023 10:20 10:30",
+            "Sep 11, 2023 10:20 KST JST",
+            "Sep 11, 2023 10:20 +0900 +0800",
             "September 11, 2023 and more words",
             "0001-01-01T00:00:00Z",
             "1694427600123",

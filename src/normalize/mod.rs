@@ -436,6 +436,27 @@ mod tests {
         assert_eq!(article.language.as_deref(), Some("en"));
     }
 
+    proptest::proptest! {
+        /// Whatever the input, normalising never panics and cleaning is stable.
+        #[test]
+        fn arbitrary_input_never_panics(title in "\\PC{0,40}", body in "(\\PC|\n|<p>|&amp;|By |Source: ){0,200}", date in "\\PC{0,30}") {
+            let item = RawItem {
+                title: Some(title),
+                body: Some(body.clone()),
+                body_markup: Markup::Detect,
+                url: Some(body.clone()),
+                published: Some(date),
+                authors: vec![body.clone()],
+                ..RawItem::default()
+            };
+            if let Ok(article) = normalize(item, &options()) {
+                proptest::prop_assert!(!article.body.contains("\n\n\n"));
+                proptest::prop_assert_eq!(text::clean_text(&article.body), article.body);
+            }
+            let _ = text::html_to_text(&body);
+        }
+    }
+
     #[test]
     fn default_source_overrides_the_item_source() {
         let item = RawItem {

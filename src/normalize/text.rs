@@ -482,12 +482,19 @@ fn is_noise_block<'v>(attribute: impl Fn(&str) -> Option<&'v str>) -> bool {
         .flat_map(|value| value.split(|c: char| c == '-' || c == '_' || c.is_whitespace()))
         .filter(|word| !word.is_empty())
         .any(|word| {
-            let word = word.to_ascii_lowercase();
-            NOISE_CLASS_WORDS.contains(&word.as_str())
+            NOISE_CLASS_WORDS.contains(&word.to_ascii_lowercase().as_str())
                 || NOISE_CLASS_PREFIXES
                     .iter()
-                    .any(|prefix| word.starts_with(prefix))
+                    .any(|prefix| starts_camel_case_word(word, prefix))
         })
+}
+
+/// `shareButtons` starts with the word "share"; `shared` does not.
+fn starts_camel_case_word(word: &str, prefix: &str) -> bool {
+    let bytes = word.as_bytes();
+    bytes.len() > prefix.len()
+        && bytes[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+        && bytes[prefix.len()].is_ascii_uppercase()
 }
 
 /// A text node's contents: outside `<pre>` source line breaks are only spaces.
@@ -594,6 +601,8 @@ mod tests {
     #[test]
     fn html_keeps_body_with_noisy_class() {
         let html = "<body class=\"single has-related-posts\"><p>Story.</p></body>";
+        assert_eq!(html_to_text(html), "Story.");
+        let html = "<div class=\"shared-content relatedness\"><p>Story.</p></div><div class=\"RelatedLinks\">x</div>";
         assert_eq!(html_to_text(html), "Story.");
     }
 
