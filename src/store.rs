@@ -1,1 +1,887 @@
-//! (in progress)
+//! The store: the only owner of the SQLite connection.
+//!
+//! **Locking.** The database runs in WAL mode, so readers never block the writer and the writer never
+//! blocks readers. Every write is one `BEGIN IMMEDIATE` transaction: it takes the write lock up front,
+//! so two writers queue on the busy timeout (30 s by default) instead of failing half-way with
+//! `SQLITE_BUSY` on lock upgrade. Imports write in batches; a batch commits whole or not at all, so a
+//! killed import loses at most its open batch and a re-run completes it without duplicates (the
+//! unique `content_hash` makes re-inserting a committed article a duplicate, not a second row).
+//!
+//! **Compatibility.** Migrations are embedded from `migrations/` and applied at open. A database that
+//! holds a migration newer than this binary knows is refused *before anything is written*: the WAL
+//! switch and the migration runner only run after that check, so the file stays byte-for-byte as it
+//! was.
+//!
+//! **Full-text index.** `articles_fts` follows `articles` through triggers, whoever writes. A batch
+//! import pauses the insert trigger inside its own transaction (a row in `fts_sync_pause`) and indexes
+//! the batch with one `INSERT ... SELECT`, which is markedly faster than a trigger per row; the pause
+//! is lifted before commit, so no other connection ever sees it.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::item::ImportError;
+use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// Errors of the store, each naming the database it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: cannot open database: {reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error("{path}: not a newsdb database: {reason}")]
+    NotADatabase { path: PathBuf, reason: String },
+    #[error(
+        "{path}: schema version {found} is newer than this newsdb knows (up to {known}); \
+         upgrade newsdb to use this database (it was left untouched)"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("{path}: hash scheme {found} differs from this newsdb's scheme {known}")]
+    HashScheme {
+        path: PathBuf,
+        found: String,
+        known: u32,
+    },
+    #[error("{path}: migration failed: {reason}")]
+    Migration { path: PathBuf, reason: String },
+    #[error("{context}: {source}")]
+    Sql {
+        context: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+impl StoreError {
+    /// Errors that mean the database could not be opened or migrated (exit status 2).
+    pub fn is_open_failure(&self) -> bool {
+        !matches!(self, StoreError::Sql { .. })
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Adds a description of what was being done to a rusqlite error.
+trait Context<T> {
+    fn context(self, what: &str) -> Result<T>;
+}
+
+impl<T> Context<T> for rusqlite::Result<T> {
+    fn context(self, what: &str) -> Result<T> {
+        self.map_err(|source| StoreError::Sql {
+            context: what.to_owned(),
+            source,
+        })
+    }
+}
+
+/// How to open a store.
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    /// How long a writer waits for another writer's lock before giving up.
+    pub busy_timeout: Duration,
+    /// Open the connection read-only (and `query_only`): no migration, no write of any kind.
+    pub read_only: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> OpenOptions {
+        OpenOptions {
+            busy_timeout: Duration::from_secs(30),
+            read_only: false,
+        }
+    }
+}
+
+/// A migration and whether this database has it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MigrationStatus {
+    pub version: i64,
+    pub name: String,
+    pub applied_on: Option<String>,
+}
+
+/// What one batch write did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BatchOutcome {
+    pub new_articles: u64,
+    pub duplicates: u64,
+    /// New articles whose URL or GUID was already known for another article.
+    pub new_versions: u64,
+    pub rejected: u64,
+}
+
+impl std::ops::AddAssign for BatchOutcome {
+    fn add_assign(&mut self, other: BatchOutcome) {
+        self.new_articles += other.new_articles;
+        self.duplicates += other.duplicates;
+        self.new_versions += other.new_versions;
+        self.rejected += other.rejected;
+    }
+}
+
+/// One entry of an import batch, in input order.
+#[derive(Debug)]
+pub enum BatchEntry {
+    Article(Box<Article>),
+    Rejected(ImportError),
+}
+
+/// Identifies a row of `imports`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImportId(pub i64);
+
+impl fmt::Display for ImportId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Counts stored for an import run when it finishes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportCounts {
+    pub inputs: u64,
+    pub items: u64,
+    pub new_articles: u64,
+    pub duplicates: u64,
+    pub new_versions: u64,
+    pub rejected: u64,
+}
+
+/// Write-side settings of an import.
+#[derive(Clone, Copy, Debug)]
+pub struct WriteOptions {
+    /// Keep each new article's original bytes in `article_raw`.
+    pub keep_raw: bool,
+}
+
+/// The database: one connection, opened, configured and migrated.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    /// `sources.key` -> id, so a batch resolves each publisher once.
+    source_ids: HashMap<String, i64>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// The newest migration this binary carries.
+pub fn latest_known_version() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|migration| i64::from(migration.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path, options: &OpenOptions) -> Result<Store> {
+        let open_error = |reason: String| StoreError::Open {
+            path: path.to_owned(),
+            reason,
+        };
+        if path.is_dir() {
+            return Err(open_error("is a directory".into()));
+        }
+        if options.read_only && !path.exists() {
+            return Err(open_error(
+                "no such file (create it with `newsdb init` or `newsdb import`)".into(),
+            ));
+        }
+        let flags = if options.read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|error| open_error(describe_open_error(&error)))?;
+        conn.busy_timeout(options.busy_timeout)
+            .map_err(|error| open_error(error.to_string()))?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+            source_ids: HashMap::new(),
+        };
+        // Reading the schema is the first real access: it is what fails on a file that is not a
+        // database, and it must happen before anything writes.
+        let applied = store.applied_version()?;
+        let known = latest_known_version();
+        if applied > known {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: applied,
+                known,
+            });
+        }
+        if options.read_only {
+            store
+                .conn
+                .execute_batch("PRAGMA query_only = ON; PRAGMA foreign_keys = ON;")
+                .context("configuring the read-only connection")?;
+        } else {
+            store.configure_writer()?;
+            store.migrate()?;
+            store.check_hash_scheme()?;
+        }
+        Ok(store)
+    }
+
+    /// Opens an in-memory database, migrated; for tests and dry runs of other tools.
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory().context("opening an in-memory database")?;
+        let mut store = Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+            source_ids: HashMap::new(),
+        };
+        store.configure_writer()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for the query layer: read-only stores enforce `query_only` on it.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn configure_writer(&self) -> Result<()> {
+        let journal_mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(|error| self.not_a_database_or(error, "setting WAL mode"))?;
+        // An in-memory database reports "memory"; anything else must really be WAL.
+        if journal_mode != "wal" && journal_mode != "memory" {
+            return Err(StoreError::Open {
+                path: self.path.clone(),
+                reason: format!("could not switch to WAL mode (journal mode is {journal_mode})"),
+            });
+        }
+        // NORMAL is safe in WAL mode: a crash never corrupts, it can only lose the last commits
+        // on power loss, which a re-run of the import restores.
+        self.conn
+            .execute_batch(
+                "PRAGMA foreign_keys = ON;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA temp_store = MEMORY;",
+            )
+            .context("configuring the connection")
+    }
+
+    fn not_a_database_or(&self, error: rusqlite::Error, what: &str) -> StoreError {
+        if error.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+            StoreError::NotADatabase {
+                path: self.path.clone(),
+                reason: error.to_string(),
+            }
+        } else if matches!(
+            error.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied)
+                | Some(rusqlite::ErrorCode::ReadOnly)
+        ) {
+            StoreError::Open {
+                path: self.path.clone(),
+                reason: describe_open_error(&error),
+            }
+        } else {
+            StoreError::Sql {
+                context: what.to_owned(),
+                source: error,
+            }
+        }
+    }
+
+    /// The highest applied migration, 0 for a new or foreign database.
+    fn applied_version(&self) -> Result<i64> {
+        let has_history: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master
+                                 WHERE type = 'table' AND name = 'refinery_schema_history')",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|error| self.not_a_database_or(error, "reading the schema"))?;
+        if !has_history {
+            return Ok(0);
+        }
+        self.conn
+            .query_row(
+                "SELECT coalesce(max(version), 0) FROM refinery_schema_history",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|error| self.not_a_database_or(error, "reading the migration history"))
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        embedded::migrations::runner()
+            .set_grouped(true)
+            .run(&mut self.conn)
+            .map(|_| ())
+            .map_err(|error| StoreError::Migration {
+                path: self.path.clone(),
+                reason: error.to_string(),
+            })
+    }
+
+    fn check_hash_scheme(&self) -> Result<()> {
+        let scheme: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'hash_scheme'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("reading the hash scheme")?;
+        match scheme {
+            Some(scheme) if scheme != HASH_SCHEME.to_string() => Err(StoreError::HashScheme {
+                path: self.path.clone(),
+                found: scheme,
+                known: HASH_SCHEME,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every embedded migration with its applied time, plus any applied one this binary lacks.
+    pub fn migration_status(&self) -> Result<Vec<MigrationStatus>> {
+        let mut applied: HashMap<i64, (String, String)> = HashMap::new();
+        if self.applied_version()? > 0 || self.table_exists("refinery_schema_history")? {
+            let mut statement = self
+                .conn
+                .prepare("SELECT version, name, applied_on FROM refinery_schema_history")
+                .context("reading the migration history")?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .context("reading the migration history")?;
+            for row in rows {
+                let (version, name, applied_on) = row.context("reading the migration history")?;
+                applied.insert(version, (name, applied_on));
+            }
+        }
+        let mut status: Vec<MigrationStatus> = embedded::migrations::runner()
+            .get_migrations()
+            .iter()
+            .map(|migration| {
+                let version = i64::from(migration.version());
+                MigrationStatus {
+                    version,
+                    name: migration.name().to_owned(),
+                    applied_on: applied.remove(&version).map(|(_, applied_on)| applied_on),
+                }
+            })
+            .collect();
+        status.extend(
+            applied
+                .into_iter()
+                .map(|(version, (name, applied_on))| MigrationStatus {
+                    version,
+                    name,
+                    applied_on: Some(applied_on),
+                }),
+        );
+        status.sort_by_key(|migration| migration.version);
+        Ok(status)
+    }
+
+    fn table_exists(&self, name: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+                [name],
+                |row| row.get(0),
+            )
+            .context("reading the schema")
+    }
+
+    /// The schema as SQL: every table, index, view and trigger newsdb created (not SQLite's
+    /// internal tables nor the full-text index's shadow tables).
+    pub fn schema_sql(&self) -> Result<Vec<String>> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT sql FROM sqlite_master
+                  WHERE sql IS NOT NULL
+                    AND name NOT LIKE 'sqlite_%'
+                    AND name NOT LIKE 'articles_fts_%'
+                    AND name <> 'refinery_schema_history'
+                  ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1
+                                     WHEN 'view' THEN 2 ELSE 3 END, rowid",
+            )
+            .context("reading the schema")?;
+        let rows = statement
+            .query_map([], |row| row.get(0))
+            .context("reading the schema")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("reading the schema")
+    }
+
+    /// Rows per table, the publication date range, the file size and the schema version.
+    pub fn stats(&self) -> Result<Stats> {
+        const TABLES: [&str; 14] = [
+            "articles",
+            "sources",
+            "article_sources",
+            "authors",
+            "article_authors",
+            "article_urls",
+            "sightings",
+            "article_raw",
+            "entities",
+            "entity_aliases",
+            "mentions",
+            "feeds",
+            "imports",
+            "import_rejects",
+        ];
+        let mut counts = Vec::with_capacity(TABLES.len() + 1);
+        for table in TABLES.iter().chain(std::iter::once(&"saved_queries")) {
+            let count: i64 = self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })
+                .context("counting rows")?;
+            counts.push((table.to_string(), count));
+        }
+        let (first_published, last_published) = self
+            .conn
+            .query_row(
+                "SELECT min(published_at), max(published_at) FROM articles",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .context("reading the date range")?;
+        let page_count: i64 = self
+            .conn
+            .query_row("PRAGMA page_count", [], |row| row.get(0))
+            .context("reading the page count")?;
+        let page_size: i64 = self
+            .conn
+            .query_row("PRAGMA page_size", [], |row| row.get(0))
+            .context("reading the page size")?;
+        Ok(Stats {
+            counts,
+            first_published,
+            last_published,
+            size_bytes: page_count * page_size,
+            schema_version: self.applied_version()?,
+            hash_scheme: HASH_SCHEME,
+        })
+    }
+
+    /// Starts an import run; its id ties sightings and rejects together.
+    pub fn begin_import(&mut self, command: &str) -> Result<ImportId> {
+        let transaction = self.write_transaction()?;
+        let id = transaction
+            .query_row(
+                "INSERT INTO imports (started_at, command) VALUES (?1, ?2) RETURNING id",
+                params![now_utc(), command],
+                |row| row.get(0),
+            )
+            .context("recording the import run")?;
+        transaction.commit().context("recording the import run")?;
+        Ok(ImportId(id))
+    }
+
+    /// Records the final counts of an import run.
+    pub fn finish_import(&mut self, id: ImportId, counts: &ImportCounts) -> Result<()> {
+        let transaction = self.write_transaction()?;
+        transaction
+            .execute(
+                "UPDATE imports SET finished_at = ?2, inputs = ?3, items = ?4, new_articles = ?5,
+                        duplicates = ?6, new_versions = ?7, rejected = ?8
+                  WHERE id = ?1",
+                params![
+                    id.0,
+                    now_utc(),
+                    counts.inputs as i64,
+                    counts.items as i64,
+                    counts.new_articles as i64,
+                    counts.duplicates as i64,
+                    counts.new_versions as i64,
+                    counts.rejected as i64
+                ],
+            )
+            .context("recording the import counts")?;
+        transaction.commit().context("recording the import counts")
+    }
+
+    fn write_transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context("starting a write transaction")
+    }
+
+    /// Writes one batch in one transaction: new articles with everything that hangs off them,
+    /// sightings of duplicates, and rejects. With `commit` false the transaction is rolled back
+    /// (a dry run sees exactly what a real run would do, and writes nothing).
+    ///
+    /// Entries must be in input order: within a batch, the first arrival of a content is stored
+    /// and later ones are its duplicates, exactly as across batches.
+    pub fn write_batch(
+        &mut self,
+        import: Option<ImportId>,
+        entries: &[BatchEntry],
+        options: WriteOptions,
+        commit: bool,
+    ) -> Result<BatchOutcome> {
+        let Store {
+            conn, source_ids, ..
+        } = self;
+        let transaction = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context("starting a write transaction")?;
+        transaction
+            .execute(
+                "INSERT OR IGNORE INTO fts_sync_pause (paused) VALUES (1)",
+                [],
+            )
+            .context("pausing the full-text trigger")?;
+        let mut writer = BatchWriter {
+            tx: &transaction,
+            import: import.map(|ImportId(id)| id),
+            options,
+            source_ids,
+            new_source_keys: Vec::new(),
+            first_new_article: None,
+        };
+        let mut outcome = BatchOutcome::default();
+        let written = entries.iter().try_for_each(|entry| {
+            match entry {
+                BatchEntry::Article(article) => writer.write_article(article, &mut outcome)?,
+                BatchEntry::Rejected(error) => {
+                    writer.write_reject(error)?;
+                    outcome.rejected += 1;
+                }
+            }
+            Ok::<(), StoreError>(())
+        });
+        let finished = written.and_then(|()| writer.index_new_articles());
+        let new_source_keys = std::mem::take(&mut writer.new_source_keys);
+        if let Err(error) = finished {
+            forget_sources(source_ids, &new_source_keys);
+            return Err(error);
+        }
+        if commit {
+            transaction.commit().context("committing the batch")?;
+        } else {
+            // Rolled back: the ids of sources created in it are not real.
+            forget_sources(source_ids, &new_source_keys);
+        }
+        Ok(outcome)
+    }
+
+    /// Whether an article with this hash is stored (a dry run's in-run check uses it too).
+    pub fn has_article(&self, hash_hex: &str) -> Result<bool> {
+        self.conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM articles WHERE content_hash = ?1)")
+            .and_then(|mut statement| statement.query_row([hash_hex], |row| row.get(0)))
+            .context("looking up a content hash")
+    }
+}
+
+fn forget_sources(source_ids: &mut HashMap<String, i64>, keys: &[String]) {
+    for key in keys {
+        source_ids.remove(key);
+    }
+}
+
+/// The state of one batch transaction.
+struct BatchWriter<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    /// None in a dry run, which records no import run.
+    import: Option<i64>,
+    options: WriteOptions,
+    source_ids: &'a mut HashMap<String, i64>,
+    /// Keys cached during this batch, dropped from the cache if the batch does not commit.
+    new_source_keys: Vec<String>,
+    first_new_article: Option<i64>,
+}
+
+impl BatchWriter<'_> {
+    fn write_article(&mut self, article: &Article, outcome: &mut BatchOutcome) -> Result<()> {
+        let hash = article.hash.to_hex();
+        let existing: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM articles WHERE content_hash = ?1")
+            .and_then(|mut statement| statement.query_row([&hash], |row| row.get(0)).optional())
+            .context("looking up a content hash")?;
+        let article_id = match existing {
+            Some(id) => {
+                outcome.duplicates += 1;
+                id
+            }
+            None => {
+                if self.identifier_known(article)? {
+                    outcome.new_versions += 1;
+                }
+                let id = self.insert_article(article, &hash)?;
+                outcome.new_articles += 1;
+                self.first_new_article.get_or_insert(id);
+                id
+            }
+        };
+        // A known article seen under a new URL or GUID remembers it too.
+        for (kind, value) in article.identifiers() {
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO article_urls (article_id, kind, value, first_seen_at)
+                     VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![article_id, kind.name(), value])
+                })
+                .context("recording an article URL")?;
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO sightings (article_id, import_id, origin, locator, title)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    article_id,
+                    self.import,
+                    article.location.origin,
+                    article.location.locator(),
+                    article.title
+                ])
+            })
+            .context("recording a sighting")?;
+        Ok(())
+    }
+
+    fn identifier_known(&self, article: &Article) -> Result<bool> {
+        for (kind, value) in article.identifiers() {
+            let known: bool = self
+                .tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM article_urls WHERE kind = ?1 AND value = ?2)",
+                )
+                .and_then(|mut statement| {
+                    statement.query_row(params![kind.name(), value], |row| row.get(0))
+                })
+                .context("looking up an article URL")?;
+            if known {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn insert_article(&mut self, article: &Article, hash: &str) -> Result<i64> {
+        let publisher = article
+            .publisher
+            .as_ref()
+            .map(|source| self.source_id(source))
+            .transpose()?;
+        let id: i64 = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO articles (content_hash, title, body, summary, url, language,
+                                       published_at, published_raw, imported_at, word_count,
+                                       source_id, import_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+                         ?9, ?10, ?11)
+                 RETURNING id",
+            )
+            .and_then(|mut statement| {
+                statement.query_row(
+                    params![
+                        hash,
+                        article.title,
+                        article.body,
+                        article.summary,
+                        article.url,
+                        article.language,
+                        article.published_at,
+                        article.published_raw,
+                        article.word_count,
+                        publisher,
+                        self.import
+                    ],
+                    |row| row.get(0),
+                )
+            })
+            .context("inserting an article")?;
+        if let Some(source_id) = publisher {
+            self.link_source(id, source_id, "publisher", 0)?;
+        }
+        for (position, credit) in article.credits.iter().enumerate() {
+            let source_id = self.source_id(credit)?;
+            self.link_source(id, source_id, "credit", position)?;
+        }
+        for (position, person) in article.authors.iter().enumerate() {
+            let author_id = self.author_id(person)?;
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO article_authors (article_id, author_id, position)
+                     VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![id, author_id, position as i64])
+                })
+                .context("crediting an author")?;
+        }
+        if self.options.keep_raw {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO article_raw (article_id, format, origin, locator, bytes)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        id,
+                        article.format.name(),
+                        article.location.origin,
+                        article.location.locator(),
+                        article.raw
+                    ])
+                })
+                .context("keeping the raw copy")?;
+        }
+        Ok(id)
+    }
+
+    fn link_source(&self, article: i64, source: i64, role: &str, position: usize) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO article_sources (article_id, source_id, role, position)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![article, source, role, position as i64])
+            })
+            .context("linking an article to its source")
+            .map(|_| ())
+    }
+
+    /// The id of a source, created on first sight; a known source learns a missing home URL.
+    fn source_id(&mut self, source: &SourceName) -> Result<i64> {
+        if let Some(&id) = self.source_ids.get(&source.key) {
+            return Ok(id);
+        }
+        let id: i64 = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO sources (name, key, home_url, domain) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key) DO UPDATE
+                    SET home_url = coalesce(home_url, excluded.home_url),
+                        domain = coalesce(domain, excluded.domain)
+                 RETURNING id",
+            )
+            .and_then(|mut statement| {
+                statement.query_row(
+                    params![source.name, source.key, source.home_url, source.domain],
+                    |row| row.get(0),
+                )
+            })
+            .context("recording a source")?;
+        self.source_ids.insert(source.key.clone(), id);
+        self.new_source_keys.push(source.key.clone());
+        Ok(id)
+    }
+
+    fn author_id(&self, person: &Person) -> Result<i64> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO authors (name, key) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET name = name
+                 RETURNING id",
+            )
+            .and_then(|mut statement| {
+                statement.query_row(params![person.name, person.key], |row| row.get(0))
+            })
+            .context("recording an author")
+    }
+
+    fn write_reject(&self, error: &ImportError) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO import_rejects (import_id, origin, locator, reason)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    self.import,
+                    error.location.origin,
+                    error.location.locator(),
+                    error.reason
+                ])
+            })
+            .context("recording a rejected item")
+            .map(|_| ())
+    }
+
+    /// Indexes this batch's new articles in one statement and lifts the trigger pause. Rows are
+    /// numbered max(id) + 1 and this transaction is the only writer, so every id from the first
+    /// new one on is this batch's.
+    fn index_new_articles(&self) -> Result<()> {
+        if let Some(first) = self.first_new_article {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO articles_fts (rowid, title, body)
+                     SELECT id, title, body FROM articles WHERE id >= ?1",
+                )
+                .and_then(|mut statement| statement.execute([first]))
+                .context("indexing the batch for full-text search")?;
+        }
+        self.tx
+            .execute("DELETE FROM fts_sync_pause", [])
+            .context("resuming the full-text trigger")
+            .map(|_| ())
+    }
+}
+
+/// Table counts and facts about the database, for `newsdb stats`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Stats {
+    pub counts: Vec<(String, i64)>,
+    pub first_published: Option<String>,
+    pub last_published: Option<String>,
+    pub size_bytes: i64,
+    pub schema_version: i64,
+    pub hash_scheme: u32,
+}
+
+/// The current time as stored: UTC, second precision, `Z`.
+pub fn now_utc() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn describe_open_error(error: &rusqlite::Error) -> String {
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::CannotOpen) => {
+            "unable to open the file (check that its folder exists and is writable)".into()
+        }
+        Some(rusqlite::ErrorCode::PermissionDenied) | Some(rusqlite::ErrorCode::ReadOnly) => {
+            "permission denied".into()
+        }
+        _ => error.to_string(),
+    }
+}

@@ -5,4 +5,5 @@ pub mod detect;
 pub mod feed;
 pub mod html;
 pub mod json;
+pub mod pipeline;
 pub mod text;

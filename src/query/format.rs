@@ -151,6 +151,14 @@ fn cell(row: &[Value], i: usize) -> &Value {
     row.get(i).unwrap_or(&Value::Null)
 }
 
+/// The I/O error inside a CSV error, so a closed pipe stays recognisable as one.
+fn csv_io_error(error: csv::Error) -> io::Error {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        other => io::Error::other(format!("cannot write CSV: {other:?}")),
+    }
+}
+
 fn write_csv<W, I, E>(out: &mut W, columns: &[String], rows: I) -> Result<u64, E>
 where
     W: Write,
@@ -162,7 +170,7 @@ where
         .from_writer(out);
     // A record of zero fields would print `""`: a result without columns prints nothing.
     if !columns.is_empty() {
-        csv.write_record(columns).map_err(io::Error::from)?;
+        csv.write_record(columns).map_err(csv_io_error)?;
     }
     let mut count = 0;
     for row in rows {
@@ -170,7 +178,7 @@ where
         if !columns.is_empty() {
             let record = (0..columns.len()).map(|i| plain_text(cell(&row, i)));
             csv.write_record(record.map(|c| c.into_owned()))
-                .map_err(io::Error::from)?;
+                .map_err(csv_io_error)?;
         }
         count += 1;
     }

@@ -234,10 +234,17 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_rejected_fast() {
-        let html = format!("<html><body>{}x{}</body></html>", "<div>".repeat(20_000), "</div>".repeat(20_000));
+        let html = format!(
+            "<html><body>{}x{}</body></html>",
+            "<div>".repeat(20_000),
+            "</div>".repeat(20_000)
+        );
         let started = std::time::Instant::now();
         let parsed = parse(&html);
         assert!(started.elapsed() < Duration::from_secs(1));
-        assert!(matches!(&parsed[..], [Parsed::Rejected(e)] if e.reason.contains("deep")), "{parsed:?}");
+        assert!(
+            matches!(&parsed[..], [Parsed::Rejected(e)] if e.reason.contains("deep")),
+            "{parsed:?}"
+        );
     }
 }

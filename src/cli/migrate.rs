@@ -1,0 +1,49 @@
+//! `newsdb migrate [--status]`: apply pending migrations (opening does), or list them.
+
+use clap::Args;
+use rusqlite::types::Value;
+
+use super::{Context, FormatArgs, Outcome, output};
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// List applied and pending migrations instead of applying them.
+    #[arg(long)]
+    pub status: bool,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+pub fn run(context: &Context, args: &MigrateArgs) -> Outcome {
+    if !args.status {
+        let store = context.open()?;
+        context.note(&format!(
+            "{} is at schema version {}",
+            store.path().display(),
+            newsdb::store::latest_known_version()
+        ));
+        return Ok(());
+    }
+    // Status only reads: an old database is listed with its pending migrations, not migrated.
+    let store = context.open_read_only()?;
+    let rows = store.migration_status()?.into_iter().map(|migration| {
+        Ok::<_, std::io::Error>(vec![
+            Value::Integer(migration.version),
+            Value::Text(migration.name),
+            Value::Text(
+                if migration.applied_on.is_some() {
+                    "applied"
+                } else {
+                    "pending"
+                }
+                .into(),
+            ),
+            migration.applied_on.map_or(Value::Null, Value::Text),
+        ])
+    });
+    output::print(
+        args.format.format,
+        &["version", "name", "state", "applied_on"],
+        rows,
+    )
+}

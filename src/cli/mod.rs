@@ -1,0 +1,177 @@
+//! The command line: clap types, and one module per subcommand with one `run`.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use newsdb::query::format::OutputFormat;
+use newsdb::store::{OpenOptions, Store, StoreError};
+
+mod import;
+mod init;
+mod migrate;
+mod output;
+mod query;
+mod schema;
+mod stats;
+
+/// newsdb: a SQLite-backed article database. Import feeds, dumps, pages and scraped text;
+/// deduplicate by content hash; query with SQL.
+#[derive(Debug, Parser)]
+#[command(name = "newsdb", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The database file.
+    #[arg(
+        long,
+        global = true,
+        env = "NEWSDB_DB",
+        default_value = "newsdb.sqlite"
+    )]
+    pub db: PathBuf,
+    /// Seconds a writer waits for another writer's lock.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0)]
+    pub busy_timeout: f64,
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more about what happens.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database (or migrate an existing one) and print its schema version.
+    Init,
+    /// Apply pending migrations, or list applied and pending ones.
+    Migrate(migrate::MigrateArgs),
+    /// Print the schema as SQL.
+    Schema,
+    /// Rows per table, date range, size and schema version.
+    Stats(FormatArgs),
+    /// Import files, folders or standard input (`-`).
+    Import(import::ImportArgs),
+    /// Run one SQL statement (read-only unless --write) and print its rows.
+    Query(query::QueryArgs),
+}
+
+/// `--format` for listing commands.
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// How a command ended, beyond plain success.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad usage, or the database could not be opened or migrated: exit 2.
+    Usage(String),
+    /// The command ran but failed or rejected some input: exit 1. An empty message means the
+    /// details were already printed.
+    Failed(String),
+    /// Output went to a closed pipe (`| head`): not an error, exit 0.
+    ClosedPipe,
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Failed(_) => 1,
+            Failure::ClosedPipe => 0,
+        }
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Failure::Usage(message) | Failure::Failed(message) if !message.is_empty() => {
+                Some(message)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        if error.is_open_failure() {
+            Failure::Usage(error.to_string())
+        } else {
+            Failure::Failed(error.to_string())
+        }
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(error: io::Error) -> Failure {
+        if error.kind() == io::ErrorKind::BrokenPipe {
+            Failure::ClosedPipe
+        } else {
+            Failure::Failed(format!("cannot write output: {error}"))
+        }
+    }
+}
+
+pub type Outcome = Result<(), Failure>;
+
+/// Global settings every command sees.
+pub struct Context {
+    pub db: PathBuf,
+    pub busy_timeout: Duration,
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+impl Context {
+    pub fn open(&self) -> Result<Store, Failure> {
+        self.open_with(false)
+    }
+
+    pub fn open_read_only(&self) -> Result<Store, Failure> {
+        self.open_with(true)
+    }
+
+    fn open_with(&self, read_only: bool) -> Result<Store, Failure> {
+        let options = OpenOptions {
+            busy_timeout: self.busy_timeout,
+            read_only,
+        };
+        Ok(Store::open(&self.db, &options)?)
+    }
+
+    /// A note on stderr, unless `--quiet`.
+    pub fn note(&self, message: &str) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr(), "newsdb: {message}");
+        }
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Outcome {
+    if !cli.busy_timeout.is_finite() || cli.busy_timeout < 0.0 {
+        return Err(Failure::Usage(
+            "--busy-timeout must be a number of seconds, 0 or more".into(),
+        ));
+    }
+    let context = Context {
+        db: cli.db,
+        busy_timeout: Duration::from_secs_f64(cli.busy_timeout),
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    match cli.command {
+        Command::Init => init::run(&context),
+        Command::Migrate(args) => migrate::run(&context, &args),
+        Command::Schema => schema::run(&context),
+        Command::Stats(args) => stats::run(&context, &args),
+        Command::Import(args) => import::run(&context, &args),
+        Command::Query(args) => query::run(&context, &args),
+    }
+}

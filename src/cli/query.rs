@@ -1,0 +1,66 @@
+//! `newsdb query SQL`: one statement, read-only unless `--write`, rows in the chosen format.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use clap::Args;
+
+use newsdb::query::adhoc::{self, Parameter, QueryError, QueryLimits};
+use newsdb::query::format::{self, OutputFormat};
+
+use super::{Context, Failure, Outcome, output};
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// One SQL statement.
+    pub sql: String,
+    /// A named parameter, NAME=VALUE (bound to :NAME; numbers bind as numbers).
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = Parameter::parse)]
+    pub parameters: Vec<Parameter>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Allow the statement to modify the database.
+    #[arg(long)]
+    pub write: bool,
+    /// Interrupt the query after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+}
+
+pub fn run(context: &Context, args: &QueryArgs) -> Outcome {
+    let timeout = match args.timeout {
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 => {
+            Some(Duration::from_secs_f64(seconds))
+        }
+        Some(_) => {
+            return Err(Failure::Usage(
+                "--timeout must be a positive number of seconds".into(),
+            ));
+        }
+        None => None,
+    };
+    let store = if args.write {
+        context.open()?
+    } else {
+        context.open_read_only()?
+    };
+    let limits = QueryLimits {
+        allow_write: args.write,
+        timeout,
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let style = output::style();
+    let result = adhoc::run(
+        store.connection(),
+        &args.sql,
+        &args.parameters,
+        limits,
+        |columns, rows| format::write_rows(&mut out, args.format, columns, rows, &style),
+    );
+    match result.and_then(|_| out.flush().map_err(QueryError::from)) {
+        Ok(()) => Ok(()),
+        Err(QueryError::Output(error)) => Err(Failure::from(error)),
+        Err(error) => Err(Failure::Failed(error.to_string())),
+    }
+}

@@ -1,0 +1,498 @@
+//! The import run: inputs -> bytes -> parser -> normaliser -> store, in batches.
+//!
+//! Parsing and normalising run on a producer thread (normalising each chunk on the rayon pool),
+//! while the calling thread owns the [`Store`] and writes batches, so the second core works while
+//! SQLite writes. Chunks flow through a bounded channel, so memory stays flat however large the
+//! input: files other than JSON Lines are read whole (with a size cap), JSON Lines are streamed.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::import::{detect, feed, html, json, text};
+use crate::item::{Format, ImportError, Location, Parsed};
+use crate::normalize::{self, NormalizeOptions};
+use crate::store::{self, BatchEntry, BatchOutcome, ImportCounts, ImportId, Store, WriteOptions};
+
+/// One thing to import, as named on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A file, or a folder read recursively.
+    Path(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+}
+
+impl Input {
+    pub fn from_arg(arg: &str) -> Input {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+/// Settings of one import run.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// Force a format instead of detecting it.
+    pub format: Option<Format>,
+    /// Publisher for every item (`--source`).
+    pub source: Option<String>,
+    /// Report what would happen, write nothing.
+    pub dry_run: bool,
+    /// Keep each new article's original bytes.
+    pub keep_raw: bool,
+    /// Articles per write transaction.
+    pub batch_size: usize,
+    /// The command line, recorded in `imports.command`.
+    pub command: String,
+}
+
+impl Default for ImportOptions {
+    fn default() -> ImportOptions {
+        ImportOptions {
+            format: None,
+            source: None,
+            dry_run: false,
+            keep_raw: true,
+            batch_size: 2000,
+            command: "import".into(),
+        }
+    }
+}
+
+/// What the run did: the summary printed on stderr, or on stdout with `--json`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct ImportSummary {
+    pub import_id: Option<i64>,
+    pub dry_run: bool,
+    pub inputs: u64,
+    pub items: u64,
+    pub new_articles: u64,
+    pub duplicates: u64,
+    pub new_versions: u64,
+    pub rejected: u64,
+    pub warnings: u64,
+    pub elapsed_seconds: f64,
+}
+
+impl ImportSummary {
+    /// True when every input was imported (exit status 0).
+    pub fn is_clean(&self) -> bool {
+        self.rejected == 0
+    }
+}
+
+/// Told about what happens during a run; the command line prints and draws a progress bar.
+pub trait ImportObserver {
+    fn rejected(&mut self, _error: &ImportError) {}
+    fn warning(&mut self, _warning: &ImportError) {}
+    /// Items handled so far (stored, duplicate or rejected).
+    fn progress(&mut self, _items: u64) {}
+    /// An input was read to its end, giving this many items and rejects.
+    fn input_finished(&mut self, _origin: &str, _items: u64) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl ImportObserver for Silent {}
+
+/// Files larger than this (other than JSON Lines, which stream) are rejected rather than read
+/// whole into memory.
+const MAX_WHOLE_FILE_BYTES: u64 = 256 << 20;
+/// How much of an input is read to detect its format.
+const SNIFF_BYTES: usize = 64 << 10;
+/// Parsed items handed to the normaliser at once.
+const CHUNK_ITEMS: usize = 256;
+/// A batch is written at the latest this long after its first item, so a slow stream on stdin
+/// still commits as it goes.
+const MAX_BATCH_AGE: Duration = Duration::from_secs(2);
+
+/// What the producer thread sends to the writer.
+enum Event {
+    Entries(Vec<Entry>),
+    InputDone { origin: String, items: u64 },
+}
+
+enum Entry {
+    Article(Box<normalize::Article>),
+    Rejected(ImportError),
+    Warning(ImportError),
+}
+
+/// Imports `inputs` into `store`.
+pub fn run(
+    store: &mut Store,
+    inputs: &[Input],
+    options: &ImportOptions,
+    observer: &mut dyn ImportObserver,
+) -> store::Result<ImportSummary> {
+    let started = Instant::now();
+    let import = if options.dry_run {
+        None
+    } else {
+        Some(store.begin_import(&options.command)?)
+    };
+    let normalize_options = NormalizeOptions {
+        default_source: options.source.clone(),
+        now: chrono::Utc::now(),
+    };
+    let (sender, receiver) = sync_channel::<Event>(8);
+    let mut summary = ImportSummary {
+        import_id: import.map(|ImportId(id)| id),
+        dry_run: options.dry_run,
+        ..ImportSummary::default()
+    };
+    let written = std::thread::scope(|scope| {
+        scope.spawn(|| produce(inputs, options, &normalize_options, sender));
+        write_all(store, import, options, receiver, observer, &mut summary)
+    });
+    summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    if let Some(import) = import {
+        let counts = ImportCounts {
+            inputs: summary.inputs,
+            items: summary.items,
+            new_articles: summary.new_articles,
+            duplicates: summary.duplicates,
+            new_versions: summary.new_versions,
+            rejected: summary.rejected,
+        };
+        // Record the counts even when a write failed, then report the failure.
+        let finished = store.finish_import(import, &counts);
+        written?;
+        finished?;
+    } else {
+        written?;
+    }
+    Ok(summary)
+}
+
+/// The writer side: batches entries and writes them; owns the store.
+fn write_all(
+    store: &mut Store,
+    import: Option<ImportId>,
+    options: &ImportOptions,
+    receiver: Receiver<Event>,
+    observer: &mut dyn ImportObserver,
+    summary: &mut ImportSummary,
+) -> store::Result<()> {
+    let write_options = WriteOptions {
+        keep_raw: options.keep_raw,
+    };
+    let mut batch: Vec<BatchEntry> = Vec::with_capacity(options.batch_size);
+    let mut batch_started = Instant::now();
+    // A dry run rolls every batch back, so it remembers the hashes it has "stored" itself.
+    let mut dry_run_seen = std::collections::HashSet::new();
+    let mut flush = |batch: &mut Vec<BatchEntry>, summary: &mut ImportSummary| {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut outcome = BatchOutcome::default();
+        if options.dry_run {
+            batch.retain(|entry| match entry {
+                BatchEntry::Article(article) if !dry_run_seen.insert(article.hash) => {
+                    outcome.duplicates += 1;
+                    false
+                }
+                _ => true,
+            });
+        }
+        outcome += store.write_batch(import, batch, write_options, !options.dry_run)?;
+        batch.clear();
+        summary.new_articles += outcome.new_articles;
+        summary.duplicates += outcome.duplicates;
+        summary.new_versions += outcome.new_versions;
+        Ok::<(), store::StoreError>(())
+    };
+    for event in receiver {
+        match event {
+            Event::InputDone { origin, items } => {
+                summary.inputs += 1;
+                observer.input_finished(&origin, items);
+            }
+            Event::Entries(entries) => {
+                if batch.is_empty() {
+                    batch_started = Instant::now();
+                }
+                for entry in entries {
+                    match entry {
+                        Entry::Article(article) => {
+                            summary.items += 1;
+                            batch.push(BatchEntry::Article(article));
+                        }
+                        Entry::Rejected(error) => {
+                            summary.items += 1;
+                            summary.rejected += 1;
+                            observer.rejected(&error);
+                            batch.push(BatchEntry::Rejected(error));
+                        }
+                        Entry::Warning(warning) => {
+                            summary.warnings += 1;
+                            observer.warning(&warning);
+                        }
+                    }
+                }
+                if batch.len() >= options.batch_size || batch_started.elapsed() >= MAX_BATCH_AGE {
+                    flush(&mut batch, summary)?;
+                }
+                observer.progress(summary.items);
+            }
+        }
+    }
+    flush(&mut batch, summary)?;
+    observer.progress(summary.items);
+    Ok(())
+}
+
+/// The producer side: reads, parses and normalises every input, in order.
+fn produce(
+    inputs: &[Input],
+    options: &ImportOptions,
+    normalize_options: &NormalizeOptions,
+    sender: SyncSender<Event>,
+) {
+    let mut chunker = Chunker {
+        pending: Vec::with_capacity(CHUNK_ITEMS),
+        input_items: 0,
+        normalize_options,
+        sender: &sender,
+        open: true,
+    };
+    for input in inputs {
+        match input {
+            Input::Stdin => {
+                let origin = Location::new("-");
+                read_one(io::stdin().lock(), origin, options.format, &mut chunker);
+                chunker.input_done("-");
+            }
+            Input::Path(path) => {
+                for file in expand(path, &mut chunker) {
+                    let name = file.display().to_string();
+                    let origin = Location::new(name.clone());
+                    match File::open(&file) {
+                        Ok(handle) => read_one(handle, origin, options.format, &mut chunker),
+                        Err(error) => chunker.push(Parsed::Rejected(ImportError::new(
+                            origin,
+                            format!("cannot read: {}", io_reason(&error)),
+                        ))),
+                    }
+                    chunker.input_done(&name);
+                }
+            }
+        }
+        if !chunker.open {
+            return;
+        }
+    }
+    chunker.flush();
+}
+
+/// Collects parsed items into chunks, normalises each chunk in parallel and sends it on.
+struct Chunker<'a> {
+    pending: Vec<Parsed>,
+    /// Items and rejects of the current input so far.
+    input_items: u64,
+    normalize_options: &'a NormalizeOptions,
+    sender: &'a SyncSender<Event>,
+    /// False once the writer has gone away (it failed): stop producing.
+    open: bool,
+}
+
+impl Chunker<'_> {
+    fn push(&mut self, parsed: Parsed) {
+        if !matches!(parsed, Parsed::Warning(_)) {
+            self.input_items += 1;
+        }
+        self.pending.push(parsed);
+        if self.pending.len() >= CHUNK_ITEMS {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.pending.is_empty() || !self.open {
+            return;
+        }
+        let options = self.normalize_options;
+        let entries: Vec<Entry> = std::mem::take(&mut self.pending)
+            .into_par_iter()
+            .map(|parsed| match parsed {
+                Parsed::Item(item) => match normalize::normalize(*item, options) {
+                    Ok(article) => Entry::Article(Box::new(article)),
+                    Err(error) => Entry::Rejected(error),
+                },
+                Parsed::Rejected(error) => Entry::Rejected(error),
+                Parsed::Warning(warning) => Entry::Warning(warning),
+            })
+            .collect();
+        self.open = self.sender.send(Event::Entries(entries)).is_ok();
+    }
+
+    fn input_done(&mut self, origin: &str) {
+        self.flush();
+        let event = Event::InputDone {
+            origin: origin.to_owned(),
+            items: std::mem::take(&mut self.input_items),
+        };
+        self.open = self.open && self.sender.send(event).is_ok();
+    }
+}
+
+/// The files under `path`: itself, or every file below a folder, sorted, hidden ones skipped.
+fn expand(path: &Path, chunker: &mut Chunker<'_>) -> Vec<PathBuf> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) => {
+            chunker.push(Parsed::Rejected(ImportError::new(
+                Location::new(path.display().to_string()),
+                format!("cannot read: {}", io_reason(&error)),
+            )));
+            return Vec::new();
+        }
+    };
+    if !metadata.is_dir() {
+        return vec![path.to_owned()];
+    }
+    let mut files = Vec::new();
+    let mut folders = vec![path.to_owned()];
+    while let Some(folder) = folders.pop() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(error) => {
+                chunker.push(Parsed::Rejected(ImportError::new(
+                    Location::new(folder.display().to_string()),
+                    format!("cannot read folder: {}", io_reason(&error)),
+                )));
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let entry_path = entry.path();
+            if entry_path.is_dir() {
+                folders.push(entry_path);
+            } else {
+                files.push(entry_path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Reads one input (decompressing gzip), detects its format and runs its parser.
+fn read_one(reader: impl Read, origin: Location, forced: Option<Format>, chunker: &mut Chunker) {
+    let mut reader = BufReader::with_capacity(SNIFF_BYTES, reader);
+    let is_gzip = match reader.fill_buf() {
+        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+        Err(error) => {
+            chunker.push(Parsed::Rejected(ImportError::new(
+                origin,
+                format!("cannot read: {}", io_reason(&error)),
+            )));
+            return;
+        }
+    };
+    if is_gzip {
+        let decoder = flate2::bufread::MultiGzDecoder::new(reader);
+        read_decompressed(
+            BufReader::with_capacity(SNIFF_BYTES, decoder),
+            origin,
+            forced,
+            chunker,
+        );
+    } else {
+        read_decompressed(reader, origin, forced, chunker);
+    }
+}
+
+fn read_decompressed(
+    mut reader: impl BufRead,
+    origin: Location,
+    forced: Option<Format>,
+    chunker: &mut Chunker,
+) {
+    let head = match peek(&mut reader, SNIFF_BYTES) {
+        Ok(head) => head,
+        Err(error) => {
+            chunker.push(Parsed::Rejected(ImportError::new(
+                origin,
+                format!("cannot read: {}", io_reason(&error)),
+            )));
+            return;
+        }
+    };
+    let path = Path::new(&origin.origin);
+    let format = match forced {
+        Some(format) if !head.is_empty() => format,
+        _ => match detect::detect(&head, Some(path)) {
+            Ok(format) => format,
+            Err(reason) => {
+                chunker.push(Parsed::Rejected(ImportError::new(origin, reason)));
+                return;
+            }
+        },
+    };
+    let mut emit = |parsed: Parsed| chunker.push(parsed);
+    let whole = io::Cursor::new(head).chain(reader);
+    if format == Format::JsonLines {
+        json::parse_json_lines(BufReader::new(whole), origin, &mut emit);
+        return;
+    }
+    let mut bytes = Vec::new();
+    if let Err(error) = whole.take(MAX_WHOLE_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        emit(Parsed::Rejected(ImportError::new(
+            origin,
+            format!("cannot read: {}", io_reason(&error)),
+        )));
+        return;
+    }
+    if bytes.len() as u64 > MAX_WHOLE_FILE_BYTES {
+        emit(Parsed::Rejected(ImportError::new(
+            origin,
+            format!(
+                "larger than {} MiB; split it, or use JSON Lines, which is streamed",
+                MAX_WHOLE_FILE_BYTES >> 20
+            ),
+        )));
+        return;
+    }
+    match format {
+        Format::Text => text::parse_text(&bytes, origin, &mut emit),
+        Format::Json => json::parse_json(&bytes, origin, &mut emit),
+        Format::JsonLines => unreachable!("streamed above"),
+        Format::Feed => feed::parse_feed(&bytes, origin, None, &mut emit),
+        Format::Html => html::parse_html_page(&bytes, origin, None, &mut emit),
+    }
+}
+
+/// Reads up to `limit` bytes from the front of `reader` (returned; the reader goes on after them).
+fn peek(reader: &mut impl BufRead, limit: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(limit.min(SNIFF_BYTES));
+    reader.take(limit as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// An I/O error in a few words, without Rust's "(os error N)" suffix.
+fn io_reason(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file or folder".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::InvalidData => format!("invalid data ({error})"),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(end) => text[..end].to_owned(),
+                None => text,
+            }
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! Ad-hoc SQL: one statement, named parameters, a time limit, rows streamed to a formatter.
+//!
+//! Read-only is enforced by the connection (opened read-only and `query_only`), not by looking at
+//! the SQL: `WITH x AS (...) DELETE ...` or `DROP TABLE` fail in SQLite itself. The statement's own
+//! `readonly()` flag is checked first only to give a clearer message.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, ErrorCode, Statement};
+
+/// A `-p NAME=VALUE` parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parameter {
+    /// Without its `:`, `@` or `$` prefix.
+    pub name: String,
+    pub value: Value,
+}
+
+impl Parameter {
+    /// Parses `NAME=VALUE`; integers and decimal numbers bind as numbers, everything else as text.
+    pub fn parse(argument: &str) -> Result<Parameter, String> {
+        let (name, value) = argument
+            .split_once('=')
+            .ok_or_else(|| format!("parameter `{argument}` is not NAME=VALUE"))?;
+        let name = name.trim_start_matches([':', '@', '$']);
+        if name.is_empty() {
+            return Err(format!("parameter `{argument}` has no name"));
+        }
+        Ok(Parameter {
+            name: name.to_owned(),
+            value: typed_value(value),
+        })
+    }
+}
+
+fn typed_value(text: &str) -> Value {
+    if let Ok(integer) = text.parse::<i64>() {
+        return Value::Integer(integer);
+    }
+    let looks_numeric = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+        && text.chars().any(|c| c.is_ascii_digit());
+    match text.parse::<f64>() {
+        Ok(real) if looks_numeric && real.is_finite() => Value::Real(real),
+        _ => Value::Text(text.to_owned()),
+    }
+}
+
+/// Why a query did not run to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("the query would write to the database; pass --write to allow it")]
+    WriteRefused,
+    #[error("one statement at a time, please (found more after the first)")]
+    MultipleStatements,
+    #[error("the query is empty")]
+    Empty,
+    #[error("missing parameter :{0} (pass -p {0}=VALUE)")]
+    MissingParameter(String),
+    #[error("the query has no parameter :{0}")]
+    UnknownParameter(String),
+    #[error("interrupted after {0:?} (--timeout)")]
+    TimedOut(Duration),
+    #[error("{0}")]
+    Sql(rusqlite::Error),
+    #[error("{0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl From<rusqlite::Error> for QueryError {
+    fn from(error: rusqlite::Error) -> QueryError {
+        match &error {
+            rusqlite::Error::MultipleStatement => QueryError::MultipleStatements,
+            _ if error.sqlite_error_code() == Some(ErrorCode::ReadOnly) => QueryError::WriteRefused,
+            _ => QueryError::Sql(error),
+        }
+    }
+}
+
+/// Limits on a query run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct QueryLimits {
+    /// Whether the statement may write (the connection must allow it too).
+    pub allow_write: bool,
+    /// Interrupt the query after this long.
+    pub timeout: Option<Duration>,
+}
+
+/// Prepares `sql`, binds `parameters`, and hands its column names and rows to `consume`, which
+/// returns how many rows it wrote.
+pub fn run<F>(
+    conn: &Connection,
+    sql: &str,
+    parameters: &[Parameter],
+    limits: QueryLimits,
+    consume: F,
+) -> Result<u64, QueryError>
+where
+    F: FnOnce(
+        &[String],
+        &mut dyn Iterator<Item = Result<Vec<Value>, QueryError>>,
+    ) -> Result<u64, QueryError>,
+{
+    if sql.trim().trim_end_matches(';').trim().is_empty() {
+        return Err(QueryError::Empty);
+    }
+    let mut statement = conn.prepare(sql)?;
+    if !limits.allow_write && !statement.readonly() {
+        return Err(QueryError::WriteRefused);
+    }
+    bind(&mut statement, parameters)?;
+    let columns: Vec<String> = statement
+        .column_names()
+        .map(str::to_owned)
+        .collect();
+    let column_count = columns.len();
+
+    let _watchdog = limits.timeout.map(|timeout| Watchdog::start(conn, timeout));
+    let mut rows = statement.raw_query();
+    let mut iterator = std::iter::from_fn(|| match rows.next() {
+        Ok(Some(row)) => Some(
+            (0..column_count)
+                .map(|index| row.get::<_, Value>(index))
+                .collect::<rusqlite::Result<Vec<Value>>>()
+                .map_err(QueryError::from),
+        ),
+        Ok(None) => None,
+        Err(error) => Some(Err(QueryError::from(error))),
+    });
+    consume(&columns, &mut iterator).map_err(|error| match (error, limits.timeout) {
+        (QueryError::Sql(error), Some(timeout))
+            if error.sqlite_error_code() == Some(ErrorCode::OperationInterrupted) =>
+        {
+            QueryError::TimedOut(timeout)
+        }
+        (error, _) => error,
+    })
+}
+
+/// Binds named parameters; every parameter of the statement must be given, and every given one
+/// must exist.
+fn bind(statement: &mut Statement<'_>, parameters: &[Parameter]) -> Result<(), QueryError> {
+    for parameter in parameters {
+        let index = [":", "@", "$"]
+            .iter()
+            .find_map(|prefix| {
+                statement
+                    .parameter_index(&format!("{prefix}{}", parameter.name))
+                    .transpose()
+            })
+            .transpose()?
+            .ok_or_else(|| QueryError::UnknownParameter(parameter.name.clone()))?;
+        statement.raw_bind_parameter(index, &parameter.value)?;
+    }
+    for index in 1..=statement.parameter_count() {
+        let name = statement.parameter_name(index).unwrap_or("?").to_owned();
+        let bare = name.trim_start_matches([':', '@', '$', '?']);
+        if !parameters.iter().any(|parameter| parameter.name == bare) {
+            return Err(QueryError::MissingParameter(bare.to_owned()));
+        }
+    }
+    Ok(())
+}
+
+/// Interrupts the connection's running statement when the time is up; stops when dropped.
+struct Watchdog {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn start(conn: &Connection, timeout: Duration) -> Watchdog {
+        let handle = conn.get_interrupt_handle();
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(timeout) {
+                handle.interrupt();
+            }
+        });
+        Watchdog {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(
+        conn: &Connection,
+        sql: &str,
+        parameters: &[Parameter],
+        limits: QueryLimits,
+    ) -> Result<Vec<Vec<Value>>, QueryError> {
+        let mut out = Vec::new();
+        run(conn, sql, parameters, limits, |_, rows| {
+            for row in rows {
+                out.push(row?);
+            }
+            Ok(out.len() as u64)
+        })?;
+        Ok(out)
+    }
+
+    fn read_only_db() -> (tempfile::TempDir, Connection) {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("t.sqlite");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1), (2);")
+            .unwrap();
+        drop(writer);
+        let conn =
+            Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        conn.execute_batch("PRAGMA query_only = ON").unwrap();
+        (folder, conn)
+    }
+
+    #[test]
+    fn parameters_are_typed() {
+        assert_eq!(Parameter::parse("n=5").unwrap().value, Value::Integer(5));
+        assert_eq!(Parameter::parse(":x=2.5").unwrap().value, Value::Real(2.5));
+        assert_eq!(
+            Parameter::parse("s=inf").unwrap().value,
+            Value::Text("inf".into())
+        );
+        assert_eq!(
+            Parameter::parse("s=007x").unwrap().value,
+            Value::Text("007x".into())
+        );
+        assert!(Parameter::parse("novalue").is_err());
+    }
+
+    #[test]
+    fn named_parameters_bind_and_missing_ones_are_named() {
+        let (_folder, conn) = read_only_db();
+        let rows = collect(
+            &conn,
+            "SELECT x FROM t WHERE x = :n",
+            &[Parameter::parse("n=2").unwrap()],
+            QueryLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(rows, vec![vec![Value::Integer(2)]]);
+        let missing = collect(&conn, "SELECT :n", &[], QueryLimits::default()).unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "missing parameter :n (pass -p n=VALUE)"
+        );
+        let unknown = collect(
+            &conn,
+            "SELECT 1",
+            &[Parameter::parse("zz=1").unwrap()],
+            QueryLimits::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(unknown, QueryError::UnknownParameter(name) if name == "zz"));
+    }
+
+    #[test]
+    fn writes_are_refused_by_the_connection() {
+        let (_folder, conn) = read_only_db();
+        let allow = QueryLimits {
+            allow_write: true,
+            timeout: None,
+        };
+        // Even when the caller allows writes, a read-only connection refuses them.
+        for sql in [
+            "DROP TABLE t",
+            "WITH y AS (SELECT 1) DELETE FROM t",
+            "INSERT INTO t VALUES (3)",
+        ] {
+            let error = collect(&conn, sql, &[], allow).unwrap_err();
+            assert!(matches!(error, QueryError::WriteRefused), "{sql}: {error}");
+            let error = collect(&conn, sql, &[], QueryLimits::default()).unwrap_err();
+            assert!(matches!(error, QueryError::WriteRefused), "{sql}: {error}");
+        }
+    }
+
+    #[test]
+    fn one_statement_at_a_time() {
+        let (_folder, conn) = read_only_db();
+        let error = collect(&conn, "SELECT 1; SELECT 2", &[], QueryLimits::default()).unwrap_err();
+        assert!(matches!(error, QueryError::MultipleStatements), "{error}");
+    }
+
+    #[test]
+    fn runaway_query_is_interrupted() {
+        let (_folder, conn) = read_only_db();
+        let limits = QueryLimits {
+            allow_write: false,
+            timeout: Some(Duration::from_millis(200)),
+        };
+        let sql = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c)
+                   SELECT count(*) FROM c";
+        let error = collect(&conn, sql, &[], limits).unwrap_err();
+        assert!(matches!(error, QueryError::TimedOut(_)), "{error}");
+    }
+}

@@ -1,0 +1,108 @@
+//! Shared helpers for the end-to-end tests: the real binary, a temporary database, SQL on it.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use rusqlite::Connection;
+
+/// A temporary folder holding a database file.
+pub struct TestDb {
+    pub folder: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let path = folder.path().join("news.sqlite");
+        TestDb { folder, path }
+    }
+
+    /// `newsdb --db THIS ARGS...` with a clean environment.
+    pub fn newsdb(&self) -> Command {
+        let mut command = newsdb();
+        command.arg("--db").arg(&self.path);
+        command
+    }
+
+    /// Runs newsdb with `args` and returns its output, whatever its status.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.newsdb().args(args).output().expect("newsdb runs")
+    }
+
+    /// A file in the temporary folder with these bytes.
+    pub fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.folder.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    pub fn connect(&self) -> Connection {
+        Connection::open(&self.path).expect("open the test database")
+    }
+
+    /// The single integer a query returns.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.connect()
+            .query_row(sql, [], |row| row.get(0))
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
+
+    /// Every row's first column, as text.
+    pub fn column(&self, sql: &str) -> Vec<String> {
+        let conn = self.connect();
+        let mut statement = conn.prepare(sql).unwrap();
+        statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+}
+
+/// The binary with inherited newsdb settings removed.
+pub fn newsdb() -> Command {
+    let mut command = Command::cargo_bin("newsdb").expect("the newsdb binary");
+    command.env_remove("NEWSDB_DB").env("CI", "true");
+    command
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The project's root (where Cargo.toml is).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `data/samples/NAME`.
+pub fn sample(name: &str) -> PathBuf {
+    root().join("data/samples").join(name)
+}
+
+/// `../shared/corpus/RELATIVE`, or None (with a message) when the corpus is absent.
+pub fn corpus(relative: &str) -> Option<PathBuf> {
+    let path = root().join("../shared/corpus").join(relative);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} is absent", path.display());
+        None
+    }
+}
+
+/// `../shared/seeds/000_49c2ab0e28656829.txt`, falling back to the copy in data/samples.
+pub fn seed() -> PathBuf {
+    sample("seed-kim-jong-un-train.txt")
+}

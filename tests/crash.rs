@@ -1,0 +1,180 @@
+//! Crash safety: an import killed with SIGKILL part-way, then run again, gives exactly what an
+//! uninterrupted run gives, and a sound database.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use common::{TestDb, stderr};
+
+const ARTICLES: usize = 20_000;
+
+/// Deterministic articles: distinct bodies, a few shared sources and authors, some shared URLs.
+fn generate(db: &TestDb) -> std::path::PathBuf {
+    let words = [
+        "ministry",
+        "officials",
+        "said",
+        "talks",
+        "border",
+        "market",
+        "rates",
+        "election",
+        "storm",
+        "river",
+        "council",
+        "budget",
+        "court",
+        "ruling",
+        "summit",
+        "exports",
+        "harvest",
+        "strike",
+    ];
+    let mut out = String::new();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for n in 0..ARTICLES {
+        let mut body = String::new();
+        for paragraph in 0..3 {
+            if paragraph > 0 {
+                body.push_str("\n\n");
+            }
+            let _ = write!(body, "Report {n} paragraph {paragraph}:");
+            for _ in 0..20 {
+                body.push(' ');
+                body.push_str(words[(next() % words.len() as u64) as usize]);
+            }
+            body.push('.');
+        }
+        let record = serde_json::json!({
+            "title": format!("Story number {n}"),
+            "body": body,
+            "url": format!("https://example.com/news/{}", n % 19_000),
+            "source": format!("Outlet {}", n % 17),
+            "authors": [format!("Writer {}", n % 101), format!("Editor {}", n % 7)],
+            "published": format!("2024-{:02}-{:02}T08:00:00Z", n % 12 + 1, n % 28 + 1),
+        });
+        out.push_str(&record.to_string());
+        out.push('\n');
+    }
+    db.file("articles.jsonl", out)
+}
+
+/// Everything an import decides, in a comparable form.
+fn snapshot(db: &TestDb) -> Vec<String> {
+    let mut lines = db.column(
+        "SELECT a.content_hash || '|' || a.title || '|' || coalesce(a.url, '') || '|' ||
+                coalesce(a.published_at, '') || '|' || coalesce(s.name, '') || '|' ||
+                (SELECT group_concat(au.name, ',') FROM
+                   (SELECT au.name FROM article_authors aa JOIN authors au ON au.id = aa.author_id
+                     WHERE aa.article_id = a.id ORDER BY aa.position) au) || '|' ||
+                length(r.bytes)
+           FROM articles a LEFT JOIN sources s ON s.id = a.source_id
+           LEFT JOIN article_raw r ON r.article_id = a.id
+          ORDER BY a.content_hash",
+    );
+    for table in [
+        "articles",
+        "sources",
+        "article_sources",
+        "authors",
+        "article_authors",
+        "article_urls",
+        "article_raw",
+    ] {
+        lines.push(format!(
+            "{table}: {}",
+            db.count(&format!("SELECT count(*) FROM {table}"))
+        ));
+    }
+    lines.push(format!(
+        "fts rows: {}",
+        db.count("SELECT count(*) FROM articles_fts_docsize")
+    ));
+    lines.push(format!(
+        "fts 'summit': {}",
+        db.count("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'summit'")
+    ));
+    lines
+}
+
+fn sound(db: &TestDb) {
+    let conn = db.connect();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    conn.execute(
+        "INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')",
+        [],
+    )
+    .expect("the full-text index matches the articles");
+    let paused: i64 = conn
+        .query_row("SELECT count(*) FROM fts_sync_pause", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(paused, 0);
+}
+
+#[test]
+fn an_import_killed_part_way_completes_on_a_second_run() {
+    let reference = TestDb::new();
+    let input = generate(&reference);
+    let input = input.to_str().unwrap();
+    let output = reference.run(&["import", input, "--batch-size", "500"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        reference.count("SELECT count(*) FROM articles"),
+        ARTICLES as i64
+    );
+
+    let killed = TestDb::new();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
+        .env_remove("NEWSDB_DB")
+        .env("CI", "true")
+        .arg("--db")
+        .arg(&killed.path)
+        .args(["import", input, "--batch-size", "500"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill once some batches are committed but well before the end.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut committed = 0;
+    while Instant::now() < deadline {
+        if killed.path.exists() {
+            committed = rusqlite::Connection::open(&killed.path)
+                .and_then(|conn| {
+                    conn.busy_timeout(Duration::from_secs(5))?;
+                    conn.query_row("SELECT count(*) FROM articles", [], |row| row.get(0))
+                })
+                .unwrap_or(0);
+        }
+        if committed >= 1_000 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the import finished before it could be killed"
+    );
+    assert!(
+        (1..ARTICLES as i64).contains(&killed.count("SELECT count(*) FROM articles")),
+        "killed part-way"
+    );
+    sound(&killed);
+
+    let output = killed.run(&["import", input, "--batch-size", "500"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    sound(&killed);
+    assert_eq!(snapshot(&killed), snapshot(&reference));
+}

@@ -1,0 +1,156 @@
+//! End to end: `newsdb query`, read-only by the connection, typed output, closed pipes.
+
+mod common;
+
+use std::io::Read;
+use std::process::Stdio;
+
+use common::{TestDb, stderr, stdout};
+
+fn imported() -> TestDb {
+    let db = TestDb::new();
+    db.newsdb()
+        .args([
+            "import",
+            common::root().join("data/samples").to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    db
+}
+
+#[test]
+fn writes_are_refused_without_write() {
+    let db = imported();
+    for sql in [
+        "DROP TABLE articles",
+        "WITH doomed AS (SELECT id FROM articles) DELETE FROM articles WHERE id IN doomed",
+        "UPDATE articles SET title = 'x'",
+        "PRAGMA journal_mode = DELETE",
+    ] {
+        let output = db.run(&["query", sql]);
+        assert_eq!(output.status.code(), Some(1), "{sql}");
+        assert!(
+            stderr(&output).contains("--write"),
+            "{sql}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 3);
+    let output = db.run(&[
+        "query",
+        "--write",
+        "UPDATE articles SET language = 'ko' WHERE id = 1",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        db.column("SELECT language FROM articles WHERE id = 1"),
+        ["ko"]
+    );
+}
+
+#[test]
+fn parameters_bind_and_json_is_typed() {
+    let db = imported();
+    let output = db.run(&[
+        "query",
+        "SELECT :n + 1 AS n, :s AS s, NULL AS missing, 2.5 AS real, count(*) AS articles FROM articles WHERE id >= :n",
+        "-p",
+        "n=1",
+        "-p",
+        "s=hello",
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        rows,
+        serde_json::json!([{"n": 2, "s": "hello", "missing": null, "real": 2.5, "articles": 3}])
+    );
+    // Numbers are numbers in the text too, not strings.
+    assert!(stdout(&output).contains(r#""n":2,"#), "{}", stdout(&output));
+    let missing = db.run(&["query", "SELECT :limit"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains(":limit"), "{}", stderr(&missing));
+}
+
+#[test]
+fn every_format_prints() {
+    let db = imported();
+    let sql = "SELECT id, title FROM articles ORDER BY id LIMIT 2";
+    for (format, expect) in [
+        ("csv", "id,title\n1,"),
+        ("tsv", "id\ttitle\n1\t"),
+        ("jsonl", "{\"id\":1,\"title\":"),
+        ("markdown", "|  id | title"),
+        ("table", "id"),
+    ] {
+        let output = db.run(&["query", sql, "--format", format]);
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        assert!(
+            stdout(&output).starts_with(expect),
+            "{format}: {}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn one_statement_and_a_timeout() {
+    let db = imported();
+    let two = db.run(&["query", "SELECT 1; SELECT 2"]);
+    assert_eq!(two.status.code(), Some(1));
+    assert!(stderr(&two).contains("one statement"), "{}", stderr(&two));
+    let runaway = db.run(&[
+        "query",
+        "--timeout",
+        "0.3",
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT count(*) FROM c",
+    ]);
+    assert_eq!(runaway.status.code(), Some(1));
+    assert!(
+        stderr(&runaway).contains("--timeout"),
+        "{}",
+        stderr(&runaway)
+    );
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let db = imported();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
+        .env_remove("NEWSDB_DB")
+        .arg("--db")
+        .arg(&db.path)
+        .args([
+            "query",
+            "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 2000000) SELECT n FROM c",
+            "--format",
+            "csv",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
+fn querying_a_missing_database_names_it() {
+    let db = TestDb::new();
+    let output = db.run(&["query", "SELECT 1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains(&db.path.display().to_string()));
+    assert!(!db.path.exists(), "a read-only query created the file");
+}

@@ -1,0 +1,187 @@
+//! End to end: opening, migrating and refusing databases.
+
+mod common;
+
+use common::{TestDb, stderr, stdout};
+
+#[test]
+fn init_creates_a_wal_database_with_the_whole_schema() {
+    let db = TestDb::new();
+    db.newsdb().arg("init").assert().success();
+    let conn = db.connect();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    for table in [
+        "articles",
+        "sources",
+        "article_sources",
+        "authors",
+        "article_authors",
+        "article_urls",
+        "sightings",
+        "article_raw",
+        "entities",
+        "entity_aliases",
+        "mentions",
+        "feeds",
+        "imports",
+        "import_rejects",
+        "saved_queries",
+        "articles_fts",
+        "meta",
+        "article_overview",
+        "entity_mentions",
+    ] {
+        let exists: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = ?1)",
+                [table],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(exists, "{table} is missing");
+    }
+    assert_eq!(
+        db.column("SELECT value FROM meta WHERE key = 'hash_scheme'"),
+        ["1"]
+    );
+}
+
+#[test]
+fn migrate_status_lists_migrations_and_schema_prints_sql() {
+    let db = TestDb::new();
+    db.newsdb().arg("init").assert().success();
+    let output = db.run(&["migrate", "--status", "--format", "csv"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("version,name,state,applied_on\n"),
+        "{text}"
+    );
+    assert!(text.contains("1,init,applied,"), "{text}");
+
+    let schema = stdout(&db.run(&["schema"]));
+    assert!(schema.contains("CREATE TABLE articles"), "{schema}");
+    assert!(
+        schema.contains("CREATE TRIGGER articles_fts_insert"),
+        "{schema}"
+    );
+}
+
+#[test]
+fn stats_counts_rows() {
+    let db = TestDb::new();
+    db.newsdb()
+        .args(["import", common::seed().to_str().unwrap()])
+        .assert()
+        .success();
+    let output = db.run(&["stats", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let value = |name: &str| {
+        rows.iter()
+            .find(|row| row["name"] == name)
+            .map(|row| row["value"].clone())
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    assert_eq!(value("articles"), 1);
+    assert_eq!(value("authors"), 5);
+    assert_eq!(value("schema_version"), 1);
+    assert!(value("size_bytes").as_i64().unwrap() > 0);
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_untouched() {
+    let db = TestDb::new();
+    db.newsdb().arg("init").assert().success();
+    {
+        let conn = db.connect();
+        conn.execute(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+             VALUES (99, 'from_the_future', '2030-01-01T00:00:00Z', '0')",
+            [],
+        )
+        .unwrap();
+        // Back to a rollback journal, so any write newsdb attempted would show in the file.
+        conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
+            .unwrap();
+    }
+    let before = std::fs::read(&db.path).unwrap();
+    for args in [
+        &["init"][..],
+        &["stats"],
+        &["import", "-", "--format", "jsonl"],
+    ] {
+        let output = db.newsdb().args(args).write_stdin("").output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let message = stderr(&output);
+        assert!(
+            message.contains(&db.path.display().to_string()),
+            "{message}"
+        );
+        assert!(message.contains("schema version 99 is newer"), "{message}");
+    }
+    assert_eq!(std::fs::read(&db.path).unwrap(), before, "the file changed");
+    assert!(!db.path.with_extension("sqlite-wal").exists());
+}
+
+#[test]
+fn paths_that_cannot_be_opened_exit_2_naming_the_path() {
+    let db = TestDb::new();
+    let folder = db.folder.path().join("a-folder");
+    std::fs::create_dir(&folder).unwrap();
+    let not_sqlite = db.file(
+        "notes.sqlite",
+        "These are my notes, not a database at all.\n".repeat(200),
+    );
+    let missing_parent = db.folder.path().join("no/such/folder/news.sqlite");
+    for path in [&folder, &not_sqlite, &missing_parent] {
+        let output = common::newsdb()
+            .arg("--db")
+            .arg(path)
+            .arg("init")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", path.display());
+        let message = stderr(&output);
+        assert!(
+            message.starts_with(&format!("newsdb: {}: ", path.display())),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(&not_sqlite).unwrap(),
+        "These are my notes, not a database at all.\n"
+            .repeat(200)
+            .as_bytes()
+    );
+}
+
+#[test]
+fn a_read_only_file_is_refused_for_writes() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDb::new();
+    db.newsdb().arg("init").assert().success();
+    std::fs::set_permissions(&db.path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // root ignores file permissions; there is nothing to test then.
+    if std::fs::File::open(&db.path).is_ok() {
+        eprintln!("skipped: running as root, permissions are not enforced");
+        return;
+    }
+    let output = db.run(&["init"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains(&db.path.display().to_string()));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let output = common::newsdb().args(["import"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = common::newsdb()
+        .args(["import", "x", "--format", "pdf"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
