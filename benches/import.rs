@@ -1046,6 +1046,12 @@ fn run_bench(sizes: &[u64]) {
     if !Path::new(GNU_TIME).exists() {
         println!("{GNU_TIME}: missing, no peak RSS (apt-get install time)");
     }
+    // Timings swing several-fold on a shared machine; the load puts them in context.
+    if let Ok(load) = fs::read_to_string("/proc/loadavg") {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let one_minute = load.split_whitespace().next().unwrap_or("?");
+        println!("load:         {one_minute} (1-minute average) on {cores} cores");
+    }
     println!("work dir:     {}", dir.path().display());
     println!("runs:         {runs} per measurement (median time, highest peak RSS)");
 
