@@ -64,11 +64,10 @@ struct Outcome {
     located: bool,
 }
 
-fn run(
-    parser: fn(&[u8], Location, Option<&str>, &mut dyn FnMut(Parsed)),
-    bytes: &[u8],
-    origin: &str,
-) -> Outcome {
+/// The shape shared by `parse_feed` and `parse_html_page`.
+type Parser = fn(&[u8], Location, Option<&str>, &mut dyn FnMut(Parsed));
+
+fn run(parser: Parser, bytes: &[u8], origin: &str) -> Outcome {
     let mut outcome = Outcome {
         located: true,
         ..Outcome::default()
@@ -408,7 +407,10 @@ fn rss_parser_expectations_item_counts_and_titles() {
 /// Page text for scoring: dom_query's text of the HTML. After the merge this switches to the
 /// project's own `newsdb::normalize::text::html_to_text`, which is what the store will hold.
 fn page_text(html: &str) -> String {
-    dom_query::Document::from(html).select("body").text().to_string()
+    dom_query::Document::from(html)
+        .select("body")
+        .text()
+        .to_string()
 }
 
 fn tokens(text: &str) -> std::collections::HashMap<String, usize> {
@@ -451,12 +453,20 @@ fn instant(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc2822(text) {
         return Some(t.with_timezone(&Utc));
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M%:z"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M%:z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(text, format) {
             return Some(t.with_timezone(&Utc));
         }
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             return Some(t.and_utc());
         }
@@ -497,13 +507,24 @@ impl Rate {
         self.hits += usize::from(hit);
     }
     fn share(&self) -> f64 {
-        if self.total == 0 { 1.0 } else { self.hits as f64 / self.total as f64 }
+        if self.total == 0 {
+            1.0
+        } else {
+            self.hits as f64 / self.total as f64
+        }
     }
 }
 
 impl std::fmt::Display for Rate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}/{} ({:.1}%)", self.name, self.hits, self.total, self.share() * 100.0)
+        write!(
+            f,
+            "{} {}/{} ({:.1}%)",
+            self.name,
+            self.hits,
+            self.total,
+            self.share() * 100.0
+        )
     }
 }
 
@@ -512,21 +533,41 @@ impl std::fmt::Display for Rate {
 fn readability_corpus_scores() {
     let Some(root) = corpus() else { return };
     let mut dirs = Vec::new();
-    for entry in std::fs::read_dir(root.join("html/readability")).unwrap().flatten() {
+    for entry in std::fs::read_dir(root.join("html/readability"))
+        .unwrap()
+        .flatten()
+    {
         if entry.path().join("source.html").exists() {
             dirs.push(entry.path());
         }
     }
     dirs.sort();
-    let mut title = Rate { name: "title", hits: 0, total: 0 };
-    let mut site = Rate { name: "site name", hits: 0, total: 0 };
-    let mut published = Rate { name: "published", hits: 0, total: 0 };
-    let mut byline = Rate { name: "byline", hits: 0, total: 0 };
+    let mut title = Rate {
+        name: "title",
+        hits: 0,
+        total: 0,
+    };
+    let mut site = Rate {
+        name: "site name",
+        hits: 0,
+        total: 0,
+    };
+    let mut published = Rate {
+        name: "published",
+        hits: 0,
+        total: 0,
+    };
+    let mut byline = Rate {
+        name: "byline",
+        hits: 0,
+        total: 0,
+    };
     let mut f1s = Vec::new();
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let expected: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("expected-metadata.json")).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(dir.join("expected-metadata.json")).unwrap())
+                .unwrap();
         let item = page_item(&dir.join("source.html"), &name).unwrap_or_default();
         let want = |key: &str| expected[key].as_str().filter(|s| !s.trim().is_empty());
 
@@ -558,7 +599,9 @@ fn readability_corpus_scores() {
                 println!("{name}: byline {got:?} want {want_byline:?}");
             }
         }
-        let want_body = page_text(&String::from_utf8_lossy(&std::fs::read(dir.join("expected.html")).unwrap()));
+        let want_body = page_text(&String::from_utf8_lossy(
+            &std::fs::read(dir.join("expected.html")).unwrap(),
+        ));
         let got_body = page_text(item.body.as_deref().unwrap_or(""));
         let f1 = token_f1(&got_body, &want_body);
         if f1 < 0.85 {
@@ -578,7 +621,10 @@ fn readability_corpus_scores() {
     assert!(site.share() >= 0.90, "{site}");
     assert!(published.share() >= 0.90, "{published}");
     assert!(byline.share() >= 0.90, "{byline}");
-    assert!(median >= 0.95 && p10 >= 0.85, "F1 median {median}, p10 {p10}");
+    assert!(
+        median >= 0.95 && p10 >= 0.85,
+        "F1 median {median}, p10 {p10}"
+    );
 }
 
 /// goose3's expectations for title, authors and publish date (reported; a different reference
@@ -589,16 +635,29 @@ fn goose3_title_authors_and_dates() {
     let mut files = Vec::new();
     files_under(&root.join("html/goose3"), &mut files);
     files.retain(|p| p.extension().is_some_and(|e| e == "json"));
-    let mut title = Rate { name: "title", hits: 0, total: 0 };
-    let mut authors = Rate { name: "authors", hits: 0, total: 0 };
-    let mut published = Rate { name: "publish date", hits: 0, total: 0 };
+    let mut title = Rate {
+        name: "title",
+        hits: 0,
+        total: 0,
+    };
+    let mut authors = Rate {
+        name: "authors",
+        hits: 0,
+        total: 0,
+    };
+    let mut published = Rate {
+        name: "publish date",
+        hits: 0,
+        total: 0,
+    };
     for json in &files {
         let page = json.with_extension("html");
         if !page.exists() {
             continue;
         }
         let name = relative(&page, &root);
-        let expected: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+        let expected: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
         let expected = &expected["expected"];
         // Metadata straight from the extractor: some of these pages have nothing else, and are
         // rightly rejected as articles.
@@ -618,7 +677,11 @@ fn goose3_title_authors_and_dates() {
             }
         }
         if let Some(want) = expected["authors"].as_array() {
-            let want: Vec<String> = want.iter().filter_map(|a| a.as_str()).map(byline_key).collect();
+            let want: Vec<String> = want
+                .iter()
+                .filter_map(|a| a.as_str())
+                .map(byline_key)
+                .collect();
             let got: Vec<String> = item.authors.iter().map(|a| byline_key(a)).collect();
             let hit = got == want || byline_key(&item.authors.join("")) == want.concat();
             authors.add(hit);

@@ -36,7 +36,12 @@ pub fn page_meta(doc: &Document) -> PageMeta {
         published: published(doc, &metas, &ld),
         url: canonical_url(doc, &metas, &ld),
         language: language(doc, &metas),
-        description: metas.get(&["description", "og:description", "twitter:description", "dc.description"]),
+        description: metas.get(&[
+            "description",
+            "og:description",
+            "twitter:description",
+            "dc.description",
+        ]),
     }
 }
 
@@ -126,10 +131,10 @@ impl JsonLd {
     fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
         if let Some(id) = value.get("@id").and_then(Value::as_str)
             && value.as_object().is_some_and(|o| o.len() == 1)
-            && let Some(node) = self
-                .0
-                .iter()
-                .find(|node| node.get("@id").and_then(Value::as_str) == Some(id) && node.as_object().is_some_and(|o| o.len() > 1))
+            && let Some(node) = self.0.iter().find(|node| {
+                node.get("@id").and_then(Value::as_str) == Some(id)
+                    && node.as_object().is_some_and(|o| o.len() > 1)
+            })
         {
             return node;
         }
@@ -158,7 +163,10 @@ impl JsonLd {
     }
 
     fn authors(&self) -> Vec<String> {
-        let Some(author) = self.article().and_then(|a| a.get("author").or(a.get("creator"))) else {
+        let Some(author) = self
+            .article()
+            .and_then(|a| a.get("author").or(a.get("creator")))
+        else {
             return Vec::new();
         };
         let list: Vec<&Value> = match author {
@@ -177,7 +185,11 @@ impl JsonLd {
         let article = self.article();
         article
             .and_then(|a| a.get("datePublished").and_then(date))
-            .or_else(|| self.0.iter().find_map(|n| n.get("datePublished").and_then(date)))
+            .or_else(|| {
+                self.0
+                    .iter()
+                    .find_map(|n| n.get("datePublished").and_then(date))
+            })
             .or_else(|| article.and_then(|a| a.get("dateCreated").and_then(date)))
     }
 
@@ -224,7 +236,11 @@ fn has_type(node: &Value, types: &[&str]) -> bool {
 /// since a bare number is no date string a parser would recognise).
 fn date(value: &Value) -> Option<String> {
     if let Some(number) = value.as_i64() {
-        let seconds = if number > 100_000_000_000 { number / 1000 } else { number };
+        let seconds = if number > 100_000_000_000 {
+            number / 1000
+        } else {
+            number
+        };
         return chrono::DateTime::from_timestamp(seconds, 0)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     }
@@ -314,9 +330,7 @@ pub fn strip_site_suffix(title: &str, site_name: Option<&str>) -> String {
 pub fn clean_byline(text: &str) -> Option<String> {
     let text = squash(text);
     let lower = text.to_lowercase();
-    let text = if lower.starts_with("by ") {
-        text[3..].trim().to_string()
-    } else if lower.starts_with("by:") {
+    let text = if lower.starts_with("by ") || lower.starts_with("by:") {
         text[3..].trim().to_string()
     } else {
         text
@@ -341,8 +355,18 @@ fn looks_like_date(text: &str) -> bool {
         return true;
     }
     const MONTHS: [&str; 12] = [
-        "january", "february", "march", "april", "may ", "june", "july", "august", "september",
-        "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may ",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     let lower = text.to_lowercase();
     digits >= 1 && MONTHS.iter().any(|m| lower.contains(m))
@@ -351,7 +375,13 @@ fn looks_like_date(text: &str) -> bool {
 fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     if let Some(author) = metas
-        .get(&["author", "article:author", "dc.creator", "parsely-author", "sailthru.author"])
+        .get(&[
+            "author",
+            "article:author",
+            "dc.creator",
+            "parsely-author",
+            "sailthru.author",
+        ])
         .or_else(|| parsely_page(metas, "author"))
         && !author.starts_with("http")
     {
@@ -362,9 +392,9 @@ fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
     }
     if found.is_empty() {
         for selector in [
+            "[itemprop~=\"author\"] [itemprop~=\"name\"]",
+            "[itemprop~=\"author\"]",
             "[rel=\"author\"]",
-            "[itemprop=\"author\"] [itemprop=\"name\"]",
-            "[itemprop=\"author\"]",
             ".byline",
             ".author",
             ".byline-author",
@@ -380,7 +410,9 @@ fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
                         .or_else(|| Some(node.text().to_string()))
                 })
                 .filter_map(|t| clean_byline(&t))
-                .take(8)
+                // Microdata marks each author; with class names, later matches are usually other
+                // stories' bylines in a sidebar, so only the first counts.
+                .take(if selector.contains("itemprop") { 8 } else { 1 })
                 .collect();
             if !found.is_empty() {
                 break;
@@ -481,8 +513,14 @@ mod tests {
 
     #[test]
     fn title_suffixes() {
-        assert_eq!(strip_site_suffix("A Story | The Site", Some("The Site")), "A Story");
-        assert_eq!(strip_site_suffix("Big news about things - BBC News", None), "Big news about things");
+        assert_eq!(
+            strip_site_suffix("A Story | The Site", Some("The Site")),
+            "A Story"
+        );
+        assert_eq!(
+            strip_site_suffix("Big news about things - BBC News", None),
+            "Big news about things"
+        );
         assert_eq!(strip_site_suffix("Plain title", None), "Plain title");
     }
 

@@ -11,19 +11,55 @@ pub struct Shape {
 
 /// Elements with no end tag.
 const VOID: [&[u8]; 16] = [
-    b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta",
-    b"param", b"source", b"track", b"wbr", b"keygen", b"basefont",
+    b"area",
+    b"base",
+    b"br",
+    b"col",
+    b"embed",
+    b"hr",
+    b"img",
+    b"input",
+    b"link",
+    b"meta",
+    b"param",
+    b"source",
+    b"track",
+    b"wbr",
+    b"keygen",
+    b"basefont",
 ];
 
 /// Elements whose end tag may be left out: an unclosed `<p>` or `<li>` per paragraph would
 /// otherwise make an ordinary page look deep.
 const OPTIONAL_END: [&[u8]; 17] = [
-    b"p", b"li", b"dt", b"dd", b"tr", b"td", b"th", b"option", b"optgroup", b"thead", b"tbody",
-    b"tfoot", b"colgroup", b"rt", b"rp", b"html", b"head",
+    b"p",
+    b"li",
+    b"dt",
+    b"dd",
+    b"tr",
+    b"td",
+    b"th",
+    b"option",
+    b"optgroup",
+    b"thead",
+    b"tbody",
+    b"tfoot",
+    b"colgroup",
+    b"rt",
+    b"rp",
+    b"html",
+    b"head",
 ];
 
 /// Elements whose content is text up to their end tag.
-const RAW_TEXT: [&[u8]; 6] = [b"script", b"style", b"textarea", b"title", b"xmp", b"noscript"];
+const RAW_TEXT: [&[u8]; 6] = [
+    b"script",
+    b"style",
+    b"textarea",
+    b"title",
+    b"xmp",
+    b"noscript",
+];
 
 pub fn measure(html: &str) -> Shape {
     let bytes = html.as_bytes();
@@ -105,7 +141,13 @@ mod tests {
             "<!DOCTYPE html><html><head><meta charset=utf-8><script>if (a<b) x='<div>'</script></head>\
              <body><div><p>one<p>two<br><img src=x /></div><!-- <div><div> --></body></html>",
         );
-        assert_eq!(shape, Shape { elements: 10, depth: 2 });
+        assert_eq!(
+            shape,
+            Shape {
+                elements: 10,
+                depth: 2
+            }
+        );
     }
 
     #[test]
