@@ -64,11 +64,10 @@ struct Outcome {
     located: bool,
 }
 
-fn run(
-    parser: fn(&[u8], Location, Option<&str>, &mut dyn FnMut(Parsed)),
-    bytes: &[u8],
-    origin: &str,
-) -> Outcome {
+/// The shape shared by `parse_feed` and `parse_html_page`.
+type Parser = fn(&[u8], Location, Option<&str>, &mut dyn FnMut(Parsed));
+
+fn run(parser: Parser, bytes: &[u8], origin: &str) -> Outcome {
     let mut outcome = Outcome {
         located: true,
         ..Outcome::default()

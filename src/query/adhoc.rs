@@ -112,10 +112,7 @@ where
         return Err(QueryError::WriteRefused);
     }
     bind(&mut statement, parameters)?;
-    let columns: Vec<String> = statement
-        .column_names()
-        .map(str::to_owned)
-        .collect();
+    let columns: Vec<String> = statement.column_names().map(str::to_owned).collect();
     let column_count = columns.len();
 
     let _watchdog = limits.timeout.map(|timeout| Watchdog::start(conn, timeout));

@@ -118,6 +118,35 @@ fn line_column(text: &str, offset: usize) -> (u64, u64) {
     (line, column)
 }
 
+/// The text items are cut from, with its line starts indexed once (a feed of thousands of items
+/// would otherwise count newlines from the top for each one).
+struct Source<'a> {
+    text: &'a str,
+    newlines: Vec<usize>,
+    lines_removed: u64,
+}
+
+impl<'a> Source<'a> {
+    fn new(text: &'a str, lines_removed: u64) -> Source<'a> {
+        let newlines = text
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i)
+            .collect();
+        Source {
+            text,
+            newlines,
+            lines_removed,
+        }
+    }
+
+    /// 1-based line of a byte offset, in the input as given.
+    fn line(&self, offset: usize) -> u64 {
+        self.newlines.partition_point(|&n| n < offset) as u64 + 1 + self.lines_removed
+    }
+}
+
 /// The text as feed-rs gets it: from the first non-blank character, declared as UTF-8.
 fn prepare_xml(text: &str) -> (String, u64) {
     let start = text.len() - text.trim_start().len();
@@ -234,6 +263,7 @@ fn read_json(text: &str, location: &Location, emit: &mut dyn FnMut(Parsed)) {
         span: spans.as_ref().map(|spans| spans[n].clone()),
         raw_date: items.get(n).and_then(json::raw_date),
     };
+    let source = Source::new(text, 0);
     let feed = feed_rs(text).or_else(|e| match repair::repair_json_version(&value) {
         Some(repaired) => feed_rs(&repaired),
         None => Err(e),
@@ -243,7 +273,7 @@ fn read_json(text: &str, location: &Location, emit: &mut dyn FnMut(Parsed)) {
             let context = FeedContext::of(&feed);
             for (n, entry) in feed.entries.into_iter().enumerate() {
                 let item = map_entry(entry, &context, extras(n));
-                emit_item(item, n, text, 0, location, emit);
+                emit_item(item, n, &source, location, emit);
             }
         }
         _ => {
@@ -255,7 +285,7 @@ fn read_json(text: &str, location: &Location, emit: &mut dyn FnMut(Parsed)) {
             };
             for (n, item) in items.iter().enumerate() {
                 let raw = tolerant_json_item(item, &context, extras(n));
-                emit_item(raw, n, text, 0, location, emit);
+                emit_item(raw, n, &source, location, emit);
             }
         }
     }
@@ -331,6 +361,7 @@ fn emit_feed(
     location: &Location,
     emit: &mut dyn FnMut(Parsed),
 ) {
+    let source = Source::new(text, lines_removed);
     let spans = (scan.items.len() == feed.entries.len()).then_some(&scan.items);
     let context = FeedContext::of(&feed);
     let empty = feed.entries.is_empty();
@@ -342,7 +373,7 @@ fn emit_feed(
                 .map(str::to_string)
         });
         let item = map_entry(entry, &context, Extras { span, raw_date });
-        emit_item(item, n, text, lines_removed, location, emit);
+        emit_item(item, n, &source, location, emit);
     }
     if empty {
         emit(no_items(location));
@@ -358,17 +389,16 @@ struct Mapped {
 fn emit_item(
     mapped: Mapped,
     n: usize,
-    text: &str,
-    lines_removed: u64,
+    source: &Source<'_>,
     location: &Location,
     emit: &mut dyn FnMut(Parsed),
 ) {
+    let text = source.text;
     let Mapped { mut item, span } = mapped;
     let label = format!("item {}", n + 1);
     match span {
         Some(span) => {
-            let (line, _) = line_column(text, span.start);
-            item.location = location.at_line(line + lines_removed).with_item(label);
+            item.location = location.at_line(source.line(span.start)).with_item(label);
             item.raw = text[span].as_bytes().to_vec();
         }
         None => {
@@ -440,6 +470,7 @@ fn tolerant_xml(
     location: &Location,
     emit: &mut dyn FnMut(Parsed),
 ) {
+    let source = Source::new(text, lines_removed);
     let channel = xml::fields(&text[scan.channel.clone()], true);
     let context = FeedContext {
         title: channel.first(&["title"]).map(str::to_string),
@@ -492,7 +523,7 @@ fn tolerant_xml(
             item,
             span: Some(span.clone()),
         };
-        emit_item(mapped, n, text, lines_removed, location, emit);
+        emit_item(mapped, n, &source, location, emit);
     }
     if scan.items.is_empty() {
         emit(no_items(location));

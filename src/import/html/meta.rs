@@ -330,9 +330,7 @@ pub fn strip_site_suffix(title: &str, site_name: Option<&str>) -> String {
 pub fn clean_byline(text: &str) -> Option<String> {
     let text = squash(text);
     let lower = text.to_lowercase();
-    let text = if lower.starts_with("by ") {
-        text[3..].trim().to_string()
-    } else if lower.starts_with("by:") {
+    let text = if lower.starts_with("by ") || lower.starts_with("by:") {
         text[3..].trim().to_string()
     } else {
         text
@@ -394,9 +392,9 @@ fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
     }
     if found.is_empty() {
         for selector in [
+            "[itemprop~=\"author\"] [itemprop~=\"name\"]",
+            "[itemprop~=\"author\"]",
             "[rel=\"author\"]",
-            "[itemprop=\"author\"] [itemprop=\"name\"]",
-            "[itemprop=\"author\"]",
             ".byline",
             ".author",
             ".byline-author",
@@ -412,7 +410,9 @@ fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
                         .or_else(|| Some(node.text().to_string()))
                 })
                 .filter_map(|t| clean_byline(&t))
-                .take(8)
+                // Microdata marks each author; with class names, later matches are usually other
+                // stories' bylines in a sidebar, so only the first counts.
+                .take(if selector.contains("itemprop") { 8 } else { 1 })
                 .collect();
             if !found.is_empty() {
                 break;
