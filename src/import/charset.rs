@@ -4,6 +4,11 @@
 //! declaration, an HTML `<meta charset>` / `http-equiv` in the first KiB, then the bytes themselves:
 //! valid UTF-8 is UTF-8, anything else is read as windows-1252 (a superset of Latin-1 for printable
 //! text, and what undeclared Western feeds almost always are).
+//!
+//! One exception to trusting a declaration: bytes that are valid UTF-8 *and* contain non-ASCII are
+//! read as UTF-8 whatever a header or tag says. Saved pages are re-encoded to UTF-8 by browsers
+//! while their old `<meta charset=gb2312>` stays, and servers label UTF-8 as ISO-8859-1 by default;
+//! real text in a legacy encoding is almost never valid UTF-8 by accident.
 
 use std::borrow::Cow;
 
@@ -76,8 +81,9 @@ pub fn decode<'a>(bytes: &'a [u8], http_content_type: Option<&str>) -> Decoded<'
         .filter(|(encoding, _)| *encoding != encoding_rs::UTF_16LE)
         .filter(|(encoding, _)| *encoding != encoding_rs::UTF_16BE);
 
+    let mislabelled_utf8 = || !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok();
     match declared {
-        Some((encoding, evidence)) if encoding != UTF_8 => {
+        Some((encoding, evidence)) if encoding != UTF_8 && !mislabelled_utf8() => {
             let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
             Decoded {
                 text,
@@ -90,7 +96,10 @@ pub fn decode<'a>(bytes: &'a [u8], http_content_type: Option<&str>) -> Decoded<'
             Ok(text) => Decoded {
                 text: Cow::Borrowed(text),
                 encoding: UTF_8,
-                evidence: declared.map_or(Evidence::ValidUtf8, |(_, evidence)| evidence),
+                evidence: match declared {
+                    Some((encoding, evidence)) if encoding == UTF_8 => evidence,
+                    _ => Evidence::ValidUtf8,
+                },
                 had_errors: false,
             },
             Err(_) => {
@@ -261,6 +270,16 @@ mod tests {
         );
         assert_eq!(equiv.evidence, Evidence::HtmlMeta);
         assert!(equiv.text.ends_with('а'));
+    }
+
+    #[test]
+    fn utf8_bytes_under_a_legacy_label_are_utf8() {
+        let page = "<meta charset=gb2312><title>腾讯新闻</title>";
+        let decoded = decode(page.as_bytes(), None);
+        assert_eq!(decoded.evidence, Evidence::ValidUtf8);
+        assert!(decoded.text.contains("腾讯新闻"));
+        let header = decode("Käse".as_bytes(), Some("text/html; charset=ISO-8859-1"));
+        assert_eq!(header.text, "Käse");
     }
 
     #[test]

@@ -112,13 +112,6 @@ pub fn parse_html_page(
 /// valid, non-ASCII UTF-8 (which text in a legacy encoding practically never is), UTF-8 wins.
 pub fn decode_page(bytes: &[u8], http_content_type: Option<&str>) -> (String, Option<String>) {
     let decoded = charset::decode(bytes, http_content_type);
-    if decoded.evidence == charset::Evidence::HtmlMeta
-        && decoded.encoding != encoding_rs::UTF_8
-        && !bytes.is_ascii()
-        && let Ok(text) = std::str::from_utf8(bytes)
-    {
-        return (text.to_string(), None);
-    }
     let warning = decoded.warning();
     (decoded.text.into_owned(), warning)
 }
