@@ -426,8 +426,8 @@ impl Store {
             .prepare(
                 "SELECT sql FROM sqlite_master
                   WHERE sql IS NOT NULL
-                    AND name NOT LIKE 'sqlite_%'
-                    AND name NOT LIKE 'articles_fts_%'
+                    AND name NOT GLOB 'sqlite_*'
+                    AND NOT (type = 'table' AND name GLOB 'articles_fts_*')
                     AND name <> 'refinery_schema_history'
                   ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1
                                      WHEN 'view' THEN 2 ELSE 3 END, rowid",
