@@ -144,8 +144,19 @@ def places(gc, taken, given, surnames):
         "Catalonia", "Bavaria", "Quebec", "Ontario", "British Columbia", "Alberta", "Queensland",
         "New South Wales", "Victoria", "Tasmania", "Hokkaido", "Okinawa", "Sicily", "Sardinia",
         "Corsica", "Kurdistan", "Chechnya", "Dagestan", "Kaliningrad", "Hawaii", "Alaska",
+        # Former states that history and sport still name.
+        "Soviet Union", "USSR", "Yugoslavia", "Czechoslovakia", "East Germany", "West Germany",
+        "Ottoman Empire", "Roman Empire", "British Empire", "Byzantine Empire", "Prussia",
+        "Austria-Hungary", "Rhodesia", "Zaire", "Persia", "Siam", "Ceylon",
     ]:
         add(region)
+    for name, aliases in [
+        ("Korean Demilitarized Zone", ["DMZ", "Demilitarized Zone"]),
+        ("Washington, D.C.", ["Washington D.C.", "D.C."]),
+        ("Strait of Hormuz", []),
+        ("Suez Canal", []),
+    ]:
+        add(name, aliases)
     for st in gc.get_us_states().values():
         add(st["name"])
     cities = sorted(gc.get_cities().values(), key=lambda c: -c["population"])
@@ -157,7 +168,8 @@ def places(gc, taken, given, surnames):
         # person in text; keep only the very large ones.
         if (name in given or name in surnames) and c["population"] < 1_000_000:
             continue
-        if len(name) < 3 or not name[0].isupper():
+        # Short names ("Man", "Bar") are mostly words.
+        if len(name) < 4 and c["population"] < 1_000_000 or not name[0].isupper():
             continue
         add(name)
     write(

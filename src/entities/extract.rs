@@ -269,11 +269,24 @@ impl<'t> Ctx<'_, 't> {
         runs
     }
 
-    /// A connector between two name units.
+    /// A connector between two name units. "of" joins only after a head or suffix word
+    /// ("Bank of Korea", "Diocese of Sioux City"), so "IV Corps of the Army" stays two names.
     fn connector_at(&self, f: usize, j: u32, n: u32) -> bool {
         let w = self.word(f, j);
-        if !CONNECTORS.contains(&w) {
+        if !CONNECTORS.contains(&w) || j == 0 {
             return false;
+        }
+        if w == "of" {
+            let before = self.word(f, j - 1);
+            let lex = self.lex;
+            let head = lex.org_head.contains(before)
+                || lex.org_suffix.contains(before)
+                || lex.place_head.contains(before)
+                || lex.place_suffix.contains(before)
+                || lex.misc_suffix.contains(before);
+            if !head {
+                return false;
+            }
         }
         let mut k = j + 1;
         if w == "of" && k < n && self.word(f, k) == "the" {
@@ -433,6 +446,26 @@ impl<'t> Ctx<'_, 't> {
             }
         }
 
+        // "Toronto Blue Jays", "Ottawa 67s": a place, then a plural name, is a team.
+        if !headline
+            && units.len() >= 2
+            && units[0]
+                .gaz
+                .is_some_and(|e| e.kind == EntityKind::Location && e.class == Class::Entity)
+            && units[1..].iter().all(|u| u.gaz.is_none())
+            && self.word(f, end - 1).ends_with('s')
+            && !self.word(f, end - 1).ends_with("ss")
+            && !self.lex.place_suffix.contains(self.word(f, end - 1))
+        {
+            spans.push(span(
+                EntityKind::Organization,
+                Name::Surface,
+                Method::Rule,
+                0.65,
+            ));
+            return;
+        }
+
         // Otherwise the gazetteer parts stand alone and the rest is typed by context or
         // resolved against the article later.
         if units.iter().any(|u| u.gaz.is_some()) {
@@ -463,6 +496,13 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
 
+        // An unknown acronym ("NAACP", "RIAA") is most often an organisation.
+        if !headline && end - start == 1 && self.is_acronym(f, start) {
+            let mut s = span(EntityKind::Organization, Name::Surface, Method::Rule, 0.5);
+            s.weak = true;
+            spans.push(s);
+            return;
+        }
         if !headline && let Some((kind, conf, weak)) = self.context_type(f, start, end) {
             let mut s = span(kind, Name::Surface, Method::Rule, conf);
             s.weak = weak;
@@ -470,6 +510,25 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
         pending.push(run);
+    }
+
+    /// Two to six capitals, not a Roman numeral, not a line of shouting.
+    fn is_acronym(&self, f: usize, i: u32) -> bool {
+        let t = self.tok(f, i);
+        let w = self.word(f, i);
+        let neighbours_caps = [i.wrapping_sub(1), i + 1].iter().any(|&k| {
+            self.fields[f]
+                .tokens
+                .get(k as usize)
+                .is_some_and(|n| n.has(ALLCAPS) && n.end - n.start > 3)
+        });
+        t.has(ALLCAPS)
+            && (2..=6).contains(&w.len())
+            && w.bytes().all(|b| b.is_ascii_uppercase())
+            && !w
+                .bytes()
+                .all(|b| matches!(b, b'I' | b'V' | b'X' | b'L' | b'C' | b'M'))
+            && !neighbours_caps
     }
 
     /// A news dateline: all-caps words opening a line, then "," / "(" / a dash
@@ -493,6 +552,9 @@ impl<'t> Ctx<'_, 't> {
         let last = self.word(f, end - 1);
         let first = self.word(f, start);
         let second = self.word(f, start + 1);
+        if self.lex.misc_suffix.contains(last) {
+            return Some((EntityKind::Other, 0.6));
+        }
         if self.lex.org_suffix.contains(last) {
             return Some((EntityKind::Organization, 0.8));
         }
@@ -555,6 +617,18 @@ impl<'t> Ctx<'_, 't> {
             && self.lex.person_verb.contains(nx)
         {
             return Some((EntityKind::Person, 0.7, false));
+        }
+        // "Debden, England", "Coleman, Florida": a place named by its country or state.
+        if next == Some(",")
+            && let Some(Some((_, e))) = self.fields[f].gaz.get(end as usize + 1)
+            && e.kind == EntityKind::Location
+            && e.class == Class::Entity
+        {
+            return Some((EntityKind::Location, 0.7, false));
+        }
+        // "the town of Coleman", "north of Hornsea".
+        if prev == Some("of") && start >= 2 && self.lex.place_of.contains(self.word(f, start - 2)) {
+            return Some((EntityKind::Location, 0.7, false));
         }
         if let Some(p) = prev
             && self.lex.place_prep.contains(p)

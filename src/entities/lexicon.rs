@@ -57,6 +57,8 @@ pub(crate) struct Lexicon {
     pub place_suffix: HashSet<&'static str>,
     pub place_head: HashSet<&'static str>,
     pub place_prep: HashSet<&'static str>,
+    pub place_of: HashSet<&'static str>,
+    pub misc_suffix: HashSet<&'static str>,
     pub person_verb: HashSet<&'static str>,
     pub stop: HashSet<&'static str>,
 }
@@ -176,6 +178,8 @@ impl Lexicon {
             place_suffix: take("place_suffix"),
             place_head: take("place_head"),
             place_prep: take("place_prep"),
+            place_of: take("place_of"),
+            misc_suffix: take("misc_suffix"),
             person_verb: take("person_verb"),
             stop: take("stop"),
         }
