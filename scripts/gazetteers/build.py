@@ -56,7 +56,7 @@ NOT_GIVEN = {
     "Paris", "Israel", "Jordan", "Georgia", "Virginia", "Carolina", "Florida", "Dakota", "Kansas",
     "Tennessee", "Indiana", "Lincoln", "Sydney", "London", "Chelsea", "Memphis", "Augusta",
     "Christian", "Royal", "Page", "Hope", "Faith", "Joy", "Star", "Sunday", "Monday", "Summer",
-    "Winter", "Autumn", "Don", "Long", "Brown", "White", "Black", "Green", "Gray", "Grey",
+    "Winter", "Autumn", "Long", "Brown", "White", "Black", "Green", "Gray", "Grey",
     "North", "South", "East", "West", "Golden", "Best", "Rich", "Price", "Love", "Lucky", "Sharp",
     "Rock", "Stone", "Wood", "Field", "Hall", "House", "Street", "Park", "Bay", "Lake", "River",
     "Art", "Ray", "Pat", "Sung", "Min", "Ji", "Van", "Le", "La", "De", "Del", "Dell", "Man", "Son",

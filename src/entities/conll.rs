@@ -269,7 +269,9 @@ mod tests {
         assert_eq!(json["LOC"]["r"], 1.0);
     }
 
-    /// Regression floor on wikigold (issue 4): quality must not drop below what was reached.
+    /// Regression floor on wikigold (issue 4): quality must not drop below what was reached
+    /// (micro 0.652, PER 0.736, ORG 0.443, LOC 0.724; spaCy's small model: 0.532, 0.645, 0.315,
+    /// 0.635).
     /// `cargo test --release wikigold -- --nocapture` prints the scores.
     #[test]
     fn wikigold_quality_floor() {
@@ -281,10 +283,10 @@ mod tests {
         };
         let scores = evaluate(&read_conll(&text), Extractor::shared());
         println!("{}", serde_json::to_string(&scores).unwrap());
-        assert!(scores.micro.f1 >= 0.0, "micro F1 {:.4}", scores.micro.f1);
-        assert!(scores.per.f1 >= 0.0, "PER F1 {:.4}", scores.per.f1);
-        assert!(scores.org.f1 >= 0.0, "ORG F1 {:.4}", scores.org.f1);
-        assert!(scores.loc.f1 >= 0.0, "LOC F1 {:.4}", scores.loc.f1);
+        assert!(scores.micro.f1 >= 0.64, "micro F1 {:.4}", scores.micro.f1);
+        assert!(scores.per.f1 >= 0.72, "PER F1 {:.4}", scores.per.f1);
+        assert!(scores.org.f1 >= 0.43, "ORG F1 {:.4}", scores.org.f1);
+        assert!(scores.loc.f1 >= 0.71, "LOC F1 {:.4}", scores.loc.f1);
     }
 
     /// Error analysis for tuning: writes every false positive and negative to

@@ -367,9 +367,19 @@ impl<'t> Ctx<'_, 't> {
 
         // A person title splits the run: what follows it is a person ("President Vladimir
         // Putin"), what precedes it is typed on its own ("White House").
+        let is_title = |ctx: &Self, i: usize, u: &Unit| {
+            u.gaz.is_some_and(|e| e.class == Class::Title)
+                || (i == 0
+                    && u.gaz.is_none()
+                    && ctx
+                        .lex
+                        .roles
+                        .contains(ctx.word(f, u.start).to_lowercase().as_str()))
+        };
         if let Some(k) = units
             .iter()
-            .position(|u| u.gaz.is_some_and(|e| e.class == Class::Title))
+            .enumerate()
+            .position(|(i, u)| is_title(self, i, u))
         {
             let title_end = units[k].end;
             self.type_units(Run { f, a, b: a + k }, spans, pending);
@@ -712,11 +722,45 @@ impl<'t> Ctx<'_, 't> {
                 s.weak = false;
             }
         }
+        // Lists share a type: "Kevin Drake and Solon Bixler".
+        let mut typed_ends: HashMap<(usize, u32), EntityKind> = HashMap::new();
+        let mut typed_starts: HashMap<(usize, u32), EntityKind> = HashMap::new();
+        for s in spans.iter().filter(|s| !s.weak && !s.adjectival) {
+            typed_ends.insert((s.f, s.end), s.kind);
+            typed_starts.insert((s.f, s.start), s.kind);
+        }
+        let coordinated = |run: &Run, start: u32, end: u32| -> Option<EntityKind> {
+            let n_tokens = self.fields[run.f].tokens.len() as u32;
+            let is_conj =
+                |i: u32| i < n_tokens && matches!(self.word(run.f, i), "and" | "&" | "," | "or");
+            let before = (start >= 2 && is_conj(start - 1))
+                .then(|| typed_ends.get(&(run.f, start - 1)).copied())
+                .flatten();
+            let after = is_conj(end)
+                .then(|| typed_starts.get(&(run.f, end + 1)).copied())
+                .flatten();
+            let kind = before.or(after)?;
+            let n = end - start;
+            let plain = (start..end).all(|i| !self.tok(run.f, i).has(ALLCAPS));
+            // Only people: place lists are too often mixed with other names on wikigold.
+            let ok = kind == EntityKind::Person && (2..=3).contains(&n);
+            (ok && plain && !self.tok(run.f, start).has(SENT_START)).then_some(kind)
+        };
         for run in pending {
             let start = self.units[run.a].start;
             let end = self.units[run.b - 1].end;
             let text = self.span_text(run.f, start, end);
-            if let Some((kind, name, method, confidence)) = resolve(text) {
+            let found = resolve(text).or_else(|| {
+                coordinated(run, start, end).map(|kind| {
+                    (
+                        kind,
+                        self.name_of_range(run.f, start, end),
+                        Method::Rule,
+                        0.6,
+                    )
+                })
+            });
+            if let Some((kind, name, method, confidence)) = found {
                 spans.push(Span {
                     f: run.f,
                     start,
@@ -730,6 +774,11 @@ impl<'t> Ctx<'_, 't> {
                 });
             }
         }
+    }
+
+    fn name_of_range(&self, f: usize, start: u32, end: u32) -> String {
+        let text = self.span_text(f, start, end);
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     fn name_of(&self, s: &Span) -> String {
