@@ -270,7 +270,7 @@ mod tests {
     }
 
     /// Regression floor on wikigold (issue 4): quality must not drop below what was reached
-    /// (micro 0.652, PER 0.736, ORG 0.443, LOC 0.724; spaCy's small model: 0.532, 0.645, 0.315,
+    /// (micro 0.652, PER 0.736, ORG 0.442, LOC 0.724; spaCy's small model: 0.532, 0.645, 0.315,
     /// 0.635).
     /// `cargo test --release wikigold -- --nocapture` prints the scores.
     #[test]

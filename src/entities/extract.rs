@@ -443,6 +443,35 @@ impl<'t> Ctx<'_, 't> {
                 spans.push(span(EntityKind::Location, name, Method::Rule, 0.75));
                 return;
             }
+            // A shouted headline: capitals say nothing, so keep only the parts the gazetteers
+            // know, longest first ("JAPAN GET LUCKY WIN" -> Japan).
+            if end - start >= 2 {
+                let mut i = start;
+                while i < end {
+                    let found = (i + 1..=end.min(i + 5)).rev().find_map(|j| {
+                        let key = entity_key(self.span_text(f, i, j));
+                        let e = self.lex.by_key.get(&key)?;
+                        // One shouted word is trusted only from the curated lists.
+                        (e.major || j - i > 1).then_some((j, *e))
+                    });
+                    if let Some((j, e)) = found {
+                        let mut s = span(
+                            e.kind,
+                            Name::Static(self.lex.name(e)),
+                            Method::Gazetteer,
+                            0.75,
+                        );
+                        s.start = i;
+                        s.end = j;
+                        s.adjectival = e.class == Class::Demonym;
+                        spans.push(s);
+                        i = j;
+                    } else {
+                        i += 1;
+                    }
+                }
+                return;
+            }
         }
 
         if !headline {
@@ -526,12 +555,19 @@ impl<'t> Ctx<'_, 't> {
     fn is_acronym(&self, f: usize, i: u32) -> bool {
         let t = self.tok(f, i);
         let w = self.word(f, i);
-        let neighbours_caps = [i.wrapping_sub(1), i + 1].iter().any(|&k| {
+        // Other long all-caps words nearby mean a shouted line, not an acronym.
+        let shouted = |k: u32| {
             self.fields[f]
                 .tokens
                 .get(k as usize)
-                .is_some_and(|n| n.has(ALLCAPS) && n.end - n.start > 3)
-        });
+                .is_some_and(|n| n.has(ALLCAPS) && n.end - n.start >= 3)
+        };
+        let neighbours_caps = shouted(i.wrapping_sub(1))
+            || shouted(i + 1)
+            || (i.saturating_sub(3)..i + 4)
+                .filter(|&k| k != i && shouted(k))
+                .count()
+                >= 2;
         t.has(ALLCAPS)
             && (2..=6).contains(&w.len())
             && w.bytes().all(|b| b.is_ascii_uppercase())
@@ -541,8 +577,8 @@ impl<'t> Ctx<'_, 't> {
             && !neighbours_caps
     }
 
-    /// A news dateline: all-caps words opening a line, then "," / "(" / a dash
-    /// ("SEOUL, South Korea —", "MOSCOW (Reuters) -").
+    /// A news dateline: all-caps words opening a line, then "," or "(" ("SEOUL, South Korea —",
+    /// "MOSCOW (Reuters) -"); a known place is found by key before this.
     fn is_dateline(&self, f: usize, start: u32, end: u32) -> bool {
         if !self.tok(f, start).has(LINE_START) || self.fields[f].field != Field::Body {
             return false;
@@ -551,7 +587,8 @@ impl<'t> Ctx<'_, 't> {
             .tokens
             .get(end as usize)
             .map(|t| t.text(self.fields[f].text));
-        matches!(next, Some("," | "(" | "-" | "—" | "–"))
+        // Not a dash: "SOCCER -" opens sports results.
+        matches!(next, Some("," | "("))
     }
 
     /// Organisation or place by the run's last or first word.

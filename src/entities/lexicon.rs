@@ -38,6 +38,9 @@ pub(crate) struct Entry {
     pub kind: EntityKind,
     /// Index into [`Lexicon::names`].
     pub name: u32,
+    /// From a curated or country list, not the long tail of cities (which holds words such as
+    /// "Surprise" or "Mobile").
+    pub major: bool,
 }
 
 /// Compiled gazetteers and cue sets. Immutable once built, so shared freely across threads.
@@ -109,6 +112,7 @@ impl Builder {
         class: Class,
         kind: EntityKind,
         canonical: &'static str,
+        major: bool,
     ) {
         if self.index.contains_key(surface) {
             return;
@@ -117,6 +121,7 @@ impl Builder {
             class,
             kind,
             name: self.name_id(canonical),
+            major,
         };
         self.index.insert(surface, self.patterns.len());
         self.patterns.push(surface);
@@ -126,10 +131,10 @@ impl Builder {
         }
     }
 
-    fn add_file(&mut self, text: &'static str, class: Class, kind: EntityKind) {
+    fn add_file(&mut self, text: &'static str, class: Class, kind: EntityKind, major: bool) {
         for (canonical, surfaces) in tsv_entries(text) {
             for s in surfaces {
-                self.add(s, class, kind, canonical);
+                self.add(s, class, kind, canonical, major);
             }
         }
     }
@@ -140,15 +145,15 @@ impl Lexicon {
         let mut b = Builder::default();
         // Priority: organisations and outlets first ("Congress", "Fox"), then countries,
         // demonyms, places; titles last so "General Motors" stays a company.
-        b.add_file(ORGANIZATIONS, Class::Entity, EntityKind::Organization);
-        b.add_file(OUTLETS, Class::Entity, EntityKind::Organization);
-        b.add_file(COUNTRIES, Class::Entity, EntityKind::Location);
+        b.add_file(ORGANIZATIONS, Class::Entity, EntityKind::Organization, true);
+        b.add_file(OUTLETS, Class::Entity, EntityKind::Organization, true);
+        b.add_file(COUNTRIES, Class::Entity, EntityKind::Location, true);
         for (country, demonyms) in tsv_entries(DEMONYMS) {
             for d in demonyms.into_iter().skip(1) {
-                b.add(d, Class::Demonym, EntityKind::Location, country);
+                b.add(d, Class::Demonym, EntityKind::Location, country, true);
             }
         }
-        b.add_file(PLACES, Class::Entity, EntityKind::Location);
+        b.add_file(PLACES, Class::Entity, EntityKind::Location, false);
 
         let mut cues: HashMap<&str, HashSet<&'static str>> = HashMap::new();
         for line in data_lines(CUES) {
@@ -159,7 +164,7 @@ impl Lexicon {
         let mut take = |cat: &str| cues.remove(cat).unwrap_or_default();
         let titles = take("title");
         for t in &titles {
-            b.add(t, Class::Title, EntityKind::Person, t);
+            b.add(t, Class::Title, EntityKind::Person, t, true);
         }
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)

@@ -225,3 +225,27 @@ fn extractor_is_shareable() {
     fn assert_sync<T: Sync + Send>() {}
     assert_sync::<Extractor>();
 }
+
+#[test]
+fn news_layout_datelines_and_shouted_headlines() {
+    let ex = Extractor::shared();
+    let body = "SOCCER - JAPAN GET LUCKY WIN , NORTH KOREA IN SURPRISE DEFEAT .\n\
+                AL-AIN , United Arab Emirates 1996-12-06\n\
+                SEOUL (Reuters) - Officials met on Friday.";
+    let ms = ex.extract(None, body, &Corrections::default());
+    let names: Vec<(&str, &str)> = ms
+        .iter()
+        .map(|m| (m.surface.as_str(), m.name.as_str()))
+        .collect();
+    assert!(names.contains(&("JAPAN", "Japan")), "{names:?}");
+    assert!(names.contains(&("NORTH KOREA", "North Korea")), "{names:?}");
+    assert!(names.contains(&("AL-AIN", "Al-Ain")), "{names:?}");
+    assert!(names.contains(&("SEOUL", "Seoul")), "{names:?}");
+    assert!(names.contains(&("Reuters", "Reuters")), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|(s, _)| *s == "SOCCER" || s.contains("WIN")),
+        "{names:?}"
+    );
+}
