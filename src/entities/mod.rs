@@ -1,1 +1,260 @@
-//! Entities and mentions (in progress).
+//! Entities and mentions: who, which organisations and which places an article names, and where.
+//!
+//! The extractor is pure and model-free: gazetteers shipped in `data/gazetteers/` (countries,
+//! demonyms, places, organisations, outlets, given names, surnames, person titles and cue words;
+//! see `data/README.md`) are embedded at compile time and matched with one Aho-Corasick pass;
+//! capitalised spans the gazetteers miss are typed by cues (titles, organisation and place
+//! suffixes, "in"/"at" before places, "X said") or by in-document coreference ("Kim" after
+//! "Kim Jong Un"), and dropped when nothing types them. Every mention carries its offsets in
+//! Unicode characters, its sentence, the method that found it and a confidence.
+//!
+//! Identity is the normalised key ([`entity_key`]): "Kim Jong-un", "Kim Jong Un" and
+//! "KIM JONG UN" are one entity, within an article and across articles. User [`Corrections`]
+//! (ignored surfaces, extra aliases, renames) are applied last, so re-extraction honours them.
+//! Quality is scored against CoNLL gold files by [`conll`].
+
+pub mod conll;
+mod extract;
+mod lexicon;
+mod tokens;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use unicode_normalization::UnicodeNormalization;
+
+use lexicon::Lexicon;
+
+/// What an entity is. Stored as [`EntityKind::name`] in `entities.kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntityKind {
+    Person,
+    Organization,
+    Location,
+    Other,
+}
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 4] = [
+        EntityKind::Person,
+        EntityKind::Organization,
+        EntityKind::Location,
+        EntityKind::Other,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EntityKind::Person => "person",
+            EntityKind::Organization => "organization",
+            EntityKind::Location => "location",
+            EntityKind::Other => "other",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<EntityKind> {
+        EntityKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// The article field a mention is in. Stored as [`Field::name`] in `mentions.field`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    Title,
+    Body,
+}
+
+impl Field {
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Body => "body",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Field> {
+        [Field::Title, Field::Body]
+            .into_iter()
+            .find(|f| f.name() == name)
+    }
+}
+
+/// How a mention was found. Stored as [`Method::name`] in `mentions.method`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// The surface is in a gazetteer.
+    Gazetteer,
+    /// A capitalised span typed by a cue (title, suffix, preposition, given name, ...).
+    Rule,
+    /// Another surface with the same key as an entity found elsewhere in the article, or a user
+    /// alias.
+    Alias,
+    /// A partial name or acronym that refers back to an entity in the same article.
+    Coreference,
+    /// Supplied by the input record (never produced by the extractor).
+    Import,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Gazetteer => "gazetteer",
+            Method::Rule => "rule",
+            Method::Alias => "alias",
+            Method::Coreference => "coreference",
+            Method::Import => "import",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Method> {
+        [
+            Method::Gazetteer,
+            Method::Rule,
+            Method::Alias,
+            Method::Coreference,
+            Method::Import,
+        ]
+        .into_iter()
+        .find(|m| m.name() == name)
+    }
+}
+
+/// One mention of an entity in a field of an article.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mention {
+    pub field: Field,
+    /// Offsets in Unicode characters: `substr(text, start + 1, end - start) == surface`.
+    pub start: usize,
+    pub end: usize,
+    /// Sentence number within the field, from 0.
+    pub sentence: u32,
+    /// The text as written (an attached possessive "'s" included: "Kim's").
+    pub surface: String,
+    pub kind: EntityKind,
+    /// Canonical entity name ("Kim Jong Un" for the surface "Kim").
+    pub name: String,
+    /// The entity's key: [`entity_key`] of its canonical name.
+    pub key: String,
+    pub method: Method,
+    /// 0 to 1: how sure the method is.
+    pub confidence: f32,
+}
+
+/// The normalised key that identifies an entity or alias: NFKC, lowercase, periods and
+/// apostrophes dropped ("U.S." -> "us"), every other run of spaces, hyphens and punctuation one
+/// space, a leading "the" dropped. "Kim Jong-un", "Kim Jong Un" and "KIM JONG UN" all give
+/// "kim jong un". A possessive "'s" is not stripped here: see [`alias_key`].
+pub fn entity_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut pending_space = false;
+    for c in name.nfkc() {
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else if matches!(c, '.' | '\'' | '’' | '‘' | 'ʼ') {
+            // Joined, not separated: "U.S." is "us", "O'Brien" is "obrien".
+        } else {
+            pending_space = true;
+        }
+    }
+    match out.strip_prefix("the ") {
+        Some(rest) => rest.to_string(),
+        None => out,
+    }
+}
+
+/// The key of a surface as written: a trailing possessive ("Kim's", "Russia’s") stripped, then
+/// [`entity_key`].
+pub fn alias_key(surface: &str) -> String {
+    entity_key(strip_possessive(surface))
+}
+
+fn strip_possessive(surface: &str) -> &str {
+    for suffix in ["'s", "’s", "'S", "’S"] {
+        if let Some(stem) = surface.strip_suffix(suffix)
+            && !stem.is_empty()
+        {
+            return stem;
+        }
+    }
+    surface
+}
+
+/// User corrections, applied last by [`Extractor::extract`] (the store loads them from
+/// `entity_ignores`, user aliases and renames).
+#[derive(Clone, Debug, Default)]
+pub struct Corrections {
+    /// Alias keys ([`alias_key`]) of surfaces that are never entities.
+    pub ignored: HashSet<String>,
+    /// Alias key -> the entity it names. Applies to surfaces as written and to entity keys, so
+    /// merging entity A into B is an alias from A's key to B.
+    pub aliases: HashMap<String, (EntityKind, String)>,
+    /// (kind, entity key) -> canonical name to show instead of the extracted one.
+    pub renames: HashMap<(EntityKind, String), String>,
+}
+
+impl Corrections {
+    pub fn ignore(&mut self, surface: &str) {
+        self.ignored.insert(alias_key(surface));
+    }
+
+    pub fn add_alias(&mut self, alias: &str, kind: EntityKind, canonical: &str) {
+        self.aliases
+            .insert(alias_key(alias), (kind, canonical.to_string()));
+    }
+
+    pub fn rename(&mut self, kind: EntityKind, key: &str, canonical: &str) {
+        self.renames
+            .insert((kind, key.to_string()), canonical.to_string());
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ignored.is_empty() && self.aliases.is_empty() && self.renames.is_empty()
+    }
+}
+
+/// The entity extractor: compiled gazetteers plus the rules. Build once ([`Extractor::shared`])
+/// and share across threads; `extract` takes `&self`.
+pub struct Extractor {
+    lexicon: Lexicon,
+}
+
+static SHARED: LazyLock<Extractor> = LazyLock::new(Extractor::new);
+
+impl Default for Extractor {
+    fn default() -> Self {
+        Extractor::new()
+    }
+}
+
+impl Extractor {
+    /// Compiles the embedded gazetteers (a few milliseconds).
+    pub fn new() -> Extractor {
+        Extractor {
+            lexicon: Lexicon::build(),
+        }
+    }
+
+    /// The process-wide extractor, built on first use.
+    pub fn shared() -> &'static Extractor {
+        &SHARED
+    }
+
+    /// Every mention in the title and body, title first, each in text order.
+    pub fn extract(
+        &self,
+        title: Option<&str>,
+        body: &str,
+        corrections: &Corrections,
+    ) -> Vec<Mention> {
+        extract::extract(&self.lexicon, title, body, corrections)
+            .into_iter()
+            .map(|f| f.mention)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

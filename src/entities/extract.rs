@@ -1,0 +1,906 @@
+//! The extraction passes over one article.
+//!
+//! 1. Tokenise each field and find gazetteer matches (one Aho-Corasick pass per field).
+//! 2. Group capitalised words and gazetteer matches into runs ("White House National Security
+//!    Adviser Jake Sullivan"), joined by name connectors ("Bank of Korea").
+//! 3. Type each run: user alias, title split, whole-run gazetteer, organisation and place
+//!    suffixes and heads, given name first, then context cues around it (role nouns before,
+//!    "said" after, "in"/"at" before). A run nothing types is kept aside, not guessed.
+//! 4. Resolve the runs kept aside against the article's own entities: the same key elsewhere
+//!    (alias) or a partial name or acronym (coreference). The rest is dropped.
+//! 5. Apply the user's corrections and build the mentions.
+//!
+//! Precision matters more than recall here: a wrong entity pollutes every query on it, while a
+//! missed mention in one article costs little.
+
+use std::collections::{HashMap, HashSet};
+
+use super::lexicon::{Class, Entry, Lexicon};
+use super::tokens::{
+    ALLCAPS, ATTACHED, CAP, LINE_START, LOWER, POSSESSIVE, SENT_START, Token, WORD, tokenize,
+};
+use super::{Corrections, EntityKind, Field, Mention, Method, alias_key, entity_key};
+
+/// A mention plus what only the scorer needs: demonyms ("North Korean") are mentions of the
+/// country but adjectives, which CoNLL annotates as MISC.
+pub(crate) struct Found {
+    pub mention: Mention,
+    pub adjectival: bool,
+}
+
+/// Words that join the parts of one name: "Bank of Korea", "Ludwig van Beethoven".
+const CONNECTORS: &[&str] = &[
+    "of", "de", "du", "da", "del", "della", "di", "von", "van", "der", "den", "la", "le", "al",
+    "bin", "ibn", "&",
+];
+
+struct FieldText<'t> {
+    field: Field,
+    text: &'t str,
+    tokens: Vec<Token>,
+    /// For a token that starts a gazetteer match: (end token, exclusive; entry).
+    gaz: Vec<Option<(u32, Entry)>>,
+    /// A Title Case or all-caps headline: capitals say nothing, so only gazetteer and
+    /// in-article matches count.
+    headline: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Unit {
+    start: u32,
+    end: u32,
+    gaz: Option<Entry>,
+}
+
+/// A capitalised run: units `units[a..b]` of field `f`.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    f: usize,
+    a: usize,
+    b: usize,
+}
+
+#[derive(Clone, Debug)]
+enum Name {
+    /// A gazetteer canonical name.
+    Static(&'static str),
+    /// The span itself, as written (spaces normalised).
+    Surface,
+    Owned(String),
+}
+
+#[derive(Clone, Debug)]
+struct Span {
+    f: usize,
+    /// Token range.
+    start: u32,
+    end: u32,
+    kind: EntityKind,
+    name: Name,
+    method: Method,
+    confidence: f32,
+    adjectival: bool,
+    /// Typed by a weak context cue only: an in-article match overrides it.
+    weak: bool,
+}
+
+pub(crate) fn extract(
+    lex: &Lexicon,
+    title: Option<&str>,
+    body: &str,
+    corrections: &Corrections,
+) -> Vec<Found> {
+    let mut fields = Vec::with_capacity(2);
+    if let Some(t) = title.filter(|t| !t.trim().is_empty()) {
+        fields.push(prepare(lex, Field::Title, t));
+    }
+    fields.push(prepare(lex, Field::Body, body));
+
+    let mut ctx = Ctx {
+        lex,
+        fields: &fields,
+        corrections,
+        lower: None,
+        units: Vec::new(),
+    };
+    let runs = ctx.runs();
+    let mut spans = Vec::new();
+    let mut pending = Vec::new();
+    for run in runs {
+        ctx.type_run(run, &mut spans, &mut pending);
+    }
+    ctx.resolve_pending(&mut spans, &pending);
+    spans.sort_by_key(|s| (s.f, s.start));
+    ctx.mentions(spans)
+}
+
+fn prepare<'t>(lex: &Lexicon, field: Field, text: &'t str) -> FieldText<'t> {
+    let mut tokens = Vec::new();
+    tokenize(text, &mut tokens);
+    let mut gaz = vec![None; tokens.len()];
+    let mut i = 0usize;
+    for m in lex.automaton.find_iter(text) {
+        let (ms, me) = (m.start() as u32, m.end() as u32);
+        while i < tokens.len() && tokens[i].start < ms {
+            i += 1;
+        }
+        if i >= tokens.len() {
+            break;
+        }
+        if tokens[i].start != ms || tokens[i].has(LOWER) {
+            continue;
+        }
+        let mut j = i;
+        while j < tokens.len() && tokens[j].end < me {
+            j += 1;
+        }
+        if j < tokens.len() && tokens[j].end == me {
+            gaz[i] = Some(((j + 1) as u32, lex.entries[m.pattern().as_usize()]));
+        }
+    }
+    let headline = field == Field::Title && is_headline(&tokens, text);
+    FieldText {
+        field,
+        text,
+        tokens,
+        gaz,
+        headline,
+    }
+}
+
+/// Title Case or all caps: most longer words capitalised.
+fn is_headline(tokens: &[Token], text: &str) -> bool {
+    let (mut long, mut caps) = (0, 0);
+    for t in tokens
+        .iter()
+        .filter(|t| t.has(WORD) && t.end - t.start >= 4)
+    {
+        long += 1;
+        if t.has(CAP) {
+            caps += 1;
+        }
+    }
+    let _ = text;
+    long >= 3 && caps * 10 >= long * 7
+}
+
+struct Ctx<'a, 't> {
+    lex: &'a Lexicon,
+    fields: &'a [FieldText<'t>],
+    corrections: &'a Corrections,
+    /// Words seen in lowercase anywhere in the article, built on first need.
+    lower: Option<HashSet<String>>,
+    units: Vec<Unit>,
+}
+
+impl<'t> Ctx<'_, 't> {
+    fn tok(&self, f: usize, i: u32) -> &Token {
+        &self.fields[f].tokens[i as usize]
+    }
+
+    fn word(&self, f: usize, i: u32) -> &'t str {
+        let ft = &self.fields[f];
+        ft.tokens[i as usize].text(ft.text)
+    }
+
+    /// Whether a capitalised sentence-initial word is a common word written lowercase elsewhere.
+    fn seen_lowercase(&mut self, word: &str) -> bool {
+        let fields = self.fields;
+        let lower = self.lower.get_or_insert_with(|| {
+            let mut set = HashSet::new();
+            for ft in fields {
+                for t in ft.tokens.iter().filter(|t| t.has(LOWER)) {
+                    set.insert(t.text(ft.text).to_string());
+                }
+            }
+            set
+        });
+        lower.contains(&word.to_lowercase())
+    }
+
+    /// Can this token be part of a name?
+    fn namey(&self, f: usize, i: u32) -> bool {
+        let t = self.tok(f, i);
+        if !t.has(WORD) || !(t.has(CAP) || t.has(ALLCAPS)) {
+            return false;
+        }
+        let w = self.word(f, i);
+        if self.lex.stop.contains(w) {
+            // Mid-sentence "The" belongs to names like "The Beatles".
+            return w == "The" && !t.has(SENT_START) && !t.has(LINE_START);
+        }
+        true
+    }
+
+    /// Groups every field's tokens into runs of name units.
+    fn runs(&mut self) -> Vec<Run> {
+        let mut runs = Vec::new();
+        for f in 0..self.fields.len() {
+            let n = self.fields[f].tokens.len() as u32;
+            let mut i = 0u32;
+            while i < n {
+                let a = self.units.len();
+                let mut j = i;
+                loop {
+                    if j >= n {
+                        break;
+                    }
+                    let sentence = self.tok(f, i).sentence;
+                    if self.tok(f, j).sentence != sentence {
+                        break;
+                    }
+                    if let Some((end, entry)) = self.fields[f].gaz[j as usize] {
+                        self.units.push(Unit {
+                            start: j,
+                            end,
+                            gaz: Some(entry),
+                        });
+                        j = end;
+                    } else if self.namey(f, j) {
+                        self.units.push(Unit {
+                            start: j,
+                            end: j + 1,
+                            gaz: None,
+                        });
+                        j += 1;
+                    } else if self.units.len() > a && self.connector_at(f, j, n) {
+                        j += if self.word(f, j) == "of" && self.word(f, j + 1) == "the" {
+                            2
+                        } else {
+                            1
+                        };
+                        continue;
+                    } else {
+                        break;
+                    }
+                }
+                if self.units.len() > a {
+                    runs.push(Run {
+                        f,
+                        a,
+                        b: self.units.len(),
+                    });
+                    i = j;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        runs
+    }
+
+    /// A connector between two name units. "of" joins only after a head or suffix word
+    /// ("Bank of Korea", "Diocese of Sioux City"), so "IV Corps of the Army" stays two names.
+    fn connector_at(&self, f: usize, j: u32, n: u32) -> bool {
+        let w = self.word(f, j);
+        if !CONNECTORS.contains(&w) || j == 0 {
+            return false;
+        }
+        if w == "of" {
+            let before = self.word(f, j - 1);
+            let lex = self.lex;
+            let head = lex.org_head.contains(before)
+                || lex.org_suffix.contains(before)
+                || lex.place_head.contains(before)
+                || lex.place_suffix.contains(before)
+                || lex.misc_suffix.contains(before);
+            if !head {
+                return false;
+            }
+        }
+        let mut k = j + 1;
+        if w == "of" && k < n && self.word(f, k) == "the" {
+            k += 1;
+        }
+        k < n && (self.fields[f].gaz[k as usize].is_some() || self.namey(f, k))
+    }
+
+    fn unit_text(&self, f: usize, u: Unit) -> &'t str {
+        let ft = &self.fields[f];
+        &ft.text
+            [ft.tokens[u.start as usize].start as usize..ft.tokens[u.end as usize - 1].end as usize]
+    }
+
+    fn span_text(&self, f: usize, start: u32, end: u32) -> &'t str {
+        let ft = &self.fields[f];
+        &ft.text[ft.tokens[start as usize].start as usize..ft.tokens[end as usize - 1].end as usize]
+    }
+
+    fn type_run(&mut self, run: Run, spans: &mut Vec<Span>, pending: &mut Vec<Run>) {
+        let Run { f, mut a, b } = run;
+        // Sentence-initial capitals say nothing: drop a leading common word ("Last", "Both",
+        // "Government"), known because it is a stop word or written lowercase elsewhere.
+        let first = self.units[a];
+        if first.gaz.is_none() && self.tok(f, first.start).has(SENT_START) {
+            let w = self.word(f, first.start);
+            if self.lex.stop.contains(w) || (!self.lex.given.contains(w) && self.seen_lowercase(w))
+            {
+                a += 1;
+            }
+        }
+        // Mid-sentence "The" opens organisation names but not places: "The Kremlin" is Kremlin.
+        if a < b && self.units[a].gaz.is_none() && self.word(f, self.units[a].start) == "The" {
+            let rest_is_gaz = b - a == 2 && self.units[a + 1].gaz.is_some();
+            if rest_is_gaz || b - a == 1 {
+                a += 1;
+            }
+        }
+        if a >= b {
+            return;
+        }
+        self.type_units(Run { f, a, b }, spans, pending);
+    }
+
+    fn type_units(&mut self, run: Run, spans: &mut Vec<Span>, pending: &mut Vec<Run>) {
+        let Run { f, a, b } = run;
+        if a >= b {
+            return;
+        }
+        let units = &self.units[a..b];
+        let start = units[0].start;
+        let end = units[b - a - 1].end;
+        let headline = self.fields[f].headline;
+        let span = |kind, name, method, confidence| Span {
+            f,
+            start,
+            end,
+            kind,
+            name,
+            method,
+            confidence,
+            adjectival: false,
+            weak: false,
+        };
+        let text = self.span_text(f, start, end);
+
+        // User aliases and ignores come first.
+        if !self.corrections.is_empty() {
+            let key = alias_key(text);
+            if self.corrections.ignored.contains(&key) {
+                return;
+            }
+            if let Some((kind, name)) = self.corrections.aliases.get(&key) {
+                spans.push(span(*kind, Name::Owned(name.clone()), Method::Alias, 1.0));
+                return;
+            }
+        }
+
+        // A person title splits the run: what follows it is a person ("President Vladimir
+        // Putin"), what precedes it is typed on its own ("White House").
+        let is_title = |ctx: &Self, i: usize, u: &Unit| {
+            u.gaz.is_some_and(|e| e.class == Class::Title)
+                || (i == 0
+                    && u.gaz.is_none()
+                    && ctx
+                        .lex
+                        .roles
+                        .contains(ctx.word(f, u.start).to_lowercase().as_str()))
+        };
+        if let Some(k) = units
+            .iter()
+            .enumerate()
+            .position(|(i, u)| is_title(self, i, u))
+        {
+            let title_end = units[k].end;
+            self.type_units(Run { f, a, b: a + k }, spans, pending);
+            if a + k + 1 < b {
+                let rest = Run { f, a: a + k + 1, b };
+                let next = self.units[a + k + 1];
+                let follows_directly = next.start == title_end;
+                if follows_directly && next.gaz.is_none() && !headline {
+                    let rs = next.start;
+                    let re = self.units[b - 1].end;
+                    if let Some(s) = self.suffix_type(f, rs, re) {
+                        spans.push(Span {
+                            start: rs,
+                            end: re,
+                            ..span(s.0, Name::Surface, Method::Rule, s.1)
+                        });
+                    } else {
+                        spans.push(Span {
+                            start: rs,
+                            end: re,
+                            ..span(EntityKind::Person, Name::Surface, Method::Rule, 0.85)
+                        });
+                    }
+                } else {
+                    self.type_units(rest, spans, pending);
+                }
+            }
+            return;
+        }
+
+        // The whole run is one gazetteer entry.
+        if let [u] = units
+            && let Some(e) = u.gaz
+        {
+            let mut s = span(
+                e.kind,
+                Name::Static(self.lex.name(e)),
+                Method::Gazetteer,
+                0.9,
+            );
+            s.adjectival = e.class == Class::Demonym;
+            spans.push(s);
+            return;
+        }
+
+        // All caps ("SEOUL (Reuters) -", "NORTH KOREA FIRES MISSILE"): gazetteer by key.
+        if (start..end).all(|i| self.tok(f, i).has(ALLCAPS) || !self.tok(f, i).has(WORD)) {
+            if let Some(e) = self.lex.by_key.get(&entity_key(text)) {
+                let mut s = span(
+                    e.kind,
+                    Name::Static(self.lex.name(*e)),
+                    Method::Gazetteer,
+                    0.8,
+                );
+                s.adjectival = e.class == Class::Demonym;
+                spans.push(s);
+                return;
+            }
+            if self.is_dateline(f, start, end) {
+                let name = Name::Owned(title_case(text));
+                spans.push(span(EntityKind::Location, name, Method::Rule, 0.75));
+                return;
+            }
+            // A shouted headline: capitals say nothing, so keep only the parts the gazetteers
+            // know, longest first ("JAPAN GET LUCKY WIN" -> Japan).
+            if end - start >= 2 {
+                let mut i = start;
+                while i < end {
+                    let found = (i + 1..=end.min(i + 5)).rev().find_map(|j| {
+                        let key = entity_key(self.span_text(f, i, j));
+                        let e = self.lex.by_key.get(&key)?;
+                        // One shouted word is trusted only from the curated lists.
+                        (e.major || j - i > 1).then_some((j, *e))
+                    });
+                    if let Some((j, e)) = found {
+                        let mut s = span(
+                            e.kind,
+                            Name::Static(self.lex.name(e)),
+                            Method::Gazetteer,
+                            0.75,
+                        );
+                        s.start = i;
+                        s.end = j;
+                        s.adjectival = e.class == Class::Demonym;
+                        spans.push(s);
+                        i = j;
+                    } else {
+                        i += 1;
+                    }
+                }
+                return;
+            }
+        }
+
+        if !headline {
+            if let Some((kind, conf)) = self.suffix_type(f, start, end) {
+                spans.push(span(kind, Name::Surface, Method::Rule, conf));
+                return;
+            }
+            if self.person_shaped(f, units) {
+                spans.push(span(EntityKind::Person, Name::Surface, Method::Rule, 0.8));
+                return;
+            }
+        }
+
+        // "Toronto Blue Jays", "Ottawa 67s": a place, then a plural name, is a team.
+        if !headline
+            && units.len() >= 2
+            && units[0]
+                .gaz
+                .is_some_and(|e| e.kind == EntityKind::Location && e.class == Class::Entity)
+            && units[1..].iter().all(|u| u.gaz.is_none())
+            && self.word(f, end - 1).ends_with('s')
+            && !self.word(f, end - 1).ends_with("ss")
+            && !self.lex.place_suffix.contains(self.word(f, end - 1))
+        {
+            spans.push(span(
+                EntityKind::Organization,
+                Name::Surface,
+                Method::Rule,
+                0.65,
+            ));
+            return;
+        }
+
+        // Otherwise the gazetteer parts stand alone and the rest is typed by context or
+        // resolved against the article later.
+        if units.iter().any(|u| u.gaz.is_some()) {
+            let mut k = a;
+            while k < b {
+                let u = self.units[k];
+                if let Some(e) = u.gaz {
+                    let mut s = span(
+                        e.kind,
+                        Name::Static(self.lex.name(e)),
+                        Method::Gazetteer,
+                        0.85,
+                    );
+                    s.start = u.start;
+                    s.end = u.end;
+                    s.adjectival = e.class == Class::Demonym;
+                    spans.push(s);
+                    k += 1;
+                } else {
+                    let mut m = k;
+                    while m < b && self.units[m].gaz.is_none() {
+                        m += 1;
+                    }
+                    self.type_units(Run { f, a: k, b: m }, spans, pending);
+                    k = m;
+                }
+            }
+            return;
+        }
+
+        // An unknown acronym ("NAACP", "RIAA") is most often an organisation.
+        if !headline && end - start == 1 && self.is_acronym(f, start) {
+            let mut s = span(EntityKind::Organization, Name::Surface, Method::Rule, 0.5);
+            s.weak = true;
+            spans.push(s);
+            return;
+        }
+        if !headline && let Some((kind, conf, weak)) = self.context_type(f, start, end) {
+            let mut s = span(kind, Name::Surface, Method::Rule, conf);
+            s.weak = weak;
+            spans.push(s);
+            return;
+        }
+        pending.push(run);
+    }
+
+    /// Two to six capitals, not a Roman numeral, not a line of shouting.
+    fn is_acronym(&self, f: usize, i: u32) -> bool {
+        let t = self.tok(f, i);
+        let w = self.word(f, i);
+        // Other long all-caps words nearby mean a shouted line, not an acronym.
+        let shouted = |k: u32| {
+            self.fields[f]
+                .tokens
+                .get(k as usize)
+                .is_some_and(|n| n.has(ALLCAPS) && n.end - n.start >= 3)
+        };
+        let neighbours_caps = shouted(i.wrapping_sub(1))
+            || shouted(i + 1)
+            || (i.saturating_sub(3)..i + 4)
+                .filter(|&k| k != i && shouted(k))
+                .count()
+                >= 2;
+        t.has(ALLCAPS)
+            && (2..=6).contains(&w.len())
+            && w.bytes().all(|b| b.is_ascii_uppercase())
+            && !w
+                .bytes()
+                .all(|b| matches!(b, b'I' | b'V' | b'X' | b'L' | b'C' | b'M'))
+            && !neighbours_caps
+    }
+
+    /// A news dateline: all-caps words opening a line, then "," or "(" ("SEOUL, South Korea —",
+    /// "MOSCOW (Reuters) -"); a known place is found by key before this.
+    fn is_dateline(&self, f: usize, start: u32, end: u32) -> bool {
+        if !self.tok(f, start).has(LINE_START) || self.fields[f].field != Field::Body {
+            return false;
+        }
+        let next = self.fields[f]
+            .tokens
+            .get(end as usize)
+            .map(|t| t.text(self.fields[f].text));
+        // Not a dash: "SOCCER -" opens sports results.
+        matches!(next, Some("," | "("))
+    }
+
+    /// Organisation or place by the run's last or first word.
+    fn suffix_type(&self, f: usize, start: u32, end: u32) -> Option<(EntityKind, f32)> {
+        if end - start < 2 {
+            return None;
+        }
+        let last = self.word(f, end - 1);
+        let first = self.word(f, start);
+        let second = self.word(f, start + 1);
+        if self.lex.misc_suffix.contains(last) {
+            return Some((EntityKind::Other, 0.6));
+        }
+        if self.lex.org_suffix.contains(last) {
+            return Some((EntityKind::Organization, 0.8));
+        }
+        if self.lex.org_head.contains(first) && second == "of" {
+            return Some((EntityKind::Organization, 0.8));
+        }
+        if self.lex.place_suffix.contains(last) {
+            return Some((EntityKind::Location, 0.75));
+        }
+        if self.lex.place_head.contains(first) && !self.tok(f, start + 1).has(LOWER) {
+            return Some((EntityKind::Location, 0.65));
+        }
+        None
+    }
+
+    /// "Kim Jong Un", "J. K. Rowling": a given name or an initial, then more capitalised words.
+    fn person_shaped(&self, f: usize, units: &[Unit]) -> bool {
+        let start = units[0].start;
+        let end = units[units.len() - 1].end;
+        if end - start < 2 || end - start > 4 {
+            return false;
+        }
+        for i in start..end {
+            let t = self.tok(f, i);
+            if !t.has(CAP) || t.has(ALLCAPS) && t.end - t.start > 2 {
+                return false;
+            }
+        }
+        if units[1..].iter().any(|u| {
+            u.gaz
+                .is_some_and(|e| self.lex.name(e) != self.unit_text(f, *u))
+        }) {
+            return false;
+        }
+        let first = self.word(f, start);
+        let initial = first.len() == 2 && first.ends_with('.');
+        (self.lex.given.contains(first) || initial) && units[0].end == start + 1
+    }
+
+    /// Cues around the run: a role noun before ("leader Kim"), "said" after, "in"/"at" before.
+    fn context_type(&self, f: usize, start: u32, end: u32) -> Option<(EntityKind, f32, bool)> {
+        let tokens = &self.fields[f].tokens;
+        let prev = (start > 0).then(|| self.word(f, start - 1));
+        let next = tokens
+            .get(end as usize)
+            .map(|t| t.text(self.fields[f].text));
+        let all_words = (start..end).all(|i| {
+            let t = self.tok(f, i);
+            t.has(WORD) && !t.has(ALLCAPS)
+        });
+        if !all_words || end - start > 4 {
+            return None;
+        }
+        if let Some(p) = prev
+            && self.lex.roles.contains(p)
+        {
+            return Some((EntityKind::Person, 0.75, false));
+        }
+        if let Some(nx) = next
+            && self.lex.person_verb.contains(nx)
+        {
+            return Some((EntityKind::Person, 0.7, false));
+        }
+        // "Debden, England", "Coleman, Florida": a place named by its country or state.
+        if next == Some(",")
+            && let Some(Some((_, e))) = self.fields[f].gaz.get(end as usize + 1)
+            && e.kind == EntityKind::Location
+            && e.class == Class::Entity
+        {
+            return Some((EntityKind::Location, 0.7, false));
+        }
+        // "the town of Coleman", "north of Hornsea".
+        if prev == Some("of") && start >= 2 && self.lex.place_of.contains(self.word(f, start - 2)) {
+            return Some((EntityKind::Location, 0.7, false));
+        }
+        if let Some(p) = prev
+            && self.lex.place_prep.contains(p)
+        {
+            return Some((EntityKind::Location, 0.55, true));
+        }
+        // "Sarah Okafor": two or three plain capitalised words ending in a common surname.
+        let last = self.word(f, end - 1);
+        if (2..=3).contains(&(end - start))
+            && self.lex.surnames.contains(last)
+            && !self.tok(f, start).has(SENT_START)
+        {
+            return Some((EntityKind::Person, 0.6, false));
+        }
+        None
+    }
+
+    /// Runs nothing typed: the same key as an entity found elsewhere in the article, a partial
+    /// person name, or an organisation's acronym.
+    fn resolve_pending(&mut self, spans: &mut Vec<Span>, pending: &[Run]) {
+        let mut by_key: HashMap<String, (EntityKind, String)> = HashMap::new();
+        let mut person_parts: HashMap<String, Option<String>> = HashMap::new();
+        let mut acronyms: HashMap<String, String> = HashMap::new();
+        for s in spans.iter().filter(|s| !s.adjectival && !s.weak) {
+            let name = self.name_of(s);
+            let key = entity_key(&name);
+            by_key.entry(key.clone()).or_insert((s.kind, name.clone()));
+            let words: Vec<&str> = name.split_whitespace().collect();
+            match s.kind {
+                EntityKind::Person if words.len() >= 2 => {
+                    for part in [words[0], words[words.len() - 1]] {
+                        let pk = entity_key(part);
+                        let slot = person_parts.entry(pk).or_insert_with(|| Some(name.clone()));
+                        if slot.as_ref().is_some_and(|n| entity_key(n) != key) {
+                            *slot = None; // two people share it: ambiguous
+                        }
+                    }
+                }
+                EntityKind::Organization if words.len() >= 2 => {
+                    let initials: String = words
+                        .iter()
+                        .filter_map(|w| w.chars().next().filter(|c| c.is_uppercase()))
+                        .collect();
+                    if initials.chars().count() >= 2 {
+                        acronyms.entry(initials).or_insert(name.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        let resolve = |text: &str| -> Option<(EntityKind, String, Method, f32)> {
+            let key = alias_key(text);
+            if let Some(Some(name)) = person_parts.get(&key) {
+                return Some((EntityKind::Person, name.clone(), Method::Coreference, 0.8));
+            }
+            if let Some((kind, name)) = by_key.get(&key) {
+                return Some((*kind, name.clone(), Method::Alias, 0.85));
+            }
+            if let Some(name) = acronyms.get(text) {
+                return Some((
+                    EntityKind::Organization,
+                    name.clone(),
+                    Method::Coreference,
+                    0.7,
+                ));
+            }
+            None
+        };
+        // Weak context guesses give way to what the article says elsewhere.
+        // So do single words typed by a cue ("Putin said" after "Vladimir Putin").
+        let overridable = |s: &Span| s.weak || (s.method == Method::Rule && s.end - s.start == 1);
+        for s in spans.iter_mut().filter(|s| overridable(s)) {
+            let text = self.span_text(s.f, s.start, s.end);
+            if let Some((kind, name, method, conf)) = resolve(text)
+                && (s.weak || method == Method::Coreference)
+            {
+                s.kind = kind;
+                s.name = Name::Owned(name);
+                s.method = method;
+                s.confidence = conf;
+                s.weak = false;
+            }
+        }
+        // Lists share a type: "Kevin Drake and Solon Bixler".
+        let mut typed_ends: HashMap<(usize, u32), EntityKind> = HashMap::new();
+        let mut typed_starts: HashMap<(usize, u32), EntityKind> = HashMap::new();
+        for s in spans.iter().filter(|s| !s.weak && !s.adjectival) {
+            typed_ends.insert((s.f, s.end), s.kind);
+            typed_starts.insert((s.f, s.start), s.kind);
+        }
+        let coordinated = |run: &Run, start: u32, end: u32| -> Option<EntityKind> {
+            let n_tokens = self.fields[run.f].tokens.len() as u32;
+            let is_conj =
+                |i: u32| i < n_tokens && matches!(self.word(run.f, i), "and" | "&" | "," | "or");
+            let before = (start >= 2 && is_conj(start - 1))
+                .then(|| typed_ends.get(&(run.f, start - 1)).copied())
+                .flatten();
+            let after = is_conj(end)
+                .then(|| typed_starts.get(&(run.f, end + 1)).copied())
+                .flatten();
+            let kind = before.or(after)?;
+            let n = end - start;
+            let plain = (start..end).all(|i| !self.tok(run.f, i).has(ALLCAPS));
+            // Only people: place lists are too often mixed with other names on wikigold.
+            let ok = kind == EntityKind::Person && (2..=3).contains(&n);
+            (ok && plain && !self.tok(run.f, start).has(SENT_START)).then_some(kind)
+        };
+        for run in pending {
+            let start = self.units[run.a].start;
+            let end = self.units[run.b - 1].end;
+            let text = self.span_text(run.f, start, end);
+            let found = resolve(text).or_else(|| {
+                coordinated(run, start, end).map(|kind| {
+                    (
+                        kind,
+                        self.name_of_range(run.f, start, end),
+                        Method::Rule,
+                        0.6,
+                    )
+                })
+            });
+            if let Some((kind, name, method, confidence)) = found {
+                spans.push(Span {
+                    f: run.f,
+                    start,
+                    end,
+                    kind,
+                    name: Name::Owned(name),
+                    method,
+                    confidence,
+                    adjectival: false,
+                    weak: false,
+                });
+            }
+        }
+    }
+
+    fn name_of_range(&self, f: usize, start: u32, end: u32) -> String {
+        let text = self.span_text(f, start, end);
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn name_of(&self, s: &Span) -> String {
+        match &s.name {
+            Name::Static(n) => (*n).to_string(),
+            Name::Owned(n) => n.clone(),
+            Name::Surface => {
+                let text = self.span_text(s.f, s.start, s.end);
+                let mut out = String::with_capacity(text.len());
+                for (i, w) in text.split_whitespace().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(w);
+                }
+                out
+            }
+        }
+    }
+
+    /// Spans to mentions: canonical names unified per key, corrections applied.
+    fn mentions(&self, spans: Vec<Span>) -> Vec<Found> {
+        let mut canonical: HashMap<(EntityKind, String), String> = HashMap::new();
+        let mut out = Vec::with_capacity(spans.len());
+        for s in spans {
+            let ft = &self.fields[s.f];
+            let mut name = self.name_of(&s);
+            let mut kind = s.kind;
+            let mut key = entity_key(&name);
+            // The first spelling seen names the entity: "Kim Jong Un", then "Kim Jong-un".
+            name = canonical.entry((kind, key.clone())).or_insert(name).clone();
+            let first = ft.tokens[s.start as usize];
+            let mut last = ft.tokens[s.end as usize - 1];
+            if let Some(next) = ft.tokens.get(s.end as usize)
+                && next.has(POSSESSIVE)
+                && next.has(ATTACHED)
+            {
+                last = *next;
+            }
+            let surface = &ft.text[first.start as usize..last.end as usize];
+            let c = self.corrections;
+            if !c.is_empty() {
+                if c.ignored.contains(&alias_key(surface)) || c.ignored.contains(&key) {
+                    continue;
+                }
+                if let Some((k, n)) = c.aliases.get(&key) {
+                    kind = *k;
+                    name = n.clone();
+                    key = entity_key(&name);
+                }
+                if let Some(n) = c.renames.get(&(kind, key.clone())) {
+                    name = n.clone();
+                }
+            }
+            out.push(Found {
+                mention: Mention {
+                    field: ft.field,
+                    start: first.cstart as usize,
+                    end: last.cend as usize,
+                    sentence: first.sentence,
+                    surface: surface.to_string(),
+                    kind,
+                    name,
+                    key,
+                    method: s.method,
+                    confidence: s.confidence,
+                },
+                adjectival: s.adjectival,
+            });
+        }
+        out
+    }
+}
+
+/// "SEOUL" -> "Seoul", "NEW YORK" -> "New York".
+fn title_case(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut start = true;
+    for c in text.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = !c.is_alphanumeric();
+    }
+    out
+}
