@@ -27,6 +27,9 @@ pub struct ImportArgs {
     /// Do not keep the original bytes of new articles.
     #[arg(long)]
     pub no_raw: bool,
+    /// Do not extract entities and mentions (entities carried by records are still stored).
+    #[arg(long)]
+    pub no_entities: bool,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -66,6 +69,7 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
         source: args.source.clone(),
         dry_run: args.dry_run,
         keep_raw: !args.no_raw,
+        extract_entities: !args.no_entities,
         batch_size: args.batch_size,
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };

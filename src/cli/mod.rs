@@ -9,11 +9,13 @@ use clap::{Args, Parser, Subcommand};
 use newsdb::query::format::OutputFormat;
 use newsdb::store::{OpenOptions, Store, StoreError};
 
+mod entity_edit;
 mod import;
 mod init;
 mod migrate;
 mod output;
 mod query;
+mod reextract;
 mod schema;
 mod stats;
 
@@ -57,6 +59,11 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Run one SQL statement (read-only unless --write) and print its rows.
     Query(query::QueryArgs),
+    /// Correct entities: merge, alias add, rename, ignore.
+    #[command(subcommand)]
+    Entity(entity_edit::EntityEdit),
+    /// Recompute every article's entity mentions, honouring the corrections.
+    Reextract(reextract::ReextractArgs),
 }
 
 /// `--format` for listing commands.
@@ -173,5 +180,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Stats(args) => stats::run(&context, &args),
         Command::Import(args) => import::run(&context, &args),
         Command::Query(args) => query::run(&context, &args),
+        Command::Entity(edit) => entity_edit::run(&context, &edit),
+        Command::Reextract(args) => reextract::run(&context, &args),
     }
 }

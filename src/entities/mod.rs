@@ -15,6 +15,7 @@
 
 pub mod conll;
 mod extract;
+pub mod imported;
 mod lexicon;
 mod tokens;
 
@@ -24,6 +25,10 @@ use std::sync::LazyLock;
 use unicode_normalization::UnicodeNormalization;
 
 use lexicon::Lexicon;
+
+/// Recorded in `meta.extractor_version` with the mentions it produced; bump it when the rules or
+/// gazetteers change, so users know to run `newsdb reextract`.
+pub const EXTRACTOR_VERSION: &str = "1";
 
 /// What an entity is. Stored as [`EntityKind::name`] in `entities.kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -171,7 +176,7 @@ pub fn alias_key(surface: &str) -> String {
     entity_key(strip_possessive(surface))
 }
 
-fn strip_possessive(surface: &str) -> &str {
+pub(crate) fn strip_possessive(surface: &str) -> &str {
     for suffix in ["'s", "’s", "'S", "’S"] {
         if let Some(stem) = surface.strip_suffix(suffix)
             && !stem.is_empty()

@@ -8,15 +8,20 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::entities::imported::mentions_from_record;
+use crate::entities::{Corrections, Extractor, Mention};
 use crate::import::{detect, feed, html, json, text};
 use crate::item::{Format, ImportError, Location, Parsed};
 use crate::normalize::{self, NormalizeOptions};
-use crate::store::{self, BatchEntry, BatchOutcome, ImportCounts, ImportId, Store, WriteOptions};
+use crate::store::{
+    self, BatchEntry, BatchOutcome, ImportCounts, ImportId, OpenOptions, Store, WriteOptions,
+};
 
 /// One thing to import, as named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +53,8 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Keep each new article's original bytes.
     pub keep_raw: bool,
+    /// Extract entities and mentions from new articles.
+    pub extract_entities: bool,
     /// Articles per write transaction.
     pub batch_size: usize,
     /// The command line, recorded in `imports.command`.
@@ -61,6 +68,7 @@ impl Default for ImportOptions {
             source: None,
             dry_run: false,
             keep_raw: true,
+            extract_entities: true,
             batch_size: 2000,
             command: "import".into(),
         }
@@ -121,7 +129,7 @@ enum Event {
 }
 
 enum Entry {
-    Article(Box<normalize::Article>),
+    Article(Box<normalize::Article>, Vec<Mention>),
     Rejected(ImportError),
     Warning(ImportError),
 }
@@ -143,6 +151,25 @@ pub fn run(
         default_source: options.source.clone(),
         now: chrono::Utc::now(),
     };
+    let extraction = if options.extract_entities {
+        Some(Extraction {
+            extractor: Extractor::shared(),
+            corrections: store.corrections()?,
+            // A second, read-only connection lets the producer skip extraction for content the
+            // store already has (a re-import costs no extraction). Without one, it extracts all.
+            known: Store::open(
+                store.path(),
+                &OpenOptions {
+                    read_only: true,
+                    ..OpenOptions::default()
+                },
+            )
+            .ok()
+            .map(Mutex::new),
+        })
+    } else {
+        None
+    };
     let (sender, receiver) = sync_channel::<Event>(8);
     let mut summary = ImportSummary {
         import_id: import.map(|ImportId(id)| id),
@@ -150,7 +177,7 @@ pub fn run(
         ..ImportSummary::default()
     };
     let written = std::thread::scope(|scope| {
-        scope.spawn(|| produce(inputs, options, &normalize_options, sender));
+        scope.spawn(|| produce(inputs, options, &normalize_options, extraction, sender));
         write_all(store, import, options, receiver, observer, &mut summary)
     });
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
@@ -196,7 +223,7 @@ fn write_all(
         let mut outcome = BatchOutcome::default();
         if options.dry_run {
             batch.retain(|entry| match entry {
-                BatchEntry::Article(article) if !dry_run_seen.insert(article.hash) => {
+                BatchEntry::Article { article, .. } if !dry_run_seen.insert(article.hash) => {
                     outcome.duplicates += 1;
                     false
                 }
@@ -222,9 +249,9 @@ fn write_all(
                 }
                 for entry in entries {
                     match entry {
-                        Entry::Article(article) => {
+                        Entry::Article(article, mentions) => {
                             summary.items += 1;
-                            batch.push(BatchEntry::Article(article));
+                            batch.push(BatchEntry::Article { article, mentions });
                         }
                         Entry::Rejected(error) => {
                             summary.items += 1;
@@ -250,17 +277,54 @@ fn write_all(
     Ok(())
 }
 
+/// What entity extraction needs on the producer side.
+struct Extraction {
+    extractor: &'static Extractor,
+    corrections: Corrections,
+    /// A read-only view of the store, to tell known content from new.
+    known: Option<Mutex<Store>>,
+}
+
+impl Extraction {
+    /// The mentions to store with `article`: those its record carried, then those found in it.
+    /// Content already stored gets none (duplicates add no mentions), so none are computed.
+    fn mentions(&self, article: &normalize::Article) -> Result<Vec<Mention>, String> {
+        let mut mentions =
+            mentions_from_record(&article.entities, article.title.as_deref(), &article.body)?;
+        let known = self.known.as_ref().is_some_and(|store| {
+            store
+                .lock()
+                .is_ok_and(|store| store.has_article(&article.hash.to_hex()).unwrap_or(false))
+        });
+        if !known {
+            mentions.extend(self.extractor.extract(
+                article.title.as_deref(),
+                &article.body,
+                &self.corrections,
+            ));
+        }
+        Ok(mentions)
+    }
+}
+
+/// Imported entities are validated even when extraction is off.
+fn record_mentions(article: &normalize::Article) -> Result<Vec<Mention>, String> {
+    mentions_from_record(&article.entities, article.title.as_deref(), &article.body)
+}
+
 /// The producer side: reads, parses and normalises every input, in order.
 fn produce(
     inputs: &[Input],
     options: &ImportOptions,
     normalize_options: &NormalizeOptions,
+    extraction: Option<Extraction>,
     sender: SyncSender<Event>,
 ) {
     let mut chunker = Chunker {
         pending: Vec::with_capacity(CHUNK_ITEMS),
         input_items: 0,
         normalize_options,
+        extraction: extraction.as_ref(),
         sender: &sender,
         open: true,
     };
@@ -299,6 +363,7 @@ struct Chunker<'a> {
     /// Items and rejects of the current input so far.
     input_items: u64,
     normalize_options: &'a NormalizeOptions,
+    extraction: Option<&'a Extraction>,
     sender: &'a SyncSender<Event>,
     /// False once the writer has gone away (it failed): stop producing.
     open: bool,
@@ -320,11 +385,23 @@ impl Chunker<'_> {
             return;
         }
         let options = self.normalize_options;
+        let extraction = self.extraction;
         let entries: Vec<Entry> = std::mem::take(&mut self.pending)
             .into_par_iter()
             .map(|parsed| match parsed {
                 Parsed::Item(item) => match normalize::normalize(*item, options) {
-                    Ok(article) => Entry::Article(Box::new(article)),
+                    Ok(article) => {
+                        let mentions = match extraction {
+                            Some(extraction) => extraction.mentions(&article),
+                            None => record_mentions(&article),
+                        };
+                        match mentions {
+                            Ok(mentions) => Entry::Article(Box::new(article), mentions),
+                            Err(reason) => {
+                                Entry::Rejected(ImportError::new(article.location, reason))
+                            }
+                        }
+                    }
                     Err(error) => Entry::Rejected(error),
                 },
                 Parsed::Rejected(error) => Entry::Rejected(error),

@@ -17,15 +17,21 @@
 //! the batch with one `INSERT ... SELECT`, which is markedly faster than a trigger per row; the pause
 //! is lifted before commit, so no other connection ever sees it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
+use crate::entities::imported::alias_text;
+use crate::entities::{EntityKind, Mention, Method, alias_key};
 use crate::item::ImportError;
 use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
+
+mod entities;
+
+pub use entities::{EntityRow, ReextractSummary};
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -134,7 +140,11 @@ impl std::ops::AddAssign for BatchOutcome {
 /// One entry of an import batch, in input order.
 #[derive(Debug)]
 pub enum BatchEntry {
-    Article(Box<Article>),
+    /// An article and the entity mentions found in it (stored only if the article is new).
+    Article {
+        article: Box<Article>,
+        mentions: Vec<Mention>,
+    },
     Rejected(ImportError),
 }
 
@@ -172,6 +182,10 @@ pub struct Store {
     path: PathBuf,
     /// `sources.key` -> id, so a batch resolves each publisher once.
     source_ids: HashMap<String, i64>,
+    /// (kind, entity key) -> id, and the (entity, alias) pairs known to be stored: most mentions
+    /// name entities and surfaces seen before, and this spares their lookups.
+    entity_ids: HashMap<(EntityKind, String), i64>,
+    known_aliases: HashSet<(i64, String)>,
 }
 
 impl fmt::Debug for Store {
@@ -220,6 +234,8 @@ impl Store {
             conn,
             path: path.to_owned(),
             source_ids: HashMap::new(),
+            entity_ids: HashMap::new(),
+            known_aliases: HashSet::new(),
         };
         // Reading the schema is the first real access: it is what fails on a file that is not a
         // database, and it must happen before anything writes.
@@ -252,6 +268,8 @@ impl Store {
             conn,
             path: PathBuf::from(":memory:"),
             source_ids: HashMap::new(),
+            entity_ids: HashMap::new(),
+            known_aliases: HashSet::new(),
         };
         store.configure_writer()?;
         store.migrate()?;
@@ -285,7 +303,8 @@ impl Store {
             .execute_batch(
                 "PRAGMA foreign_keys = ON;
                  PRAGMA synchronous = NORMAL;
-                 PRAGMA temp_store = MEMORY;",
+                 PRAGMA temp_store = MEMORY;
+                 PRAGMA cache_size = -32768;",
             )
             .context("configuring the connection")
     }
@@ -551,7 +570,11 @@ impl Store {
         commit: bool,
     ) -> Result<BatchOutcome> {
         let Store {
-            conn, source_ids, ..
+            conn,
+            source_ids,
+            entity_ids,
+            known_aliases,
+            ..
         } = self;
         let transaction = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -567,13 +590,21 @@ impl Store {
             import: import.map(|ImportId(id)| id),
             options,
             source_ids,
+            entities: EntityCache {
+                ids: entity_ids,
+                aliases: known_aliases,
+                new_ids: Vec::new(),
+                new_aliases: Vec::new(),
+            },
             new_source_keys: Vec::new(),
             first_new_article: None,
         };
         let mut outcome = BatchOutcome::default();
         let written = entries.iter().try_for_each(|entry| {
             match entry {
-                BatchEntry::Article(article) => writer.write_article(article, &mut outcome)?,
+                BatchEntry::Article { article, mentions } => {
+                    writer.write_article(article, mentions, &mut outcome)?
+                }
                 BatchEntry::Rejected(error) => {
                     writer.write_reject(error)?;
                     outcome.rejected += 1;
@@ -581,19 +612,46 @@ impl Store {
             }
             Ok::<(), StoreError>(())
         });
-        let finished = written.and_then(|()| writer.index_new_articles());
-        let new_source_keys = std::mem::take(&mut writer.new_source_keys);
-        if let Err(error) = finished {
+        let stored_mentions = entries.iter().any(
+            |entry| matches!(entry, BatchEntry::Article { mentions, .. } if !mentions.is_empty()),
+        );
+        let finished = written
+            .and_then(|()| writer.index_new_articles())
+            .and_then(|()| {
+                if stored_mentions {
+                    entities::record_extractor_version(&transaction)
+                } else {
+                    Ok(())
+                }
+            });
+        let BatchWriter {
+            new_source_keys,
+            entities:
+                EntityCache {
+                    new_ids,
+                    new_aliases,
+                    ..
+                },
+            ..
+        } = writer;
+        let committed = finished.and_then(|()| {
+            if commit {
+                transaction.commit().context("committing the batch")
+            } else {
+                Ok(())
+            }
+        });
+        if committed.is_err() || !commit {
+            // Rolled back: the ids created in this batch are not real.
             forget_sources(source_ids, &new_source_keys);
-            return Err(error);
+            for key in new_ids {
+                entity_ids.remove(&key);
+            }
+            for alias in new_aliases {
+                known_aliases.remove(&alias);
+            }
         }
-        if commit {
-            transaction.commit().context("committing the batch")?;
-        } else {
-            // Rolled back: the ids of sources created in it are not real.
-            forget_sources(source_ids, &new_source_keys);
-        }
-        Ok(outcome)
+        committed.map(|()| outcome)
     }
 
     /// Whether an article with this hash is stored (a dry run's in-run check uses it too).
@@ -618,13 +676,19 @@ struct BatchWriter<'a> {
     import: Option<i64>,
     options: WriteOptions,
     source_ids: &'a mut HashMap<String, i64>,
+    entities: EntityCache<'a>,
     /// Keys cached during this batch, dropped from the cache if the batch does not commit.
     new_source_keys: Vec<String>,
     first_new_article: Option<i64>,
 }
 
 impl BatchWriter<'_> {
-    fn write_article(&mut self, article: &Article, outcome: &mut BatchOutcome) -> Result<()> {
+    fn write_article(
+        &mut self,
+        article: &Article,
+        mentions: &[Mention],
+        outcome: &mut BatchOutcome,
+    ) -> Result<()> {
         let hash = article.hash.to_hex();
         let existing: Option<i64> = self
             .tx
@@ -641,6 +705,7 @@ impl BatchWriter<'_> {
                     outcome.new_versions += 1;
                 }
                 let id = self.insert_article(article, &hash)?;
+                write_mentions(self.tx, &mut self.entities, id, mentions)?;
                 outcome.new_articles += 1;
                 self.first_new_article.get_or_insert(id);
                 id
@@ -856,6 +921,118 @@ impl BatchWriter<'_> {
             .context("resuming the full-text trigger")
             .map(|_| ())
     }
+}
+
+/// The store's entity and alias caches, seen from one batch: what the batch adds is remembered
+/// so that a rollback can forget it.
+struct EntityCache<'a> {
+    ids: &'a mut HashMap<(EntityKind, String), i64>,
+    aliases: &'a mut HashSet<(i64, String)>,
+    new_ids: Vec<(EntityKind, String)>,
+    new_aliases: Vec<(i64, String)>,
+}
+
+impl EntityCache<'_> {
+    /// Forgets what this batch added (its transaction did not commit).
+    fn forget_new(&mut self) {
+        for key in self.new_ids.drain(..) {
+            self.ids.remove(&key);
+        }
+        for alias in self.new_aliases.drain(..) {
+            self.aliases.remove(&alias);
+        }
+    }
+}
+
+/// Stores an article's mentions: each entity found or created by its (kind, key), or through a
+/// user alias (a merge or `entity alias add`), each surface recorded as an alias.
+fn write_mentions(
+    tx: &rusqlite::Transaction<'_>,
+    cache: &mut EntityCache<'_>,
+    article_id: i64,
+    mentions: &[Mention],
+) -> Result<()> {
+    for mention in mentions {
+        let entity_id = resolve_entity(tx, cache, mention)?;
+        let alias = alias_text(&mention.surface);
+        let alias_cache_key = (entity_id, alias.to_owned());
+        if !cache.aliases.contains(&alias_cache_key) {
+            let origin = if mention.method == Method::Import {
+                "import"
+            } else {
+                "extracted"
+            };
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO entity_aliases (entity_id, alias, key, origin)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![entity_id, alias, alias_key(alias), origin])
+            })
+            .context("recording an entity alias")?;
+            cache.aliases.insert(alias_cache_key.clone());
+            cache.new_aliases.push(alias_cache_key);
+        }
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO mentions
+                    (article_id, entity_id, field, start, \"end\", sentence, method, confidence)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                article_id,
+                entity_id,
+                mention.field.name(),
+                mention.start as i64,
+                mention.end as i64,
+                mention.sentence,
+                mention.method.name(),
+                f64::from(mention.confidence).clamp(0.0, 1.0)
+            ])
+        })
+        .context("recording a mention")?;
+    }
+    Ok(())
+}
+
+fn resolve_entity(
+    tx: &rusqlite::Transaction<'_>,
+    cache: &mut EntityCache<'_>,
+    mention: &Mention,
+) -> Result<i64> {
+    let cache_key = (mention.kind, mention.key.clone());
+    if let Some(&id) = cache.ids.get(&cache_key) {
+        return Ok(id);
+    }
+    let kind = mention.kind.name();
+    let known: Option<i64> = tx
+        .prepare_cached(
+            "SELECT id FROM entities WHERE kind = ?1 AND key = ?2
+             UNION ALL
+             SELECT a.entity_id FROM entity_aliases a JOIN entities e ON e.id = a.entity_id
+              WHERE a.key = ?2 AND a.origin = 'user' AND e.kind = ?1
+             LIMIT 1",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_row(params![kind, mention.key], |row| row.get(0))
+                .optional()
+        })
+        .context("looking up an entity")?;
+    let id = match known {
+        Some(id) => id,
+        None => tx
+            .prepare_cached(
+                "INSERT INTO entities (kind, name, key) VALUES (?1, ?2, ?3) RETURNING id",
+            )
+            .and_then(|mut statement| {
+                statement.query_row(params![kind, mention.name, mention.key], |row| row.get(0))
+            })
+            .context("recording an entity")?,
+    };
+    cache.ids.insert(cache_key.clone(), id);
+    cache.new_ids.push(cache_key);
+    Ok(id)
 }
 
 /// Table counts and facts about the database, for `newsdb stats`.

@@ -1,0 +1,84 @@
+//! `newsdb entity merge | alias add | rename | ignore`: corrections that last. They are stored
+//! in the database and honoured by every later import and by `newsdb reextract`.
+
+use clap::Subcommand;
+
+use newsdb::store::{EntityRow, Store};
+
+use super::{Context, Failure, Outcome};
+
+#[derive(Debug, Subcommand)]
+pub enum EntityEdit {
+    /// Merge entity B into entity A: B's mentions and aliases move to A, and B is removed.
+    Merge {
+        /// The entity that stays (a name, an alias, KIND:NAME or #ID).
+        a: String,
+        /// The entity merged into A.
+        b: String,
+    },
+    /// Add an alias: the surface will be found as a mention of the entity.
+    #[command(subcommand)]
+    Alias(AliasCommand),
+    /// Give an entity another canonical name.
+    Rename { entity: String, new_name: String },
+    /// Never treat this surface as an entity; its stored mentions are removed now.
+    Ignore { surface: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasCommand {
+    /// Add ALIAS to ENTITY.
+    Add { entity: String, alias: String },
+}
+
+pub fn run(context: &Context, edit: &EntityEdit) -> Outcome {
+    let mut store = context.open()?;
+    match edit {
+        EntityEdit::Merge { a, b } => {
+            let kept = resolve(&store, a)?;
+            let absorbed = resolve(&store, b)?;
+            if kept.id == absorbed.id {
+                return Err(Failure::Failed(format!(
+                    "{kept} and {absorbed} are the same entity"
+                )));
+            }
+            store.merge_entities(&kept, &absorbed)?;
+            context.note(&format!("merged {absorbed} into {kept}"));
+        }
+        EntityEdit::Alias(AliasCommand::Add { entity, alias }) => {
+            let entity = resolve(&store, entity)?;
+            if alias.trim().is_empty() {
+                return Err(Failure::Usage("the alias is empty".into()));
+            }
+            store.add_entity_alias(&entity, alias.trim())?;
+            context.note(&format!(
+                "`{}` is now an alias of {entity}; run `newsdb reextract` to find it in stored articles",
+                alias.trim()
+            ));
+        }
+        EntityEdit::Rename { entity, new_name } => {
+            let entity = resolve(&store, entity)?;
+            if new_name.trim().is_empty() {
+                return Err(Failure::Usage("the new name is empty".into()));
+            }
+            store.rename_entity(&entity, new_name.trim())?;
+            context.note(&format!("renamed {entity} to {}", new_name.trim()));
+        }
+        EntityEdit::Ignore { surface } => {
+            if surface.trim().is_empty() {
+                return Err(Failure::Usage("the surface is empty".into()));
+            }
+            let removed = store.ignore_surface(surface.trim())?;
+            context.note(&format!(
+                "`{}` is ignored from now on; {removed} stored mention{} removed",
+                surface.trim(),
+                if removed == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn resolve(store: &Store, reference: &str) -> Result<EntityRow, Failure> {
+    store.entity(reference).map_err(Failure::Failed)
+}

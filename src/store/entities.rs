@@ -1,0 +1,397 @@
+//! Entity corrections and re-extraction: the writes behind `newsdb entity merge | alias add |
+//! rename | ignore` and `newsdb reextract`.
+//!
+//! Corrections are stored, not just applied: an ignored surface in `entity_ignores`, merges,
+//! renames and added aliases as `entity_aliases` rows with origin `user`. [`Store::corrections`]
+//! loads them for the extractor, so an import or a re-extraction after a gazetteer update
+//! honours every correction made before.
+
+use rayon::prelude::*;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::params;
+
+use super::{Context, EntityCache, Result, Store, write_mentions};
+use crate::entities::{Corrections, EntityKind, Extractor, Mention, Method, alias_key, entity_key};
+
+/// An entity as the correction commands show it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct EntityRow {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub key: String,
+}
+
+impl std::fmt::Display for EntityRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}, #{})", self.name, self.kind, self.id)
+    }
+}
+
+/// What `reextract` did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReextractSummary {
+    pub articles: u64,
+    pub mentions_before: u64,
+    pub mentions_after: u64,
+    pub entities_removed: u64,
+}
+
+/// Articles re-extracted per write transaction.
+const REEXTRACT_BATCH: i64 = 500;
+
+impl Store {
+    /// The stored corrections, for the extractor.
+    pub fn corrections(&self) -> Result<Corrections> {
+        let mut corrections = Corrections::default();
+        let mut ignored = self
+            .conn
+            .prepare("SELECT key FROM entity_ignores")
+            .context("reading ignored surfaces")?;
+        for key in ignored
+            .query_map([], |row| row.get::<_, String>(0))
+            .context("reading ignored surfaces")?
+        {
+            corrections
+                .ignored
+                .insert(key.context("reading ignored surfaces")?);
+        }
+        let mut aliases = self
+            .conn
+            .prepare(
+                "SELECT a.key, e.kind, e.name FROM entity_aliases a
+                   JOIN entities e ON e.id = a.entity_id
+                  WHERE a.origin = 'user'",
+            )
+            .context("reading user aliases")?;
+        let rows = aliases
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .context("reading user aliases")?;
+        for row in rows {
+            let (key, kind, name) = row.context("reading user aliases")?;
+            if let Some(kind) = EntityKind::from_name(&kind) {
+                corrections.aliases.insert(key, (kind, name));
+            }
+        }
+        Ok(corrections)
+    }
+
+    /// Entities named `reference`: `#ID`, or a name or alias (compared by key), optionally
+    /// `KIND:NAME` to choose among kinds.
+    pub fn find_entities(&self, reference: &str) -> Result<Vec<EntityRow>> {
+        if let Some(id) = reference
+            .strip_prefix('#')
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            return self.entities_where("e.id = ?1", &[&id]);
+        }
+        let (kind, name) = match reference.split_once(':') {
+            Some((kind, name)) if EntityKind::from_name(kind).is_some() => (Some(kind), name),
+            _ => (None, reference),
+        };
+        let found = self.entities_where(
+            "(e.key = ?1 OR e.id IN (SELECT entity_id FROM entity_aliases WHERE key = ?2))
+             AND (?3 IS NULL OR e.kind = ?3)",
+            &[&entity_key(name), &alias_key(name), &kind],
+        )?;
+        Ok(found)
+    }
+
+    fn entities_where(
+        &self,
+        condition: &str,
+        parameters: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<EntityRow>> {
+        let sql = format!(
+            "SELECT e.id, e.kind, e.name, e.key FROM entities e WHERE {condition} ORDER BY e.id"
+        );
+        let mut statement = self.conn.prepare(&sql).context("finding an entity")?;
+        let rows = statement
+            .query_map(parameters, |row| {
+                Ok(EntityRow {
+                    id: row.get(0)?,
+                    kind: row.get(1)?,
+                    name: row.get(2)?,
+                    key: row.get(3)?,
+                })
+            })
+            .context("finding an entity")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("finding an entity")
+    }
+
+    /// Merges `absorbed` into `kept`: its mentions and aliases move over, its key becomes a user
+    /// alias of `kept` (so later extractions name `kept`), and it is removed.
+    pub fn merge_entities(&mut self, kept: &EntityRow, absorbed: &EntityRow) -> Result<()> {
+        let transaction = self.write_transaction()?;
+        transaction
+            .execute(
+                "UPDATE OR IGNORE mentions SET entity_id = ?1 WHERE entity_id = ?2",
+                params![kept.id, absorbed.id],
+            )
+            .context("moving mentions")?;
+        transaction
+            .execute(
+                "INSERT OR IGNORE INTO entity_aliases (entity_id, alias, key, origin)
+                 SELECT ?1, alias, key, origin FROM entity_aliases WHERE entity_id = ?2",
+                params![kept.id, absorbed.id],
+            )
+            .context("moving aliases")?;
+        transaction
+            .execute(
+                "INSERT OR REPLACE INTO entity_aliases (entity_id, alias, key, origin)
+                 VALUES (?1, ?2, ?3, 'user')",
+                params![kept.id, absorbed.name, absorbed.key],
+            )
+            .context("recording the merge")?;
+        // Mentions left behind overlapped one of `kept`'s: the cascade drops them.
+        transaction
+            .execute("DELETE FROM entities WHERE id = ?1", [absorbed.id])
+            .context("removing the merged entity")?;
+        transaction.commit().context("merging entities")?;
+        self.forget_entity_caches();
+        Ok(())
+    }
+
+    /// Adds a user alias: the extractor will find `alias` as a mention of `entity`.
+    pub fn add_entity_alias(&mut self, entity: &EntityRow, alias: &str) -> Result<()> {
+        let transaction = self.write_transaction()?;
+        transaction
+            .execute(
+                "INSERT OR REPLACE INTO entity_aliases (entity_id, alias, key, origin)
+                 VALUES (?1, ?2, ?3, 'user')",
+                params![entity.id, alias, alias_key(alias)],
+            )
+            .context("adding an alias")?;
+        transaction.commit().context("adding an alias")?;
+        self.forget_entity_caches();
+        Ok(())
+    }
+
+    /// Renames an entity. Its key stays, so every mention keeps pointing at it; the new name is
+    /// recorded as a user alias so extraction under the new name finds the same entity.
+    pub fn rename_entity(&mut self, entity: &EntityRow, name: &str) -> Result<()> {
+        let transaction = self.write_transaction()?;
+        transaction
+            .execute(
+                "UPDATE entities SET name = ?2 WHERE id = ?1",
+                params![entity.id, name],
+            )
+            .context("renaming an entity")?;
+        transaction
+            .execute(
+                "INSERT OR REPLACE INTO entity_aliases (entity_id, alias, key, origin)
+                 VALUES (?1, ?2, ?3, 'user')",
+                params![entity.id, name, entity_key(name)],
+            )
+            .context("renaming an entity")?;
+        transaction.commit().context("renaming an entity")?;
+        self.forget_entity_caches();
+        Ok(())
+    }
+
+    /// Never treat `surface` as an entity again; removes its stored mentions now, and entities
+    /// left with no mention and no user alias. Returns the number of mentions removed.
+    pub fn ignore_surface(&mut self, surface: &str) -> Result<u64> {
+        let key = alias_key(surface);
+        self.conn
+            .create_scalar_function(
+                "newsdb_alias_key",
+                1,
+                FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+                |context| Ok(alias_key(&context.get::<String>(0)?)),
+            )
+            .context("registering a function")?;
+        let transaction = self.write_transaction()?;
+        transaction
+            .execute(
+                "INSERT OR REPLACE INTO entity_ignores (key, surface) VALUES (?1, ?2)",
+                params![key, surface],
+            )
+            .context("recording an ignored surface")?;
+        let removed = transaction
+            .execute(
+                "DELETE FROM mentions WHERE id IN (
+                    SELECT m.id FROM mentions m JOIN articles a ON a.id = m.article_id
+                     WHERE m.method <> 'import'
+                       AND newsdb_alias_key(substr(CASE m.field WHEN 'title' THEN a.title
+                                                                ELSE a.body END,
+                                                   m.start + 1, m.\"end\" - m.start)) = ?1)",
+                [&key],
+            )
+            .context("removing ignored mentions")?;
+        transaction
+            .execute(
+                "DELETE FROM entity_aliases WHERE key = ?1 AND origin = 'extracted'",
+                [&key],
+            )
+            .context("removing ignored aliases")?;
+        remove_orphan_entities(&transaction)?;
+        transaction.commit().context("ignoring a surface")?;
+        self.forget_entity_caches();
+        Ok(removed as u64)
+    }
+
+    /// Recomputes the extracted mentions of every article with the current extractor and the
+    /// stored corrections. Imported mentions stay. Idempotent; a killed run is completed by
+    /// running it again.
+    pub fn reextract(
+        &mut self,
+        extractor: &Extractor,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ReextractSummary> {
+        let corrections = self.corrections()?;
+        let mut summary = ReextractSummary {
+            mentions_before: self.count("SELECT count(*) FROM mentions")?,
+            ..ReextractSummary::default()
+        };
+        self.forget_entity_caches();
+        let mut after_id = 0_i64;
+        loop {
+            let articles = self.article_texts_after(after_id, REEXTRACT_BATCH)?;
+            let Some(&(last_id, _, _)) = articles.last() else {
+                break;
+            };
+            let found: Vec<(i64, Vec<Mention>)> = articles
+                .into_par_iter()
+                .map(|(id, title, body)| {
+                    (id, extractor.extract(title.as_deref(), &body, &corrections))
+                })
+                .collect();
+            self.replace_extracted_mentions(&found)?;
+            summary.articles += found.len() as u64;
+            after_id = last_id;
+            progress(summary.articles);
+        }
+        let transaction = self.write_transaction()?;
+        // Surfaces no extraction produces any more go, except what users and imports said.
+        transaction
+            .execute(
+                "DELETE FROM entity_aliases WHERE origin = 'extracted'
+                   AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = entity_aliases.entity_id)",
+                [],
+            )
+            .context("removing stale aliases")?;
+        summary.entities_removed = remove_orphan_entities(&transaction)?;
+        record_extractor_version(&transaction)?;
+        transaction
+            .commit()
+            .context("finishing the re-extraction")?;
+        self.forget_entity_caches();
+        summary.mentions_after = self.count("SELECT count(*) FROM mentions")?;
+        Ok(summary)
+    }
+
+    fn article_texts_after(
+        &self,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Option<String>, String)>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT id, title, body FROM articles WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )
+            .context("reading articles")?;
+        let rows = statement
+            .query_map(params![after_id, limit], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .context("reading articles")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("reading articles")
+    }
+
+    fn replace_extracted_mentions(&mut self, found: &[(i64, Vec<Mention>)]) -> Result<()> {
+        let Store {
+            conn,
+            entity_ids,
+            known_aliases,
+            ..
+        } = self;
+        let transaction = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .context("starting a write transaction")?;
+        let mut cache = EntityCache {
+            ids: entity_ids,
+            aliases: known_aliases,
+            new_ids: Vec::new(),
+            new_aliases: Vec::new(),
+        };
+        let written = found.iter().try_for_each(|(article_id, mentions)| {
+            transaction
+                .prepare_cached("DELETE FROM mentions WHERE article_id = ?1 AND method <> 'import'")
+                .and_then(|mut statement| statement.execute([article_id]))
+                .context("removing old mentions")?;
+            let extracted: Vec<Mention> = mentions
+                .iter()
+                .filter(|mention| mention.method != Method::Import)
+                .cloned()
+                .collect();
+            write_mentions(&transaction, &mut cache, *article_id, &extracted)
+        });
+        let committed = written.and_then(|()| transaction.commit().context("storing mentions"));
+        if committed.is_err() {
+            cache.forget_new();
+        }
+        committed
+    }
+
+    fn count(&self, sql: &str) -> Result<u64> {
+        self.conn
+            .query_row(sql, [], |row| row.get::<_, i64>(0))
+            .map(|count| count as u64)
+            .context("counting rows")
+    }
+
+    fn forget_entity_caches(&mut self) {
+        self.entity_ids.clear();
+        self.known_aliases.clear();
+    }
+
+    /// The one entity `reference` names, or an error listing the candidates.
+    pub fn entity(&self, reference: &str) -> Result<EntityRow, String> {
+        let found = self.find_entities(reference).map_err(|e| e.to_string())?;
+        match found.len() {
+            0 => Err(format!("no entity named `{reference}`")),
+            1 => Ok(found.into_iter().next().expect("one entity")),
+            _ => {
+                let candidates: Vec<String> = found.iter().map(ToString::to_string).collect();
+                Err(format!(
+                    "`{reference}` names {} entities: {} (use #ID or KIND:NAME)",
+                    found.len(),
+                    candidates.join(", ")
+                ))
+            }
+        }
+    }
+}
+
+/// Notes in `meta` which extractor version produced the stored mentions.
+pub(super) fn record_extractor_version(transaction: &rusqlite::Transaction<'_>) -> Result<()> {
+    transaction
+        .prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('extractor_version', ?1)")
+        .and_then(|mut statement| statement.execute([crate::entities::EXTRACTOR_VERSION]))
+        .context("recording the extractor version")
+        .map(|_| ())
+}
+
+/// Removes entities with no mention and no user alias; returns how many.
+fn remove_orphan_entities(transaction: &rusqlite::Transaction<'_>) -> Result<u64> {
+    transaction
+        .execute(
+            "DELETE FROM entities WHERE
+               NOT EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = entities.id)
+               AND NOT EXISTS (SELECT 1 FROM entity_aliases a
+                                WHERE a.entity_id = entities.id AND a.origin = 'user')",
+            [],
+        )
+        .map(|removed| removed as u64)
+        .context("removing entities without mentions")
+}
