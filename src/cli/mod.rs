@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use newsdb::query::format::OutputFormat;
 use newsdb::store::{OpenOptions, Store, StoreError};
 
+mod backup;
+mod export;
 mod import;
 mod init;
 mod migrate;
@@ -57,6 +59,10 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Run one SQL statement (read-only unless --write) and print its rows.
     Query(query::QueryArgs),
+    /// Write every article as JSON Lines that `newsdb import` reads back.
+    Export(export::ExportArgs),
+    /// Copy the database with SQLite's online backup, safely while others use it.
+    Backup(backup::BackupArgs),
 }
 
 /// `--format` for listing commands.
@@ -173,5 +179,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Stats(args) => stats::run(&context, &args),
         Command::Import(args) => import::run(&context, &args),
         Command::Query(args) => query::run(&context, &args),
+        Command::Export(args) => export::run(&context, &args),
+        Command::Backup(args) => backup::run(&context, &args),
     }
 }

@@ -27,6 +27,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use crate::item::ImportError;
 use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 
+pub mod export;
+
 mod embedded {
     refinery::embed_migrations!("migrations");
 }
