@@ -12,8 +12,10 @@
 //! - credited outlets (`article_sources` role `credit`) are listed under `credits`, which the
 //!   importer does not read, *and* rendered as a final `(Source: A | B)` line of the body, which
 //!   the normaliser takes out again and records as credits, exactly as when they first arrived;
-//! - `published` is `published_at` when known (it parses to itself whenever it is imported) and
-//!   the raw string otherwise; the raw string is kept under `published_raw`.
+//! - `published` is the raw date as first seen when it still parses to the stored `published_at`
+//!   (so both come back), else `published_at` (which parses to itself); the raw string is also
+//!   under `published_raw`. A raw date that was unreadable or in the future stays raw, and a
+//!   re-import after that future date has passed will accept it.
 //!
 //! **Backup.** [`Store::backup`] copies the database with SQLite's online backup API, in steps,
 //! into a temporary file next to the destination, checks the copy, and renames it into place.
@@ -30,7 +32,7 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{Context, Result, Store, StoreError};
-use crate::normalize::{boilerplate, credits, text};
+use crate::normalize::{boilerplate, credits, date, text};
 
 /// Which articles to export.
 #[derive(Clone, Debug, Default)]
@@ -279,8 +281,7 @@ impl Store {
                 url: row.source_home,
             }),
             authors,
-            // published_at is UTC RFC 3339 and in the past: it parses to itself on re-import.
-            published: row.published_at.or_else(|| row.published_raw.clone()),
+            published: published(row.published_at, row.published_raw.as_deref()),
             published_raw: row.published_raw,
             language: row.language,
             credits,
@@ -461,6 +462,20 @@ fn credit_line(outlets: &[String]) -> Option<String> {
         && read.people.is_empty()
         && read.outlets == outlets;
     faithful.then_some(line)
+}
+
+/// What to export as `published`: see the module notes.
+fn published(published_at: Option<String>, raw: Option<&str>) -> Option<String> {
+    let Some(raw) = raw else {
+        return published_at;
+    };
+    // A date that parses now parses the same later: the only time-dependent rule rejects dates
+    // more than a day ahead, which only ever lets more through.
+    let reparsed = date::parse_published(raw, chrono::Utc::now());
+    match published_at {
+        Some(at) if reparsed.as_ref() != Some(&at) => Some(at),
+        _ => Some(raw.to_owned()),
+    }
 }
 
 /// HTML-escapes a title the importer would take for HTML, so that it decodes back to itself.
