@@ -169,6 +169,44 @@ pub struct WriteOptions {
 }
 
 /// The database: one connection, opened, configured and migrated.
+///
+/// Other Rust programs use it as `newsdb` does: open a store, import through
+/// [`pipeline::run`](crate::import::pipeline::run) (the same normalisation and dedup as
+/// `newsdb import`), and query with plain SQL on [`Store::connection`]. Open it with
+/// [`OpenOptions::read_only`] to read alongside a running import (WAL mode: readers never block
+/// the writer).
+///
+/// ```
+/// use newsdb::import::pipeline::{self, ImportOptions, Input, Silent};
+/// use newsdb::store::{OpenOptions, Store};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let folder = tempfile::tempdir()?;
+/// let records = folder.path().join("records.jsonl");
+/// std::fs::write(
+///     &records,
+///     r#"{"title": "Rain in Seoul", "body": "Heavy rain fell on Seoul on Tuesday.", "source": "Example Wire"}"#,
+/// )?;
+///
+/// let mut store = Store::open(&folder.path().join("news.sqlite"), &OpenOptions::default())?;
+/// let inputs = [Input::Path(records.clone())];
+/// let summary = pipeline::run(&mut store, &inputs, &ImportOptions::default(), &mut Silent)?;
+/// assert_eq!(summary.new_articles, 1);
+///
+/// // Importing the same input again adds nothing: it is recorded as a duplicate.
+/// let again = pipeline::run(&mut store, &inputs, &ImportOptions::default(), &mut Silent)?;
+/// assert_eq!((again.new_articles, again.duplicates), (0, 1));
+///
+/// let (title, source): (String, String) = store.connection().query_row(
+///     "SELECT o.title, o.source FROM articles_fts f JOIN article_overview o ON o.id = f.rowid
+///       WHERE articles_fts MATCH :terms",
+///     rusqlite::named_params! { ":terms": "rain seoul" },
+///     |row| Ok((row.get(0)?, row.get(1)?)),
+/// )?;
+/// assert_eq!((title.as_str(), source.as_str()), ("Rain in Seoul", "Example Wire"));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Store {
     conn: Connection,
     path: PathBuf,
