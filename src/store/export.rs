@@ -561,3 +561,61 @@ fn remove_database_files(path: &Path) {
     let _ = std::fs::remove_file(path);
     remove_sidecars(path);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| name.to_string()).collect()
+    }
+
+    #[test]
+    fn credits_render_as_a_line_the_normaliser_reads_back() {
+        assert_eq!(
+            credit_line(&names(&["The Korea Herald", "CNN"])).as_deref(),
+            Some("(Source: The Korea Herald | CNN)")
+        );
+        assert_eq!(
+            credit_line(&names(&["Wikipedia"])).as_deref(),
+            Some("(Source: Wikipedia)")
+        );
+        assert_eq!(credit_line(&[]), None);
+        // Two words that read as a person's name would come back as an author, not an outlet.
+        assert_eq!(credit_line(&names(&["Jane Doe"])), None);
+    }
+
+    #[test]
+    fn published_keeps_the_raw_date_when_it_reads_the_same() {
+        let at = Some("2023-09-10T23:30:00Z".to_owned());
+        assert_eq!(
+            published(at.clone(), Some("Mon, 11 Sep 2023 08:30:00 +0900")).as_deref(),
+            Some("Mon, 11 Sep 2023 08:30:00 +0900")
+        );
+        // Read differently (say, by older rules): the stored date wins.
+        assert_eq!(
+            published(at.clone(), Some("2023-09-11")).as_deref(),
+            at.as_deref()
+        );
+        assert_eq!(published(at.clone(), None), at);
+        assert_eq!(
+            published(None, Some("in the year 3000")).as_deref(),
+            Some("in the year 3000")
+        );
+        assert_eq!(published(None, None), None);
+    }
+
+    #[test]
+    fn text_that_looks_like_html_is_protected() {
+        assert_eq!(escape_if_html("Fish &amp; chips"), "Fish &amp;amp; chips");
+        assert_eq!(escape_if_html("Kim & Putin"), "Kim & Putin");
+        assert!(matches!(
+            ExportedBody::new("The <p> element".into()),
+            ExportedBody::Declared { kind: "text", .. }
+        ));
+        assert!(matches!(
+            ExportedBody::new("Plain 3 < 4".into()),
+            ExportedBody::Text(_)
+        ));
+    }
+}
