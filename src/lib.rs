@@ -11,3 +11,5 @@ pub mod item;
 pub mod normalize;
 pub mod query;
 pub mod store;
+
+pub use store::Store;

@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use newsdb::query::format::OutputFormat;
 use newsdb::store::{OpenOptions, Store, StoreError};
 
+mod backup;
 mod entity_edit;
+mod export;
 mod import;
 mod init;
 mod migrate;
@@ -64,6 +66,10 @@ pub enum Command {
     Entity(entity_edit::EntityEdit),
     /// Recompute every article's entity mentions, honouring the corrections.
     Reextract(reextract::ReextractArgs),
+    /// Write every article as JSON Lines that `newsdb import` reads back.
+    Export(export::ExportArgs),
+    /// Copy the database with SQLite's online backup, safely while others use it.
+    Backup(backup::BackupArgs),
 }
 
 /// `--format` for listing commands.
@@ -182,5 +188,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Query(args) => query::run(&context, &args),
         Command::Entity(edit) => entity_edit::run(&context, &edit),
         Command::Reextract(args) => reextract::run(&context, &args),
+        Command::Export(args) => export::run(&context, &args),
+        Command::Backup(args) => backup::run(&context, &args),
     }
 }

@@ -157,20 +157,17 @@ const LABELS: &[(&str, Leaning)] = &[
 /// A credit line is short.
 const MAX_CREDIT_LINE: usize = 300;
 const MAX_CREDIT_ITEMS: usize = 16;
-/// How many lines at each end of a body may be credit lines.
-const CREDIT_LINES_PER_END: usize = 2;
 
-/// Removes credit lines from the first and last lines of a body and returns what they name.
+/// Removes the credit lines at the start and at the end of a body and returns what they name.
 pub fn extract_credits(paragraphs: &mut Paragraphs<'_>) -> Credits {
     let mut credits = Credits::default();
-    for _ in 0..CREDIT_LINES_PER_END {
-        let Some(found) = paragraphs
-            .first()
-            .and_then(|lines| lines.first())
-            .and_then(|line| parse_credit_line(line))
-        else {
-            break;
-        };
+    // Every credit line at either end goes, however many there are: taking a fixed number would
+    // leave one for the next normalisation to take, and the body would not be stable.
+    while let Some(found) = paragraphs
+        .first()
+        .and_then(|lines| lines.first())
+        .and_then(|line| parse_credit_line(line))
+    {
         credits.append(found);
         paragraphs[0].remove(0);
         if paragraphs[0].is_empty() {
@@ -178,14 +175,11 @@ pub fn extract_credits(paragraphs: &mut Paragraphs<'_>) -> Credits {
         }
     }
     let mut at_end = Vec::new();
-    for _ in 0..CREDIT_LINES_PER_END {
-        let Some(found) = paragraphs
-            .last()
-            .and_then(|lines| lines.last())
-            .and_then(|line| parse_credit_line(line))
-        else {
-            break;
-        };
+    while let Some(found) = paragraphs
+        .last()
+        .and_then(|lines| lines.last())
+        .and_then(|line| parse_credit_line(line))
+    {
         at_end.push(found);
         if let Some(lines) = paragraphs.last_mut() {
             lines.pop();

@@ -32,6 +32,7 @@ use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 mod entities;
 
 pub use entities::{EntityRow, ReextractSummary};
+pub mod export;
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -177,6 +178,44 @@ pub struct WriteOptions {
 }
 
 /// The database: one connection, opened, configured and migrated.
+///
+/// Other Rust programs use it as `newsdb` does: open a store, import through
+/// [`pipeline::run`](crate::import::pipeline::run) (the same normalisation and dedup as
+/// `newsdb import`), and query with plain SQL on [`Store::connection`]. Open it with
+/// [`OpenOptions::read_only`] to read alongside a running import (WAL mode: readers never block
+/// the writer).
+///
+/// ```
+/// use newsdb::import::pipeline::{self, ImportOptions, Input, Silent};
+/// use newsdb::store::{OpenOptions, Store};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let folder = tempfile::tempdir()?;
+/// let records = folder.path().join("records.jsonl");
+/// std::fs::write(
+///     &records,
+///     r#"{"title": "Rain in Seoul", "body": "Heavy rain fell on Seoul on Tuesday.", "source": "Example Wire"}"#,
+/// )?;
+///
+/// let mut store = Store::open(&folder.path().join("news.sqlite"), &OpenOptions::default())?;
+/// let inputs = [Input::Path(records.clone())];
+/// let summary = pipeline::run(&mut store, &inputs, &ImportOptions::default(), &mut Silent)?;
+/// assert_eq!(summary.new_articles, 1);
+///
+/// // Importing the same input again adds nothing: it is recorded as a duplicate.
+/// let again = pipeline::run(&mut store, &inputs, &ImportOptions::default(), &mut Silent)?;
+/// assert_eq!((again.new_articles, again.duplicates), (0, 1));
+///
+/// let (title, source): (String, String) = store.connection().query_row(
+///     "SELECT o.title, o.source FROM articles_fts f JOIN article_overview o ON o.id = f.rowid
+///       WHERE articles_fts MATCH :terms",
+///     rusqlite::named_params! { ":terms": "rain seoul" },
+///     |row| Ok((row.get(0)?, row.get(1)?)),
+/// )?;
+/// assert_eq!((title.as_str(), source.as_str()), ("Rain in Seoul", "Example Wire"));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -355,15 +394,36 @@ impl Store {
             .map_err(|error| self.not_a_database_or(error, "reading the migration history"))
     }
 
+    /// Applies pending migrations, all in one transaction.
+    ///
+    /// Two processes opening the same new file race here: both see no schema, one commits, and
+    /// the other's transaction fails (busy, or "table already exists"). The loser waits and looks
+    /// again: once the schema is complete, someone else's migration is as good as its own.
     fn migrate(&mut self) -> Result<()> {
-        embedded::migrations::runner()
-            .set_grouped(true)
-            .run(&mut self.conn)
-            .map(|_| ())
-            .map_err(|error| StoreError::Migration {
-                path: self.path.clone(),
-                reason: error.to_string(),
-            })
+        const ATTEMPTS: u32 = 5;
+        let latest = latest_known_version();
+        let mut attempt = 0;
+        loop {
+            if self.applied_version()? >= latest {
+                return Ok(());
+            }
+            attempt += 1;
+            let outcome = embedded::migrations::runner()
+                .set_grouped(true)
+                .run(&mut self.conn);
+            match outcome {
+                Ok(_) => return Ok(()),
+                Err(_) if attempt < ATTEMPTS => {
+                    std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
+                }
+                Err(error) => {
+                    return Err(StoreError::Migration {
+                        path: self.path.clone(),
+                        reason: error.to_string(),
+                    });
+                }
+            }
+        }
     }
 
     fn check_hash_scheme(&self) -> Result<()> {
