@@ -57,8 +57,6 @@ CREATE TABLE articles (
 );
 CREATE INDEX articles_published_at ON articles (published_at);
 CREATE INDEX articles_source_published ON articles (source_id, published_at);
-CREATE INDEX articles_url ON articles (url) WHERE url IS NOT NULL;
-CREATE INDEX articles_import ON articles (import_id);
 
 -- Article to outlet: the publisher, and outlets named in a credit line ("Source: ... | CNN").
 CREATE TABLE article_sources (

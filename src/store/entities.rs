@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::params;
 
-use super::{Context, EntityCache, Result, Store, write_mentions};
+use super::{Context, Result, Store, write_mentions};
 use crate::entities::{Corrections, EntityKind, Extractor, Mention, Method, alias_key, entity_key};
 
 /// An entity as the correction commands show it.
@@ -309,21 +309,10 @@ impl Store {
     }
 
     fn replace_extracted_mentions(&mut self, found: &[(i64, Vec<Mention>)]) -> Result<()> {
-        let Store {
-            conn,
-            entity_ids,
-            known_aliases,
-            ..
-        } = self;
+        let Store { conn, caches, .. } = self;
         let transaction = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .context("starting a write transaction")?;
-        let mut cache = EntityCache {
-            ids: entity_ids,
-            aliases: known_aliases,
-            new_ids: Vec::new(),
-            new_aliases: Vec::new(),
-        };
         let written = found.iter().try_for_each(|(article_id, mentions)| {
             transaction
                 .prepare_cached("DELETE FROM mentions WHERE article_id = ?1 AND method <> 'import'")
@@ -334,11 +323,13 @@ impl Store {
                 .filter(|mention| mention.method != Method::Import)
                 .cloned()
                 .collect();
-            write_mentions(&transaction, &mut cache, *article_id, &extracted)
+            write_mentions(&transaction, caches, *article_id, &extracted)
         });
         let committed = written.and_then(|()| transaction.commit().context("storing mentions"));
-        if committed.is_err() {
-            cache.forget_new();
+        if committed.is_ok() {
+            caches.commit();
+        } else {
+            caches.rollback();
         }
         committed
     }
@@ -351,8 +342,7 @@ impl Store {
     }
 
     fn forget_entity_caches(&mut self) {
-        self.entity_ids.clear();
-        self.known_aliases.clear();
+        self.caches.forget_entities();
     }
 
     /// The one entity `reference` names, or an error listing the candidates.

@@ -17,7 +17,7 @@
 //! the batch with one `INSERT ... SELECT`, which is markedly faster than a trigger per row; the pause
 //! is lifted before commit, so no other connection ever sees it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,11 +25,14 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::entities::imported::alias_text;
-use crate::entities::{EntityKind, Mention, Method, alias_key};
+use crate::entities::{Mention, Method, alias_key};
 use crate::item::ImportError;
 use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 
+mod cache;
 mod entities;
+
+use cache::Caches;
 
 pub use entities::{EntityRow, ReextractSummary};
 pub mod export;
@@ -219,12 +222,7 @@ pub struct WriteOptions {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    /// `sources.key` -> id, so a batch resolves each publisher once.
-    source_ids: HashMap<String, i64>,
-    /// (kind, entity key) -> id, and the (entity, alias) pairs known to be stored: most mentions
-    /// name entities and surfaces seen before, and this spares their lookups.
-    entity_ids: HashMap<(EntityKind, String), i64>,
-    known_aliases: HashSet<(i64, String)>,
+    caches: Caches,
 }
 
 impl fmt::Debug for Store {
@@ -272,9 +270,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_owned(),
-            source_ids: HashMap::new(),
-            entity_ids: HashMap::new(),
-            known_aliases: HashSet::new(),
+            caches: Caches::default(),
         };
         // Reading the schema is the first real access: it is what fails on a file that is not a
         // database, and it must happen before anything writes.
@@ -306,9 +302,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: PathBuf::from(":memory:"),
-            source_ids: HashMap::new(),
-            entity_ids: HashMap::new(),
-            known_aliases: HashSet::new(),
+            caches: Caches::default(),
         };
         store.configure_writer()?;
         store.migrate()?;
@@ -629,13 +623,7 @@ impl Store {
         options: WriteOptions,
         commit: bool,
     ) -> Result<BatchOutcome> {
-        let Store {
-            conn,
-            source_ids,
-            entity_ids,
-            known_aliases,
-            ..
-        } = self;
+        let Store { conn, caches, .. } = self;
         let transaction = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .context("starting a write transaction")?;
@@ -649,14 +637,7 @@ impl Store {
             tx: &transaction,
             import: import.map(|ImportId(id)| id),
             options,
-            source_ids,
-            entities: EntityCache {
-                ids: entity_ids,
-                aliases: known_aliases,
-                new_ids: Vec::new(),
-                new_aliases: Vec::new(),
-            },
-            new_source_keys: Vec::new(),
+            caches,
             first_new_article: None,
         };
         let mut outcome = BatchOutcome::default();
@@ -675,7 +656,7 @@ impl Store {
         let stored_mentions = entries.iter().any(
             |entry| matches!(entry, BatchEntry::Article { mentions, .. } if !mentions.is_empty()),
         );
-        let finished = written
+        let committed = written
             .and_then(|()| writer.index_new_articles())
             .and_then(|()| {
                 if stored_mentions {
@@ -683,33 +664,19 @@ impl Store {
                 } else {
                     Ok(())
                 }
+            })
+            .and_then(|()| {
+                if commit {
+                    transaction.commit().context("committing the batch")
+                } else {
+                    Ok(())
+                }
             });
-        let BatchWriter {
-            new_source_keys,
-            entities:
-                EntityCache {
-                    new_ids,
-                    new_aliases,
-                    ..
-                },
-            ..
-        } = writer;
-        let committed = finished.and_then(|()| {
-            if commit {
-                transaction.commit().context("committing the batch")
-            } else {
-                Ok(())
-            }
-        });
-        if committed.is_err() || !commit {
+        if committed.is_ok() && commit {
+            caches.commit();
+        } else {
             // Rolled back: the ids created in this batch are not real.
-            forget_sources(source_ids, &new_source_keys);
-            for key in new_ids {
-                entity_ids.remove(&key);
-            }
-            for alias in new_aliases {
-                known_aliases.remove(&alias);
-            }
+            caches.rollback();
         }
         committed.map(|()| outcome)
     }
@@ -723,22 +690,13 @@ impl Store {
     }
 }
 
-fn forget_sources(source_ids: &mut HashMap<String, i64>, keys: &[String]) {
-    for key in keys {
-        source_ids.remove(key);
-    }
-}
-
 /// The state of one batch transaction.
 struct BatchWriter<'a> {
     tx: &'a rusqlite::Transaction<'a>,
     /// None in a dry run, which records no import run.
     import: Option<i64>,
     options: WriteOptions,
-    source_ids: &'a mut HashMap<String, i64>,
-    entities: EntityCache<'a>,
-    /// Keys cached during this batch, dropped from the cache if the batch does not commit.
-    new_source_keys: Vec<String>,
+    caches: &'a mut Caches,
     first_new_article: Option<i64>,
 }
 
@@ -765,7 +723,7 @@ impl BatchWriter<'_> {
                     outcome.new_versions += 1;
                 }
                 let id = self.insert_article(article, &hash)?;
-                write_mentions(self.tx, &mut self.entities, id, mentions)?;
+                write_mentions(self.tx, self.caches, id, mentions)?;
                 outcome.new_articles += 1;
                 self.first_new_article.get_or_insert(id);
                 id
@@ -908,7 +866,7 @@ impl BatchWriter<'_> {
 
     /// The id of a source, created on first sight; a known source learns a missing home URL.
     fn source_id(&mut self, source: &SourceName) -> Result<i64> {
-        if let Some(&id) = self.source_ids.get(&source.key) {
+        if let Some(id) = self.caches.sources.get(source.key.as_str()) {
             return Ok(id);
         }
         let id: i64 = self
@@ -927,13 +885,16 @@ impl BatchWriter<'_> {
                 )
             })
             .context("recording a source")?;
-        self.source_ids.insert(source.key.clone(), id);
-        self.new_source_keys.push(source.key.clone());
+        self.caches.sources.insert(source.key.clone(), id);
         Ok(id)
     }
 
-    fn author_id(&self, person: &Person) -> Result<i64> {
-        self.tx
+    fn author_id(&mut self, person: &Person) -> Result<i64> {
+        if let Some(id) = self.caches.authors.get(person.key.as_str()) {
+            return Ok(id);
+        }
+        let id = self
+            .tx
             .prepare_cached(
                 "INSERT INTO authors (name, key) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET name = name
@@ -942,7 +903,9 @@ impl BatchWriter<'_> {
             .and_then(|mut statement| {
                 statement.query_row(params![person.name, person.key], |row| row.get(0))
             })
-            .context("recording an author")
+            .context("recording an author")?;
+        self.caches.authors.insert(person.key.clone(), id);
+        Ok(id)
     }
 
     fn write_reject(&self, error: &ImportError) -> Result<()> {
@@ -983,40 +946,19 @@ impl BatchWriter<'_> {
     }
 }
 
-/// The store's entity and alias caches, seen from one batch: what the batch adds is remembered
-/// so that a rollback can forget it.
-struct EntityCache<'a> {
-    ids: &'a mut HashMap<(EntityKind, String), i64>,
-    aliases: &'a mut HashSet<(i64, String)>,
-    new_ids: Vec<(EntityKind, String)>,
-    new_aliases: Vec<(i64, String)>,
-}
-
-impl EntityCache<'_> {
-    /// Forgets what this batch added (its transaction did not commit).
-    fn forget_new(&mut self) {
-        for key in self.new_ids.drain(..) {
-            self.ids.remove(&key);
-        }
-        for alias in self.new_aliases.drain(..) {
-            self.aliases.remove(&alias);
-        }
-    }
-}
-
 /// Stores an article's mentions: each entity found or created by its (kind, key), or through a
 /// user alias (a merge or `entity alias add`), each surface recorded as an alias.
 fn write_mentions(
     tx: &rusqlite::Transaction<'_>,
-    cache: &mut EntityCache<'_>,
+    caches: &mut Caches,
     article_id: i64,
     mentions: &[Mention],
 ) -> Result<()> {
     for mention in mentions {
-        let entity_id = resolve_entity(tx, cache, mention)?;
+        let entity_id = resolve_entity(tx, caches, mention)?;
         let alias = alias_text(&mention.surface);
         let alias_cache_key = (entity_id, alias.to_owned());
-        if !cache.aliases.contains(&alias_cache_key) {
+        if caches.aliases.get(&alias_cache_key).is_none() {
             let origin = if mention.method == Method::Import {
                 "import"
             } else {
@@ -1030,8 +972,7 @@ fn write_mentions(
                 statement.execute(params![entity_id, alias, alias_key(alias), origin])
             })
             .context("recording an entity alias")?;
-            cache.aliases.insert(alias_cache_key.clone());
-            cache.new_aliases.push(alias_cache_key);
+            caches.aliases.insert(alias_cache_key, entity_id);
         }
         tx.prepare_cached(
             "INSERT OR IGNORE INTO mentions
@@ -1057,11 +998,11 @@ fn write_mentions(
 
 fn resolve_entity(
     tx: &rusqlite::Transaction<'_>,
-    cache: &mut EntityCache<'_>,
+    caches: &mut Caches,
     mention: &Mention,
 ) -> Result<i64> {
     let cache_key = (mention.kind, mention.key.clone());
-    if let Some(&id) = cache.ids.get(&cache_key) {
+    if let Some(id) = caches.entities.get(&cache_key) {
         return Ok(id);
     }
     let kind = mention.kind.name();
@@ -1090,8 +1031,7 @@ fn resolve_entity(
             })
             .context("recording an entity")?,
     };
-    cache.ids.insert(cache_key.clone(), id);
-    cache.new_ids.push(cache_key);
+    caches.entities.insert(cache_key, id);
     Ok(id)
 }
 

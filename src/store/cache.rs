@@ -1,0 +1,91 @@
+//! Ids the store has looked up by a unique key (sources, authors, entities, aliases), kept across
+//! batches so that the thousandth article from the same outlet costs no query. What a batch adds
+//! is forgotten again when the batch does not commit, since those rows no longer exist.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use crate::entities::EntityKind;
+
+pub(super) struct IdCache<K> {
+    ids: HashMap<K, i64>,
+    /// Keys added since the last commit.
+    uncommitted: Vec<K>,
+}
+
+impl<K> Default for IdCache<K> {
+    fn default() -> IdCache<K> {
+        IdCache {
+            ids: HashMap::new(),
+            uncommitted: Vec::new(),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone> IdCache<K> {
+    pub(super) fn get<Q>(&self, key: &Q) -> Option<i64>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.ids.get(key).copied()
+    }
+
+    pub(super) fn insert(&mut self, key: K, id: i64) {
+        self.uncommitted.push(key.clone());
+        self.ids.insert(key, id);
+    }
+
+    fn commit(&mut self) {
+        self.uncommitted.clear();
+    }
+
+    fn rollback(&mut self) {
+        for key in self.uncommitted.drain(..) {
+            self.ids.remove(&key);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.uncommitted.clear();
+    }
+}
+
+/// Every cache of the store.
+#[derive(Default)]
+pub(super) struct Caches {
+    /// `sources.key` -> id.
+    pub sources: IdCache<String>,
+    /// `authors.key` -> id.
+    pub authors: IdCache<String>,
+    /// (kind, `entities.key`) -> id.
+    pub entities: IdCache<(EntityKind, String)>,
+    /// (entity id, alias) pairs known to be in `entity_aliases` (the value is the entity id).
+    pub aliases: IdCache<(i64, String)>,
+}
+
+impl Caches {
+    /// The batch committed: what it added is real.
+    pub(super) fn commit(&mut self) {
+        self.sources.commit();
+        self.authors.commit();
+        self.entities.commit();
+        self.aliases.commit();
+    }
+
+    /// The batch rolled back: forget what it added.
+    pub(super) fn rollback(&mut self) {
+        self.sources.rollback();
+        self.authors.rollback();
+        self.entities.rollback();
+        self.aliases.rollback();
+    }
+
+    /// Entity rows were merged, renamed or deleted: look them up afresh.
+    pub(super) fn forget_entities(&mut self) {
+        self.entities.clear();
+        self.aliases.clear();
+    }
+}
