@@ -160,19 +160,20 @@ CREATE TABLE entity_ignores (
     added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 ) WITHOUT ROWID;
 
+-- One row per mention, keyed by where it is: a span names one entity. Offsets count Unicode
+-- characters of the field.
 CREATE TABLE mentions (
-    id         INTEGER PRIMARY KEY,
     article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    entity_id  INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
     field      TEXT NOT NULL CHECK (field IN ('title', 'body')),
     start      INTEGER NOT NULL CHECK (start >= 0),
     "end"      INTEGER NOT NULL CHECK ("end" > start),
+    entity_id  INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
     sentence   INTEGER NOT NULL DEFAULT 0,
     method     TEXT NOT NULL
                CHECK (method IN ('gazetteer', 'rule', 'alias', 'coreference', 'import')),
     confidence REAL NOT NULL DEFAULT 1.0 CHECK (confidence BETWEEN 0 AND 1),
-    UNIQUE (article_id, field, start, "end")
-);
+    PRIMARY KEY (article_id, field, start, "end")
+) WITHOUT ROWID;
 CREATE INDEX mentions_entity_article ON mentions (entity_id, article_id);
 
 CREATE TABLE import_rejects (
@@ -248,8 +249,7 @@ SELECT a.id,
   LEFT JOIN sources s ON s.id = a.source_id;
 
 CREATE VIEW entity_mentions AS
-SELECT m.id AS mention_id,
-       m.article_id,
+SELECT m.article_id,
        e.id AS entity_id,
        e.kind,
        e.name AS entity,

@@ -307,7 +307,8 @@ fn exported_records_carry_the_mentions_and_the_seed_reads_back_clean() {
     exported.sort();
     assert_eq!(exported.len(), 7);
     assert_eq!(exported, mentions(&a));
-    let surfaces = a.column("SELECT surface FROM entity_mentions ORDER BY mention_id");
+    let surfaces =
+        a.column("SELECT surface FROM entity_mentions ORDER BY article_id, field DESC, start");
     assert_eq!(
         surfaces,
         [
@@ -316,8 +317,8 @@ fn exported_records_carry_the_mentions_and_the_seed_reads_back_clean() {
             "Kim Jong-un",
             "Russia",
             "Russia",
-            "서울",
-            "Busan"
+            "Busan",
+            "서울"
         ]
     );
 }

@@ -217,8 +217,9 @@ impl Store {
             .context("recording an ignored surface")?;
         let removed = transaction
             .execute(
-                "DELETE FROM mentions WHERE id IN (
-                    SELECT m.id FROM mentions m JOIN articles a ON a.id = m.article_id
+                "DELETE FROM mentions WHERE (article_id, field, start, \"end\") IN (
+                    SELECT m.article_id, m.field, m.start, m.\"end\"
+                      FROM mentions m JOIN articles a ON a.id = m.article_id
                      WHERE m.method <> 'import'
                        AND newsdb_alias_key(substr(CASE m.field WHEN 'title' THEN a.title
                                                                 ELSE a.body END,

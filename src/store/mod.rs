@@ -954,6 +954,22 @@ fn write_mentions(
     article_id: i64,
     mentions: &[Mention],
 ) -> Result<()> {
+    if mentions.is_empty() {
+        return Ok(());
+    }
+    let mut insert_alias = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO entity_aliases (entity_id, alias, key, origin)
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .context("recording an entity alias")?;
+    let mut insert_mention = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO mentions
+                    (article_id, field, start, \"end\", entity_id, sentence, method, confidence)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .context("recording a mention")?;
     for mention in mentions {
         let entity_id = resolve_entity(tx, caches, mention)?;
         let alias = alias_text(&mention.surface);
@@ -964,34 +980,23 @@ fn write_mentions(
             } else {
                 "extracted"
             };
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO entity_aliases (entity_id, alias, key, origin)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![entity_id, alias, alias_key(alias), origin])
-            })
-            .context("recording an entity alias")?;
+            insert_alias
+                .execute(params![entity_id, alias, alias_key(alias), origin])
+                .context("recording an entity alias")?;
             caches.aliases.insert(alias_cache_key, entity_id);
         }
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO mentions
-                    (article_id, entity_id, field, start, \"end\", sentence, method, confidence)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .and_then(|mut statement| {
-            statement.execute(params![
+        insert_mention
+            .execute(params![
                 article_id,
-                entity_id,
                 mention.field.name(),
                 mention.start as i64,
                 mention.end as i64,
+                entity_id,
                 mention.sentence,
                 mention.method.name(),
                 f64::from(mention.confidence).clamp(0.0, 1.0)
             ])
-        })
-        .context("recording a mention")?;
+            .context("recording a mention")?;
     }
     Ok(())
 }
