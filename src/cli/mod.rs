@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use newsdb::query::format::OutputFormat;
 use newsdb::store::{OpenOptions, Store, StoreError};
 
+mod feeds;
+mod fetch;
 mod import;
 mod init;
 mod migrate;
@@ -57,6 +59,10 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Run one SQL statement (read-only unless --write) and print its rows.
     Query(query::QueryArgs),
+    /// Subscribe to feed URLs, list or remove subscriptions.
+    Feeds(feeds::FeedsArgs),
+    /// Poll subscribed feeds (all, or the URLs given) and import what changed.
+    Fetch(fetch::FetchArgs),
 }
 
 /// `--format` for listing commands.
@@ -173,5 +179,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Stats(args) => stats::run(&context, &args),
         Command::Import(args) => import::run(&context, &args),
         Command::Query(args) => query::run(&context, &args),
+        Command::Feeds(args) => feeds::run(&context, &args),
+        Command::Fetch(args) => fetch::run(&context, &args),
     }
 }
