@@ -106,7 +106,7 @@ pub enum FetchError {
     Status { status: u16, reason: String },
     #[error("timed out after {} s", .0.as_secs_f64())]
     Timeout(Duration),
-    #[error("response larger than {} MiB", .0 >> 20)]
+    #[error("response larger than {}", size(*.0))]
     TooLarge(u64),
     #[error("redirect {0}")]
     BadRedirect(String),
@@ -243,6 +243,15 @@ impl Client {
             ureq::Error::ConnectionFailed => FetchError::Transport("connection failed".into()),
             other => FetchError::Transport(other.to_string()),
         }
+    }
+}
+
+/// A byte count as people write it: `16 MiB`, or `1500 bytes` below a MiB or off the MiB.
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
