@@ -449,10 +449,10 @@ fn a_garbage_body_is_rejected_with_its_location_and_recorded() {
         text.contains(&format!("newsdb: {url}:3:")),
         "a located reject: {text}"
     );
-    assert!(text.contains(&format!("{url}: failed: 3:")), "{text}");
+    assert!(text.contains(&format!("{url}: failed: line 3:")), "{text}");
     assert_eq!(feed_row(&db, &url, "last_status").as_deref(), Some("200"));
     assert_eq!(feed_row(&db, &url, "failure_count").as_deref(), Some("1"));
-    assert!(feed_row(&db, &url, "last_error").is_some_and(|error| error.starts_with("3:")));
+    assert!(feed_row(&db, &url, "last_error").is_some_and(|error| error.starts_with("line 3:")));
     // The validators of a rejected body are not kept: the next poll reads it again.
     assert_eq!(feed_row(&db, &url, "etag"), None);
     assert_eq!(

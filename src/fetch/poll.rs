@@ -215,7 +215,7 @@ pub fn poll(
 struct InputTally {
     items: u64,
     rejected: u64,
-    /// The first reject, located within the input (`3:14: reason`).
+    /// The first reject, located within the input (`line 3:14: reason`, `item 2: reason`).
     first_reject: Option<String>,
 }
 
@@ -235,6 +235,9 @@ impl ImportObserver for Tally<'_> {
         tally
             .first_reject
             .get_or_insert_with(|| match error.location.locator() {
+                Some(locator) if error.location.line.is_some() => {
+                    format!("line {locator}: {}", error.reason)
+                }
                 Some(locator) => format!("{locator}: {}", error.reason),
                 None => error.reason.clone(),
             });
