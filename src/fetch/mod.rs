@@ -248,7 +248,7 @@ impl Client {
 
 /// A byte count as people write it: `16 MiB`, or `1500 bytes` below a MiB or off the MiB.
 fn size(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
     } else {
         format!("{bytes} bytes")
