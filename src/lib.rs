@@ -6,6 +6,7 @@
 //! store, read-only unless asked otherwise ([`query`]).
 
 pub mod entities;
+pub mod fetch;
 pub mod import;
 pub mod item;
 pub mod normalize;

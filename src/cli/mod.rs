@@ -12,6 +12,8 @@ use newsdb::store::{OpenOptions, Store, StoreError};
 mod backup;
 mod entity_edit;
 mod export;
+mod feeds;
+mod fetch;
 mod import;
 mod init;
 mod migrate;
@@ -70,6 +72,10 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Copy the database with SQLite's online backup, safely while others use it.
     Backup(backup::BackupArgs),
+    /// Subscribe to feed URLs, list or remove subscriptions.
+    Feeds(feeds::FeedsArgs),
+    /// Poll subscribed feeds (all, or the URLs given) and import what changed.
+    Fetch(fetch::FetchArgs),
 }
 
 /// `--format` for listing commands.
@@ -190,5 +196,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Reextract(args) => reextract::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),
         Command::Backup(args) => backup::run(&context, &args),
+        Command::Feeds(args) => feeds::run(&context, &args),
+        Command::Fetch(args) => fetch::run(&context, &args),
     }
 }

@@ -4,6 +4,9 @@
 //! while the calling thread owns the [`Store`] and writes batches, so the second core works while
 //! SQLite writes. Chunks flow through a bounded channel, so memory stays flat however large the
 //! input: files other than JSON Lines are read whole (with a size cap), JSON Lines are streamed.
+//!
+//! URLs are read on the producer thread too, with the [`fetch::Client`]; `newsdb fetch` hands in
+//! bodies it has already downloaded ([`Input::Fetched`]), lazily, so one run covers all its feeds.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -16,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::entities::imported::mentions_from_record;
 use crate::entities::{Corrections, Extractor, Mention};
+use crate::fetch;
 use crate::import::{detect, feed, html, json, text};
 use crate::item::{Format, ImportError, Location, Parsed};
 use crate::normalize::{self, NormalizeOptions};
@@ -30,12 +34,32 @@ pub enum Input {
     Path(PathBuf),
     /// Standard input (`-`).
     Stdin,
+    /// An http:// or https:// URL.
+    Url(String),
+    /// A response already downloaded (by `newsdb fetch`).
+    Fetched(Fetched),
+}
+
+/// A downloaded body, imported as if read from `origin`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    /// The URL recorded as the sightings' origin.
+    pub origin: String,
+    pub body: Vec<u8>,
+    /// The HTTP Content-Type, whose charset the parsers weigh.
+    pub content_type: Option<String>,
+    /// The subscribed feed it came from, recorded in the sightings.
+    pub feed_id: Option<i64>,
+    /// Publisher of its items, overriding the run's (a feed subscribed with `--source`).
+    pub source: Option<String>,
 }
 
 impl Input {
     pub fn from_arg(arg: &str) -> Input {
         if arg == "-" {
             Input::Stdin
+        } else if fetch::is_url(arg) {
+            Input::Url(arg.to_owned())
         } else {
             Input::Path(PathBuf::from(arg))
         }
@@ -124,8 +148,15 @@ const MAX_BATCH_AGE: Duration = Duration::from_secs(2);
 
 /// What the producer thread sends to the writer.
 enum Event {
-    Entries(Vec<Entry>),
-    InputDone { origin: String, items: u64 },
+    /// Normalised entries of one input, and the feed it came from.
+    Entries {
+        feed_id: Option<i64>,
+        entries: Vec<Entry>,
+    },
+    InputDone {
+        origin: String,
+        items: u64,
+    },
 }
 
 enum Entry {
@@ -141,6 +172,22 @@ pub fn run(
     options: &ImportOptions,
     observer: &mut dyn ImportObserver,
 ) -> store::Result<ImportSummary> {
+    run_inputs(store, inputs.iter().cloned(), options, observer)
+}
+
+/// Imports inputs as an iterator yields them (on the producer thread, so an iterator that
+/// downloads overlaps its network time with the writes).
+pub fn run_inputs<I>(
+    store: &mut Store,
+    inputs: I,
+    options: &ImportOptions,
+    observer: &mut dyn ImportObserver,
+) -> store::Result<ImportSummary>
+where
+    I: IntoIterator<Item = Input>,
+    I::IntoIter: Send,
+{
+    let inputs = inputs.into_iter();
     let started = Instant::now();
     let import = if options.dry_run {
         None
@@ -209,17 +256,20 @@ fn write_all(
     observer: &mut dyn ImportObserver,
     summary: &mut ImportSummary,
 ) -> store::Result<()> {
-    let write_options = WriteOptions {
-        keep_raw: options.keep_raw,
-    };
     let mut batch: Vec<BatchEntry> = Vec::with_capacity(options.batch_size);
     let mut batch_started = Instant::now();
+    // A batch holds entries of one feed (or of none), since its sightings share one feed_id.
+    let mut batch_feed: Option<i64> = None;
     // A dry run rolls every batch back, so it remembers the hashes it has "stored" itself.
     let mut dry_run_seen = std::collections::HashSet::new();
-    let mut flush = |batch: &mut Vec<BatchEntry>, summary: &mut ImportSummary| {
+    let mut flush = |batch: &mut Vec<BatchEntry>, feed_id, summary: &mut ImportSummary| {
         if batch.is_empty() {
             return Ok(());
         }
+        let write_options = WriteOptions {
+            keep_raw: options.keep_raw,
+            feed_id,
+        };
         let mut outcome = BatchOutcome::default();
         if options.dry_run {
             batch.retain(|entry| match entry {
@@ -243,7 +293,11 @@ fn write_all(
                 summary.inputs += 1;
                 observer.input_finished(&origin, items);
             }
-            Event::Entries(entries) => {
+            Event::Entries { feed_id, entries } => {
+                if feed_id != batch_feed {
+                    flush(&mut batch, batch_feed, summary)?;
+                    batch_feed = feed_id;
+                }
                 if batch.is_empty() {
                     batch_started = Instant::now();
                 }
@@ -266,13 +320,13 @@ fn write_all(
                     }
                 }
                 if batch.len() >= options.batch_size || batch_started.elapsed() >= MAX_BATCH_AGE {
-                    flush(&mut batch, summary)?;
+                    flush(&mut batch, batch_feed, summary)?;
                 }
                 observer.progress(summary.items);
             }
         }
     }
-    flush(&mut batch, summary)?;
+    flush(&mut batch, batch_feed, summary)?;
     observer.progress(summary.items);
     Ok(())
 }
@@ -314,7 +368,7 @@ fn record_mentions(article: &normalize::Article) -> Result<Vec<Mention>, String>
 
 /// The producer side: reads, parses and normalises every input, in order.
 fn produce(
-    inputs: &[Input],
+    inputs: impl Iterator<Item = Input>,
     options: &ImportOptions,
     normalize_options: &NormalizeOptions,
     extraction: Option<Extraction>,
@@ -323,24 +377,71 @@ fn produce(
     let mut chunker = Chunker {
         pending: Vec::with_capacity(CHUNK_ITEMS),
         input_items: 0,
-        normalize_options,
+        normalize_options: normalize_options.clone(),
         extraction: extraction.as_ref(),
+        feed_id: None,
         sender: &sender,
         open: true,
     };
+    // Made on the first URL: most runs read none.
+    let mut client: Option<fetch::Client> = None;
     for input in inputs {
         match input {
             Input::Stdin => {
                 let origin = Location::new("-");
-                read_one(io::stdin().lock(), origin, options.format, &mut chunker);
+                read_one(
+                    io::stdin().lock(),
+                    origin,
+                    options.format,
+                    None,
+                    &mut chunker,
+                );
                 chunker.input_done("-");
             }
+            Input::Url(url) => {
+                let origin = Location::new(url.clone());
+                let client = client.get_or_insert_with(fetch::Client::default);
+                match client.get(&url, &fetch::Conditional::default()) {
+                    Ok(response) => read_one(
+                        io::Cursor::new(response.body),
+                        origin,
+                        options.format,
+                        response.content_type.as_deref(),
+                        &mut chunker,
+                    ),
+                    Err(error) => chunker.push(Parsed::Rejected(ImportError::new(
+                        origin,
+                        error.to_string(),
+                    ))),
+                }
+                chunker.input_done(&url);
+            }
+            Input::Fetched(fetched) => {
+                chunker.feed_id = fetched.feed_id;
+                if fetched.source.is_some() {
+                    chunker.normalize_options.default_source = fetched.source;
+                }
+                let origin = Location::new(fetched.origin.clone());
+                read_one(
+                    io::Cursor::new(fetched.body),
+                    origin,
+                    options.format,
+                    fetched.content_type.as_deref(),
+                    &mut chunker,
+                );
+                chunker.input_done(&fetched.origin);
+                chunker.feed_id = None;
+                chunker
+                    .normalize_options
+                    .default_source
+                    .clone_from(&normalize_options.default_source);
+            }
             Input::Path(path) => {
-                for file in expand(path, &mut chunker) {
+                for file in expand(&path, &mut chunker) {
                     let name = file.display().to_string();
                     let origin = Location::new(name.clone());
                     match File::open(&file) {
-                        Ok(handle) => read_one(handle, origin, options.format, &mut chunker),
+                        Ok(handle) => read_one(handle, origin, options.format, None, &mut chunker),
                         Err(error) => chunker.push(Parsed::Rejected(ImportError::new(
                             origin,
                             format!("cannot read: {}", io_reason(&error)),
@@ -362,8 +463,11 @@ struct Chunker<'a> {
     pending: Vec<Parsed>,
     /// Items and rejects of the current input so far.
     input_items: u64,
-    normalize_options: &'a NormalizeOptions,
+    /// The run's options, with the current input's publisher when it has its own.
+    normalize_options: NormalizeOptions,
     extraction: Option<&'a Extraction>,
+    /// The feed the current input came from.
+    feed_id: Option<i64>,
     sender: &'a SyncSender<Event>,
     /// False once the writer has gone away (it failed): stop producing.
     open: bool,
@@ -384,7 +488,7 @@ impl Chunker<'_> {
         if self.pending.is_empty() || !self.open {
             return;
         }
-        let options = self.normalize_options;
+        let options = &self.normalize_options;
         let extraction = self.extraction;
         let entries: Vec<Entry> = std::mem::take(&mut self.pending)
             .into_par_iter()
@@ -408,7 +512,11 @@ impl Chunker<'_> {
                 Parsed::Warning(warning) => Entry::Warning(warning),
             })
             .collect();
-        self.open = self.sender.send(Event::Entries(entries)).is_ok();
+        let event = Event::Entries {
+            feed_id: self.feed_id,
+            entries,
+        };
+        self.open = self.sender.send(event).is_ok();
     }
 
     fn input_done(&mut self, origin: &str) {
@@ -466,7 +574,13 @@ fn expand(path: &Path, chunker: &mut Chunker<'_>) -> Vec<PathBuf> {
 }
 
 /// Reads one input (decompressing gzip), detects its format and runs its parser.
-fn read_one(reader: impl Read, origin: Location, forced: Option<Format>, chunker: &mut Chunker) {
+fn read_one(
+    reader: impl Read,
+    origin: Location,
+    forced: Option<Format>,
+    http_content_type: Option<&str>,
+    chunker: &mut Chunker,
+) {
     let mut reader = BufReader::with_capacity(SNIFF_BYTES, reader);
     let is_gzip = match reader.fill_buf() {
         Ok(head) => head.starts_with(&[0x1f, 0x8b]),
@@ -484,10 +598,11 @@ fn read_one(reader: impl Read, origin: Location, forced: Option<Format>, chunker
             BufReader::with_capacity(SNIFF_BYTES, decoder),
             origin,
             forced,
+            http_content_type,
             chunker,
         );
     } else {
-        read_decompressed(reader, origin, forced, chunker);
+        read_decompressed(reader, origin, forced, http_content_type, chunker);
     }
 }
 
@@ -495,6 +610,7 @@ fn read_decompressed(
     mut reader: impl BufRead,
     origin: Location,
     forced: Option<Format>,
+    http_content_type: Option<&str>,
     chunker: &mut Chunker,
 ) {
     let head = match peek(&mut reader, SNIFF_BYTES) {
@@ -546,8 +662,8 @@ fn read_decompressed(
         Format::Text => text::parse_text(&bytes, origin, &mut emit),
         Format::Json => json::parse_json(&bytes, origin, &mut emit),
         Format::JsonLines => unreachable!("streamed above"),
-        Format::Feed => feed::parse_feed(&bytes, origin, None, &mut emit),
-        Format::Html => html::parse_html_page(&bytes, origin, None, &mut emit),
+        Format::Feed => feed::parse_feed(&bytes, origin, http_content_type, &mut emit),
+        Format::Html => html::parse_html_page(&bytes, origin, http_content_type, &mut emit),
     }
 }
 

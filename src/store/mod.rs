@@ -41,6 +41,9 @@ mod embedded {
     refinery::embed_migrations!("migrations");
 }
 
+mod feeds;
+pub use feeds::{Feed, FeedAdded, PollRecord};
+
 /// Errors of the store, each naming the database it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -178,6 +181,8 @@ pub struct ImportCounts {
 pub struct WriteOptions {
     /// Keep each new article's original bytes in `article_raw`.
     pub keep_raw: bool,
+    /// The subscribed feed the batch was fetched from, recorded in its sightings.
+    pub feed_id: Option<i64>,
 }
 
 /// The database: one connection, opened, configured and migrated.
@@ -743,13 +748,14 @@ impl BatchWriter<'_> {
         }
         self.tx
             .prepare_cached(
-                "INSERT INTO sightings (article_id, import_id, origin, locator, title)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO sightings (article_id, import_id, feed_id, origin, locator, title)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .and_then(|mut statement| {
                 statement.execute(params![
                     article_id,
                     self.import,
+                    self.options.feed_id,
                     article.location.origin,
                     article.location.locator(),
                     article.title

@@ -1,0 +1,319 @@
+//! HTTP: the one client behind `newsdb import URL` and `newsdb fetch`.
+//!
+//! ureq 3, blocking, TLS by rustls (no OpenSSL to install or link). One [`Client`] holds one agent
+//! (and so its connection pool) for a whole run. Politeness and guards, in one place:
+//!
+//! - a `User-Agent` naming newsdb and its version, and an `Accept` that prefers feeds;
+//! - conditional requests: the ETag and Last-Modified of the previous poll go back as
+//!   `If-None-Match` and `If-Modified-Since`, so an unchanged feed costs a 304 and no body;
+//! - a connect timeout and an overall deadline that covers redirects and the body;
+//! - a size cap on the (decompressed) body: a feed is read whole by its parser, so an endless or
+//!   huge response must stop here, not in memory;
+//! - gzip accepted and inflated by ureq.
+//!
+//! Redirects are followed here rather than by ureq, because the feeds table needs to know whether
+//! every hop was permanent (301/308): only then does the subscription move to the new URL. A
+//! temporary redirect (302/303/307) anywhere on the way keeps the subscribed URL.
+
+mod poll;
+mod title;
+
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+pub use poll::{FeedPoll, PollOutcome, PollReport, poll};
+pub use title::feed_title;
+
+/// The User-Agent sent with every request.
+pub const USER_AGENT: &str = concat!("newsdb/", env!("CARGO_PKG_VERSION"));
+
+/// Feeds first, then anything (a URL given to `import` may be a page or a JSON dump).
+const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
+                      application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, \
+                      text/html;q=0.7, */*;q=0.5";
+
+/// Redirects followed before giving up.
+const MAX_REDIRECTS: usize = 10;
+
+/// Timeouts and limits of a [`Client`].
+#[derive(Clone, Copy, Debug)]
+pub struct ClientOptions {
+    /// Time to establish a connection (DNS, TCP, TLS).
+    pub connect_timeout: Duration,
+    /// Time for the whole request: redirects, headers and body.
+    pub timeout: Duration,
+    /// Largest body read, after decompression.
+    pub max_bytes: u64,
+}
+
+impl Default for ClientOptions {
+    fn default() -> ClientOptions {
+        ClientOptions {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_bytes: 16 << 20,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Options with an overall timeout of `timeout`; the connect timeout is at most that.
+    pub fn with_timeout(timeout: Duration) -> ClientOptions {
+        let defaults = ClientOptions::default();
+        ClientOptions {
+            connect_timeout: defaults.connect_timeout.min(timeout),
+            timeout,
+            ..defaults
+        }
+    }
+}
+
+/// Validators from the previous response, sent back so an unchanged resource answers 304.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conditional {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A successful response: 2xx with its body, or 304 Not Modified without one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    /// The URL finally answered, after redirects.
+    pub url: String,
+    /// Set when the request was redirected and every redirect was permanent (301/308): where the
+    /// resource now lives.
+    pub moved_to: Option<String>,
+    pub content_type: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn is_not_modified(&self) -> bool {
+        self.status == 304
+    }
+}
+
+/// Why a request gave no usable response.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error("not an http or https URL: {0}")]
+    InvalidUrl(String),
+    #[error("HTTP {status}{}", if reason.is_empty() { String::new() } else { format!(" {reason}") })]
+    Status { status: u16, reason: String },
+    #[error("timed out after {} s", .0.as_secs_f64())]
+    Timeout(Duration),
+    #[error("response larger than {}", size(*.0))]
+    TooLarge(u64),
+    #[error("redirect {0}")]
+    BadRedirect(String),
+    #[error("more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects,
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl FetchError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// A blocking HTTP client with newsdb's settings; cheap to share by reference across a run.
+#[derive(Debug)]
+pub struct Client {
+    agent: ureq::Agent,
+    options: ClientOptions,
+}
+
+impl Default for Client {
+    fn default() -> Client {
+        Client::new(ClientOptions::default())
+    }
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Client {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(USER_AGENT)
+            .timeout_connect(Some(options.connect_timeout))
+            .build();
+        Client {
+            agent: config.into(),
+            options,
+        }
+    }
+
+    /// GETs `url`, following redirects, with the validators of `conditional`.
+    pub fn get(&self, url: &str, conditional: &Conditional) -> Result<Response, FetchError> {
+        let mut current = parse_http_url(url).ok_or_else(|| FetchError::InvalidUrl(url.into()))?;
+        let deadline = Instant::now() + self.options.timeout;
+        let mut moved_to: Option<Url> = None;
+        let mut all_permanent = true;
+        for _ in 0..=MAX_REDIRECTS {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(FetchError::Timeout(self.options.timeout));
+            }
+            let mut request = self
+                .agent
+                .get(current.as_str())
+                .config()
+                .timeout_global(Some(remaining))
+                .build()
+                .header("Accept", ACCEPT);
+            if let Some(etag) = &conditional.etag {
+                request = request.header("If-None-Match", etag);
+            }
+            if let Some(last_modified) = &conditional.last_modified {
+                request = request.header("If-Modified-Since", last_modified);
+            }
+            let mut response = request.call().map_err(|error| self.error(error))?;
+            let status = response.status();
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned)
+            };
+            if status.is_redirection() && status.as_u16() != 304 {
+                let location = header("location").ok_or_else(|| {
+                    FetchError::BadRedirect(format!("{} without a Location", status.as_u16()))
+                })?;
+                let next = current
+                    .join(&location)
+                    .ok()
+                    .filter(|next| matches!(next.scheme(), "http" | "https"))
+                    .ok_or_else(|| {
+                        FetchError::BadRedirect(format!("to an invalid URL: {location}"))
+                    })?;
+                all_permanent &= matches!(status.as_u16(), 301 | 308);
+                if all_permanent {
+                    moved_to = Some(next.clone());
+                }
+                current = next;
+                continue;
+            }
+            if !(status.is_success() || status.as_u16() == 304) {
+                return Err(FetchError::Status {
+                    status: status.as_u16(),
+                    reason: status.canonical_reason().unwrap_or("").to_owned(),
+                });
+            }
+            let mut fetched = Response {
+                status: status.as_u16(),
+                url: current.to_string(),
+                moved_to: moved_to.map(String::from),
+                content_type: header("content-type"),
+                etag: header("etag"),
+                last_modified: header("last-modified"),
+                body: Vec::new(),
+            };
+            if !fetched.is_not_modified() {
+                fetched.body = response
+                    .body_mut()
+                    .with_config()
+                    .limit(self.options.max_bytes)
+                    .read_to_vec()
+                    .map_err(|error| self.error(error))?;
+            }
+            return Ok(fetched);
+        }
+        Err(FetchError::TooManyRedirects)
+    }
+
+    fn error(&self, error: ureq::Error) -> FetchError {
+        match error {
+            ureq::Error::Timeout(_) => FetchError::Timeout(self.options.timeout),
+            ureq::Error::BodyExceedsLimit(limit) => FetchError::TooLarge(limit),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                FetchError::Timeout(self.options.timeout)
+            }
+            ureq::Error::HostNotFound => FetchError::Transport("host not found".into()),
+            ureq::Error::ConnectionFailed => FetchError::Transport("connection failed".into()),
+            other => FetchError::Transport(other.to_string()),
+        }
+    }
+}
+
+/// A byte count as people write it: `16 MiB`, or `1500 bytes` below a MiB or off the MiB.
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// `raw` as an absolute http(s) URL with a host, fragment dropped; None otherwise.
+fn parse_http_url(raw: &str) -> Option<Url> {
+    let mut url = Url::parse(raw.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url)
+}
+
+/// The form a feed URL is stored and looked up in: parsed (scheme and host lowercase, default
+/// port dropped), fragment removed, the rest as given. None for anything but http(s) with a host.
+pub fn feed_url(raw: &str) -> Option<String> {
+    parse_http_url(raw).map(String::from)
+}
+
+/// Whether a command-line argument names a URL rather than a file.
+pub fn is_url(arg: &str) -> bool {
+    let lower = arg.get(..8).unwrap_or(arg).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_urls_are_parsed_and_checked() {
+        assert_eq!(
+            feed_url("HTTPS://Example.COM:443/feed.xml#top").as_deref(),
+            Some("https://example.com/feed.xml")
+        );
+        assert_eq!(feed_url("ftp://example.com/feed"), None);
+        assert_eq!(feed_url("example.com/feed"), None);
+        assert_eq!(feed_url("http://"), None);
+    }
+
+    #[test]
+    fn urls_are_told_from_paths() {
+        assert!(is_url("http://127.0.0.1:8080/a"));
+        assert!(is_url("HTTPS://example.com"));
+        assert!(!is_url("feeds/http.xml"));
+        assert!(!is_url("-"));
+    }
+
+    #[test]
+    fn errors_read_well() {
+        let status = FetchError::Status {
+            status: 500,
+            reason: "Internal Server Error".into(),
+        };
+        assert_eq!(status.to_string(), "HTTP 500 Internal Server Error");
+        assert_eq!(
+            FetchError::TooLarge(16 << 20).to_string(),
+            "response larger than 16 MiB"
+        );
+        assert_eq!(
+            FetchError::Timeout(Duration::from_secs(2)).to_string(),
+            "timed out after 2 s"
+        );
+    }
+}

@@ -1,0 +1,683 @@
+//! `newsdb feeds`, `newsdb fetch` and `newsdb import URL` against an HTTP server the test starts on
+//! 127.0.0.1: canned responses per path, every request recorded with its headers. Nothing leaves
+//! the loopback interface.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{TestDb, stderr};
+
+/// What the server answers on one path.
+#[derive(Clone, Debug)]
+enum Route {
+    /// This status, headers and body; with an ETag, a request whose `If-None-Match` matches it
+    /// gets a 304 instead.
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Accept the connection and never answer.
+    Hang,
+}
+
+impl Route {
+    fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Route {
+        Route::Respond {
+            status: 200,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    fn feed(body: impl Into<Vec<u8>>) -> Route {
+        Route::ok("application/rss+xml; charset=utf-8", body)
+    }
+
+    fn status(status: u16) -> Route {
+        Route::Respond {
+            status,
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            body: format!("status {status}").into_bytes(),
+        }
+    }
+
+    fn redirect(status: u16, location: &str) -> Route {
+        Route::Respond {
+            status,
+            headers: vec![("Location".into(), location.into())],
+            body: Vec::new(),
+        }
+    }
+
+    fn with_header(mut self, name: &str, value: &str) -> Route {
+        if let Route::Respond { headers, .. } = &mut self {
+            headers.push((name.into(), value.into()));
+        }
+        self
+    }
+}
+
+/// One request as received: its path and headers (names lowercase).
+#[derive(Clone, Debug)]
+struct Request {
+    path: String,
+    headers: HashMap<String, String>,
+}
+
+#[derive(Default)]
+struct State {
+    routes: HashMap<String, Route>,
+    requests: Vec<Request>,
+}
+
+/// A tiny HTTP/1.1 server on a free port of 127.0.0.1, one thread per connection.
+struct Server {
+    address: SocketAddr,
+    state: Arc<Mutex<State>>,
+}
+
+impl Server {
+    fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let address = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = Arc::clone(&state);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = Arc::clone(&shared);
+                std::thread::spawn(move || serve(stream, &state));
+            }
+        });
+        Server { address, state }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    fn route(&self, path: &str, route: Route) {
+        self.state.lock().unwrap().routes.insert(path.into(), route);
+    }
+
+    fn requests(&self, path: &str) -> Vec<Request> {
+        let state = self.state.lock().unwrap();
+        state
+            .requests
+            .iter()
+            .filter(|request| request.path == path)
+            .cloned()
+            .collect()
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_owned();
+    let mut headers = HashMap::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
+        }
+    }
+    let route = {
+        let mut state = state.lock().unwrap();
+        state.requests.push(Request {
+            path: path.clone(),
+            headers: headers.clone(),
+        });
+        state.routes.get(&path).cloned()
+    };
+    let (status, mut response_headers, mut body) = match route {
+        Some(Route::Hang) => {
+            std::thread::sleep(Duration::from_secs(60));
+            return;
+        }
+        Some(Route::Respond {
+            status,
+            headers,
+            body,
+        }) => (status, headers, body),
+        None => (404, Vec::new(), b"not found".to_vec()),
+    };
+    let etag = response_headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("etag"))
+        .map(|(_, value)| value.clone());
+    let mut status = status;
+    if etag.is_some() && headers.get("if-none-match") == etag.as_ref() {
+        status = 304;
+        body.clear();
+        response_headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+    }
+    let mut out = stream;
+    let mut head = format!("HTTP/1.1 {status} Status\r\nConnection: close\r\n");
+    if status != 304 {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    for (name, value) in &response_headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = out.write_all(head.as_bytes());
+    let _ = out.write_all(&body);
+    let _ = out.flush();
+}
+
+/// An RSS 2.0 feed of `(guid, title, body)` items.
+fn rss(title: &str, items: &[(&str, &str, &str)]) -> String {
+    let mut feed = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\n\
+         <title>{title}</title><link>https://example.org/</link>\n"
+    );
+    for (guid, item_title, body) in items {
+        feed.push_str(&format!(
+            "<item><title>{item_title}</title><guid isPermaLink=\"false\">{guid}</guid>\
+             <link>https://example.org/{guid}</link>\
+             <description><![CDATA[<p>{body}</p>]]></description></item>\n"
+        ));
+    }
+    feed.push_str("</channel></rss>\n");
+    feed
+}
+
+const FIRST: (&str, &str, &str) = (
+    "a-1",
+    "Tide gauge installed at the north pier",
+    "A new tide gauge at the north pier will publish readings every ten minutes, the harbour board said.",
+);
+const SECOND: (&str, &str, &str) = (
+    "a-2",
+    "Night market returns to the quay",
+    "The night market returns to the quay on Saturday with forty stalls and a brass band.",
+);
+const THIRD: (&str, &str, &str) = (
+    "a-3",
+    "Lifeboat crew trains a new cohort",
+    "Six volunteers began lifeboat training this week, the largest intake in a decade.",
+);
+
+fn add_feed(db: &TestDb, url: &str) {
+    let output = db.run(&["feeds", "add", url]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+fn fetch(db: &TestDb, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["fetch"];
+    all.extend_from_slice(args);
+    db.run(&all)
+}
+
+fn feed_row(db: &TestDb, url: &str, column: &str) -> Option<String> {
+    db.connect()
+        .query_row(
+            &format!("SELECT CAST({column} AS TEXT) FROM feeds WHERE url = ?1"),
+            [url],
+            |row| row.get(0),
+        )
+        .unwrap_or_else(|error| panic!("feed {url}: {error}"))
+}
+
+#[test]
+fn a_feed_that_changes_between_polls_brings_only_its_new_item() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let url = server.url("/feed.xml");
+    server.route("/feed.xml", Route::feed(rss("Quay News", &[FIRST, SECOND])));
+    add_feed(&db, &url);
+
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("{url}: 200, 2 items, 2 new")),
+        "{}",
+        stderr(&output)
+    );
+
+    server.route(
+        "/feed.xml",
+        Route::feed(rss("Quay News", &[THIRD, FIRST, SECOND])),
+    );
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!("{url}: 200, 3 items, 1 new")),
+        "{text}"
+    );
+    assert!(text.contains("3 items: 1 new, 2 duplicates"), "{text}");
+
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 3);
+    assert_eq!(db.count("SELECT count(*) FROM sightings"), 5);
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM sightings WHERE feed_id = 1 AND origin = (SELECT url FROM feeds)"
+        ),
+        5
+    );
+    assert_eq!(db.count("SELECT count(*) FROM imports"), 2);
+    assert_eq!(feed_row(&db, &url, "title").as_deref(), Some("Quay News"));
+    assert_eq!(feed_row(&db, &url, "last_status").as_deref(), Some("200"));
+    assert_eq!(feed_row(&db, &url, "failure_count").as_deref(), Some("0"));
+    assert!(feed_row(&db, &url, "last_success_at").is_some());
+
+    let request = &server.requests("/feed.xml")[0];
+    assert_eq!(
+        request.headers.get("user-agent").map(String::as_str),
+        Some(concat!("newsdb/", env!("CARGO_PKG_VERSION")))
+    );
+    assert!(request.headers["accept-encoding"].contains("gzip"));
+
+    // `feeds list` counts the distinct articles the feed delivered.
+    let output = db.run(&["feeds", "list", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed[0]["url"], url.as_str());
+    assert_eq!(listed[0]["title"], "Quay News");
+    assert_eq!(listed[0]["articles"], 3);
+    assert_eq!(listed[0]["last_status"], 200);
+    assert_eq!(listed[0]["failure_count"], 0);
+}
+
+#[test]
+fn a_304_is_not_imported_again() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let url = server.url("/etag.xml");
+    let last_modified = "Wed, 13 Mar 2024 10:00:00 GMT";
+    server.route(
+        "/etag.xml",
+        Route::feed(rss("Quay News", &[FIRST]))
+            .with_header("ETag", "\"v1\"")
+            .with_header("Last-Modified", last_modified),
+    );
+    add_feed(&db, &url);
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(feed_row(&db, &url, "etag").as_deref(), Some("\"v1\""));
+    assert_eq!(
+        feed_row(&db, &url, "last_modified").as_deref(),
+        Some(last_modified)
+    );
+
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("{url}: 304 not modified")),
+        "{}",
+        stderr(&output)
+    );
+    let requests = server.requests("/etag.xml");
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].headers.get("if-none-match"), None);
+    assert_eq!(requests[1].headers["if-none-match"], "\"v1\"");
+    assert_eq!(requests[1].headers["if-modified-since"], last_modified);
+    assert_eq!(db.count("SELECT count(*) FROM sightings"), 1);
+    assert_eq!(feed_row(&db, &url, "last_status").as_deref(), Some("304"));
+    assert_eq!(feed_row(&db, &url, "failure_count").as_deref(), Some("0"));
+}
+
+#[test]
+fn a_500_is_recorded_and_the_other_feeds_are_still_fetched() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let broken = server.url("/broken.xml");
+    let good = server.url("/good.xml");
+    server.route("/broken.xml", Route::status(500));
+    server.route("/good.xml", Route::feed(rss("Quay News", &[FIRST, SECOND])));
+    add_feed(&db, &broken);
+    add_feed(&db, &good);
+
+    let output = fetch(&db, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!("{broken}: failed: HTTP 500 Internal Server Error")),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 feeds: 1 updated, 0 not modified, 1 failed"),
+        "{text}"
+    );
+    assert_eq!(
+        feed_row(&db, &broken, "last_status").as_deref(),
+        Some("500")
+    );
+    assert_eq!(
+        feed_row(&db, &broken, "failure_count").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        feed_row(&db, &broken, "last_error").as_deref(),
+        Some("HTTP 500 Internal Server Error")
+    );
+    assert!(feed_row(&db, &broken, "last_fetched_at").is_some());
+    assert_eq!(feed_row(&db, &broken, "last_success_at"), None);
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 2);
+
+    // Failing again counts up; a success resets the count and clears the error.
+    fetch(&db, &[&broken]);
+    assert_eq!(
+        feed_row(&db, &broken, "failure_count").as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        server.requests("/good.xml").len(),
+        1,
+        "only the named feed is polled"
+    );
+    server.route("/broken.xml", Route::feed(rss("Quay News", &[THIRD])));
+    let output = fetch(&db, &[&broken]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        feed_row(&db, &broken, "failure_count").as_deref(),
+        Some("0")
+    );
+    assert_eq!(feed_row(&db, &broken, "last_error"), None);
+    assert!(feed_row(&db, &broken, "last_success_at").is_some());
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let silent = server.url("/silent.xml");
+    let good = server.url("/good.xml");
+    server.route("/silent.xml", Route::Hang);
+    server.route("/good.xml", Route::feed(rss("Quay News", &[FIRST])));
+    add_feed(&db, &silent);
+    add_feed(&db, &good);
+
+    let started = Instant::now();
+    let output = fetch(&db, &["--timeout", "1"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("{silent}: failed: timed out after 1 s")),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(feed_row(&db, &silent, "last_status"), None);
+    assert_eq!(
+        feed_row(&db, &silent, "failure_count").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        feed_row(&db, &silent, "last_error").as_deref(),
+        Some("timed out after 1 s")
+    );
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 1);
+}
+
+#[test]
+fn a_garbage_body_is_rejected_with_its_location_and_recorded() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let url = server.url("/garbage.xml");
+    let garbage = "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>Quay</title>\n\
+                   <item><title>Cut off</title></chanel>\n";
+    server.route(
+        "/garbage.xml",
+        Route::feed(garbage).with_header("ETag", "\"broken\""),
+    );
+    add_feed(&db, &url);
+    let output = fetch(&db, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!("newsdb: {url}:3:")),
+        "a located reject: {text}"
+    );
+    assert!(text.contains(&format!("{url}: failed: line 3:")), "{text}");
+    assert_eq!(feed_row(&db, &url, "last_status").as_deref(), Some("200"));
+    assert_eq!(feed_row(&db, &url, "failure_count").as_deref(), Some("1"));
+    assert!(feed_row(&db, &url, "last_error").is_some_and(|error| error.starts_with("line 3:")));
+    // The validators of a rejected body are not kept: the next poll reads it again.
+    assert_eq!(feed_row(&db, &url, "etag"), None);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) FROM import_rejects WHERE origin = '{url}' AND locator LIKE '3:%'"
+        )),
+        1
+    );
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 0);
+}
+
+#[test]
+fn a_page_served_in_place_of_a_feed_is_not_an_article() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let url = server.url("/moved-away");
+    server.route(
+        "/moved-away",
+        Route::ok(
+            "text/html",
+            "<html><head><title>Home</title></head><body><p>Welcome to our new site.</p></body></html>",
+        ),
+    );
+    add_feed(&db, &url);
+    let output = fetch(&db, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 0);
+    assert_eq!(feed_row(&db, &url, "failure_count").as_deref(), Some("1"));
+}
+
+#[test]
+fn a_permanent_redirect_moves_the_subscription() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let old = server.url("/old.xml");
+    let new = server.url("/new.xml");
+    server.route("/old.xml", Route::redirect(301, "/new.xml"));
+    server.route("/new.xml", Route::feed(rss("Quay News", &[FIRST])));
+    add_feed(&db, &old);
+
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("(moved permanently to {new})")),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(db.column("SELECT url FROM feeds"), vec![new.clone()]);
+    assert_eq!(db.column("SELECT origin FROM sightings"), vec![new.clone()]);
+
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(server.requests("/old.xml").len(), 1);
+    assert_eq!(server.requests("/new.xml").len(), 2);
+}
+
+#[test]
+fn a_temporary_redirect_keeps_the_subscription() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let subscribed = server.url("/feed");
+    server.route(
+        "/feed",
+        Route::redirect(302, &server.url("/feed-today.xml")),
+    );
+    server.route("/feed-today.xml", Route::feed(rss("Quay News", &[FIRST])));
+    add_feed(&db, &subscribed);
+    for _ in 0..2 {
+        let output = fetch(&db, &[]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    assert_eq!(db.column("SELECT url FROM feeds"), vec![subscribed.clone()]);
+    assert_eq!(server.requests("/feed").len(), 2);
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 1);
+    assert_eq!(
+        db.column("SELECT DISTINCT origin FROM sightings"),
+        vec![subscribed]
+    );
+}
+
+#[test]
+fn import_reads_a_url_with_the_charset_of_its_content_type() {
+    let server = Server::start();
+    let db = TestDb::new();
+    // windows-1252 bytes, declared only by the HTTP header.
+    let mut page = b"<html><head><title>Caf\xe9 reopens on the quay</title></head><body><article>\
+        <h1>Caf\xe9 reopens on the quay</h1>"
+        .to_vec();
+    for _ in 0..3 {
+        page.extend_from_slice(
+            b"<p>The harbour caf\xe9 reopened on Monday after a winter of repairs, its owner said, \
+              and the terrace will open again once the new railings are fitted.</p>",
+        );
+    }
+    page.extend_from_slice(b"</article></body></html>");
+    server.route(
+        "/page.html",
+        Route::ok("text/html; charset=windows-1252", page),
+    );
+    let url = server.url("/page.html");
+    let output = db.run(&["import", &url]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("1 input, 1 item: 1 new"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        db.column("SELECT title FROM articles"),
+        vec!["Café reopens on the quay".to_string()]
+    );
+    assert!(db.column("SELECT body FROM articles")[0].contains("harbour café reopened"));
+    assert_eq!(db.column("SELECT origin FROM sightings"), vec![url.clone()]);
+    assert_eq!(
+        db.count("SELECT count(*) FROM sightings WHERE feed_id IS NULL"),
+        1
+    );
+
+    // A URL that fails is a located reject, like a missing file.
+    let missing = server.url("/missing.html");
+    let output = db.run(&["import", &missing]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!("newsdb: {missing}: HTTP 404")),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_gzip_response_is_inflated() {
+    use std::io::Write as _;
+    let server = Server::start();
+    let db = TestDb::new();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(rss("Quay News", &[FIRST, SECOND]).as_bytes())
+        .unwrap();
+    server.route(
+        "/gz.xml",
+        Route::feed(encoder.finish().unwrap()).with_header("Content-Encoding", "gzip"),
+    );
+    let url = server.url("/gz.xml");
+    add_feed(&db, &url);
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 2);
+}
+
+#[test]
+fn a_response_over_the_size_limit_is_refused() {
+    let server = Server::start();
+    server.route("/big.xml", Route::feed(vec![b'x'; 4096]));
+    let client = newsdb::fetch::Client::new(newsdb::fetch::ClientOptions {
+        max_bytes: 1024,
+        ..Default::default()
+    });
+    let error = client
+        .get(&server.url("/big.xml"), &Default::default())
+        .unwrap_err();
+    assert_eq!(error.to_string(), "response larger than 1024 bytes");
+}
+
+#[test]
+fn feeds_add_list_remove() {
+    let db = TestDb::new();
+    let output = db.run(&["feeds", "add", "not a url"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not a feed URL: not a url"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = db.run(&[
+        "feeds",
+        "add",
+        "HTTPS://Quay.Example/feed.xml#latest",
+        "--source",
+        "The Quay News",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = db.run(&["feeds", "add", "https://quay.example/feed.xml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("already subscribed to https://quay.example/feed.xml"),
+        "{}",
+        stderr(&output)
+    );
+    // A second feed of the same source (by its key) links the same row.
+    let output = db.run(&[
+        "feeds",
+        "add",
+        "https://quay.example/sport.xml",
+        "--source",
+        "Quay News",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM sources"), 1);
+    assert_eq!(db.count("SELECT count(DISTINCT source_id) FROM feeds"), 1);
+
+    let output = db.run(&["feeds", "list", "--format", "csv"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        common::stdout(&output),
+        "url,title,source,last_status,last_fetched_at,failure_count,last_error,articles\n\
+         https://quay.example/feed.xml,,The Quay News,,,0,,0\n\
+         https://quay.example/sport.xml,,The Quay News,,,0,,0\n"
+    );
+
+    let output = db.run(&["feeds", "remove", "https://quay.example/nope.xml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("not subscribed to https://quay.example/nope.xml"),
+        "{}",
+        stderr(&output)
+    );
+    let output = db.run(&["feeds", "remove", "https://quay.example/feed.xml"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        db.column("SELECT url FROM feeds"),
+        vec!["https://quay.example/sport.xml".to_string()]
+    );
+
+    let output = db.run(&["fetch", "https://quay.example/feed.xml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("not subscribed to https://quay.example/feed.xml"));
+}
