@@ -31,6 +31,12 @@ mod embedded {
     refinery::embed_migrations!("migrations");
 }
 
+mod lookup;
+mod saved;
+
+pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};
+pub use saved::{Saved, SavedQuery};
+
 /// Errors of the store, each naming the database it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
