@@ -87,7 +87,7 @@ fn bar(count: i64, widest: i64, width: usize) -> String {
     let eighths = ((count as f64 / widest as f64) * (width * 8) as f64).round() as usize;
     let eighths = eighths.max(1);
     let mut bar = "█".repeat(eighths / 8);
-    if eighths % 8 > 0 {
+    if !eighths.is_multiple_of(8) {
         bar.push(EIGHTHS[eighths % 8]);
     }
     bar
