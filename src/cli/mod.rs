@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use newsdb::query::format::OutputFormat;
 use newsdb::store::{OpenOptions, Store, StoreError};
 
+mod articles;
 mod backup;
 mod entity_edit;
 mod export;
@@ -18,10 +19,16 @@ mod import;
 mod init;
 mod migrate;
 mod output;
+mod queries;
 mod query;
 mod reextract;
+mod run;
 mod schema;
+mod search;
+mod show;
+mod sources;
 mod stats;
+mod timeline;
 
 /// newsdb: a SQLite-backed article database. Import feeds, dumps, pages and scraped text;
 /// deduplicate by content hash; query with SQL.
@@ -76,6 +83,20 @@ pub enum Command {
     Feeds(feeds::FeedsArgs),
     /// Poll subscribed feeds (all, or the URLs given) and import what changed.
     Fetch(fetch::FetchArgs),
+    /// Full-text search, best matches first, with a snippet around the matches.
+    Search(search::SearchArgs),
+    /// Articles newest first, filtered by source, entity and date.
+    Articles(articles::ArticlesArgs),
+    /// One article by id or content-hash prefix: details and body, raw bytes, or mentions.
+    Show(show::ShowArgs),
+    /// Sources with their article counts and first and last publication.
+    Sources(FormatArgs),
+    /// Articles per day, week or month, with a bar chart.
+    Timeline(timeline::TimelineArgs),
+    /// List, show, save and remove canned queries.
+    Queries(queries::QueriesArgs),
+    /// Run a built-in or saved query by name.
+    Run(run::RunArgs),
 }
 
 /// `--format` for listing commands.
@@ -198,5 +219,12 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Backup(args) => backup::run(&context, &args),
         Command::Feeds(args) => feeds::run(&context, &args),
         Command::Fetch(args) => fetch::run(&context, &args),
+        Command::Search(args) => search::run(&context, &args),
+        Command::Articles(args) => articles::run(&context, &args),
+        Command::Show(args) => show::run(&context, &args),
+        Command::Sources(args) => sources::run(&context, &args),
+        Command::Timeline(args) => timeline::run(&context, &args),
+        Command::Queries(args) => queries::run(&context, &args),
+        Command::Run(args) => run::run(&context, &args),
     }
 }

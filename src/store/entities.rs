@@ -7,7 +7,6 @@
 //! honours every correction made before.
 
 use rayon::prelude::*;
-use rusqlite::functions::FunctionFlags;
 use rusqlite::params;
 
 use super::{Context, Result, Store, write_mentions};
@@ -200,14 +199,6 @@ impl Store {
     /// left with no mention and no user alias. Returns the number of mentions removed.
     pub fn ignore_surface(&mut self, surface: &str) -> Result<u64> {
         let key = alias_key(surface);
-        self.conn
-            .create_scalar_function(
-                "newsdb_alias_key",
-                1,
-                FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-                |context| Ok(alias_key(&context.get::<String>(0)?)),
-            )
-            .context("registering a function")?;
         let transaction = self.write_transaction()?;
         transaction
             .execute(
@@ -221,7 +212,7 @@ impl Store {
                     SELECT m.article_id, m.field, m.start, m.\"end\"
                       FROM mentions m JOIN articles a ON a.id = m.article_id
                      WHERE m.method <> 'import'
-                       AND newsdb_alias_key(substr(CASE m.field WHEN 'title' THEN a.title
+                       AND name_key(substr(CASE m.field WHEN 'title' THEN a.title
                                                                 ELSE a.body END,
                                                    m.start + 1, m.\"end\" - m.start)) = ?1)",
                 [&key],

@@ -22,6 +22,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::entities::imported::alias_text;
@@ -43,6 +44,11 @@ mod embedded {
 
 mod feeds;
 pub use feeds::{Feed, FeedAdded, PollRecord};
+mod lookup;
+mod saved;
+
+pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};
+pub use saved::{Saved, SavedQuery};
 
 /// Errors of the store, each naming the database it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -236,6 +242,24 @@ impl fmt::Debug for Store {
     }
 }
 
+/// SQL functions on every connection the store opens, for canned, saved and internal queries:
+/// `source_key(text)` and `name_key(text)` give the keys newsdb stores in `sources.key` and in
+/// `entities.key` / `entity_aliases.key`, so `--source "The Korea Herald"` finds "korea herald"
+/// and `--entity "Kim's"` finds Kim. Other tools' connections do not have them.
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("source_key", 1, flags, |context| {
+        Ok(context
+            .get::<Option<String>>(0)?
+            .map(|name| crate::normalize::keys::source_key(&name)))
+    })?;
+    conn.create_scalar_function("name_key", 1, flags, |context| {
+        Ok(context
+            .get::<Option<String>>(0)?
+            .map(|name| alias_key(&name)))
+    })
+}
+
 /// The newest migration this binary carries.
 pub fn latest_known_version() -> i64 {
     embedded::migrations::runner()
@@ -272,6 +296,7 @@ impl Store {
             .map_err(|error| open_error(describe_open_error(&error)))?;
         conn.busy_timeout(options.busy_timeout)
             .map_err(|error| open_error(error.to_string()))?;
+        register_functions(&conn).map_err(|error| open_error(error.to_string()))?;
         let mut store = Store {
             conn,
             path: path.to_owned(),
@@ -304,6 +329,7 @@ impl Store {
     /// Opens an in-memory database, migrated; for tests and dry runs of other tools.
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory().context("opening an in-memory database")?;
+        register_functions(&conn).context("registering SQL functions")?;
         let mut store = Store {
             conn,
             path: PathBuf::from(":memory:"),

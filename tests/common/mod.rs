@@ -91,6 +91,26 @@ pub fn sample(name: &str) -> PathBuf {
     root().join("data/samples").join(name)
 }
 
+/// A database with the seed in three forms plus two wire stories from `data/samples/`: three
+/// articles, the seed seen three times. Extraction is off, so the only entity rows are those a
+/// test writes.
+pub fn three_samples() -> TestDb {
+    let db = TestDb::new();
+    db.newsdb()
+        .args(["import", "--no-entities"])
+        .args(
+            [
+                "kim-summit-html.json",
+                "seed-kim-jong-un-train.txt",
+                "wire.jsonl",
+            ]
+            .map(sample),
+        )
+        .assert()
+        .success();
+    db
+}
+
 /// `../shared/corpus/RELATIVE`, or None (with a message) when the corpus is absent.
 pub fn corpus(relative: &str) -> Option<PathBuf> {
     let path = root().join("../shared/corpus").join(relative);

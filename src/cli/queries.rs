@@ -1,0 +1,155 @@
+//! `newsdb queries [list | show NAME | save NAME SQL | remove NAME]`: the built-in canned queries
+//! and the ones users saved in the database.
+
+use std::io::{self, Write};
+
+use clap::{Args, Subcommand};
+use rusqlite::types::Value;
+
+use newsdb::query::canned::{self, CannedQuery};
+use newsdb::query::saved::{check_name, check_sql};
+use newsdb::store::{Saved, SavedQuery};
+
+use super::{Context, Failure, FormatArgs, Outcome, output};
+
+#[derive(Debug, Args)]
+pub struct QueriesArgs {
+    #[command(subcommand)]
+    pub action: Option<Action>,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// List built-in and saved queries with their parameters (the default).
+    List(FormatArgs),
+    /// Print a query's SQL.
+    Show { name: String },
+    /// Save a read-only query under NAME, for `newsdb run NAME` and every other tool.
+    Save {
+        /// Lowercase letters, digits, `-` and `_`; not a built-in's name.
+        name: String,
+        /// One read-only SQL statement; named parameters (:name, @name, $name) are found in it.
+        sql: String,
+        /// What the query answers.
+        #[arg(long, value_name = "TEXT")]
+        description: Option<String>,
+        /// Replace a saved query of the same name.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Remove a saved query.
+    Remove { name: String },
+}
+
+pub fn run(context: &Context, args: &QueriesArgs) -> Outcome {
+    match &args.action {
+        None => list(context, &args.format),
+        Some(Action::List(format)) => list(context, format),
+        Some(Action::Show { name }) => show(context, name),
+        Some(Action::Save {
+            name,
+            sql,
+            description,
+            replace,
+        }) => save(context, name, sql, description.as_deref(), *replace),
+        Some(Action::Remove { name }) => remove(context, name),
+    }
+}
+
+fn list(context: &Context, format: &FormatArgs) -> Outcome {
+    // Without a database there are still the built-ins to list.
+    let saved = if context.db.exists() {
+        context.open_read_only()?.saved_queries()?
+    } else {
+        Vec::new()
+    };
+    let saved: Vec<CannedQuery> = saved
+        .iter()
+        .map(|query| {
+            CannedQuery::saved(
+                &query.name,
+                &query.sql,
+                query.description.as_deref(),
+                &query.parameters,
+            )
+        })
+        .collect();
+    let rows = canned::built_ins().iter().chain(&saved).map(|query| {
+        let parameters: Vec<String> = query.parameters.iter().map(|p| p.signature()).collect();
+        Ok::<_, io::Error>(vec![
+            Value::Text(query.name.clone()),
+            Value::Text(query.origin.name().into()),
+            Value::Text(parameters.join(", ")),
+            Value::Text(query.description.clone()),
+        ])
+    });
+    output::print(
+        format.format,
+        &["name", "origin", "parameters", "description"],
+        rows,
+    )
+}
+
+fn show(context: &Context, name: &str) -> Outcome {
+    let store = context.open_read_only()?;
+    let query = super::run::find(&store, name)?;
+    let mut out = io::stdout().lock();
+    out.write_all(query.sql.trim_end().as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(out.flush()?)
+}
+
+fn save(
+    context: &Context,
+    name: &str,
+    sql: &str,
+    description: Option<&str>,
+    replace: bool,
+) -> Outcome {
+    let refuse = |reason: String| Failure::Failed(format!("queries save {name}: {reason}"));
+    check_name(name).map_err(|error| refuse(error.to_string()))?;
+    let mut store = context.open()?;
+    // Checked on a read-only connection: preparing must not be able to change anything.
+    let parameters = check_sql(context.open_read_only()?.connection(), sql)
+        .map_err(|error| refuse(error.to_string()))?;
+    let query = SavedQuery {
+        name: name.to_owned(),
+        sql: sql.trim().to_owned(),
+        description: description.map(str::to_owned),
+        parameters: parameters.clone(),
+    };
+    let shown = if parameters.is_empty() {
+        "no parameters".to_owned()
+    } else {
+        format!("parameters {}", parameters.join(", "))
+    };
+    match store.save_query(&query, replace)? {
+        Saved::Created => context.note(&format!("saved query `{name}` ({shown})")),
+        Saved::Replaced => context.note(&format!("replaced query `{name}` ({shown})")),
+        Saved::Exists => {
+            return Err(refuse(
+                "a saved query of that name exists (pass --replace to replace it)".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn remove(context: &Context, name: &str) -> Outcome {
+    if canned::built_in(name).is_some() {
+        return Err(Failure::Failed(format!(
+            "queries remove: `{name}` is a built-in query and cannot be removed"
+        )));
+    }
+    let mut store = context.open()?;
+    if store.remove_query(name)? {
+        context.note(&format!("removed query `{name}`"));
+        Ok(())
+    } else {
+        Err(Failure::Failed(format!(
+            "queries remove: no saved query called `{name}`"
+        )))
+    }
+}

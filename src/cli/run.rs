@@ -1,0 +1,151 @@
+//! `newsdb run NAME -p KEY=VALUE...`: run a built-in or saved query; and the helpers every canned
+//! subcommand (`articles`, `sources`, `timeline`, `search`, `show`) runs its `.sql` file with.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use clap::Args;
+use rusqlite::types::Value;
+
+use newsdb::query::adhoc::{Parameter, QueryError, QueryLimits};
+use newsdb::query::canned::{self, CannedQuery, Origin};
+use newsdb::query::format::{self, OutputFormat};
+use newsdb::store::Store;
+
+use super::{Context, Failure, Outcome, output};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The query's name (`newsdb queries list` shows them).
+    pub name: String,
+    /// A parameter, NAME=VALUE (bound to :NAME; numbers bind as numbers).
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = Parameter::parse)]
+    pub parameters: Vec<Parameter>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Interrupt the query after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+}
+
+pub fn run(context: &Context, args: &RunArgs) -> Outcome {
+    let timeout = match args.timeout {
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 => {
+            Some(Duration::from_secs_f64(seconds))
+        }
+        Some(_) => {
+            return Err(Failure::Usage(
+                "--timeout must be a positive number of seconds".into(),
+            ));
+        }
+        None => None,
+    };
+    let store = context.open_read_only()?;
+    let query = find(&store, &args.name)?;
+    print(&store, &query, &args.parameters, args.format, timeout)
+}
+
+/// The built-in or saved query called `name`.
+pub fn find(store: &Store, name: &str) -> Result<CannedQuery, Failure> {
+    if let Some(query) = canned::built_in(name) {
+        return Ok(query.clone());
+    }
+    match store.saved_query(name)? {
+        Some(saved) => Ok(CannedQuery::saved(
+            &saved.name,
+            &saved.sql,
+            saved.description.as_deref(),
+            &saved.parameters,
+        )),
+        None => Err(Failure::Failed(format!(
+            "no query called `{name}` (`newsdb queries list` shows them)"
+        ))),
+    }
+}
+
+/// The message for a query that failed, naming the query.
+pub fn failure(query: &CannedQuery, error: QueryError) -> Failure {
+    match error {
+        QueryError::Output(error) => Failure::from(error),
+        QueryError::WriteRefused => Failure::Failed(format!(
+            "{}: the query would write to the database; canned and saved queries are read-only",
+            query.name
+        )),
+        error => Failure::Failed(format!("{}: {error}", query.name)),
+    }
+}
+
+/// Runs `query` on the read-only `store` and prints its rows in `output_format`.
+pub fn print(
+    store: &Store,
+    query: &CannedQuery,
+    parameters: &[Parameter],
+    output_format: OutputFormat,
+    timeout: Option<Duration>,
+) -> Outcome {
+    print_or_explain(store, query, parameters, output_format, timeout, |_| None)
+}
+
+/// [`print`], with `explain` turning an SQLite error into a better message when it can.
+pub fn print_or_explain(
+    store: &Store,
+    query: &CannedQuery,
+    parameters: &[Parameter],
+    output_format: OutputFormat,
+    timeout: Option<Duration>,
+    explain: impl Fn(&rusqlite::Error) -> Option<String>,
+) -> Outcome {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let style = output::style();
+    let limits = QueryLimits {
+        allow_write: false,
+        timeout,
+    };
+    let result = canned::run(
+        store.connection(),
+        query,
+        parameters,
+        limits,
+        |columns, rows| format::write_rows(&mut out, output_format, columns, rows, &style),
+    );
+    match result.and_then(|_| out.flush().map_err(QueryError::from)) {
+        Ok(()) => Ok(()),
+        Err(QueryError::Sql(error)) if explain(&error).is_some() => {
+            Err(Failure::Failed(explain(&error).unwrap_or_default()))
+        }
+        Err(error) => Err(failure(query, error)),
+    }
+}
+
+/// Runs `query` and keeps its columns and rows, for commands that reshape a small result.
+pub fn collect(
+    store: &Store,
+    query: &CannedQuery,
+    parameters: &[Parameter],
+) -> Result<(Vec<String>, Vec<Vec<Value>>), Failure> {
+    let mut columns = Vec::new();
+    let mut kept = Vec::new();
+    let result = canned::run(
+        store.connection(),
+        query,
+        parameters,
+        QueryLimits::default(),
+        |names, rows| {
+            columns = names.to_vec();
+            for row in rows {
+                kept.push(row?);
+            }
+            Ok(kept.len() as u64)
+        },
+    );
+    result.map_err(|error| failure(query, error))?;
+    Ok((columns, kept))
+}
+
+/// The built-in query a subcommand runs; its file is compiled in, so it is always there.
+pub fn built_in(name: &str) -> Result<&'static CannedQuery, Failure> {
+    canned::built_in(name)
+        .filter(|query| query.origin == Origin::BuiltIn)
+        .ok_or_else(|| Failure::Failed(format!("the built-in query `{name}` is missing")))
+}

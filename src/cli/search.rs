@@ -1,0 +1,43 @@
+//! `newsdb search TEXT`: ranked full-text search (the built-in `search` query), with FTS5's
+//! syntax errors explained in newsdb's words.
+
+use clap::Args;
+use rusqlite::types::Value;
+
+use newsdb::query::adhoc::Parameter;
+use newsdb::query::search::explain_fts_error;
+
+use super::articles::FilterArgs;
+use super::{Context, Failure, FormatArgs, Outcome};
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to find: words (all must match), "a phrase", prefix*, AND / OR / NOT, NEAR(a b),
+    /// title:word.
+    pub text: String,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
+    if args.text.trim().is_empty() {
+        return Err(Failure::Usage("search: the query is empty".into()));
+    }
+    let mut parameters = args.filters.parameters()?;
+    parameters.push(Parameter {
+        name: "query".into(),
+        value: Value::Text(args.text.clone()),
+    });
+    let store = context.open_read_only()?;
+    let query = super::run::built_in("search")?;
+    super::run::print_or_explain(
+        &store,
+        query,
+        &parameters,
+        args.format.format,
+        None,
+        |error| explain_fts_error(&args.text, error),
+    )
+}

@@ -1,0 +1,180 @@
+//! `newsdb show ID|HASH-PREFIX`: one article (the built-in `show` query), its original bytes
+//! (`--raw`) or its text with the entity mentions marked (`--mentions`).
+
+use std::io::{self, Write};
+
+use clap::Args;
+use rusqlite::types::Value;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use newsdb::query::adhoc::Parameter;
+use newsdb::query::format::{self, OutputFormat};
+use newsdb::query::show::{ArticleRef, mark_mentions};
+use newsdb::store::{Resolved, Store};
+
+use super::{Context, Failure, Outcome, output};
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// An article id, or the first characters (4 or more) of its content hash.
+    pub article: String,
+    /// Print the original bytes of the article's first arrival, exactly.
+    #[arg(long, conflicts_with = "mentions")]
+    pub raw: bool,
+    /// Mark entity mentions in place: [surface](kind).
+    #[arg(long)]
+    pub mentions: bool,
+    /// Output format (ignored with --raw).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+pub fn run(context: &Context, args: &ShowArgs) -> Outcome {
+    let reference = ArticleRef::parse(&args.article)
+        .map_err(|reason| Failure::Usage(format!("show: {reason}")))?;
+    let store = context.open_read_only()?;
+    let id = resolve(&store, &args.article, &reference)?;
+    if args.raw {
+        let raw = store.article_raw(id)?.ok_or_else(|| {
+            Failure::Failed(format!(
+                "show: article {id} has no raw copy (it was imported with --no-raw)"
+            ))
+        })?;
+        let mut out = io::stdout().lock();
+        out.write_all(&raw.bytes)?;
+        return Ok(out.flush()?);
+    }
+    let query = super::run::built_in("show")?;
+    let parameters = [Parameter {
+        name: "id".into(),
+        value: Value::Integer(id),
+    }];
+    let (mut columns, mut rows) = super::run::collect(&store, query, &parameters)?;
+    let Some(mut row) = rows.pop() else {
+        return Err(Failure::Failed(format!("show: article {id} is gone")));
+    };
+    if args.mentions {
+        for field in ["title", "body"] {
+            let index = columns.iter().position(|c| c == field);
+            let text = match index.and_then(|i| row.get(i)) {
+                Some(Value::Text(text)) => text.clone(),
+                _ => String::new(),
+            };
+            let marked = mark_mentions(&text, &store.article_mentions(id, field)?);
+            columns.push(format!("{field}_marked"));
+            row.push(Value::Text(marked));
+        }
+    }
+    if args.format == OutputFormat::Table {
+        return print_record(&columns, &row, args.mentions);
+    }
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    output::print(args.format, &columns, [Ok(row)])
+}
+
+/// The article `reference` names, or a failure that says why there is none.
+fn resolve(store: &Store, given: &str, reference: &ArticleRef) -> Result<i64, Failure> {
+    match store.resolve_article(reference)? {
+        Resolved::Found(id) => Ok(id),
+        Resolved::NotFound => Err(Failure::Failed(format!(
+            "show: no article has the id or hash prefix `{given}`"
+        ))),
+        Resolved::Ambiguous(candidates) => {
+            let mut message = format!(
+                "show: the hash prefix `{given}` is ambiguous; it starts {}{} articles:",
+                if candidates.len() >= newsdb::store::CANDIDATES {
+                    "at least "
+                } else {
+                    ""
+                },
+                candidates.len()
+            );
+            for candidate in candidates {
+                message.push_str(&format!(
+                    "\n  {:>6}  {}  {}  {}",
+                    candidate.id,
+                    &candidate.content_hash[..12.min(candidate.content_hash.len())],
+                    candidate.published_at.as_deref().unwrap_or("(no date)"),
+                    candidate.title.as_deref().unwrap_or("(no title)")
+                ));
+            }
+            Err(Failure::Failed(message))
+        }
+    }
+}
+
+/// The table format of one article: `label  value` lines, then the body after a blank line.
+fn print_record(columns: &[String], row: &[Value], marked: bool) -> Outcome {
+    let value = |name: &str| -> Option<String> {
+        let index = columns.iter().position(|c| c == name)?;
+        match row.get(index)? {
+            Value::Null => None,
+            Value::Integer(n) => Some(n.to_string()),
+            Value::Real(r) => Some(r.to_string()),
+            Value::Text(text) => Some(text.clone()),
+            Value::Blob(_) => None,
+        }
+    };
+    let title_field = if marked { "title_marked" } else { "title" };
+    let body_field = if marked { "body_marked" } else { "body" };
+    let fields = [
+        ("id", "id"),
+        ("hash", "content_hash"),
+        ("title", title_field),
+        ("source", "source"),
+        ("credits", "credits"),
+        ("authors", "authors"),
+        ("published", "published_at"),
+        ("language", "language"),
+        ("urls", "urls"),
+        ("sightings", "sightings"),
+        ("words", "word_count"),
+        ("imported", "imported_at"),
+        ("summary", "summary"),
+    ];
+    let label_width = fields
+        .iter()
+        .map(|(label, _)| label.width())
+        .max()
+        .unwrap_or(0);
+    let max_width = format::terminal_width();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for (label, column) in fields {
+        let Some(text) = value(column) else { continue };
+        // URLs go one per line under each other; other values are one line.
+        for (i, line) in text.lines().enumerate() {
+            let label = if i == 0 { label } else { "" };
+            let line = match max_width {
+                Some(width) => cut(line, width.saturating_sub(label_width + 2)),
+                None => line.to_owned(),
+            };
+            writeln!(out, "{label:<label_width$}  {line}")?;
+        }
+    }
+    if let Some(body) = value(body_field) {
+        writeln!(out)?;
+        writeln!(out, "{body}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `text` cut to `width` display columns with `…`, for header lines on a terminal.
+fn cut(text: &str, width: usize) -> String {
+    if text.width() <= width || width == 0 {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        // One column stays free for the `…`.
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}

@@ -1,0 +1,10 @@
+//! `newsdb sources`: publishers and credited outlets with their article counts and dates (the
+//! built-in `sources` query).
+
+use super::{Context, FormatArgs, Outcome};
+
+pub fn run(context: &Context, args: &FormatArgs) -> Outcome {
+    let store = context.open_read_only()?;
+    let query = super::run::built_in("sources")?;
+    super::run::print(&store, query, &[], args.format, None)
+}

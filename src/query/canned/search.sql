@@ -1,0 +1,41 @@
+-- search: Articles matching a full-text query, best first (a title match weighs 5 times a body match).
+--
+-- :query   required   FTS5 query: words, "a phrase", prefix*, AND / OR / NOT, NEAR(a b), title:word
+-- :source  optional   publisher name or normalised key
+-- :entity  optional   an entity name or alias the article mentions
+-- :since   optional   published at or after (YYYY-MM-DD or RFC 3339)
+-- :until   optional   published at or before (a bare date includes that whole day)
+-- :limit   20         maximum rows
+--
+-- `score` is bm25 with the sign turned (higher is better). `snippet` is about 12 words around
+-- the best match, matches marked «like this», on one line.
+SELECT a.id,
+       substr(a.content_hash, 1, 12) AS hash,
+       a.published_at,
+       s.name AS source,
+       a.title,
+       replace(replace(snippet(articles_fts, -1, '«', '»', '…', 12),
+                       char(10) || char(10), ' '), char(10), ' ') AS snippet,
+       round(-articles_fts.rank, 3) AS score
+  FROM articles_fts
+  JOIN articles AS a ON a.id = articles_fts.rowid
+  LEFT JOIN sources AS s ON s.id = a.source_id
+ WHERE articles_fts MATCH :query
+   AND articles_fts.rank MATCH 'bm25(5.0, 1.0)'
+   AND (:source IS NULL
+        OR a.source_id IN (SELECT id FROM sources
+                            WHERE key = source_key(:source) OR name = :source COLLATE NOCASE))
+   AND (:entity IS NULL
+        OR a.id IN (SELECT article_id FROM mentions
+                     WHERE entity_id IN (SELECT id FROM entities
+                                          WHERE key = name_key(:entity)
+                                             OR name = :entity COLLATE NOCASE
+                                         UNION
+                                         SELECT entity_id FROM entity_aliases
+                                          WHERE key = name_key(:entity))))
+   AND (:since IS NULL OR a.published_at >= strftime('%Y-%m-%dT%H:%M:%SZ', :since))
+   AND (:until IS NULL
+        OR a.published_at <= strftime('%Y-%m-%dT%H:%M:%SZ', :until,
+                                      iif(length(:until) = 10, '+86399 seconds', '+0 seconds')))
+ ORDER BY articles_fts.rank
+ LIMIT :limit

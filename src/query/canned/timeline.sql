@@ -1,0 +1,55 @@
+-- timeline: Articles per day, week or month, with empty periods shown as 0.
+--
+-- :by      month      day, week (ISO, as 2024-W01) or month
+-- :source  optional   publisher name or normalised key
+-- :entity  optional   an entity name or alias the articles mention
+--
+-- Articles without a publication date are not counted.
+WITH RECURSIVE
+    dated AS (
+        SELECT a.published_at
+          FROM articles AS a
+         WHERE a.published_at IS NOT NULL
+           AND (:source IS NULL
+                OR a.source_id IN (SELECT id FROM sources
+                                    WHERE key = source_key(:source)
+                                       OR name = :source COLLATE NOCASE))
+           AND (:entity IS NULL
+                OR a.id IN (SELECT article_id FROM mentions
+                             WHERE entity_id IN (SELECT id FROM entities
+                                                  WHERE key = name_key(:entity)
+                                                     OR name = :entity COLLATE NOCASE
+                                                 UNION
+                                                 SELECT entity_id FROM entity_aliases
+                                                  WHERE key = name_key(:entity))))
+    ),
+    -- Each period is named by its first day, so the calendar below can step from one to the next.
+    counted AS (
+        SELECT CASE :by
+                   WHEN 'day' THEN date(published_at)
+                   WHEN 'week' THEN date(published_at, '-6 days', 'weekday 1')
+                   ELSE date(published_at, 'start of month')
+               END AS first_day,
+               count(*) AS articles
+          FROM dated
+         GROUP BY first_day
+    ),
+    calendar (first_day) AS (
+        SELECT min(first_day) FROM counted
+        UNION ALL
+        SELECT date(first_day, CASE :by WHEN 'day' THEN '+1 day'
+                                        WHEN 'week' THEN '+7 days'
+                                        ELSE '+1 month' END)
+          FROM calendar
+         WHERE first_day < (SELECT max(first_day) FROM counted)
+    )
+SELECT CASE :by
+           WHEN 'day' THEN calendar.first_day
+           WHEN 'week' THEN strftime('%G-W%V', calendar.first_day)
+           ELSE substr(calendar.first_day, 1, 7)
+       END AS period,
+       coalesce(counted.articles, 0) AS articles
+  FROM calendar
+  LEFT JOIN counted ON counted.first_day = calendar.first_day
+ WHERE calendar.first_day IS NOT NULL
+ ORDER BY calendar.first_day

@@ -1,0 +1,134 @@
+//! `show` helpers: how an article reference reads, and a text with its entity mentions marked.
+
+/// How `newsdb show REF` reads its argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArticleRef {
+    /// Decimal digits: an article id (tried first).
+    pub id: Option<i64>,
+    /// At least four hex digits, lowercased: a content-hash prefix, as with git.
+    pub hash_prefix: Option<String>,
+}
+
+/// The shortest hash prefix `show` accepts, as git does.
+pub const MIN_PREFIX: usize = 4;
+
+impl ArticleRef {
+    /// Reads `text`, or says why it names no article.
+    pub fn parse(text: &str) -> Result<ArticleRef, String> {
+        let text = text.trim();
+        let id = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            text.parse().ok()
+        } else {
+            None
+        };
+        let hash_prefix = (text.len() >= MIN_PREFIX
+            && text.len() <= 64
+            && text.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| text.to_ascii_lowercase());
+        if id.is_none() && hash_prefix.is_none() {
+            return Err(format!(
+                "`{text}` is neither an article id nor a content-hash prefix \
+                 (at least {MIN_PREFIX} hex digits)"
+            ));
+        }
+        Ok(ArticleRef { id, hash_prefix })
+    }
+}
+
+/// One entity mention inside a field, offsets in Unicode characters as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MentionSpan {
+    pub start: usize,
+    pub end: usize,
+    pub kind: String,
+    pub entity: String,
+}
+
+/// `text` with each mention written `[surface](kind)`, or `[surface](kind: Name)` when the
+/// surface is not the entity's name (`[Kim's](person: Kim Jong Un)`). Mentions that overlap an
+/// earlier one or fall outside the text are left out rather than garbling it.
+pub fn mark_mentions(text: &str, mentions: &[MentionSpan]) -> String {
+    let mut mentions: Vec<&MentionSpan> = mentions.iter().collect();
+    mentions.sort_by_key(|mention| (mention.start, std::cmp::Reverse(mention.end)));
+    // Byte offset of every character boundary, the end included.
+    let bounds: Vec<usize> = text
+        .char_indices()
+        .map(|(offset, _)| offset)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    let chars = bounds.len() - 1;
+    let mut out = String::with_capacity(text.len() + mentions.len() * 16);
+    let mut done = 0; // characters already copied
+    for mention in mentions {
+        if mention.start < done || mention.end > chars || mention.start >= mention.end {
+            continue;
+        }
+        out.push_str(&text[bounds[done]..bounds[mention.start]]);
+        let surface = &text[bounds[mention.start]..bounds[mention.end]];
+        out.push('[');
+        out.push_str(surface);
+        out.push_str("](");
+        out.push_str(&mention.kind);
+        if surface != mention.entity {
+            out.push_str(": ");
+            out.push_str(&mention.entity);
+        }
+        out.push(')');
+        done = mention.end;
+    }
+    out.push_str(&text[bounds[done]..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: usize, end: usize, kind: &str, entity: &str) -> MentionSpan {
+        MentionSpan {
+            start,
+            end,
+            kind: kind.into(),
+            entity: entity.into(),
+        }
+    }
+
+    #[test]
+    fn references() {
+        let both = ArticleRef::parse("1234").unwrap();
+        assert_eq!(both.id, Some(1234));
+        assert_eq!(both.hash_prefix.as_deref(), Some("1234"));
+        let id = ArticleRef::parse("12").unwrap();
+        assert_eq!((id.id, id.hash_prefix), (Some(12), None));
+        let hash = ArticleRef::parse("ABCdef").unwrap();
+        assert_eq!(
+            (hash.id, hash.hash_prefix.as_deref()),
+            (None, Some("abcdef"))
+        );
+        assert!(ArticleRef::parse("abc").is_err());
+        assert!(ArticleRef::parse("xyz12345").is_err());
+        assert!(ArticleRef::parse("").is_err());
+    }
+
+    #[test]
+    fn mentions_are_marked_in_place_by_character_offsets() {
+        // "é" is two bytes: offsets count characters.
+        let text = "Café talks: Kim met Putin. Kim's train left.";
+        let marked = mark_mentions(
+            text,
+            &[
+                span(27, 32, "person", "Kim Jong Un"),
+                span(12, 15, "person", "Kim Jong Un"),
+                span(20, 25, "person", "Putin"),
+                span(21, 23, "other", "overlap"),
+                span(40, 99, "other", "past the end"),
+            ],
+        );
+        assert_eq!(
+            marked,
+            "Café talks: [Kim](person: Kim Jong Un) met [Putin](person). \
+             [Kim's](person: Kim Jong Un) train left."
+        );
+        assert_eq!(mark_mentions("plain", &[]), "plain");
+    }
+}

@@ -1,0 +1,129 @@
+//! Reading one article for `newsdb show`: resolving an id or hash prefix, its raw bytes and its
+//! entity mentions.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Context, Result, Store};
+use crate::query::show::{ArticleRef, MentionSpan};
+
+/// An article that matched a reference, as `show` lists ambiguous candidates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: i64,
+    pub content_hash: String,
+    pub title: Option<String>,
+    pub published_at: Option<String>,
+}
+
+/// What a reference resolved to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    Found(i64),
+    NotFound,
+    /// Several hashes start with the prefix (at most [`CANDIDATES`] listed).
+    Ambiguous(Vec<Candidate>),
+}
+
+/// How many candidates an ambiguous prefix lists.
+pub const CANDIDATES: usize = 20;
+
+/// The original bytes of an article's first arrival.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawCopy {
+    pub format: String,
+    pub origin: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Store {
+    /// The article `reference` names: an id when it is one, else the one article whose content
+    /// hash starts with it.
+    pub fn resolve_article(&self, reference: &ArticleRef) -> Result<Resolved> {
+        if let Some(id) = reference.id {
+            let exists: bool = self
+                .conn
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1)",
+                    [id],
+                    |row| row.get(0),
+                )
+                .context("looking up an article")?;
+            if exists {
+                return Ok(Resolved::Found(id));
+            }
+        }
+        let Some(prefix) = &reference.hash_prefix else {
+            return Ok(Resolved::NotFound);
+        };
+        // A range on the unique index: every hash from the prefix up to the prefix followed by
+        // the character after 'f'.
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT id, content_hash, title, published_at FROM articles
+                  WHERE content_hash >= ?1 AND content_hash < ?1 || 'g'
+                  ORDER BY content_hash LIMIT ?2",
+            )
+            .context("looking up a hash prefix")?;
+        let candidates = statement
+            .query_map(params![prefix, CANDIDATES as i64 + 1], |row| {
+                Ok(Candidate {
+                    id: row.get(0)?,
+                    content_hash: row.get(1)?,
+                    title: row.get(2)?,
+                    published_at: row.get(3)?,
+                })
+            })
+            .context("looking up a hash prefix")?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context("looking up a hash prefix")?;
+        Ok(match candidates.len() {
+            0 => Resolved::NotFound,
+            1 => Resolved::Found(candidates[0].id),
+            _ => Resolved::Ambiguous(candidates.into_iter().take(CANDIDATES).collect()),
+        })
+    }
+
+    /// The raw copy of article `id`, if it was kept.
+    pub fn article_raw(&self, id: i64) -> Result<Option<RawCopy>> {
+        self.conn
+            .query_row(
+                "SELECT format, origin, bytes FROM article_raw WHERE article_id = ?1",
+                [id],
+                |row| {
+                    Ok(RawCopy {
+                        format: row.get(0)?,
+                        origin: row.get(1)?,
+                        bytes: row.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .context("reading the raw copy")
+    }
+
+    /// The mentions in one field (`title` or `body`) of article `id`, in text order.
+    pub fn article_mentions(&self, id: i64, field: &str) -> Result<Vec<MentionSpan>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT m.start, m.\"end\", e.kind, e.name
+                   FROM mentions AS m JOIN entities AS e ON e.id = m.entity_id
+                  WHERE m.article_id = ?1 AND m.field = ?2
+                  ORDER BY m.start, m.\"end\" DESC",
+            )
+            .context("reading mentions")?;
+        let rows = statement
+            .query_map(params![id, field], |row| {
+                Ok(MentionSpan {
+                    start: row.get::<_, i64>(0)?.max(0) as usize,
+                    end: row.get::<_, i64>(1)?.max(0) as usize,
+                    kind: row.get(2)?,
+                    entity: row.get(3)?,
+                })
+            })
+            .context("reading mentions")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("reading mentions")
+    }
+}
