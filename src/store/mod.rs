@@ -544,60 +544,6 @@ impl Store {
             .context("reading the schema")
     }
 
-    /// Rows per table, the publication date range, the file size and the schema version.
-    pub fn stats(&self) -> Result<Stats> {
-        const TABLES: [&str; 14] = [
-            "articles",
-            "sources",
-            "article_sources",
-            "authors",
-            "article_authors",
-            "article_urls",
-            "sightings",
-            "article_raw",
-            "entities",
-            "entity_aliases",
-            "mentions",
-            "feeds",
-            "imports",
-            "import_rejects",
-        ];
-        let mut counts = Vec::with_capacity(TABLES.len() + 1);
-        for table in TABLES.iter().chain(std::iter::once(&"saved_queries")) {
-            let count: i64 = self
-                .conn
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-                    row.get(0)
-                })
-                .context("counting rows")?;
-            counts.push((table.to_string(), count));
-        }
-        let (first_published, last_published) = self
-            .conn
-            .query_row(
-                "SELECT min(published_at), max(published_at) FROM articles",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .context("reading the date range")?;
-        let page_count: i64 = self
-            .conn
-            .query_row("PRAGMA page_count", [], |row| row.get(0))
-            .context("reading the page count")?;
-        let page_size: i64 = self
-            .conn
-            .query_row("PRAGMA page_size", [], |row| row.get(0))
-            .context("reading the page size")?;
-        Ok(Stats {
-            counts,
-            first_published,
-            last_published,
-            size_bytes: page_count * page_size,
-            schema_version: self.applied_version()?,
-            hash_scheme: HASH_SCHEME,
-        })
-    }
-
     /// Starts an import run; its id ties sightings and rejects together.
     pub fn begin_import(&mut self, command: &str) -> Result<ImportId> {
         let transaction = self.write_transaction()?;
@@ -1070,17 +1016,6 @@ fn resolve_entity(
     };
     caches.entities.insert(cache_key, id);
     Ok(id)
-}
-
-/// Table counts and facts about the database, for `newsdb stats`.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Stats {
-    pub counts: Vec<(String, i64)>,
-    pub first_published: Option<String>,
-    pub last_published: Option<String>,
-    pub size_bytes: i64,
-    pub schema_version: i64,
-    pub hash_scheme: u32,
 }
 
 /// The current time as stored: UTC, second precision, `Z`.
