@@ -50,7 +50,22 @@ pub fn clean_lines(text: &str) -> String {
     let mut breaks = 0u32;
     let mut pending_space = false;
     let mut after_cr = false;
-    for ch in text.chars() {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // Most text is runs of printable ASCII between single spaces: copy each run whole.
+        if is_visible_ascii(bytes[at]) {
+            let start = at;
+            while at < bytes.len() && is_visible_ascii(bytes[at]) {
+                at += 1;
+            }
+            emit_separator(&mut out, &mut breaks, &mut pending_space);
+            out.push_str(&text[start..at]);
+            after_cr = false;
+            continue;
+        }
+        let ch = text[at..].chars().next().expect("at is a char boundary");
+        at += ch.len_utf8();
         let was_cr = std::mem::replace(&mut after_cr, ch == '\r');
         match ch {
             '\n' if was_cr => {}
@@ -65,21 +80,31 @@ pub fn clean_lines(text: &str) -> String {
             _ if ch.is_whitespace() => pending_space = true,
             _ if is_invisible(ch) => {}
             _ => {
-                if !out.is_empty() {
-                    match breaks {
-                        0 if pending_space => out.push(' '),
-                        0 => {}
-                        1 => out.push('\n'),
-                        _ => out.push_str("\n\n"),
-                    }
-                }
-                breaks = 0;
-                pending_space = false;
+                emit_separator(&mut out, &mut breaks, &mut pending_space);
                 out.push(ch);
             }
         }
     }
     out
+}
+
+/// Printable ASCII other than the space.
+fn is_visible_ascii(byte: u8) -> bool {
+    (0x21..0x7F).contains(&byte)
+}
+
+/// Before a visible character: the space, line break or paragraph break seen since the last one.
+fn emit_separator(out: &mut String, breaks: &mut u32, pending_space: &mut bool) {
+    if !out.is_empty() {
+        match *breaks {
+            0 if *pending_space => out.push(' '),
+            0 => {}
+            1 => out.push('\n'),
+            _ => out.push_str("\n\n"),
+        }
+    }
+    *breaks = 0;
+    *pending_space = false;
 }
 
 /// Splits the output of [`clean_lines`] into paragraphs of lines.
