@@ -748,3 +748,60 @@ fn goose3_title_authors_and_dates() {
     );
     assert!(published.share() >= 0.75, "{published}");
 }
+
+/// The same story as a saved page whose byline and date sit in the article markup (a
+/// `<p class="byline">` with a `<time>`, or `.article-meta` spans), as scraped text that starts
+/// with "By Jane Doe · Sept 11, 2023", and as a feed item's HTML content: one content hash, so
+/// one article. Regression test: the byline used to stay as the page's first body line.
+#[test]
+fn a_page_with_byline_markup_hashes_like_the_same_story_as_text_and_feed_item() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pages");
+    let text = std::fs::read_to_string(fixtures.join("story.txt")).unwrap();
+    let options = NormalizeOptions::default();
+    let (title, body) = text.split_once('\n').unwrap();
+    let as_text = newsdb::normalize::normalize(
+        RawItem {
+            title: Some(title.into()),
+            body: Some(body.into()),
+            body_markup: newsdb::item::Markup::Text,
+            ..RawItem::default()
+        },
+        &options,
+    )
+    .unwrap();
+    assert!(
+        as_text.body.starts_with("The old harbour bridge"),
+        "{}",
+        as_text.body
+    );
+    let authors: Vec<&str> = as_text.authors.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(authors, ["Jane Doe"]);
+
+    let paragraphs: String = body
+        .split("\n\n")
+        .skip(1)
+        .map(|p| format!("<p>{}</p>", p.trim()))
+        .collect();
+    let as_feed_item = newsdb::normalize::normalize(
+        RawItem {
+            title: Some(title.into()),
+            body: Some(paragraphs),
+            body_markup: newsdb::item::Markup::Html,
+            ..RawItem::default()
+        },
+        &options,
+    )
+    .unwrap();
+    assert_eq!(as_feed_item.hash, as_text.hash);
+
+    for page in ["byline-time.html", "article-meta.html"] {
+        let item = page_item(&fixtures.join(page), page).expect(page);
+        assert_eq!(item.authors, ["Jane Doe"], "{page}");
+        // Taken out by the page parser already, not only by the credit-line rule.
+        let page_text = page_text(item.body.as_deref().unwrap_or(""));
+        assert!(!page_text.contains("Jane Doe"), "{page}: {page_text}");
+        let article = newsdb::normalize::normalize(item, &options).unwrap();
+        assert_eq!(article.body, as_text.body, "{page}");
+        assert_eq!(article.hash, as_text.hash, "{page}");
+    }
+}
