@@ -652,8 +652,10 @@ fn readability_corpus_scores() {
     assert!(site.share() >= 0.90, "{site}");
     assert!(published.share() >= 0.90, "{published}");
     assert!(byline.share() >= 0.90, "{byline}");
+    // Floors just under what the real path reaches (median 1.000, p10 0.998); issue 3 asks for
+    // at least 0.95 and 0.85.
     assert!(
-        median >= 0.95 && p10 >= 0.85,
+        median >= 0.995 && p10 >= 0.99,
         "F1 median {median}, p10 {p10}"
     );
 }
@@ -747,6 +749,9 @@ fn goose3_title_authors_and_dates() {
         openings.len()
     );
     assert!(published.share() >= 0.75, "{published}");
+    // goose3 expects less around the text than Readability keeps (lead captions, decks), so this
+    // floor only guards against bylines and other leaks coming back (median 0.910 reached).
+    assert!(median >= 0.9, "goose3 opening F1 median {median}");
 }
 
 /// The same story as a saved page whose byline and date sit in the article markup (a
