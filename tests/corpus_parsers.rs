@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use newsdb::import::feed::parse_feed;
 use newsdb::import::html::parse_html_page;
 use newsdb::item::{Location, Parsed, RawItem};
+use newsdb::normalize::NormalizeOptions;
 
 fn corpus() -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -404,13 +405,17 @@ fn rss_parser_expectations_item_counts_and_titles() {
     assert!(matching * 100 >= titles * 95, "{matching}/{titles}");
 }
 
-/// Page text for scoring: dom_query's text of the HTML. After the merge this switches to the
-/// project's own `newsdb::normalize::text::html_to_text`, which is what the store will hold.
+/// Expected text for scoring: the reference HTML through the project's own markup-to-text
+/// conversion, the same one every stored body goes through.
 fn page_text(html: &str) -> String {
-    dom_query::Document::from(html)
-        .select("body")
-        .text()
-        .to_string()
+    newsdb::normalize::text::html_to_text(html)
+}
+
+/// A page's body as newsdb stores it: parsed page, then the one normaliser.
+fn stored_body(item: &RawItem) -> String {
+    newsdb::normalize::normalize(item.clone(), &NormalizeOptions::default())
+        .map(|article| article.body)
+        .unwrap_or_default()
 }
 
 fn tokens(text: &str) -> std::collections::HashMap<String, usize> {
@@ -441,6 +446,33 @@ fn token_f1(got: &str, want: &str) -> f64 {
     let precision = common as f64 / total_got as f64;
     let recall = common as f64 / total_want as f64;
     2.0 * precision * recall / (precision + recall)
+}
+
+/// Token F1 of the start of `got` against `want`, goose3's expectation, which is mostly only the
+/// first sentence or two of the text: as many tokens of `got` are compared as `want` has, so a
+/// byline or caption leaking in front of the text costs as much as missing text.
+fn opening_f1(got: &str, want: &str) -> f64 {
+    let is_token = |t: &&str| !t.is_empty();
+    let count = want
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(is_token)
+        .count();
+    let mut seen = 0;
+    let end = got
+        .char_indices()
+        .filter(|(at, c)| {
+            c.is_alphanumeric()
+                && !got[..*at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+        })
+        .find(|_| {
+            seen += 1;
+            seen > count
+        })
+        .map_or(got.len(), |(at, _)| at);
+    token_f1(&got[..end], want)
 }
 
 /// A date as an instant; a date without a zone is read as UTC, a day as its midnight.
@@ -602,16 +634,15 @@ fn readability_corpus_scores() {
         let want_body = page_text(&String::from_utf8_lossy(
             &std::fs::read(dir.join("expected.html")).unwrap(),
         ));
-        let got_body = page_text(item.body.as_deref().unwrap_or(""));
-        let f1 = token_f1(&got_body, &want_body);
-        if f1 < 0.85 {
-            println!("{name}: body F1 {f1:.3}");
-        }
-        f1s.push(f1);
+        let got_body = stored_body(&item);
+        f1s.push((token_f1(&got_body, &want_body), name));
     }
-    f1s.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let median = f1s[f1s.len() / 2];
-    let p10 = f1s[f1s.len() / 10];
+    f1s.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (f1, name) in f1s.iter().take_while(|(f1, _)| *f1 < 0.9) {
+        println!("{name}: body F1 {f1:.3}");
+    }
+    let median = f1s[f1s.len() / 2].0;
+    let p10 = f1s[f1s.len() / 10].0;
     println!("readability corpus, {} pages:", dirs.len());
     for rate in [&title, &site, &published, &byline] {
         println!("  {rate}");
@@ -621,8 +652,10 @@ fn readability_corpus_scores() {
     assert!(site.share() >= 0.90, "{site}");
     assert!(published.share() >= 0.90, "{published}");
     assert!(byline.share() >= 0.90, "{byline}");
+    // Floors just under what the real path reaches (median 1.000, p10 0.998); issue 3 asks for
+    // at least 0.95 and 0.85.
     assert!(
-        median >= 0.95 && p10 >= 0.85,
+        median >= 0.995 && p10 >= 0.99,
         "F1 median {median}, p10 {p10}"
     );
 }
@@ -650,6 +683,7 @@ fn goose3_title_authors_and_dates() {
         hits: 0,
         total: 0,
     };
+    let mut openings = Vec::new();
     for json in &files {
         let page = json.with_extension("html");
         if !page.exists() {
@@ -665,10 +699,16 @@ fn goose3_title_authors_and_dates() {
         let extracted = newsdb::import::html::extract(&html);
         let item = RawItem {
             title: extracted.title,
+            body: extracted.body,
+            body_markup: newsdb::item::Markup::Html,
             authors: extracted.meta.authors,
             published: extracted.meta.published,
             ..RawItem::default()
         };
+        if let Some(want) = expected["cleaned_text"].as_str() {
+            let got = stored_body(&item);
+            openings.push((opening_f1(&got, want), name.clone()));
+        }
         if let Some(want) = expected["title"].as_str() {
             let hit = squash(item.title.as_deref().unwrap_or("")) == squash(want);
             title.add(hit);
@@ -697,6 +737,76 @@ fn goose3_title_authors_and_dates() {
             }
         }
     }
+    openings.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (f1, name) in openings.iter().take_while(|(f1, _)| *f1 < 0.9) {
+        println!("{name}: body opening F1 {f1:.3}");
+    }
+    let median = openings[openings.len() / 2].0;
+    let p10 = openings[openings.len() / 10].0;
     println!("goose3: {title}, {authors}, {published}");
+    println!(
+        "goose3 body opening token F1 ({} pages): median {median:.3}, 10th percentile {p10:.3}",
+        openings.len()
+    );
     assert!(published.share() >= 0.75, "{published}");
+    // goose3 expects less around the text than Readability keeps (lead captions, decks), so this
+    // floor only guards against bylines and other leaks coming back (median 0.910 reached).
+    assert!(median >= 0.9, "goose3 opening F1 median {median}");
+}
+
+/// The same story as a saved page whose byline and date sit in the article markup (a
+/// `<p class="byline">` with a `<time>`, or `.article-meta` spans), as scraped text that starts
+/// with "By Jane Doe · Sept 11, 2023", and as a feed item's HTML content: one content hash, so
+/// one article. Regression test: the byline used to stay as the page's first body line.
+#[test]
+fn a_page_with_byline_markup_hashes_like_the_same_story_as_text_and_feed_item() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pages");
+    let text = std::fs::read_to_string(fixtures.join("story.txt")).unwrap();
+    let options = NormalizeOptions::default();
+    let (title, body) = text.split_once('\n').unwrap();
+    let as_text = newsdb::normalize::normalize(
+        RawItem {
+            title: Some(title.into()),
+            body: Some(body.into()),
+            body_markup: newsdb::item::Markup::Text,
+            ..RawItem::default()
+        },
+        &options,
+    )
+    .unwrap();
+    assert!(
+        as_text.body.starts_with("The old harbour bridge"),
+        "{}",
+        as_text.body
+    );
+    let authors: Vec<&str> = as_text.authors.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(authors, ["Jane Doe"]);
+
+    let paragraphs: String = body
+        .split("\n\n")
+        .skip(1)
+        .map(|p| format!("<p>{}</p>", p.trim()))
+        .collect();
+    let as_feed_item = newsdb::normalize::normalize(
+        RawItem {
+            title: Some(title.into()),
+            body: Some(paragraphs),
+            body_markup: newsdb::item::Markup::Html,
+            ..RawItem::default()
+        },
+        &options,
+    )
+    .unwrap();
+    assert_eq!(as_feed_item.hash, as_text.hash);
+
+    for page in ["byline-time.html", "article-meta.html"] {
+        let item = page_item(&fixtures.join(page), page).expect(page);
+        assert_eq!(item.authors, ["Jane Doe"], "{page}");
+        // Taken out by the page parser already, not only by the credit-line rule.
+        let page_text = page_text(item.body.as_deref().unwrap_or(""));
+        assert!(!page_text.contains("Jane Doe"), "{page}: {page_text}");
+        let article = newsdb::normalize::normalize(item, &options).unwrap();
+        assert_eq!(article.body, as_text.body, "{page}");
+        assert_eq!(article.hash, as_text.hash, "{page}");
+    }
 }

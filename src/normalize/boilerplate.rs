@@ -26,6 +26,8 @@ const MAX_NOISE_LINE: usize = 40;
 struct Rules {
     drop: HashSet<String>,
     drop_prefix: Vec<String>,
+    /// `drop-credit` patterns as keys.
+    drop_credit: HashSet<String>,
     /// `drop-within` patterns, matched ASCII case-insensitively in one pass.
     drop_within: AhoCorasick,
     cut: HashSet<String>,
@@ -40,6 +42,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| {
 fn parse_rules(data: &str) -> Result<Rules, String> {
     let mut drop = HashSet::new();
     let mut drop_prefix = Vec::new();
+    let mut drop_credit = HashSet::new();
     let mut drop_within = Vec::new();
     let mut cut = HashSet::new();
     let mut cut_prefix = Vec::new();
@@ -60,6 +63,9 @@ fn parse_rules(data: &str) -> Result<Rules, String> {
                 drop.insert(line_key(pattern));
             }
             "drop-prefix" => drop_prefix.push(pattern.to_owned()),
+            "drop-credit" => {
+                drop_credit.insert(line_key(pattern));
+            }
             "drop-within" => drop_within.push(pattern.to_owned()),
             "cut" => {
                 cut.insert(line_key(pattern));
@@ -75,6 +81,7 @@ fn parse_rules(data: &str) -> Result<Rules, String> {
     Ok(Rules {
         drop,
         drop_prefix,
+        drop_credit,
         drop_within,
         cut,
         cut_prefix,
@@ -130,8 +137,11 @@ pub fn strip_boilerplate(paragraphs: &mut Paragraphs<'_>) {
 /// noise.
 pub fn is_boilerplate_line(line: &str) -> bool {
     let rules = &*RULES;
-    if line.len() <= MAX_KEYED_LINE && rules.drop.contains(&line_key(line)) {
-        return true;
+    if line.len() <= MAX_KEYED_LINE {
+        let key = line_key(line);
+        if rules.drop.contains(&key) || is_picture_credit(line, rules) {
+            return true;
+        }
     }
     if line.len() <= MAX_PREFIXED_LINE {
         let starts_with = |prefix: &String| {
@@ -150,6 +160,16 @@ pub fn is_boilerplate_line(line: &str) -> bool {
         return true;
     }
     is_symbol_noise(line)
+}
+
+/// A picture credit standing alone: "Mandel Ngan / AFP / Getty Images", "(Jane Doe/Reuters)".
+/// Names set off by slashes, the last one a picture agency; a sentence that merely ends with the
+/// agency's name has no slash before it.
+fn is_picture_credit(line: &str, rules: &Rules) -> bool {
+    let Some((_, last)) = line.rsplit_once('/') else {
+        return false;
+    };
+    !line.ends_with(['.', '!', '?']) && rules.drop_credit.contains(&line_key(last))
 }
 
 /// A dateline or update stamp standing alone: metadata, not text. Bare numbers are not dates
@@ -302,6 +322,25 @@ mod tests {
         assert!(!is_boilerplate_line(
             "Read more about it in the report, officials said."
         ));
+    }
+
+    #[test]
+    fn rule_picture_credits() {
+        for line in [
+            "Mandel Ngan / AFP / Getty Images",
+            "Win McNamee / Getty Images",
+            "(Jane Doe/Reuters)",
+            "Photo: John Smith/AP",
+        ] {
+            assert!(is_boilerplate_line(line), "{line}");
+        }
+        for line in [
+            "The photo was sold to Getty Images",
+            "Prices rose 5% / year, said AP",
+            "He worked 9/5 for Reuters.",
+        ] {
+            assert!(!is_boilerplate_line(line), "{line}");
+        }
     }
 
     #[test]

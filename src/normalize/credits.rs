@@ -1,12 +1,17 @@
 //! Credit lines: "(Source: A | B | CNN)", "By NAME and NAME", "Reporting by X; Editing by Y",
 //! split into outlets and people and removed from the body.
 //!
-//! Only the first two and last two lines of a body are candidates, and a line is a credit line
-//! only when every item in it reads as a name or an outlet: "By Monday, officials said ..." stays.
+//! Only the lines at the start and at the end of a body are candidates, and a line is a credit
+//! line only when every item in it reads as a name or an outlet: "By Monday, officials said ..."
+//! stays. A byline may end with its date or time after a separator ("By Jane Doe · Sept 11, 2023",
+//! "By Jane Doe | Updated 10:32 AM EDT", "Jane Doe, Staff Writer — September 11, 2023"): the date
+//! is dropped with the line, since the page's metadata gives it, and a page would otherwise hash
+//! differently from the same story in a feed.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use crate::normalize::date::parse_datetime;
 use crate::normalize::keys::source_key;
 use crate::normalize::text::{Paragraphs, clean_line};
 
@@ -201,6 +206,16 @@ pub fn parse_credit_line(line: &str) -> Option<Credits> {
         return None;
     }
     let line = unwrap_credit_line(line);
+    parse_credit_list(line).or_else(|| {
+        dated_byline_names(line).find_map(|names| {
+            let names = unwrap_credit_line(names);
+            parse_credit_list(names).or_else(|| parse_staff_byline(names))
+        })
+    })
+}
+
+/// A labelled list of credits ("By A and B", "Source: X | Y; Editing by Z").
+fn parse_credit_list(line: &str) -> Option<Credits> {
     let mut credits = Credits::default();
     let mut leaning = None;
     let mut items = 0;
@@ -227,6 +242,127 @@ pub fn parse_credit_line(line: &str) -> Option<Credits> {
         }
     }
     (!credits.outlets.is_empty() || !credits.people.is_empty()).then_some(credits)
+}
+
+/// Separators between a byline and its date, tried in this order.
+const DATE_SEPARATORS: &[&str] = &[
+    " \u{00B7} ",
+    " \u{2022} ",
+    " | ",
+    " \u{2014} ",
+    " \u{2013} ",
+    " - ",
+    ", ",
+    " posted ",
+    " updated ",
+    " published ",
+    " on ",
+];
+
+/// The heads of "NAMES SEPARATOR DATE" readings of a line: each separator (in the order of
+/// [`DATE_SEPARATORS`]) whose tail is a date or time stamp gives one.
+fn dated_byline_names(line: &str) -> impl Iterator<Item = &str> {
+    let lower = line.to_ascii_lowercase();
+    let mut heads = Vec::new();
+    for separator in DATE_SEPARATORS {
+        for (at, _) in lower.match_indices(separator) {
+            // Word separators ("posted") belong to the date: "posted Aug 18th 2010".
+            let date = if separator.trim().chars().all(char::is_alphabetic) {
+                &line[at..]
+            } else {
+                &line[at + separator.len()..]
+            };
+            if !line[..at].trim().is_empty() && is_date_tail(date) {
+                heads.push(&line[..at]);
+            }
+        }
+    }
+    heads.into_iter()
+}
+
+/// Longest date or time stamp after a byline.
+const MAX_DATE_TAIL: usize = 64;
+
+/// Words of a time stamp without a date: "Updated 10:32 AM EDT", "2 hours ago".
+const TIME_WORDS: &[&str] = &[
+    "updated",
+    "posted",
+    "published",
+    "last",
+    "modified",
+    "on",
+    "at",
+    "am",
+    "pm",
+    "a.m.",
+    "p.m.",
+    "ago",
+    "min",
+    "mins",
+    "minute",
+    "minutes",
+    "hour",
+    "hours",
+    "hr",
+    "hrs",
+    "day",
+    "days",
+];
+
+/// True for a date ("Sept 11, 2023", "2023-09-11") or a time stamp ("Updated 10:32 AM EDT",
+/// "2 hours ago") standing alone: something with digits that is nothing but a date or time.
+fn is_date_tail(text: &str) -> bool {
+    let text = text
+        .trim()
+        .trim_start_matches(['(', '['])
+        .trim_end_matches([')', ']', '.']);
+    if text.is_empty() || text.len() > MAX_DATE_TAIL || !text.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    // A bare number ("2023") is not enough: "By Jane Doe on September 11, 2023" must not split
+    // before "2023".
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    if parse_datetime(text).is_some() {
+        return true;
+    }
+    text.split([' ', ',', ':'])
+        .filter(|word| !word.is_empty())
+        .all(|word| {
+            let lower = word.to_lowercase();
+            word.bytes().all(|b| b.is_ascii_digit())
+                || TIME_WORDS.contains(&lower.as_str())
+                || is_clock_time(&lower)
+                // A zone abbreviation: "EDT", "KST", "GMT".
+                || (2..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_uppercase())
+        })
+}
+
+/// "10", "7:30pm", "10:32am": hours and minutes, with the meridiem glued on or not.
+fn is_clock_time(word: &str) -> bool {
+    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '.');
+    let meridiem = &word[digits.len()..];
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && matches!(meridiem, "am" | "pm" | "a.m." | "p.m.")
+}
+
+/// "Jane Doe, Staff Writer": a person and a job title, with no "By". Only read after a date was
+/// split off, which is what makes such a line clearly a byline.
+fn parse_staff_byline(line: &str) -> Option<Credits> {
+    let (name, role) = line.split_once(", ")?;
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let role_words: Vec<String> = role.split_whitespace().map(str::to_lowercase).collect();
+    let is_role = !role_words.is_empty()
+        && role_words.len() <= 4
+        && role_words
+            .last()
+            .is_some_and(|word| ROLE_WORDS.contains(&word.as_str()));
+    (words.len() >= 2 && is_person_name(&words) && is_role).then(|| Credits {
+        outlets: Vec::new(),
+        people: vec![clean_line(name)],
+    })
 }
 
 /// "(Source: ...)", "[By ...]", "— By ...", "By ... ." to the bare line.
@@ -476,6 +612,66 @@ mod tests {
             credit("Written by Jane Doe, Staff Writer"),
             Some((vec![], names(&["Jane Doe"])))
         );
+    }
+
+    #[test]
+    fn byline_with_a_date_after_a_separator() {
+        for line in [
+            "By Jane Doe \u{00B7} Sept 11, 2023",
+            "By Jane Doe | Updated 10:32 AM EDT",
+            "By Jane Doe | Updated 10:32 AM EDT, Mon September 11, 2023",
+            "By Jane Doe \u{2014} September 11, 2023",
+            "By Jane Doe, 2023-09-11T10:32:00Z",
+            "By Jane Doe \u{2022} 2 hours ago",
+            "By Jane Doe posted Aug 18th 2010 7:30PM",
+            "By Jane Doe on September 11, 2023",
+        ] {
+            assert_eq!(credit(line), Some((vec![], names(&["Jane Doe"]))), "{line}");
+        }
+        assert_eq!(
+            credit("By Jake Kwon and Gawon Bae, CNN | Updated 10:32 AM EDT"),
+            Some((names(&["CNN"]), names(&["Jake Kwon", "Gawon Bae"])))
+        );
+    }
+
+    #[test]
+    fn staff_byline_with_a_date() {
+        assert_eq!(
+            credit("Jane Doe, Staff Writer \u{2014} September 11, 2023"),
+            Some((vec![], names(&["Jane Doe"])))
+        );
+        assert_eq!(
+            credit("Jane Doe, Senior Correspondent | Sept 11, 2023"),
+            Some((vec![], names(&["Jane Doe"])))
+        );
+        // Without its date, a name and a title could be anything.
+        assert_eq!(credit("Jane Doe, Staff Writer"), None);
+    }
+
+    #[test]
+    fn dated_prose_is_not_a_byline() {
+        for line in [
+            "By Monday \u{00B7} Sept 11, 2023",
+            "By then, September 11, 2023 had come",
+            "Officials met \u{2014} September 11, 2023",
+            "Jane Doe, who lives in Seoul \u{2014} September 11, 2023",
+            "By Jane Doe | Updated when the vote is counted",
+            "By Jane Doe, the mayor said on 11 September 2023 that roads would close",
+        ] {
+            assert_eq!(credit(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn dated_byline_leaves_the_start_of_a_body() {
+        let mut body: Paragraphs<'_> = vec![
+            vec!["By Jane Doe \u{00B7} Sept 11, 2023"],
+            vec!["Story text."],
+            vec!["Jane Doe, Staff Writer \u{2014} September 11, 2023"],
+        ];
+        let credits = extract_credits(&mut body);
+        assert_eq!(credits.people, names(&["Jane Doe", "Jane Doe"]));
+        assert_eq!(body, vec![vec!["Story text."]]);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! thread; it finishes (or not) in the background while the import goes on, and the guards above
 //! make that rare.
 
+mod byline;
 mod meta;
 mod shape;
 
@@ -136,6 +137,7 @@ pub fn extract(html: &str) -> Extracted {
     };
     // Our fallbacks read the document before readability rewrites it.
     let mut meta = meta::page_meta(&readability.doc);
+    let bylines = byline::mark(&readability.doc);
     let article = readability.parse().ok();
     let Some(article) = article else {
         return Extracted {
@@ -183,7 +185,10 @@ pub fn extract(html: &str) -> Extracted {
     if meta.language.is_none() {
         meta.language = article.lang.as_deref().and_then(non_empty);
     }
-    let body = non_empty(&article.content).map(|_| article.content.to_string());
+    // The byline and date are metadata now: off the ends of the text (see `byline`).
+    let content = byline::strip_at_ends(&article.content, &bylines)
+        .unwrap_or_else(|| article.content.to_string());
+    let body = non_empty(&content).map(|_| content);
     Extracted { title, body, meta }
 }
 
