@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use newsdb::query::format::OutputFormat;
 use newsdb::store::{OpenOptions, Store, StoreError};
 
+mod entities;
+mod entity;
 mod import;
 mod init;
 mod migrate;
@@ -57,6 +59,10 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Run one SQL statement (read-only unless --write) and print its rows.
     Query(query::QueryArgs),
+    /// List the most mentioned entities, or score the extractor (`entities eval FILE.conll`).
+    Entities(entities::EntitiesArgs),
+    /// Show one entity: counts, aliases, co-mentioned entities and latest articles.
+    Entity(entity::EntityArgs),
 }
 
 /// `--format` for listing commands.
@@ -173,5 +179,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Stats(args) => stats::run(&context, &args),
         Command::Import(args) => import::run(&context, &args),
         Command::Query(args) => query::run(&context, &args),
+        Command::Entities(args) => entities::run(&context, &args),
+        Command::Entity(args) => entity::run(&context, &args),
     }
 }

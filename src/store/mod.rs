@@ -27,6 +27,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use crate::item::ImportError;
 use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 
+mod entity_queries;
+
+pub use entity_queries::{
+    AliasCount, ArticleRef, CoMention, EntityDetail, EntityFilter, EntitySummary,
+};
+
 mod embedded {
     refinery::embed_migrations!("migrations");
 }
