@@ -24,7 +24,9 @@
 //!    slowest run. `articles --entity` is skipped with a message if the binary lacks it.
 //!
 //! Timings are information, never a failure: only a failed command or a wrong count stops it.
-//! `NEWSDB_BENCH_DIR=DIR` puts the files and databases in DIR (default: the temp dir).
+//! `NEWSDB_BENCH_DIR=DIR` puts the files and databases in DIR (default: the temp dir);
+//! `NEWSDB_BENCH_KEEP=1` keeps them afterwards (to look at query plans on the 100,000-article
+//! database); `NEWSDB_BENCH_SIZE` and `NEWSDB_BENCH_QUERY_SIZE` change the two article counts.
 
 use std::env;
 use std::fs::{self, File};
@@ -59,7 +61,11 @@ fn main() {
     let bin = newsdb_binary();
     slowdown(&bin, &dir, env_count("NEWSDB_BENCH_SIZE", SLOWDOWN_SIZE));
     queries(&bin, &dir, env_count("NEWSDB_BENCH_QUERY_SIZE", QUERY_SIZE));
-    let _ = fs::remove_dir_all(&dir);
+    if env::var_os("NEWSDB_BENCH_KEEP").is_some() {
+        println!("\nkept {}", dir.display());
+    } else {
+        let _ = fs::remove_dir_all(&dir);
+    }
 }
 
 fn fail(message: &str) -> ! {
@@ -281,7 +287,7 @@ fn sentence(rng: &mut SplitMix64) -> String {
             rng.pick(NOUNS)
         ),
         _ => format!(
-            "Critics said the {} {} did little for families in {}.",
+            "Some critics said the {} {} did little for families in {}.",
             rng.pick(TOPICS),
             rng.pick(NOUNS),
             rng.pick(PLACES)

@@ -9,9 +9,11 @@
 //! listing scans the covering index `mentions_entity_article (entity_id, article_id)` once and
 //! never touches `articles`; only the top N rows then look up their articles' dates. With
 //! `--since` the scan starts from the articles in range instead, through the expression index
-//! `articles_seen` and `mentions_article_entity` (V3). An entity's page reads its own mentions
+//! `articles_seen` (V3), and their mentions. An entity's page reads its own mentions
 //! through `mentions_entity_article`, and co-mentions go from its articles to their mentions
-//! through `mentions_article_entity`. `EXPLAIN QUERY PLAN` tests below pin those plans.
+//! through the `(article_id, field, start, end)` unique index. Dates and latest articles of an
+//! entity in many articles come from walking `articles_seen` (see `WALK_FROM_ARTICLES`).
+//! `EXPLAIN QUERY PLAN` tests below pin those plans; `benches/entities_import.rs` times them.
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -114,12 +116,34 @@ const TOP_ENTITIES_SINCE: &str = "
      ORDER BY r.articles DESC, r.mentions DESC, e.name, e.id
      LIMIT ?2";
 
-/// First and last date of the articles that mention one entity.
+/// First and last date of the articles that mention one entity, from its own articles: for an
+/// entity in few articles (one article row read each).
 const SEEN_RANGE: &str = "
     SELECT min(coalesce(a.published_at, a.imported_at)),
            max(coalesce(a.published_at, a.imported_at))
       FROM articles a
      WHERE a.id IN (SELECT article_id FROM mentions WHERE entity_id = ?1)";
+
+/// The same for an entity in many articles: walk the date index from each end until an article
+/// mentions it, which takes about (all articles / its articles) index steps.
+const FIRST_SEEN_BY_WALK: &str = "
+    SELECT coalesce(a.published_at, a.imported_at)
+      FROM articles a
+     WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+     ORDER BY coalesce(a.published_at, a.imported_at), a.id
+     LIMIT 1";
+const LAST_SEEN_BY_WALK: &str = "
+    SELECT coalesce(a.published_at, a.imported_at)
+      FROM articles a
+     WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+     ORDER BY coalesce(a.published_at, a.imported_at) DESC, a.id DESC
+     LIMIT 1";
+
+/// From how many articles on an entity's dates and latest articles are found by walking the
+/// date index rather than by reading all of its articles. Reading costs one article row per
+/// article; walking costs (all articles / its articles) cheap index probes per row wanted, so
+/// walking wins long before this for a 100,000-article store, and is never much worse.
+const WALK_FROM_ARTICLES: i64 = 500;
 
 /// Entities whose key, or one of whose aliases' keys, is ?1 or ?2; exact entity keys first.
 const FIND_ENTITIES: &str = "
@@ -168,22 +192,23 @@ const ALIASES: &str = "
     )
      ORDER BY mentions DESC, alias";
 
-/// Other entities in the entity's articles, by the number of articles they share.
+/// Other entities in the entity's articles, by the number of articles they share. The `IN` list
+/// is the entity's articles (from `mentions_entity_article`); their mentions are read through
+/// the `(article_id, ...)` unique index. A join of mentions to mentions would pair every own
+/// mention with every other one and cost about three times as much for a frequent entity.
 const CO_MENTIONS: &str = "
-    WITH shared AS (
-        SELECT DISTINCT other.entity_id, other.article_id
-          FROM mentions own
-          JOIN mentions other ON other.article_id = own.article_id
-         WHERE own.entity_id = ?1 AND other.entity_id <> ?1
-    )
-    SELECT e.id, e.name, e.kind, count(*) AS articles
-      FROM shared
+    SELECT e.id, e.name, e.kind, shared.articles
+      FROM (SELECT entity_id, count(DISTINCT article_id) AS articles
+              FROM mentions
+             WHERE article_id IN (SELECT article_id FROM mentions WHERE entity_id = ?1)
+               AND entity_id <> ?1
+             GROUP BY entity_id) AS shared
       JOIN entities e ON e.id = shared.entity_id
-     GROUP BY e.id
-     ORDER BY articles DESC, e.name, e.id
+     ORDER BY shared.articles DESC, e.name, e.id
      LIMIT ?2";
 
-/// The articles that mention an entity, newest first (published, else imported).
+/// The articles that mention an entity, newest first (published, else imported), from its own
+/// articles: for an entity in few articles.
 const ARTICLES_MENTIONING: &str = "
     SELECT a.id, a.published_at, a.title, counted.mentions
       FROM (SELECT article_id, count(*) AS mentions
@@ -191,6 +216,15 @@ const ARTICLES_MENTIONING: &str = "
              WHERE entity_id = ?1
              GROUP BY article_id) AS counted
       JOIN articles a ON a.id = counted.article_id
+     ORDER BY coalesce(a.published_at, a.imported_at) DESC, a.id DESC
+     LIMIT ?2";
+
+/// The same for an entity in many articles: walk the date index newest first.
+const ARTICLES_MENTIONING_BY_WALK: &str = "
+    SELECT a.id, a.published_at, a.title,
+           (SELECT count(*) FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+      FROM articles a
+     WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
      ORDER BY coalesce(a.published_at, a.imported_at) DESC, a.id DESC
      LIMIT ?2";
 
@@ -242,13 +276,29 @@ impl Store {
     }
 
     fn fill_seen_range(&self, entity: &mut EntitySummary) -> Result<()> {
+        let what = "reading when an entity was seen";
+        if entity.articles >= WALK_FROM_ARTICLES {
+            let walk = |sql: &str| -> Result<Option<String>> {
+                self.conn
+                    .prepare_cached(sql)
+                    .and_then(|mut statement| {
+                        statement
+                            .query_row([entity.id], |row| row.get(0))
+                            .optional()
+                    })
+                    .context(what)
+            };
+            entity.first_seen = walk(FIRST_SEEN_BY_WALK)?;
+            entity.last_seen = walk(LAST_SEEN_BY_WALK)?;
+            return Ok(());
+        }
         let (first, last) = self
             .conn
             .prepare_cached(SEEN_RANGE)
             .and_then(|mut statement| {
                 statement.query_row([entity.id], |row| Ok((row.get(0)?, row.get(1)?)))
             })
-            .context("reading when an entity was seen")?;
+            .context(what)?;
         entity.first_seen = first;
         entity.last_seen = last;
         Ok(())
@@ -345,10 +395,17 @@ impl Store {
         limit_rows: usize,
     ) -> Result<Vec<ArticleRef>> {
         let what = "listing an entity's articles";
-        let mut statement = self
+        let articles: i64 = self
             .conn
-            .prepare_cached(ARTICLES_MENTIONING)
+            .prepare_cached("SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = ?1")
+            .and_then(|mut statement| statement.query_row([entity_id], |row| row.get(0)))
             .context(what)?;
+        let sql = if articles >= WALK_FROM_ARTICLES {
+            ARTICLES_MENTIONING_BY_WALK
+        } else {
+            ARTICLES_MENTIONING
+        };
+        let mut statement = self.conn.prepare_cached(sql).context(what)?;
         let rows = statement
             .query_map(params![entity_id, limit(limit_rows)], |row| {
                 Ok(ArticleRef {
@@ -530,6 +587,40 @@ mod tests {
         );
     }
 
+    /// The index walks used for entities in many articles give what the direct queries give.
+    #[test]
+    fn walks_agree_with_direct_reads() {
+        let store = store();
+        for id in 1..=4 {
+            let one = |sql: &str| -> Option<String> {
+                store
+                    .conn
+                    .query_row(sql, [id], |row| row.get(0))
+                    .optional()
+                    .unwrap()
+                    .flatten()
+            };
+            let (first, last): (Option<String>, Option<String>) = store
+                .conn
+                .query_row(SEEN_RANGE, [id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap();
+            assert_eq!(one(FIRST_SEEN_BY_WALK), first, "entity {id}");
+            assert_eq!(one(LAST_SEEN_BY_WALK), last, "entity {id}");
+            let articles = |sql: &str| -> Vec<(i64, i64)> {
+                let mut statement = store.conn.prepare(sql).unwrap();
+                let rows = statement
+                    .query_map(params![id, 10], |row| Ok((row.get(0)?, row.get(3)?)))
+                    .unwrap();
+                rows.map(Result::unwrap).collect()
+            };
+            assert_eq!(
+                articles(ARTICLES_MENTIONING_BY_WALK),
+                articles(ARTICLES_MENTIONING),
+                "entity {id}"
+            );
+        }
+    }
+
     /// The plan of `sql` as one line per step.
     fn plan(store: &Store, sql: &str) -> String {
         let mut statement = store
@@ -562,6 +653,9 @@ mod tests {
             ("aliases", ALIASES),
             ("co-mentions", CO_MENTIONS),
             ("articles", ARTICLES_MENTIONING),
+            ("first seen by walk", FIRST_SEEN_BY_WALK),
+            ("last seen by walk", LAST_SEEN_BY_WALK),
+            ("articles by walk", ARTICLES_MENTIONING_BY_WALK),
         ] {
             let plan = plan(&store, sql);
             for line in plan.lines() {
