@@ -11,6 +11,8 @@ use newsdb::store::{OpenOptions, Store, StoreError};
 
 mod articles;
 mod backup;
+mod entities;
+mod entity;
 mod entity_edit;
 mod export;
 mod feeds;
@@ -70,9 +72,6 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Run one SQL statement (read-only unless --write) and print its rows.
     Query(query::QueryArgs),
-    /// Correct entities: merge, alias add, rename, ignore.
-    #[command(subcommand)]
-    Entity(entity_edit::EntityEdit),
     /// Recompute every article's entity mentions, honouring the corrections.
     Reextract(reextract::ReextractArgs),
     /// Write every article as JSON Lines that `newsdb import` reads back.
@@ -97,6 +96,11 @@ pub enum Command {
     Queries(queries::QueriesArgs),
     /// Run a built-in or saved query by name.
     Run(run::RunArgs),
+    /// List the most mentioned entities, or score the extractor (`entities eval FILE.conll`).
+    Entities(entities::EntitiesArgs),
+    /// Show one entity (counts, aliases, co-mentioned entities, latest articles), or correct
+    /// entities: merge, alias add, rename, ignore.
+    Entity(entity::EntityArgs),
 }
 
 /// `--format` for listing commands.
@@ -213,7 +217,6 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Stats(args) => stats::run(&context, &args),
         Command::Import(args) => import::run(&context, &args),
         Command::Query(args) => query::run(&context, &args),
-        Command::Entity(edit) => entity_edit::run(&context, &edit),
         Command::Reextract(args) => reextract::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),
         Command::Backup(args) => backup::run(&context, &args),
@@ -226,5 +229,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Timeline(args) => timeline::run(&context, &args),
         Command::Queries(args) => queries::run(&context, &args),
         Command::Run(args) => run::run(&context, &args),
+        Command::Entities(args) => entities::run(&context, &args),
+        Command::Entity(args) => entity::run(&context, &args),
     }
 }

@@ -7,7 +7,7 @@
 //! honours every correction made before.
 
 use rayon::prelude::*;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::{Context, Result, Store, write_mentions};
 use crate::entities::{Corrections, EntityKind, Extractor, Mention, Method, alias_key, entity_key};
@@ -81,48 +81,22 @@ impl Store {
         Ok(corrections)
     }
 
-    /// Entities named `reference`: `#ID`, or a name or alias (compared by key), optionally
-    /// `KIND:NAME` to choose among kinds.
-    pub fn find_entities(&self, reference: &str) -> Result<Vec<EntityRow>> {
-        if let Some(id) = reference
-            .strip_prefix('#')
-            .and_then(|id| id.parse::<i64>().ok())
-        {
-            return self.entities_where("e.id = ?1", &[&id]);
-        }
-        let (kind, name) = match reference.split_once(':') {
-            Some((kind, name)) if EntityKind::from_name(kind).is_some() => (Some(kind), name),
-            _ => (None, reference),
-        };
-        let found = self.entities_where(
-            "(e.key = ?1 OR e.id IN (SELECT entity_id FROM entity_aliases WHERE key = ?2))
-             AND (?3 IS NULL OR e.kind = ?3)",
-            &[&entity_key(name), &alias_key(name), &kind],
-        )?;
-        Ok(found)
-    }
-
-    fn entities_where(
-        &self,
-        condition: &str,
-        parameters: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<EntityRow>> {
-        let sql = format!(
-            "SELECT e.id, e.kind, e.name, e.key FROM entities e WHERE {condition} ORDER BY e.id"
-        );
-        let mut statement = self.conn.prepare(&sql).context("finding an entity")?;
-        let rows = statement
-            .query_map(parameters, |row| {
-                Ok(EntityRow {
-                    id: row.get(0)?,
-                    kind: row.get(1)?,
-                    name: row.get(2)?,
-                    key: row.get(3)?,
-                })
-            })
-            .context("finding an entity")?;
-        rows.collect::<rusqlite::Result<_>>()
-            .context("finding an entity")
+    fn entity_row(&self, id: i64) -> Result<Option<EntityRow>> {
+        self.conn
+            .query_row(
+                "SELECT id, kind, name, key FROM entities WHERE id = ?1",
+                [id],
+                |row| {
+                    Ok(EntityRow {
+                        id: row.get(0)?,
+                        kind: row.get(1)?,
+                        name: row.get(2)?,
+                        key: row.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .context("reading an entity")
     }
 
     /// Merges `absorbed` into `kept`: its mentions and aliases move over, its key becomes a user
@@ -337,12 +311,34 @@ impl Store {
         self.caches.forget_entities();
     }
 
-    /// The one entity `reference` names, or an error listing the candidates.
+    /// The one entity `reference` names, for a correction: `#ID`, or a name or alias, optionally
+    /// as `KIND:NAME`. Several matches are an error listing them: a correction must not guess.
     pub fn entity(&self, reference: &str) -> Result<EntityRow, String> {
-        let found = self.find_entities(reference).map_err(|e| e.to_string())?;
+        let ids: Vec<i64> = match reference.strip_prefix('#').and_then(|id| id.parse().ok()) {
+            Some(id) => vec![id],
+            None => {
+                let (kind, name) = match reference.split_once(':') {
+                    Some((kind, name)) if EntityKind::from_name(kind).is_some() => {
+                        (EntityKind::from_name(kind), name)
+                    }
+                    _ => (None, reference),
+                };
+                self.find_entities(name, kind)
+                    .map_err(|error| error.to_string())?
+                    .into_iter()
+                    .map(|entity| entity.id)
+                    .collect()
+            }
+        };
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(row) = self.entity_row(id).map_err(|error| error.to_string())? {
+                found.push(row);
+            }
+        }
         match found.len() {
             0 => Err(format!("no entity named `{reference}`")),
-            1 => Ok(found.into_iter().next().expect("one entity")),
+            1 => Ok(found.remove(0)),
             _ => {
                 let candidates: Vec<String> = found.iter().map(ToString::to_string).collect();
                 Err(format!(

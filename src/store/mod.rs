@@ -36,7 +36,12 @@ mod entities;
 use cache::Caches;
 
 pub use entities::{EntityRow, ReextractSummary};
+mod entity_queries;
 pub mod export;
+
+pub use entity_queries::{
+    AliasCount, ArticleRef, CoMention, EntityDetail, EntityFilter, EntitySummary,
+};
 
 mod embedded {
     refinery::embed_migrations!("migrations");

@@ -1,0 +1,154 @@
+//! `newsdb entities`: the most mentioned entities, and `newsdb entities eval FILE.conll`, which
+//! scores the extractor against gold annotations.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Subcommand};
+use rusqlite::types::Value;
+
+use newsdb::entities::{EntityKind, Extractor, conll};
+use newsdb::query::format::OutputFormat;
+use newsdb::store::EntityFilter;
+
+use super::{Context, Failure, Outcome, output};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EntitiesArgs {
+    #[command(subcommand)]
+    pub command: Option<EntitiesCommand>,
+    /// Only entities of this kind.
+    #[arg(long, value_parser = kind_parser())]
+    pub kind: Option<EntityKind>,
+    /// How many entities to list.
+    #[arg(long, value_name = "N", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub top: u64,
+    /// Count only articles published (or, undated, imported) on or after DATE: YYYY-MM-DD or
+    /// RFC 3339.
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EntitiesCommand {
+    /// Score the extractor against a CoNLL file: precision, recall and F1 for PER, ORG, LOC.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Gold annotations: one token a line, the tag (IO or BIO) in the last column.
+    pub file: PathBuf,
+    /// Output format; `json` prints {"PER": {"p", "r", "f1"}, "ORG": .., "LOC": .., "micro": ..}.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// `--kind`: one of the stored kind names, shown in `--help`.
+pub fn kind_parser() -> impl TypedValueParser<Value = EntityKind> {
+    PossibleValuesParser::new(EntityKind::ALL.map(EntityKind::name))
+        .map(|name| EntityKind::from_name(&name).expect("the parser only accepts kind names"))
+}
+
+/// `--since`: a day (midnight UTC) or an RFC 3339 time, as the stored UTC text it compares with.
+pub fn parse_since(text: &str) -> Result<String, String> {
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day.format("%Y-%m-%dT00:00:00Z").to_string());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .map_err(|_| "expected YYYY-MM-DD or an RFC 3339 time (2023-09-11T10:20:00Z)".into())
+}
+
+pub fn run(context: &Context, args: &EntitiesArgs) -> Outcome {
+    if let Some(EntitiesCommand::Eval(eval)) = &args.command {
+        return run_eval(eval);
+    }
+    let store = context.open_read_only()?;
+    let filter = EntityFilter {
+        kind: args.kind,
+        since: args.since.clone(),
+        top: usize::try_from(args.top).unwrap_or(usize::MAX),
+    };
+    let entities = store.top_entities(&filter)?;
+    let text = |value: Option<String>| value.map_or(Value::Null, Value::Text);
+    let rows = entities.into_iter().map(|entity| {
+        Ok(vec![
+            Value::Integer(entity.id),
+            Value::Text(entity.name),
+            Value::Text(entity.kind),
+            Value::Integer(entity.mentions),
+            Value::Integer(entity.articles),
+            text(entity.first_seen),
+            text(entity.last_seen),
+        ])
+    });
+    output::print(
+        args.format,
+        &[
+            "id",
+            "name",
+            "kind",
+            "mentions",
+            "articles",
+            "first_seen",
+            "last_seen",
+        ],
+        rows,
+    )
+}
+
+fn run_eval(args: &EvalArgs) -> Outcome {
+    let path = args.file.display();
+    let text = std::fs::read_to_string(&args.file).map_err(|error| {
+        let reason = match error.kind() {
+            io::ErrorKind::NotFound => "no such file".to_string(),
+            io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+            _ => error.to_string(),
+        };
+        Failure::Failed(format!("{path}: {reason}"))
+    })?;
+    let documents = conll::read_conll(&text);
+    if documents.iter().all(|document| document.tokens == 0) {
+        return Err(Failure::Failed(format!("{path}: no CoNLL tokens")));
+    }
+    let scores = conll::evaluate(&documents, Extractor::shared());
+    if args.format == OutputFormat::Json {
+        let json = serde_json::to_string(&scores).expect("scores serialise");
+        let mut out = io::stdout().lock();
+        writeln!(out, "{json}")?;
+        return out.flush().map_err(Failure::from);
+    }
+    // Four decimals, as in the JSON shape: more digits are noise for a score.
+    let round = |x: f64| Value::Real((x * 10_000.0).round() / 10_000.0);
+    let count = |n: usize| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+    let rows = [
+        ("PER", scores.per),
+        ("ORG", scores.org),
+        ("LOC", scores.loc),
+        ("micro", scores.micro),
+    ]
+    .map(|(label, score)| {
+        Ok(vec![
+            Value::Text(label.into()),
+            round(score.p),
+            round(score.r),
+            round(score.f1),
+            count(score.tp),
+            count(score.fp),
+            count(score.fn_),
+        ])
+    });
+    output::print(
+        args.format,
+        &["type", "p", "r", "f1", "tp", "fp", "fn"],
+        rows,
+    )
+}

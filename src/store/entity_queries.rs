@@ -1,0 +1,679 @@
+//! Read queries over entities and mentions: the `entities` listing, one entity's page
+//! (`entity NAME`) and the articles that mention an entity (`articles --entity`).
+//!
+//! **When an entity was seen.** An article's date is `published_at`, or `imported_at` when the
+//! date is unknown, so every article counts somewhere on the timeline. `--since` compares that
+//! date as text: both sides are UTC `YYYY-MM-DDTHH:MM:SSZ`, which sorts chronologically.
+//!
+//! **Performance at 100,000 articles.** Ranking every entity has to count every mention, so the
+//! listing scans the covering index `mentions_entity_article (entity_id, article_id)` once and
+//! never touches `articles`; only the top N rows then look up their articles' dates. With
+//! `--since` the scan starts from the articles in range instead, through the expression index
+//! `articles_seen` (V3), and their mentions. An entity's page reads its own mentions
+//! through `mentions_entity_article`, and co-mentions go from its articles to their mentions
+//! through the `(article_id, field, start, end)` unique index. Dates and latest articles of an
+//! entity in many articles come from walking `articles_seen` (see `WALK_FROM_ARTICLES`).
+//! `EXPLAIN QUERY PLAN` tests below pin those plans; `benches/entities_import.rs` times them.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Context, Result, Store};
+use crate::entities::{EntityKind, alias_key, entity_key};
+
+/// What `entities` lists.
+#[derive(Clone, Debug)]
+pub struct EntityFilter {
+    pub kind: Option<EntityKind>,
+    /// Only articles dated on or after this UTC time (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub since: Option<String>,
+    pub top: usize,
+}
+
+/// An entity with its counts: a row of `entities`, the head of `entity NAME`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EntitySummary {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub mentions: i64,
+    pub articles: i64,
+    /// The earliest and latest date (published, else imported) of the articles that mention it.
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+/// A surface form of an entity: a row of `entity_aliases`, or a surface found in its mentions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AliasCount {
+    pub alias: String,
+    /// `extracted`, `user` or `import`; `null` for a surface that is in the mentions only.
+    pub origin: Option<String>,
+    /// Mentions written exactly this way.
+    pub mentions: i64,
+}
+
+/// An entity named in the same articles as another.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CoMention {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    /// Articles that mention both.
+    pub articles: i64,
+}
+
+/// An article in a listing, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArticleRef {
+    pub id: i64,
+    pub published_at: Option<String>,
+    pub title: Option<String>,
+    /// Mentions of the entity in this article.
+    pub mentions: i64,
+}
+
+/// Everything `entity NAME` shows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EntityDetail {
+    pub entity: EntitySummary,
+    pub aliases: Vec<AliasCount>,
+    pub co_mentions: Vec<CoMention>,
+    pub articles: Vec<ArticleRef>,
+}
+
+/// Counts per entity over all mentions: one pass over the covering index, no article read.
+const TOP_ENTITIES: &str = "
+    WITH ranked AS (
+        SELECT entity_id, count(*) AS mentions, count(DISTINCT article_id) AS articles
+          FROM mentions
+         GROUP BY entity_id
+    )
+    SELECT e.id, e.name, e.kind, r.mentions, r.articles
+      FROM ranked r
+      JOIN entities e ON e.id = r.entity_id
+     WHERE ?1 IS NULL OR e.kind = ?1
+     ORDER BY r.articles DESC, r.mentions DESC, e.name, e.id
+     LIMIT ?2";
+
+/// The same, restricted to articles dated on or after ?3. `CROSS JOIN` makes SQLite start from
+/// the articles in range (index `articles_seen`); left to itself it scans every mention to keep
+/// the GROUP BY order, reading one article row per mention.
+const TOP_ENTITIES_SINCE: &str = "
+    WITH ranked AS (
+        SELECT m.entity_id, count(*) AS mentions, count(DISTINCT m.article_id) AS articles,
+               min(coalesce(a.published_at, a.imported_at)) AS first_seen,
+               max(coalesce(a.published_at, a.imported_at)) AS last_seen
+          FROM articles a
+         CROSS JOIN mentions m ON m.article_id = a.id
+         WHERE coalesce(a.published_at, a.imported_at) >= ?3
+         GROUP BY m.entity_id
+    )
+    SELECT e.id, e.name, e.kind, r.mentions, r.articles, r.first_seen, r.last_seen
+      FROM ranked r
+      JOIN entities e ON e.id = r.entity_id
+     WHERE ?1 IS NULL OR e.kind = ?1
+     ORDER BY r.articles DESC, r.mentions DESC, e.name, e.id
+     LIMIT ?2";
+
+/// First and last date of the articles that mention one entity, from its own articles: for an
+/// entity in few articles (one article row read each).
+const SEEN_RANGE: &str = "
+    SELECT min(coalesce(a.published_at, a.imported_at)),
+           max(coalesce(a.published_at, a.imported_at))
+      FROM articles a
+     WHERE a.id IN (SELECT article_id FROM mentions WHERE entity_id = ?1)";
+
+/// The same for an entity in many articles: walk the date index from each end until an article
+/// mentions it, which takes about (all articles / its articles) index steps.
+const FIRST_SEEN_BY_WALK: &str = "
+    SELECT coalesce(a.published_at, a.imported_at)
+      FROM articles a
+     WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+     ORDER BY coalesce(a.published_at, a.imported_at), a.id
+     LIMIT 1";
+const LAST_SEEN_BY_WALK: &str = "
+    SELECT coalesce(a.published_at, a.imported_at)
+      FROM articles a
+     WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+     ORDER BY coalesce(a.published_at, a.imported_at) DESC, a.id DESC
+     LIMIT 1";
+
+/// From how many articles on an entity's dates and latest articles are found by walking the
+/// date index rather than by reading all of its articles. Reading costs one article row per
+/// article; walking costs (all articles / its articles) cheap index probes per row wanted, so
+/// walking wins long before this for a 100,000-article store, and is never much worse.
+const WALK_FROM_ARTICLES: i64 = 500;
+
+/// Entities whose key, or one of whose aliases' keys, is ?1 or ?2; exact entity keys first.
+const FIND_ENTITIES: &str = "
+    WITH matched AS (
+        SELECT id AS entity_id, 0 AS rank FROM entities WHERE key IN (?1, ?2)
+        UNION ALL
+        SELECT entity_id, 1 AS rank FROM entity_aliases WHERE key IN (?1, ?2)
+    )
+    SELECT e.id, e.name, e.kind, min(matched.rank) AS rank,
+           (SELECT count(*) FROM mentions WHERE entity_id = e.id) AS mentions,
+           (SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = e.id) AS articles
+      FROM matched
+      JOIN entities e ON e.id = matched.entity_id
+     WHERE ?3 IS NULL OR e.kind = ?3
+     GROUP BY e.id
+     ORDER BY rank, articles DESC, mentions DESC, e.name, e.id";
+
+const ENTITY_BY_ID: &str = "
+    SELECT e.id, e.name, e.kind,
+           (SELECT count(*) FROM mentions WHERE entity_id = e.id),
+           (SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = e.id)
+      FROM entities e
+     WHERE e.id = ?1";
+
+/// Stored aliases with how often each was written, then surfaces that are in mentions only.
+/// Reading a surface reads its article's text, so this costs one row read per mention.
+const ALIASES: &str = "
+    WITH seen AS (
+        SELECT substr(CASE m.field WHEN 'title' THEN a.title ELSE a.body END,
+                      m.start + 1, m.\"end\" - m.start) AS alias,
+               count(*) AS mentions
+          FROM mentions m
+          JOIN articles a ON a.id = m.article_id
+         WHERE m.entity_id = ?1
+         GROUP BY alias
+    )
+    SELECT alias, origin, mentions FROM (
+        SELECT ea.alias, ea.origin, coalesce(seen.mentions, 0) AS mentions
+          FROM entity_aliases ea
+          LEFT JOIN seen ON seen.alias = ea.alias
+         WHERE ea.entity_id = ?1
+        UNION ALL
+        SELECT seen.alias, NULL, seen.mentions
+          FROM seen
+         WHERE seen.alias NOT IN (SELECT alias FROM entity_aliases WHERE entity_id = ?1)
+    )
+     ORDER BY mentions DESC, alias";
+
+/// Other entities in the entity's articles, by the number of articles they share. The `IN` list
+/// is the entity's articles (from `mentions_entity_article`); their mentions are read through
+/// the `(article_id, ...)` unique index. A join of mentions to mentions would pair every own
+/// mention with every other one and cost about three times as much for a frequent entity.
+const CO_MENTIONS: &str = "
+    SELECT e.id, e.name, e.kind, shared.articles
+      FROM (SELECT entity_id, count(DISTINCT article_id) AS articles
+              FROM mentions
+             WHERE article_id IN (SELECT article_id FROM mentions WHERE entity_id = ?1)
+               AND entity_id <> ?1
+             GROUP BY entity_id) AS shared
+      JOIN entities e ON e.id = shared.entity_id
+     ORDER BY shared.articles DESC, e.name, e.id
+     LIMIT ?2";
+
+/// The articles that mention an entity, newest first (published, else imported), from its own
+/// articles: for an entity in few articles.
+const ARTICLES_MENTIONING: &str = "
+    SELECT a.id, a.published_at, a.title, counted.mentions
+      FROM (SELECT article_id, count(*) AS mentions
+              FROM mentions
+             WHERE entity_id = ?1
+             GROUP BY article_id) AS counted
+      JOIN articles a ON a.id = counted.article_id
+     ORDER BY coalesce(a.published_at, a.imported_at) DESC, a.id DESC
+     LIMIT ?2";
+
+/// The same for an entity in many articles: walk the date index newest first.
+const ARTICLES_MENTIONING_BY_WALK: &str = "
+    SELECT a.id, a.published_at, a.title,
+           (SELECT count(*) FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+      FROM articles a
+     WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+     ORDER BY coalesce(a.published_at, a.imported_at) DESC, a.id DESC
+     LIMIT ?2";
+
+fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EntitySummary> {
+    Ok(EntitySummary {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        kind: row.get(2)?,
+        mentions: row.get(3)?,
+        articles: row.get(4)?,
+        first_seen: None,
+        last_seen: None,
+    })
+}
+
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// The most mentioned entities: by articles, then mentions, then name.
+    pub fn top_entities(&self, filter: &EntityFilter) -> Result<Vec<EntitySummary>> {
+        let kind = filter.kind.map(EntityKind::name);
+        let what = "listing entities";
+        if let Some(since) = &filter.since {
+            let mut statement = self.conn.prepare_cached(TOP_ENTITIES_SINCE).context(what)?;
+            let rows = statement
+                .query_map(params![kind, limit(filter.top), since], |row| {
+                    Ok(EntitySummary {
+                        first_seen: row.get(5)?,
+                        last_seen: row.get(6)?,
+                        ..summary_from_row(row)?
+                    })
+                })
+                .context(what)?;
+            return rows.collect::<rusqlite::Result<_>>().context(what);
+        }
+        let mut entities: Vec<EntitySummary> = {
+            let mut statement = self.conn.prepare_cached(TOP_ENTITIES).context(what)?;
+            let rows = statement
+                .query_map(params![kind, limit(filter.top)], summary_from_row)
+                .context(what)?;
+            rows.collect::<rusqlite::Result<_>>().context(what)?
+        };
+        for entity in &mut entities {
+            self.fill_seen_range(entity)?;
+        }
+        Ok(entities)
+    }
+
+    fn fill_seen_range(&self, entity: &mut EntitySummary) -> Result<()> {
+        let what = "reading when an entity was seen";
+        if entity.articles >= WALK_FROM_ARTICLES {
+            let walk = |sql: &str| -> Result<Option<String>> {
+                self.conn
+                    .prepare_cached(sql)
+                    .and_then(|mut statement| {
+                        statement
+                            .query_row([entity.id], |row| row.get(0))
+                            .optional()
+                    })
+                    .context(what)
+            };
+            entity.first_seen = walk(FIRST_SEEN_BY_WALK)?;
+            entity.last_seen = walk(LAST_SEEN_BY_WALK)?;
+            return Ok(());
+        }
+        let (first, last) = self
+            .conn
+            .prepare_cached(SEEN_RANGE)
+            .and_then(|mut statement| {
+                statement.query_row([entity.id], |row| Ok((row.get(0)?, row.get(1)?)))
+            })
+            .context(what)?;
+        entity.first_seen = first;
+        entity.last_seen = last;
+        Ok(())
+    }
+
+    /// The entities a user means by `name`: those whose key is its [`entity_key`] or
+    /// [`alias_key`], or that have an alias with that key; optionally of one kind. An exact
+    /// entity key ranks before an alias, then the most mentioned first.
+    pub fn find_entities(
+        &self,
+        name: &str,
+        kind: Option<EntityKind>,
+    ) -> Result<Vec<EntitySummary>> {
+        let what = "looking up an entity";
+        let mut statement = self.conn.prepare_cached(FIND_ENTITIES).context(what)?;
+        let rows = statement
+            .query_map(
+                params![
+                    entity_key(name),
+                    alias_key(name),
+                    kind.map(EntityKind::name)
+                ],
+                |row| {
+                    Ok(EntitySummary {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                        kind: row.get(2)?,
+                        mentions: row.get(4)?,
+                        articles: row.get(5)?,
+                        first_seen: None,
+                        last_seen: None,
+                    })
+                },
+            )
+            .context(what)?;
+        rows.collect::<rusqlite::Result<_>>().context(what)
+    }
+
+    /// One entity's page: counts, aliases, the `limit` entities most often named with it and
+    /// its `limit` latest articles. `None` if there is no entity with this id.
+    pub fn entity_detail(&self, id: i64, limit_rows: usize) -> Result<Option<EntityDetail>> {
+        let what = "reading an entity";
+        let entity = self
+            .conn
+            .prepare_cached(ENTITY_BY_ID)
+            .and_then(|mut statement| statement.query_row([id], summary_from_row).optional())
+            .context(what)?;
+        let Some(mut entity) = entity else {
+            return Ok(None);
+        };
+        self.fill_seen_range(&mut entity)?;
+        let aliases = {
+            let what = "reading an entity's aliases";
+            let mut statement = self.conn.prepare_cached(ALIASES).context(what)?;
+            let rows = statement
+                .query_map([id], |row| {
+                    Ok(AliasCount {
+                        alias: row.get(0)?,
+                        origin: row.get(1)?,
+                        mentions: row.get(2)?,
+                    })
+                })
+                .context(what)?;
+            rows.collect::<rusqlite::Result<_>>().context(what)?
+        };
+        let co_mentions = {
+            let what = "reading co-mentioned entities";
+            let mut statement = self.conn.prepare_cached(CO_MENTIONS).context(what)?;
+            let rows = statement
+                .query_map(params![id, limit(limit_rows)], |row| {
+                    Ok(CoMention {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                        kind: row.get(2)?,
+                        articles: row.get(3)?,
+                    })
+                })
+                .context(what)?;
+            rows.collect::<rusqlite::Result<_>>().context(what)?
+        };
+        let articles = self.articles_mentioning(id, limit_rows)?;
+        Ok(Some(EntityDetail {
+            entity,
+            aliases,
+            co_mentions,
+            articles,
+        }))
+    }
+
+    /// The `limit` latest articles that mention the entity, newest first.
+    pub fn articles_mentioning(
+        &self,
+        entity_id: i64,
+        limit_rows: usize,
+    ) -> Result<Vec<ArticleRef>> {
+        let what = "listing an entity's articles";
+        let articles: i64 = self
+            .conn
+            .prepare_cached("SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = ?1")
+            .and_then(|mut statement| statement.query_row([entity_id], |row| row.get(0)))
+            .context(what)?;
+        let sql = if articles >= WALK_FROM_ARTICLES {
+            ARTICLES_MENTIONING_BY_WALK
+        } else {
+            ARTICLES_MENTIONING
+        };
+        let mut statement = self.conn.prepare_cached(sql).context(what)?;
+        let rows = statement
+            .query_map(params![entity_id, limit(limit_rows)], |row| {
+                Ok(ArticleRef {
+                    id: row.get(0)?,
+                    published_at: row.get(1)?,
+                    title: row.get(2)?,
+                    mentions: row.get(3)?,
+                })
+            })
+            .context(what)?;
+        rows.collect::<rusqlite::Result<_>>().context(what)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store with three articles and a few entities, mentions placed by hand.
+    fn store() -> Store {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO articles (id, content_hash, title, body, published_at, imported_at)
+                 VALUES (1, printf('%064d', 1), 'Kim meets Putin', 'Kim Jong Un met Putin in Russia.',
+                         '2023-09-10T00:00:00Z', '2024-01-01T00:00:00Z'),
+                        (2, printf('%064d', 2), 'Summit', 'Kim Jong-un and Putin. Kim left.',
+                         NULL, '2023-09-12T00:00:00Z'),
+                        (3, printf('%064d', 3), 'Seoul', 'Seoul reacts.',
+                         '2023-09-11T00:00:00Z', '2024-01-01T00:00:00Z');
+                 INSERT INTO entities (id, kind, name, key) VALUES
+                        (1, 'person', 'Kim Jong Un', 'kim jong un'),
+                        (2, 'person', 'Vladimir Putin', 'vladimir putin'),
+                        (3, 'location', 'Russia', 'russia'),
+                        (4, 'location', 'Seoul', 'seoul');
+                 INSERT INTO entity_aliases (entity_id, alias, key, origin) VALUES
+                        (1, 'Kim Jong Un', 'kim jong un', 'extracted'),
+                        (1, 'Kim Jong-un', 'kim jong un', 'extracted'),
+                        (1, 'Kim', 'kim', 'extracted'),
+                        (1, 'Supreme Leader', 'supreme leader', 'user'),
+                        (2, 'Putin', 'putin', 'extracted');
+                 INSERT INTO mentions (article_id, entity_id, field, start, \"end\", method) VALUES
+                        (1, 1, 'body', 0, 11, 'gazetteer'),
+                        (1, 2, 'body', 16, 21, 'rule'),
+                        (1, 3, 'body', 25, 31, 'gazetteer'),
+                        (1, 1, 'title', 0, 3, 'coreference'),
+                        (2, 1, 'body', 0, 11, 'alias'),
+                        (2, 2, 'body', 16, 21, 'rule'),
+                        (2, 1, 'body', 23, 26, 'coreference'),
+                        (3, 4, 'body', 0, 5, 'gazetteer');",
+            )
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn top_entities_rank_by_articles_then_mentions() {
+        let store = store();
+        let all = EntityFilter {
+            kind: None,
+            since: None,
+            top: 50,
+        };
+        let top = store.top_entities(&all).unwrap();
+        let names: Vec<(&str, i64, i64)> = top
+            .iter()
+            .map(|e| (e.name.as_str(), e.articles, e.mentions))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Kim Jong Un", 2, 4),
+                ("Vladimir Putin", 2, 2),
+                ("Russia", 1, 1),
+                ("Seoul", 1, 1)
+            ]
+        );
+        // Article 2 has no publication date: its import date counts.
+        assert_eq!(top[0].first_seen.as_deref(), Some("2023-09-10T00:00:00Z"));
+        assert_eq!(top[0].last_seen.as_deref(), Some("2023-09-12T00:00:00Z"));
+
+        let places = EntityFilter {
+            kind: Some(EntityKind::Location),
+            top: 1,
+            ..all.clone()
+        };
+        let top = store.top_entities(&places).unwrap();
+        assert_eq!(top.len(), 1);
+        assert_eq!(top[0].name, "Russia");
+
+        let since = EntityFilter {
+            since: Some("2023-09-11T00:00:00Z".into()),
+            ..all
+        };
+        let top = store.top_entities(&since).unwrap();
+        let names: Vec<(&str, i64, i64)> = top
+            .iter()
+            .map(|e| (e.name.as_str(), e.articles, e.mentions))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Kim Jong Un", 1, 2),
+                ("Seoul", 1, 1),
+                ("Vladimir Putin", 1, 1)
+            ]
+        );
+        assert_eq!(top[0].first_seen.as_deref(), Some("2023-09-12T00:00:00Z"));
+    }
+
+    #[test]
+    fn find_entities_by_key_and_alias() {
+        let store = store();
+        let ids = |name: &str| -> Vec<i64> {
+            store
+                .find_entities(name, None)
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect()
+        };
+        assert_eq!(ids("KIM JONG-UN"), [1]);
+        assert_eq!(ids("Kim's"), [1]);
+        assert_eq!(ids("putin"), [2]);
+        assert_eq!(ids("the Supreme Leader"), [1]);
+        assert!(ids("Pyongyang").is_empty());
+        assert!(
+            store
+                .find_entities("Seoul", Some(EntityKind::Person))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn entity_detail_has_aliases_co_mentions_and_latest_articles() {
+        let store = store();
+        let detail = store.entity_detail(1, 10).unwrap().unwrap();
+        assert_eq!((detail.entity.mentions, detail.entity.articles), (4, 2));
+        let aliases: Vec<(&str, Option<&str>, i64)> = detail
+            .aliases
+            .iter()
+            .map(|a| (a.alias.as_str(), a.origin.as_deref(), a.mentions))
+            .collect();
+        assert_eq!(
+            aliases,
+            [
+                ("Kim", Some("extracted"), 2),
+                ("Kim Jong Un", Some("extracted"), 1),
+                ("Kim Jong-un", Some("extracted"), 1),
+                ("Supreme Leader", Some("user"), 0)
+            ]
+        );
+        let co: Vec<(&str, i64)> = detail
+            .co_mentions
+            .iter()
+            .map(|c| (c.name.as_str(), c.articles))
+            .collect();
+        assert_eq!(co, [("Vladimir Putin", 2), ("Russia", 1)]);
+        let articles: Vec<(i64, i64)> =
+            detail.articles.iter().map(|a| (a.id, a.mentions)).collect();
+        assert_eq!(articles, [(2, 2), (1, 2)]);
+        assert!(store.entity_detail(99, 10).unwrap().is_none());
+    }
+
+    /// Surfaces found in mentions but missing from `entity_aliases` still show, origin unknown.
+    #[test]
+    fn surfaces_without_an_alias_row_are_listed() {
+        let store = store();
+        let detail = store.entity_detail(3, 10).unwrap().unwrap();
+        assert_eq!(
+            detail.aliases,
+            [AliasCount {
+                alias: "Russia".into(),
+                origin: None,
+                mentions: 1
+            }]
+        );
+    }
+
+    /// The index walks used for entities in many articles give what the direct queries give.
+    #[test]
+    fn walks_agree_with_direct_reads() {
+        let store = store();
+        for id in 1..=4 {
+            let one = |sql: &str| -> Option<String> {
+                store
+                    .conn
+                    .query_row(sql, [id], |row| row.get(0))
+                    .optional()
+                    .unwrap()
+                    .flatten()
+            };
+            let (first, last): (Option<String>, Option<String>) = store
+                .conn
+                .query_row(SEEN_RANGE, [id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap();
+            assert_eq!(one(FIRST_SEEN_BY_WALK), first, "entity {id}");
+            assert_eq!(one(LAST_SEEN_BY_WALK), last, "entity {id}");
+            let articles = |sql: &str| -> Vec<(i64, i64)> {
+                let mut statement = store.conn.prepare(sql).unwrap();
+                let rows = statement
+                    .query_map(params![id, 10], |row| Ok((row.get(0)?, row.get(3)?)))
+                    .unwrap();
+                rows.map(Result::unwrap).collect()
+            };
+            assert_eq!(
+                articles(ARTICLES_MENTIONING_BY_WALK),
+                articles(ARTICLES_MENTIONING),
+                "entity {id}"
+            );
+        }
+    }
+
+    /// The plan of `sql` as one line per step.
+    fn plan(store: &Store, sql: &str) -> String {
+        let mut statement = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let count = statement.parameter_count();
+        let values: Vec<rusqlite::types::Value> = (0..count)
+            .map(|_| rusqlite::types::Value::Integer(1))
+            .collect();
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(values), |row| {
+                row.get::<_, String>(3)
+            })
+            .unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Regression guard for issue 4: every read query finds its rows through an index, never
+    /// by scanning `articles` or `mentions` row by row.
+    #[test]
+    fn queries_use_indexes() {
+        let store = store();
+        for (name, sql) in [
+            ("top", TOP_ENTITIES),
+            ("top since", TOP_ENTITIES_SINCE),
+            ("seen range", SEEN_RANGE),
+            ("find", FIND_ENTITIES),
+            ("by id", ENTITY_BY_ID),
+            ("aliases", ALIASES),
+            ("co-mentions", CO_MENTIONS),
+            ("articles", ARTICLES_MENTIONING),
+            ("first seen by walk", FIRST_SEEN_BY_WALK),
+            ("last seen by walk", LAST_SEEN_BY_WALK),
+            ("articles by walk", ARTICLES_MENTIONING_BY_WALK),
+        ] {
+            let plan = plan(&store, sql);
+            for line in plan.lines() {
+                let scanned = line
+                    .strip_prefix("SCAN ")
+                    .and_then(|rest| rest.split(' ').next());
+                let big = ["a", "articles", "m", "mentions", "own", "other"];
+                let full_scan =
+                    scanned.is_some_and(|table| big.contains(&table)) && !line.contains("INDEX");
+                assert!(!full_scan, "{name}: full scan in\n{plan}");
+            }
+        }
+        // The listing reads one covering index and no article; --since starts from the dates.
+        assert!(plan(&store, TOP_ENTITIES).contains("COVERING INDEX mentions_entity_article"));
+        assert!(!plan(&store, TOP_ENTITIES).contains(" a "));
+        assert!(
+            plan(&store, TOP_ENTITIES_SINCE)
+                .contains("SEARCH a USING COVERING INDEX articles_seen")
+        );
+    }
+}
