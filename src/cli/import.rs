@@ -12,8 +12,8 @@ use super::{Context, Failure, Outcome};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Files, folders (read recursively) or `-` for standard input.
-    #[arg(required = true, value_name = "PATH")]
+    /// Files, folders (read recursively), http(s) URLs, or `-` for standard input.
+    #[arg(required = true, value_name = "PATH|URL")]
     pub inputs: Vec<String>,
     /// Read every input as this format instead of detecting it: text, json, jsonl, feed, html.
     #[arg(long, value_parser = parse_format)]

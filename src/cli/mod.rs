@@ -68,7 +68,7 @@ pub enum Command {
     Schema,
     /// Rows per table, date range, size and schema version.
     Stats(FormatArgs),
-    /// Import files, folders or standard input (`-`).
+    /// Import files, folders, URLs or standard input (`-`).
     Import(import::ImportArgs),
     /// Run one SQL statement (read-only unless --write) and print its rows.
     Query(query::QueryArgs),
