@@ -660,8 +660,17 @@ impl<'t> Ctx<'_, 't> {
         {
             return Some((EntityKind::Person, 0.75, false));
         }
+        // "X said", except a lone plural opening a sentence that is no known name: "Critics
+        // said", "Officials said" are groups of people, not someone's name.
+        let lone_sentence_opener = end - start == 1 && self.tok(f, start).has(SENT_START) && {
+            let word = self.word(f, start);
+            word.ends_with('s')
+                && !self.lex.given.contains(word)
+                && !self.lex.surnames.contains(word)
+        };
         if let Some(nx) = next
             && self.lex.person_verb.contains(nx)
+            && !lone_sentence_opener
         {
             return Some((EntityKind::Person, 0.7, false));
         }

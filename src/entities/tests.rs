@@ -249,3 +249,14 @@ fn news_layout_datelines_and_shouted_headlines() {
         "{names:?}"
     );
 }
+
+#[test]
+fn a_lone_sentence_opener_before_said_is_not_a_person() {
+    let extractor = Extractor::shared();
+    let body =
+        "Critics said the plan was rushed. Officials said little. Okafor said it would pass.";
+    let mentions = extractor.extract(None, body, &Corrections::default());
+    let surfaces: Vec<&str> = mentions.iter().map(|m| m.surface.as_str()).collect();
+    assert!(!surfaces.contains(&"Critics"), "{surfaces:?}");
+    assert!(!surfaces.contains(&"Officials"), "{surfaces:?}");
+}
