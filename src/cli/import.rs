@@ -34,7 +34,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub json: bool,
     /// Articles per write transaction.
-    #[arg(long, default_value_t = 2000, value_name = "N", hide = true)]
+    #[arg(long, default_value_t = 1000, value_name = "N", hide = true)]
     pub batch_size: usize,
 }
 

@@ -93,7 +93,7 @@ impl Default for ImportOptions {
             dry_run: false,
             keep_raw: true,
             extract_entities: true,
-            batch_size: 2000,
+            batch_size: 1000,
             command: "import".into(),
         }
     }
@@ -217,7 +217,7 @@ where
     } else {
         None
     };
-    let (sender, receiver) = sync_channel::<Event>(8);
+    let (sender, receiver) = sync_channel::<Event>(4);
     let mut summary = ImportSummary {
         import_id: import.map(|ImportId(id)| id),
         dry_run: options.dry_run,

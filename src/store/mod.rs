@@ -373,7 +373,7 @@ impl Store {
                 "PRAGMA foreign_keys = ON;
                  PRAGMA synchronous = NORMAL;
                  PRAGMA temp_store = MEMORY;
-                 PRAGMA cache_size = -32768;",
+                 PRAGMA cache_size = -16384;",
             )
             .context("configuring the connection")
     }
