@@ -29,8 +29,7 @@
 //! database); `NEWSDB_BENCH_SIZE` and `NEWSDB_BENCH_QUERY_SIZE` change the two article counts.
 
 use std::env;
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{self, Command, Stdio};
 use std::time::Instant;
@@ -40,6 +39,12 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use newsdb::entities::{Corrections, Extractor, alias_key};
+
+mod common;
+
+use common::{
+    SplitMix64, capitalize, median, newsdb_binary, remove_database, summary_json, write_jsonl,
+};
 
 const SLOWDOWN_SIZE: u64 = 20_000;
 const QUERY_SIZE: u64 = 100_000;
@@ -58,7 +63,7 @@ fn main() {
         .unwrap_or_else(env::temp_dir)
         .join(format!("newsdb-entities-bench-{}", process::id()));
     fs::create_dir_all(&dir).unwrap_or_else(|e| fail(&format!("{}: {e}", dir.display())));
-    let bin = newsdb_binary();
+    let bin = newsdb_binary().unwrap_or_else(|e| fail(&e));
     slowdown(&bin, &dir, env_count("NEWSDB_BENCH_SIZE", SLOWDOWN_SIZE));
     queries(&bin, &dir, env_count("NEWSDB_BENCH_QUERY_SIZE", QUERY_SIZE));
     if env::var_os("NEWSDB_BENCH_KEEP").is_some() {
@@ -74,39 +79,11 @@ fn fail(message: &str) -> ! {
 }
 
 fn env_count(name: &str, default: u64) -> u64 {
-    match env::var(name) {
-        Ok(v) => v
-            .parse()
-            .ok()
-            .filter(|&n| n > 0)
-            .unwrap_or_else(|| fail(&format!("{name}={v:?} is not a positive count"))),
-        Err(_) => default,
-    }
+    common::env_count(name, default).unwrap_or_else(|e| fail(&e))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic news-like articles
-
-/// splitmix64: the same seed gives the same file on every machine.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next_u64() % (hi - lo + 1)
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.range(0, items.len() as u64 - 1) as usize]
-    }
-}
 
 const LEADERS: &[&str] = &[
     "President Emmanuel Macron",
@@ -233,13 +210,6 @@ fn reporter(rng: &mut SplitMix64) -> String {
     format!("{} {}", rng.pick(GIVEN), rng.pick(SURNAMES))
 }
 
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
-}
-
 fn sentence(rng: &mut SplitMix64) -> String {
     match rng.range(0, 6) {
         0 => format!(
@@ -332,15 +302,8 @@ fn article(n: u64) -> Article {
 }
 
 fn generate_file(path: &Path, n: u64) {
-    let write = || -> std::io::Result<()> {
-        let mut out = BufWriter::new(File::create(path)?);
-        for i in 0..n {
-            serde_json::to_writer(&mut out, &article(i))?;
-            out.write_all(b"\n")?;
-        }
-        out.flush()
-    };
-    write().unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", path.display())));
+    write_jsonl(path, n, article)
+        .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", path.display())));
 }
 
 fn self_check() {
@@ -354,34 +317,6 @@ fn self_check() {
 
 // ---------------------------------------------------------------------------------------------
 // Running newsdb
-
-fn newsdb_binary() -> PathBuf {
-    if let Some(bin) = env::var_os("NEWSDB_BENCH_BIN").filter(|v| !v.is_empty()) {
-        return PathBuf::from(bin);
-    }
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    println!("building: cargo build --release --bin newsdb");
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--bin", "newsdb"])
-        .current_dir(manifest_dir)
-        .status()
-        .unwrap_or_else(|e| fail(&format!("cannot run cargo: {e}")));
-    if !status.success() {
-        fail("cargo build --release --bin newsdb failed");
-    }
-    let target_dir = env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| {
-            if dir.is_absolute() {
-                dir
-            } else {
-                manifest_dir.join(dir)
-            }
-        })
-        .unwrap_or_else(|| manifest_dir.join("target"));
-    target_dir.join("release").join("newsdb")
-}
 
 /// Runs newsdb and returns (seconds, stdout), or the failure's stderr.
 fn run(bin: &Path, db: &Path, args: &[&str]) -> Result<(f64, String), String> {
@@ -405,32 +340,13 @@ fn run(bin: &Path, db: &Path, args: &[&str]) -> Result<(f64, String), String> {
     }
 }
 
-fn remove_database(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = fs::remove_file(PathBuf::from(p));
-    }
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
-}
-
 /// Imports `input` into a fresh `db` and checks that every article is new.
 fn import(bin: &Path, db: &Path, input: &Path, extra: &[&str], n: u64) -> Result<f64, String> {
     remove_database(db);
     let mut args = vec!["import", input.to_str().expect("UTF-8 temp path"), "--json"];
     args.extend_from_slice(extra);
     let (seconds, stdout) = run(bin, db, &args)?;
-    let summary: serde_json::Value =
-        serde_json::from_str(stdout.trim()).map_err(|e| format!("import summary: {e}"))?;
+    let summary = summary_json(&stdout).map_err(|e| format!("import summary: {e}"))?;
     if summary["new_articles"].as_u64() != Some(n) {
         fail(&format!("expected {n} new articles: {summary}"));
     }

@@ -32,11 +32,15 @@ use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{self, Command, Stdio};
-use std::time::Instant;
+use std::process;
+
+mod common;
+
+use common::{
+    SplitMix64, capitalize, newsdb_binary, remove_database, run_timed, stderr_tail, summary_json,
+};
 
 const SEED: u64 = 0x6e65_7773_6665_6564; // "newsfeed"
-const GNU_TIME: &str = "/usr/bin/time";
 
 fn main() {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -53,39 +57,11 @@ fn fail(message: &str) -> ! {
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
-    match env::var(name) {
-        Ok(value) => value
-            .parse()
-            .ok()
-            .filter(|&n| n > 0)
-            .unwrap_or_else(|| fail(&format!("{name}={value:?} is not a positive count"))),
-        Err(_) => default,
-    }
+    common::env_count(name, default).unwrap_or_else(|e| fail(&e))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic items
-
-/// splitmix64: the same seed gives the same feeds on every machine.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next_u64() % (hi - lo + 1)
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.range(0, items.len() as u64 - 1) as usize]
-    }
-}
 
 const PLACES: &[&str] = &[
     "Port Elsby",
@@ -276,14 +252,6 @@ fn item(n: u64) -> Item {
     }
 }
 
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// Feed `f` of `items` items (items `f * items ..`).
 fn feed(f: u64, items: u64) -> String {
     let mut xml = format!(
@@ -356,74 +324,33 @@ struct Measured {
 /// Runs `newsdb --db DB import INPUT --json` under GNU time; exit 1 (some input rejected) is
 /// accepted when `allow_rejects`.
 fn import(bin: &Path, db: &Path, input: &Path, allow_rejects: bool) -> Measured {
-    let time_file = db.with_extension("time");
-    let use_time = Path::new(GNU_TIME).exists();
-    let mut command = if use_time {
-        let mut c = Command::new(GNU_TIME);
-        c.arg("-o").arg(&time_file).args(["-f", "%e %M"]).arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    };
-    command
-        .arg("--db")
-        .arg(db)
-        .args([
-            OsStr::new("import"),
-            input.as_os_str(),
-            OsStr::new("--json"),
-        ])
-        .env_remove("NEWSDB_DB")
-        .env("CI", "true")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let started = Instant::now();
-    let output = command
-        .output()
-        .unwrap_or_else(|e| fail(&format!("cannot run {}: {e}", bin.display())));
-    let seconds = started.elapsed().as_secs_f64();
+    let timed = run_timed(bin, &db.with_extension("time"), |c| {
+        c.arg("--db")
+            .arg(db)
+            .args([
+                OsStr::new("import"),
+                input.as_os_str(),
+                OsStr::new("--json"),
+            ])
+            .env("CI", "true");
+    })
+    .unwrap_or_else(|e| fail(&e));
+    let output = &timed.output;
     let code = output.status.code();
     if !(code == Some(0) || (allow_rejects && code == Some(1))) {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
         fail(&format!(
             "import of {} failed ({}):\n{}",
             input.display(),
             output.status,
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            stderr_tail(&output.stderr)
         ));
     }
-    let summary = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        fail(&format!(
-            "no JSON summary ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        ))
-    });
-    let rss_mb = use_time
-        .then(|| fs::read_to_string(&time_file).ok())
-        .flatten()
-        .and_then(|text| {
-            let line = text
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())?
-                .to_owned();
-            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(kb / 1024.0)
-        });
+    let summary = summary_json(&String::from_utf8_lossy(&output.stdout))
+        .unwrap_or_else(|e| fail(&format!("no JSON summary: {e}")));
     Measured {
-        seconds,
-        rss_mb,
+        seconds: timed.seconds,
+        rss_mb: timed.rss_mb,
         summary,
-    }
-}
-
-fn remove_database(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = fs::remove_file(PathBuf::from(p));
     }
 }
 
@@ -454,29 +381,6 @@ fn repeat(runs: usize, mut once: impl FnMut() -> Measured) -> (f64, Option<f64>,
     (median, rss, last.expect("at least one run"))
 }
 
-fn newsdb_binary() -> PathBuf {
-    if let Some(bin) = env::var_os("NEWSDB_BENCH_BIN").filter(|v| !v.is_empty()) {
-        return PathBuf::from(bin);
-    }
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    println!("building: cargo build --release --bin newsdb");
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--bin", "newsdb"])
-        .current_dir(manifest_dir)
-        .status()
-        .unwrap_or_else(|e| fail(&format!("cannot run cargo: {e}")));
-    if !status.success() {
-        fail("cargo build --release --bin newsdb failed");
-    }
-    let target_dir = match env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
-        Some(dir) if dir.is_absolute() => dir,
-        Some(dir) => manifest_dir.join(dir),
-        None => manifest_dir.join("target"),
-    };
-    target_dir.join("release").join("newsdb")
-}
-
 fn rss(rss_mb: Option<f64>) -> String {
     rss_mb.map_or("n/a".into(), |mb| format!("{mb:.0} MB"))
 }
@@ -486,7 +390,7 @@ fn run_bench() {
     let items = env_number("NEWSDB_BENCH_ITEMS", 50);
     let runs = env_number("NEWSDB_BENCH_RUNS", 3) as usize;
     let total = feeds * items;
-    let bin = newsdb_binary();
+    let bin = newsdb_binary().unwrap_or_else(|e| fail(&e));
     let scratch = match env::var_os("NEWSDB_BENCH_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => env::temp_dir().join(format!("newsdb-feeds-bench-{}", process::id())),

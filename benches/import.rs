@@ -42,19 +42,22 @@ use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{self, Command, Stdio};
+use std::process::{self, Command};
 use std::time::Instant;
 
 mod common;
 
-use common::{SOURCES, SplitMix64, article, generate_file};
+use common::{
+    GNU_TIME, SOURCES, SplitMix64, Summary, article, env_count, env_path, generate_file,
+    import_args, load_average, median, newsdb_binary, parse_summary, parse_time_output,
+    remove_database, run_timed, stderr_tail,
+};
 
 const DEFAULT_SIZE: u64 = 20_000;
 const LARGE_SIZE: u64 = 200_000;
 const DEFAULT_RUNS: usize = 3;
 const REIMPORT_TARGET: f64 = 30_000.0;
 const RSS_TARGET_MB: f64 = 100.0;
-const GNU_TIME: &str = "/usr/bin/time";
 
 fn main() {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -104,65 +107,6 @@ fn sizes(args: &[String]) -> Vec<u64> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The `--json` import summary
-
-/// The counts of one `newsdb import --json` run. Unknown keys are ignored; a key may also sit
-/// one level down (`{"summary": {...}}`), in case the summary grows sections.
-#[derive(Debug, Default, PartialEq)]
-struct Summary {
-    new_articles: Option<u64>,
-    duplicates: Option<u64>,
-    items: Option<u64>,
-    rejected: Option<u64>,
-    elapsed_seconds: Option<f64>,
-}
-
-fn parse_summary(stdout: &str) -> Result<Summary, String> {
-    let object = serde_json::from_str::<serde_json::Value>(stdout.trim())
-        .ok()
-        .filter(serde_json::Value::is_object)
-        .or_else(|| {
-            // Anything else on stdout (a log line, several objects): take the last object line.
-            stdout.lines().rev().find_map(|line| {
-                serde_json::from_str::<serde_json::Value>(line.trim())
-                    .ok()
-                    .filter(serde_json::Value::is_object)
-            })
-        })
-        .ok_or_else(|| format!("no JSON object in the import's stdout: {stdout:?}"))?;
-    let find = |key: &str| -> Option<&serde_json::Value> {
-        let map = object.as_object()?;
-        map.get(key)
-            .or_else(|| map.values().find_map(|v| v.as_object()?.get(key)))
-    };
-    let count = |key: &str| -> Option<u64> {
-        match find(key)? {
-            serde_json::Value::Number(n) => n.as_u64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                    .map(|f| f as u64)
-            }),
-            serde_json::Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    };
-    let seconds = |key: &str| -> Option<f64> {
-        match find(key)? {
-            serde_json::Value::Number(n) => n.as_f64(),
-            serde_json::Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    };
-    Ok(Summary {
-        new_articles: count("new_articles"),
-        duplicates: count("duplicates"),
-        items: count("items"),
-        rejected: count("rejected"),
-        elapsed_seconds: seconds("elapsed_seconds"),
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
 // Running and measuring
 
 /// One timed command: wall seconds and peak resident memory.
@@ -178,33 +122,12 @@ struct Output {
     stdout: String,
 }
 
-/// Runs `program args` under `/usr/bin/time -o FILE -f '%e %M'` when it exists. Wall time
-/// comes from our own clock (finer than `%e`); peak RSS from `%M`. A non-zero exit stops the
-/// bench with the command's stderr.
+/// Runs `program args` under `/usr/bin/time` (see `common::run_timed`). A non-zero exit stops
+/// the bench with the command's stderr.
 fn measure(program: &Path, args: &[&OsStr], scratch: &Path) -> Result<Output, String> {
-    let time_file = scratch.join("time.out");
-    let use_time = Path::new(GNU_TIME).exists();
-    let mut command = if use_time {
-        let mut c = Command::new(GNU_TIME);
-        c.arg("-o")
-            .arg(&time_file)
-            .args(["-f", "%e %M"])
-            .arg(program);
-        c
-    } else {
-        Command::new(program)
-    };
-    command
-        .args(args)
-        .env_remove("NEWSDB_DB")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
-    let seconds = start.elapsed().as_secs_f64();
+    let timed = run_timed(program, &scratch.join("time.out"), |c| {
+        c.args(args);
+    })?;
     let shown = format!(
         "{} {}",
         program.display(),
@@ -213,45 +136,20 @@ fn measure(program: &Path, args: &[&OsStr], scratch: &Path) -> Result<Output, St
             .collect::<Vec<_>>()
             .join(" ")
     );
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
+    if !timed.output.status.success() {
         return Err(format!(
             "`{shown}` failed ({}):\n{}",
-            output.status,
-            tail.join("\n")
+            timed.output.status,
+            stderr_tail(&timed.output.stderr)
         ));
     }
-    let rss_mb = if use_time {
-        fs::read_to_string(&time_file)
-            .ok()
-            .and_then(|text| parse_time_output(&text))
-    } else {
-        None
-    };
     Ok(Output {
-        sample: Sample { seconds, rss_mb },
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        sample: Sample {
+            seconds: timed.seconds,
+            rss_mb: timed.rss_mb,
+        },
+        stdout: String::from_utf8_lossy(&timed.output.stdout).into_owned(),
     })
-}
-
-/// Peak RSS in MB from GNU time's `%e %M` line (the last line: time may add a status line).
-fn parse_time_output(text: &str) -> Option<f64> {
-    let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-/// The median; the slice is sorted in place.
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
 }
 
 /// Median time and highest peak RSS over the runs of one measurement.
@@ -283,36 +181,6 @@ struct SizeResult {
     sqlite_utils: Option<Summarized>,
 }
 
-fn env_path(name: &str) -> Option<PathBuf> {
-    env::var_os(name)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-}
-
-/// Builds the release binary with the same cargo that runs the bench, and returns its path.
-fn newsdb_binary() -> PathBuf {
-    if let Some(bin) = env_path("NEWSDB_BENCH_BIN") {
-        return bin;
-    }
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    println!("building: cargo build --release --bin newsdb");
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--bin", "newsdb"])
-        .current_dir(manifest_dir)
-        .status()
-        .unwrap_or_else(|e| fail(&format!("cannot run cargo: {e}")));
-    if !status.success() {
-        fail("cargo build --release --bin newsdb failed");
-    }
-    let target_dir = match env_path("CARGO_TARGET_DIR") {
-        Some(dir) if dir.is_absolute() => dir,
-        Some(dir) => manifest_dir.join(dir),
-        None => manifest_dir.join("target"),
-    };
-    target_dir.join("release").join("newsdb")
-}
-
 fn find_on_path(program: &str) -> Option<PathBuf> {
     env::split_paths(&env::var_os("PATH")?)
         .map(|dir| dir.join(program))
@@ -320,32 +188,7 @@ fn find_on_path(program: &str) -> Option<PathBuf> {
 }
 
 fn runs() -> usize {
-    match env::var("NEWSDB_BENCH_RUNS") {
-        Ok(v) => {
-            v.parse().ok().filter(|&r| r > 0).unwrap_or_else(|| {
-                fail(&format!("NEWSDB_BENCH_RUNS={v:?} is not a positive count"))
-            })
-        }
-        Err(_) => DEFAULT_RUNS,
-    }
-}
-
-fn remove_database(path: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = fs::remove_file(PathBuf::from(p));
-    }
-}
-
-fn import_args<'a>(db: &'a Path, input: &'a Path) -> Vec<&'a OsStr> {
-    vec![
-        OsStr::new("--db"),
-        db.as_os_str(),
-        OsStr::new("import"),
-        input.as_os_str(),
-        OsStr::new("--json"),
-    ]
+    env_count("NEWSDB_BENCH_RUNS", DEFAULT_RUNS as u64).unwrap_or_else(|e| fail(&e)) as usize
 }
 
 fn check_count(
@@ -484,7 +327,7 @@ fn check_sqlite_utils_rows(db: &Path, n: u64) -> Result<(), String> {
 
 fn run_bench(sizes: &[u64]) {
     let runs = runs();
-    let newsdb = newsdb_binary();
+    let newsdb = newsdb_binary().unwrap_or_else(|e| fail(&e));
     if !newsdb.is_file() {
         fail(&format!("{} does not exist", newsdb.display()));
     }
@@ -507,11 +350,8 @@ fn run_bench(sizes: &[u64]) {
     if !Path::new(GNU_TIME).exists() {
         println!("{GNU_TIME}: missing, no peak RSS (apt-get install time)");
     }
-    // Timings swing several-fold on a shared machine; the load puts them in context.
-    if let Ok(load) = fs::read_to_string("/proc/loadavg") {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let one_minute = load.split_whitespace().next().unwrap_or("?");
-        println!("load:         {one_minute} (1-minute average) on {cores} cores");
+    if let Some(load) = load_average() {
+        println!("load:         {load}");
     }
     println!("work dir:     {}", dir.path().display());
     println!("runs:         {runs} per measurement (median time, highest peak RSS)");

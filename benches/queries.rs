@@ -43,7 +43,7 @@ use newsdb::query::canned;
 use newsdb::query::show::ArticleRef;
 use newsdb::store::{OpenOptions, Resolved, Store};
 
-use common::{SplitMix64, generate_file};
+use common::{SplitMix64, generate_file, load_average, newsdb_binary, percentile};
 
 const DEFAULT_ARTICLES: u64 = 100_000;
 const DEFAULT_RUNS: usize = 50;
@@ -60,7 +60,7 @@ fn main() {
     }
     let n = env_number("NEWSDB_BENCH_ARTICLES").unwrap_or(DEFAULT_ARTICLES);
     let runs = env_number("NEWSDB_BENCH_RUNS").map_or(DEFAULT_RUNS, |r| r as usize);
-    let newsdb = newsdb_binary();
+    let newsdb = newsdb_binary().unwrap_or_else(|e| fail(&e));
     let scratch = tempfile::Builder::new()
         .prefix("newsdb-query-bench-")
         .tempdir()
@@ -70,10 +70,8 @@ fn main() {
         .map_or_else(|| scratch.path().join("bench.sqlite"), PathBuf::from);
 
     println!("newsdb:   {}", newsdb.display());
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-        let one_minute = load.split_whitespace().next().unwrap_or("?");
-        println!("load:     {one_minute} (1-minute average) on {cores} cores");
+    if let Some(load) = load_average() {
+        println!("load:     {load}");
     }
     println!("database: {}", db.display());
     prepare_database(&newsdb, &db, scratch.path(), n);
@@ -127,27 +125,6 @@ fn env_number(name: &str) -> Option<u64> {
         Ok(n) if n > 0 => Some(n),
         _ => fail(&format!("{name}={value:?} is not a positive number")),
     }
-}
-
-/// Builds the release binary with the cargo that runs the bench, and returns its path.
-fn newsdb_binary() -> PathBuf {
-    if let Some(bin) = env::var_os("NEWSDB_BENCH_BIN").filter(|v| !v.is_empty()) {
-        return PathBuf::from(bin);
-    }
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    println!("building: cargo build --release --bin newsdb");
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--bin", "newsdb"])
-        .current_dir(manifest_dir)
-        .status()
-        .unwrap_or_else(|e| fail(&format!("cannot run cargo: {e}")));
-    if !status.success() {
-        fail("cargo build --release failed");
-    }
-    let target =
-        env::var_os("CARGO_TARGET_DIR").map_or_else(|| manifest_dir.join("target"), PathBuf::from);
-    target.join("release").join("newsdb")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,17 +407,6 @@ fn time_library(db: &Path, case: &Case, runs: usize) -> Vec<f64> {
         }
     }
     times
-}
-
-/// The nearest-rank percentile `p` (0-100) of `values`.
-fn percentile(values: &[f64], p: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 // ---------------------------------------------------------------------------------------------

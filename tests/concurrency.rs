@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,55 +10,29 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
-use common::{TestDb, stderr};
+use common::{ArticleShape, TestDb, WORDS, WordChoice, articles_jsonl, stderr};
 
 /// JSON Lines of articles `range`: distinct bodies, shared sources and authors. The same number
 /// gives the same record in every file, so overlapping ranges share articles.
 fn articles_file(db: &TestDb, name: &str, range: std::ops::Range<usize>) -> PathBuf {
-    let words = [
-        "ministry",
-        "officials",
-        "said",
-        "talks",
-        "border",
-        "market",
-        "rates",
-        "election",
-        "storm",
-        "river",
-        "council",
-        "budget",
-        "court",
-        "ruling",
-        "summit",
-        "exports",
-    ];
-    let mut out = String::new();
-    for n in range {
-        let mut body = String::new();
-        for paragraph in 0..3 {
-            if paragraph > 0 {
-                body.push_str("\n\n");
-            }
-            let _ = write!(body, "Dispatch {n} part {paragraph}:");
-            for k in 0..16 {
-                body.push(' ');
-                body.push_str(words[(n * 7 + paragraph * 3 + k * 5) % words.len()]);
-            }
-            body.push('.');
-        }
-        let record = serde_json::json!({
-            "title": format!("Dispatch number {n}"),
-            "body": body,
-            "url": format!("https://example.com/dispatch/{n}"),
-            "source": format!("Desk {}", n % 13),
-            "authors": [format!("Writer {}", n % 97)],
-            "published": format!("2024-{:02}-{:02}T06:00:00Z", n % 12 + 1, n % 28 + 1),
-        });
-        out.push_str(&record.to_string());
-        out.push('\n');
-    }
-    db.file(name, out)
+    let shape = ArticleShape {
+        label: "Dispatch",
+        paragraph_label: "part",
+        words: &WORDS[..16],
+        words_per_paragraph: 16,
+        choice: WordChoice::Pattern,
+        record: |n, body| {
+            serde_json::json!({
+                "title": format!("Dispatch number {n}"),
+                "body": body,
+                "url": format!("https://example.com/dispatch/{n}"),
+                "source": format!("Desk {}", n % 13),
+                "authors": [format!("Writer {}", n % 97)],
+                "published": format!("2024-{:02}-{:02}T06:00:00Z", n % 12 + 1, n % 28 + 1),
+            })
+        },
+    };
+    db.file(name, articles_jsonl(&shape, range))
 }
 
 /// `newsdb --db DB import ARGS... --json` in the background, its output captured.

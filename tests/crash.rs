@@ -3,68 +3,32 @@
 
 mod common;
 
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use common::{TestDb, stderr};
+use common::{ArticleShape, TestDb, WORDS, WordChoice, articles_jsonl, stderr};
 
 const ARTICLES: usize = 20_000;
 
 /// Deterministic articles: distinct bodies, a few shared sources and authors, some shared URLs.
 fn generate(db: &TestDb) -> std::path::PathBuf {
-    let words = [
-        "ministry",
-        "officials",
-        "said",
-        "talks",
-        "border",
-        "market",
-        "rates",
-        "election",
-        "storm",
-        "river",
-        "council",
-        "budget",
-        "court",
-        "ruling",
-        "summit",
-        "exports",
-        "harvest",
-        "strike",
-    ];
-    let mut out = String::new();
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
+    let shape = ArticleShape {
+        label: "Report",
+        paragraph_label: "paragraph",
+        words: &WORDS,
+        words_per_paragraph: 20,
+        choice: WordChoice::Xorshift,
+        record: |n, body| {
+            serde_json::json!({
+                "title": format!("Story number {n}"),
+                "body": body,
+                "url": format!("https://example.com/news/{}", n % 19_000),
+                "source": format!("Outlet {}", n % 17),
+                "authors": [format!("Writer {}", n % 101), format!("Editor {}", n % 7)],
+                "published": format!("2024-{:02}-{:02}T08:00:00Z", n % 12 + 1, n % 28 + 1),
+            })
+        },
     };
-    for n in 0..ARTICLES {
-        let mut body = String::new();
-        for paragraph in 0..3 {
-            if paragraph > 0 {
-                body.push_str("\n\n");
-            }
-            let _ = write!(body, "Report {n} paragraph {paragraph}:");
-            for _ in 0..20 {
-                body.push(' ');
-                body.push_str(words[(next() % words.len() as u64) as usize]);
-            }
-            body.push('.');
-        }
-        let record = serde_json::json!({
-            "title": format!("Story number {n}"),
-            "body": body,
-            "url": format!("https://example.com/news/{}", n % 19_000),
-            "source": format!("Outlet {}", n % 17),
-            "authors": [format!("Writer {}", n % 101), format!("Editor {}", n % 7)],
-            "published": format!("2024-{:02}-{:02}T08:00:00Z", n % 12 + 1, n % 28 + 1),
-        });
-        out.push_str(&record.to_string());
-        out.push('\n');
-    }
-    db.file("articles.jsonl", out)
+    db.file("articles.jsonl", articles_jsonl(&shape, 0..ARTICLES))
 }
 
 /// Everything an import decides, in a comparable form.

@@ -1,14 +1,20 @@
-//! Deterministic benchmark articles, shared by the benches: the same seed gives the same
-//! JSON Lines file on every machine, and article `n` depends only on `n`.
+//! What the benches share: deterministic benchmark articles (the same seed gives the same
+//! JSON Lines file on every machine, and article `n` depends only on `n`), and the running and
+//! measuring of the release binary (the build, GNU time's peak RSS, medians and percentiles, the
+//! `--json` import summary).
 //!
 //! Each bench file declares `mod common;` and uses what it needs, so not every item is used by
 //! every bench.
 
 #![allow(dead_code)]
 
+use std::env;
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -543,11 +549,259 @@ pub fn article(n: u64) -> Article {
 
 /// Writes articles `0..n` as JSON Lines and returns the file size in bytes.
 pub fn generate_file(path: &Path, n: u64) -> io::Result<u64> {
+    write_jsonl(path, n, article)
+}
+
+/// Writes `record(0..n)` as JSON Lines and returns the file size in bytes: the one writer for
+/// every bench's generator.
+pub fn write_jsonl<T: Serialize>(
+    path: &Path,
+    n: u64,
+    record: impl Fn(u64) -> T,
+) -> io::Result<u64> {
     let mut out = BufWriter::new(File::create(path)?);
     for i in 0..n {
-        serde_json::to_writer(&mut out, &article(i))?;
+        serde_json::to_writer(&mut out, &record(i))?;
         out.write_all(b"\n")?;
     }
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     Ok(fs::metadata(path)?.len())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The environment
+
+/// A path from the environment; unset and empty are both `None`.
+pub fn env_path(name: &str) -> Option<PathBuf> {
+    env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// A positive count from the environment, `default` when unset.
+pub fn env_count(name: &str, default: u64) -> Result<u64, String> {
+    match env::var(name) {
+        Ok(value) => value
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{name}={value:?} is not a positive count")),
+        Err(_) => Ok(default),
+    }
+}
+
+/// The 1-minute load average and the core count: timings swing several-fold on a shared
+/// machine, and the load puts them in context.
+pub fn load_average() -> Option<String> {
+    let load = fs::read_to_string("/proc/loadavg").ok()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let one_minute = load.split_whitespace().next().unwrap_or("?");
+    Some(format!("{one_minute} (1-minute average) on {cores} cores"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running newsdb
+
+pub const GNU_TIME: &str = "/usr/bin/time";
+
+/// Builds the release binary with the same cargo that runs the bench, and returns its path
+/// (the bench profile builds the bench itself, not the binary it runs). `NEWSDB_BENCH_BIN=PATH`
+/// skips the build and times that binary.
+pub fn newsdb_binary() -> Result<PathBuf, String> {
+    if let Some(bin) = env_path("NEWSDB_BENCH_BIN") {
+        return Ok(bin);
+    }
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    println!("building: cargo build --release --bin newsdb");
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--bin", "newsdb"])
+        .current_dir(manifest_dir)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("cargo build --release --bin newsdb failed".into());
+    }
+    let target_dir = match env_path("CARGO_TARGET_DIR") {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => manifest_dir.join(dir),
+        None => manifest_dir.join("target"),
+    };
+    Ok(target_dir.join("release").join("newsdb"))
+}
+
+/// Removes a SQLite database and its side files.
+pub fn remove_database(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = fs::remove_file(PathBuf::from(p));
+    }
+}
+
+/// One finished command: wall seconds, peak RSS and what it printed.
+pub struct Timed {
+    pub seconds: f64,
+    /// Peak RSS in MB, from GNU time's `%M`; `None` without `/usr/bin/time`.
+    pub rss_mb: Option<f64>,
+    pub output: Output,
+}
+
+/// Runs `program` with the arguments and environment `setup` adds, under
+/// `/usr/bin/time -o TIME_FILE -f '%e %M'` when it exists, without `NEWSDB_DB`, stdin closed
+/// and output captured. Wall time comes from our own clock (finer than `%e`); peak RSS from
+/// `%M`. The exit status is the caller's to judge.
+pub fn run_timed(
+    program: &Path,
+    time_file: &Path,
+    setup: impl FnOnce(&mut Command),
+) -> Result<Timed, String> {
+    let use_time = Path::new(GNU_TIME).exists();
+    let mut command = if use_time {
+        let mut c = Command::new(GNU_TIME);
+        c.arg("-o")
+            .arg(time_file)
+            .args(["-f", "%e %M"])
+            .arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    setup(&mut command);
+    command
+        .env_remove("NEWSDB_DB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    let seconds = start.elapsed().as_secs_f64();
+    let rss_mb = if use_time {
+        fs::read_to_string(time_file)
+            .ok()
+            .and_then(|text| parse_time_output(&text))
+    } else {
+        None
+    };
+    Ok(Timed {
+        seconds,
+        rss_mb,
+        output,
+    })
+}
+
+/// Peak RSS in MB from GNU time's `%e %M` line (the last line: time may add a status line).
+pub fn parse_time_output(text: &str) -> Option<f64> {
+    let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The last 20 lines of a failed command's stderr, for the failure message.
+pub fn stderr_tail(stderr: &[u8]) -> String {
+    let stderr = String::from_utf8_lossy(stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
+/// The arguments of `newsdb --db DB import INPUT --json`.
+pub fn import_args<'a>(db: &'a Path, input: &'a Path) -> Vec<&'a OsStr> {
+    vec![
+        OsStr::new("--db"),
+        db.as_os_str(),
+        OsStr::new("import"),
+        input.as_os_str(),
+        OsStr::new("--json"),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+/// The median; the slice is sorted in place.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// The nearest-rank percentile `p` (0-100) of `values`.
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `--json` import summary
+
+/// The JSON object `newsdb import --json` printed. Anything else on stdout (a log line, several
+/// objects): the last object line.
+pub fn summary_json(stdout: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str::<serde_json::Value>(stdout.trim())
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .or_else(|| {
+            stdout.lines().rev().find_map(|line| {
+                serde_json::from_str::<serde_json::Value>(line.trim())
+                    .ok()
+                    .filter(serde_json::Value::is_object)
+            })
+        })
+        .ok_or_else(|| format!("no JSON object in the import's stdout: {stdout:?}"))
+}
+
+/// The counts of one `newsdb import --json` run. Unknown keys are ignored; a key may also sit
+/// one level down (`{"summary": {...}}`), in case the summary grows sections.
+#[derive(Debug, Default, PartialEq)]
+pub struct Summary {
+    pub new_articles: Option<u64>,
+    pub duplicates: Option<u64>,
+    pub items: Option<u64>,
+    pub rejected: Option<u64>,
+    pub elapsed_seconds: Option<f64>,
+}
+
+pub fn parse_summary(stdout: &str) -> Result<Summary, String> {
+    let object = summary_json(stdout)?;
+    let find = |key: &str| -> Option<&serde_json::Value> {
+        let map = object.as_object()?;
+        map.get(key)
+            .or_else(|| map.values().find_map(|v| v.as_object()?.get(key)))
+    };
+    let count = |key: &str| -> Option<u64> {
+        match find(key)? {
+            serde_json::Value::Number(n) => n.as_u64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            }),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    let seconds = |key: &str| -> Option<f64> {
+        match find(key)? {
+            serde_json::Value::Number(n) => n.as_f64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    Ok(Summary {
+        new_articles: count("new_articles"),
+        duplicates: count("duplicates"),
+        items: count("items"),
+        rejected: count("rejected"),
+        elapsed_seconds: seconds("elapsed_seconds"),
+    })
 }

@@ -197,6 +197,19 @@ impl Context {
     }
 }
 
+/// The `--timeout SECS` of `query` and `run`: a positive number of seconds, or no limit.
+fn query_timeout(seconds: Option<f64>) -> Result<Option<Duration>, Failure> {
+    match seconds {
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 => {
+            Ok(Some(Duration::from_secs_f64(seconds)))
+        }
+        Some(_) => Err(Failure::Usage(
+            "--timeout must be a positive number of seconds".into(),
+        )),
+        None => Ok(None),
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
     if !cli.busy_timeout.is_finite() || cli.busy_timeout < 0.0 {

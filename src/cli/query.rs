@@ -1,14 +1,13 @@
 //! `newsdb query SQL`: one statement, read-only unless `--write`, rows in the chosen format.
 
 use std::io::{self, Write};
-use std::time::Duration;
 
 use clap::Args;
 
 use newsdb::query::adhoc::{self, Parameter, QueryError, QueryLimits};
 use newsdb::query::format::{self, OutputFormat};
 
-use super::{Context, Failure, Outcome, output};
+use super::{Context, Failure, Outcome, output, query_timeout};
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
@@ -29,17 +28,7 @@ pub struct QueryArgs {
 }
 
 pub fn run(context: &Context, args: &QueryArgs) -> Outcome {
-    let timeout = match args.timeout {
-        Some(seconds) if seconds.is_finite() && seconds > 0.0 => {
-            Some(Duration::from_secs_f64(seconds))
-        }
-        Some(_) => {
-            return Err(Failure::Usage(
-                "--timeout must be a positive number of seconds".into(),
-            ));
-        }
-        None => None,
-    };
+    let timeout = query_timeout(args.timeout)?;
     let store = if args.write {
         context.open()?
     } else {

@@ -12,7 +12,7 @@ use newsdb::query::canned::{self, CannedQuery, Origin};
 use newsdb::query::format::{self, OutputFormat};
 use newsdb::store::Store;
 
-use super::{Context, Failure, Outcome, output};
+use super::{Context, Failure, Outcome, output, query_timeout};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -30,17 +30,7 @@ pub struct RunArgs {
 }
 
 pub fn run(context: &Context, args: &RunArgs) -> Outcome {
-    let timeout = match args.timeout {
-        Some(seconds) if seconds.is_finite() && seconds > 0.0 => {
-            Some(Duration::from_secs_f64(seconds))
-        }
-        Some(_) => {
-            return Err(Failure::Usage(
-                "--timeout must be a positive number of seconds".into(),
-            ));
-        }
-        None => None,
-    };
+    let timeout = query_timeout(args.timeout)?;
     let store = context.open_read_only()?;
     let query = find(&store, &args.name)?;
     print(&store, &query, &args.parameters, args.format, timeout)

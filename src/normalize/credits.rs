@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use crate::normalize::date::parse_datetime;
+use crate::normalize::date::{MONTHS, WEEKDAYS, parse_datetime};
 use crate::normalize::keys::source_key;
 use crate::normalize::text::{Paragraphs, clean_line};
 
@@ -104,34 +104,13 @@ const NAME_PARTICLES: &[&str] = &[
     "la", "le", "st", "ten", "ter", "van", "von", "y",
 ];
 
-/// Words that follow "By" in prose, never in a byline.
-const NOT_NAMES: &[&str] = &[
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "then",
-    "now",
-    "contrast",
-    "comparison",
-    "law",
-    "far",
-];
+/// Words that follow "By" in prose, never in a byline (besides weekday and month names).
+const NOT_NAMES: &[&str] = &["then", "now", "contrast", "comparison", "law", "far"];
+
+/// A lone word after "By" that is prose, not a name: a weekday, a month or one of `NOT_NAMES`.
+fn is_not_name(lowercase: &str) -> bool {
+    WEEKDAYS.contains(&lowercase) || MONTHS.contains(&lowercase) || NOT_NAMES.contains(&lowercase)
+}
 
 /// What an unlabelled-looking item is taken for when it could be either.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -503,7 +482,7 @@ fn is_person_name(words: &[&str]) -> bool {
     if words.is_empty() || words.len() > 5 {
         return false;
     }
-    if words.len() == 1 && NOT_NAMES.contains(&words[0].to_lowercase().as_str()) {
+    if words.len() == 1 && is_not_name(&words[0].to_lowercase()) {
         return false;
     }
     words.iter().all(|word| {

@@ -321,21 +321,35 @@ fn digits(chars: &[char], start: usize) -> (u32, usize, usize) {
     (value, at - start, at)
 }
 
+/// English month names, lowercase, January first: the one list the date parser, the credits
+/// parser and the HTML metadata reader share.
+pub const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// English weekday names, lowercase, Monday first.
+pub const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
 fn month_number(word: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
     if word == "sept" {
         return Some(9);
     }
@@ -346,15 +360,6 @@ fn month_number(word: &str) -> Option<u32> {
 }
 
 fn is_weekday(word: &str) -> bool {
-    const WEEKDAYS: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
     matches!(word, "tues" | "thur" | "thurs")
         || WEEKDAYS
             .iter()

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -125,4 +127,85 @@ pub fn corpus(relative: &str) -> Option<PathBuf> {
 /// `../shared/seeds/000_49c2ab0e28656829.txt`, falling back to the copy in data/samples.
 pub fn seed() -> PathBuf {
     sample("seed-kim-jong-un-train.txt")
+}
+
+/// Words for generated article bodies.
+pub const WORDS: [&str; 18] = [
+    "ministry",
+    "officials",
+    "said",
+    "talks",
+    "border",
+    "market",
+    "rates",
+    "election",
+    "storm",
+    "river",
+    "council",
+    "budget",
+    "court",
+    "ruling",
+    "summit",
+    "exports",
+    "harvest",
+    "strike",
+];
+
+/// How each body word of generated articles is chosen from `ArticleShape::words`.
+pub enum WordChoice {
+    /// A fixed pattern of the article number: article `n` is the same in every file, so
+    /// overlapping ranges share articles.
+    Pattern,
+    /// A fixed-seed xorshift64 running through the whole file.
+    Xorshift,
+}
+
+/// What the generated articles of one test look like. Each body has three paragraphs, each
+/// opening with `"{label} {n} {paragraph_label} {p}:"` and then `words_per_paragraph` words.
+pub struct ArticleShape {
+    pub label: &'static str,
+    pub paragraph_label: &'static str,
+    pub words: &'static [&'static str],
+    pub words_per_paragraph: usize,
+    pub choice: WordChoice,
+    /// The JSON record of article `n` with this body.
+    pub record: fn(usize, String) -> serde_json::Value,
+}
+
+/// JSON Lines of the generated articles `range`, deterministic.
+pub fn articles_jsonl(shape: &ArticleShape, range: Range<usize>) -> String {
+    let words = shape.words;
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut out = String::new();
+    for n in range {
+        let mut body = String::new();
+        for paragraph in 0..3 {
+            if paragraph > 0 {
+                body.push_str("\n\n");
+            }
+            let _ = write!(
+                body,
+                "{} {n} {} {paragraph}:",
+                shape.label, shape.paragraph_label
+            );
+            for k in 0..shape.words_per_paragraph {
+                let index = match shape.choice {
+                    WordChoice::Pattern => (n * 7 + paragraph * 3 + k * 5) % words.len(),
+                    WordChoice::Xorshift => (next() % words.len() as u64) as usize,
+                };
+                body.push(' ');
+                body.push_str(words[index]);
+            }
+            body.push('.');
+        }
+        out.push_str(&(shape.record)(n, body).to_string());
+        out.push('\n');
+    }
+    out
 }

@@ -5,6 +5,8 @@
 use dom_query::{Document, Selection};
 use serde_json::Value;
 
+use crate::normalize::date::MONTHS;
+
 /// What the page says about itself, each field the first good candidate in priority order.
 #[derive(Debug, Default, Clone)]
 pub struct PageMeta {
@@ -354,22 +356,16 @@ fn looks_like_date(text: &str) -> bool {
     if digits >= 4 && letters < 12 {
         return true;
     }
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may ",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
     let lower = text.to_lowercase();
-    digits >= 1 && MONTHS.iter().any(|m| lower.contains(m))
+    // "may" counts only as a word before something ("May 3"), not inside "mayor".
+    digits >= 1
+        && MONTHS.iter().any(|&m| {
+            if m == "may" {
+                lower.contains("may ")
+            } else {
+                lower.contains(m)
+            }
+        })
 }
 
 fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
