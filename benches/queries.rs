@@ -166,7 +166,8 @@ fn prepare_database(newsdb: &Path, db: &Path, scratch: &Path, n: u64) {
     let output = Command::new(newsdb)
         .arg("--db")
         .arg(db)
-        .args(["-q", "import", "--format", "jsonl"])
+        // The bench adds its own entities and mentions with SQL, so extraction stays off.
+        .args(["-q", "import", "--no-entities", "--format", "jsonl"])
         .arg(&input)
         .env_remove("NEWSDB_DB")
         .stdin(Stdio::null())

@@ -83,6 +83,15 @@ CREATE TABLE article_authors (
 ) WITHOUT ROWID;
 CREATE INDEX article_authors_author ON article_authors (author_id);
 
+-- Categories and tags as the first arrival gave them, in order.
+CREATE TABLE article_categories (
+    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    category   TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    PRIMARY KEY (article_id, category)
+) WITHOUT ROWID;
+CREATE INDEX article_categories_category ON article_categories (category);
+
 -- Every URL and GUID an article was seen under. One value may name several versions of a story.
 CREATE TABLE article_urls (
     article_id    INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,

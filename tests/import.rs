@@ -251,7 +251,8 @@ fn json_fields_map_to_columns() {
    "url": "HTTPS://Example.COM:443/a?utm_source=x&b=2#top", "guid": "tag:example.com,2023:1",
    "source": {"name": "The Example Times", "url": "https://example.com/"},
    "authors": [{"name": "Ann Writer"}, "Bob Reporter"],
-   "published_at": "2023-09-11T10:20:00+09:00", "language": "en", "extra": {"kept": true}},
+   "published_at": "2023-09-11T10:20:00+09:00", "language": "en", "extra": {"kept": true},
+   "categories": ["World", "Asia & Pacific", "world"]},
   {"title": "Array two", "body": "Plain body.", "date": "Mon, 11 Sep 2023 08:30:00 GMT",
    "authors": "Carla Columnist"}
 ]"#,
@@ -288,13 +289,17 @@ fn json_fields_map_to_columns() {
         db.column("SELECT name FROM authors ORDER BY id"),
         ["Ann Writer", "Bob Reporter", "Carla Columnist"]
     );
+    assert_eq!(
+        db.column("SELECT category FROM article_categories ORDER BY position"),
+        ["World", "Asia & Pacific"]
+    );
     // Unknown fields survive in the raw copy of the element.
     let raw = db.column("SELECT CAST(bytes AS TEXT) FROM article_raw ORDER BY article_id");
     assert!(raw[0].contains(r#""extra": {"kept": true}"#), "{}", raw[0]);
     assert!(raw[0].trim_start().starts_with('{') && !raw[0].contains("Array two"));
     assert_eq!(
         db.column("SELECT locator FROM sightings ORDER BY id"),
-        ["2 (/0)", "7 (/1)"]
+        ["2 (/0)", "8 (/1)"]
     );
 }
 
@@ -378,4 +383,24 @@ fn gzip_inputs_are_read_transparently() {
         .assert()
         .success();
     assert_eq!(db.column("SELECT title FROM articles"), ["Zipped"]);
+}
+
+#[test]
+fn feed_categories_are_kept() {
+    let db = TestDb::new();
+    db.newsdb()
+        .args(["import", sample("harbour-gazette.rss").to_str().unwrap()])
+        .assert()
+        .success();
+    assert_eq!(
+        db.column(
+            "SELECT a.title || ': ' || c.category FROM article_categories c
+               JOIN articles a ON a.id = c.article_id ORDER BY a.id"
+        ),
+        [
+            "Port Elsby ferry terminal reopens after two-year rebuild: Transport",
+            "Saltmarsh library festival adds a second weekend: Culture",
+            "Coastal path near Wrenhaven closed after cliff fall: Environment"
+        ]
+    );
 }

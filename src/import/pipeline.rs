@@ -8,10 +8,10 @@
 //! URLs are read on the producer thread too, with the [`fetch::Client`]; `newsdb fetch` hands in
 //! bodies it has already downloaded ([`Input::Fetched`]), lazily, so one run covers all its feeds.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,7 @@ use crate::entities::{Corrections, Extractor, Mention};
 use crate::fetch;
 use crate::import::{detect, feed, html, json, text};
 use crate::item::{Format, ImportError, Location, Parsed};
-use crate::normalize::{self, NormalizeOptions};
+use crate::normalize::{self, ContentHash, NormalizeOptions};
 use crate::store::{
     self, BatchEntry, BatchOutcome, ImportCounts, ImportId, OpenOptions, Store, WriteOptions,
 };
@@ -211,8 +211,7 @@ where
                     ..OpenOptions::default()
                 },
             )
-            .ok()
-            .map(Mutex::new),
+            .ok(),
         })
     } else {
         None
@@ -336,29 +335,40 @@ struct Extraction {
     extractor: &'static Extractor,
     corrections: Corrections,
     /// A read-only view of the store, to tell known content from new.
-    known: Option<Mutex<Store>>,
+    known: Option<Store>,
 }
 
 impl Extraction {
-    /// The mentions to store with `article`: those its record carried, then those found in it.
-    /// Content already stored gets none (duplicates add no mentions), so none are computed.
-    fn mentions(&self, article: &normalize::Article) -> Result<Vec<Mention>, String> {
-        let mut mentions =
-            mentions_from_record(&article.entities, article.title.as_deref(), &article.body)?;
-        let known = self.known.as_ref().is_some_and(|store| {
-            store
-                .lock()
-                .is_ok_and(|store| store.has_article(&article.hash.to_hex()).unwrap_or(false))
-        });
-        if !known {
-            mentions.extend(self.extractor.extract(
-                article.title.as_deref(),
-                &article.body,
-                &self.corrections,
-            ));
-        }
-        Ok(mentions)
+    /// Which of these content hashes the store already has (one query for a whole chunk).
+    fn known_hashes(&self, articles: &[&normalize::Article]) -> HashSet<ContentHash> {
+        let Some(store) = &self.known else {
+            return HashSet::new();
+        };
+        let hexes: Vec<String> = articles.iter().map(|a| a.hash.to_hex()).collect();
+        // Unknown on error: extraction is then merely wasted on a duplicate.
+        store
+            .known_hashes(&hexes)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|hex| ContentHash::from_hex(hex))
+            .collect()
     }
+}
+
+/// The mentions to store with `article`: those its record carried, then those the extractor
+/// finds in it unless its content is already stored (duplicates add no mentions, so none are
+/// computed).
+fn extracted_mentions(
+    article: &normalize::Article,
+    known: bool,
+    extractor: &Extractor,
+    corrections: &Corrections,
+) -> Result<Vec<Mention>, String> {
+    let mut mentions = record_mentions(article)?;
+    if !known {
+        mentions.extend(extractor.extract(article.title.as_deref(), &article.body, corrections));
+    }
+    Ok(mentions)
 }
 
 /// Imported entities are validated even when extraction is off.
@@ -490,26 +500,44 @@ impl Chunker<'_> {
         }
         let options = &self.normalize_options;
         let extraction = self.extraction;
-        let entries: Vec<Entry> = std::mem::take(&mut self.pending)
+        let normalized: Vec<Result<normalize::Article, Parsed>> = std::mem::take(&mut self.pending)
             .into_par_iter()
             .map(|parsed| match parsed {
-                Parsed::Item(item) => match normalize::normalize(*item, options) {
-                    Ok(article) => {
-                        let mentions = match extraction {
-                            Some(extraction) => extraction.mentions(&article),
-                            None => record_mentions(&article),
-                        };
-                        match mentions {
-                            Ok(mentions) => Entry::Article(Box::new(article), mentions),
-                            Err(reason) => {
-                                Entry::Rejected(ImportError::new(article.location, reason))
-                            }
-                        }
+                Parsed::Item(item) => {
+                    normalize::normalize(*item, options).map_err(Parsed::Rejected)
+                }
+                other => Err(other),
+            })
+            .collect();
+        let known = extraction.map_or_else(HashSet::new, |extraction| {
+            let articles: Vec<&normalize::Article> =
+                normalized.iter().filter_map(|n| n.as_ref().ok()).collect();
+            extraction.known_hashes(&articles)
+        });
+        // The store handle stays on this thread; the workers get the extractor's parts.
+        let extractor =
+            extraction.map(|extraction| (extraction.extractor, &extraction.corrections));
+        let entries: Vec<Entry> = normalized
+            .into_par_iter()
+            .map(|normalized| match normalized {
+                Ok(article) => {
+                    let mentions = match extractor {
+                        Some((extractor, corrections)) => extracted_mentions(
+                            &article,
+                            known.contains(&article.hash),
+                            extractor,
+                            corrections,
+                        ),
+                        None => record_mentions(&article),
+                    };
+                    match mentions {
+                        Ok(mentions) => Entry::Article(Box::new(article), mentions),
+                        Err(reason) => Entry::Rejected(ImportError::new(article.location, reason)),
                     }
-                    Err(error) => Entry::Rejected(error),
-                },
-                Parsed::Rejected(error) => Entry::Rejected(error),
-                Parsed::Warning(warning) => Entry::Warning(warning),
+                }
+                Err(Parsed::Rejected(error)) => Entry::Rejected(error),
+                Err(Parsed::Warning(warning)) => Entry::Warning(warning),
+                Err(Parsed::Item(_)) => unreachable!("items were normalised above"),
             })
             .collect();
         let event = Event::Entries {

@@ -74,6 +74,8 @@ pub struct ExportedArticle {
     pub language: Option<String>,
     /// Credited outlets in order (also rendered into the body, see the module notes).
     pub credits: Vec<String>,
+    /// Categories and tags, in order (the importer reads them back).
+    pub categories: Vec<String>,
     pub entities: Vec<ExportedEntity>,
     pub imported_at: String,
 }
@@ -244,6 +246,11 @@ impl Store {
             id,
             "reading an article's credits",
         )?;
+        let categories = self.strings(
+            "SELECT category FROM article_categories WHERE article_id = ?1 ORDER BY position",
+            id,
+            "reading an article's categories",
+        )?;
         let urls = self.strings(
             "SELECT value FROM article_urls WHERE article_id = ?1 AND kind = 'url'
               ORDER BY first_seen_at, value",
@@ -285,6 +292,7 @@ impl Store {
             published_raw: row.published_raw,
             language: row.language,
             credits,
+            categories,
             entities,
             imported_at: row.imported_at,
         };

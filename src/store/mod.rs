@@ -663,6 +663,25 @@ impl Store {
         committed.map(|()| outcome)
     }
 
+    /// Which of these content hashes (lowercase hex) are stored, in one query.
+    pub fn known_hashes(&self, hashes: &[String]) -> Result<Vec<String>> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = vec!["?"; hashes.len()].join(", ");
+        let mut statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT content_hash FROM articles WHERE content_hash IN ({placeholders})"
+            ))
+            .context("looking up content hashes")?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(hashes), |row| row.get(0))
+            .context("looking up content hashes")?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("looking up content hashes")
+    }
+
     /// Whether an article with this hash is stored (a dry run's in-run check uses it too).
     pub fn has_article(&self, hash_hex: &str) -> Result<bool> {
         self.conn
@@ -813,6 +832,15 @@ impl BatchWriter<'_> {
                     statement.execute(params![id, author_id, position as i64])
                 })
                 .context("crediting an author")?;
+        }
+        for (position, category) in article.categories.iter().enumerate() {
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO article_categories (article_id, category, position)
+                     VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut statement| statement.execute(params![id, category, position as i64]))
+                .context("recording a category")?;
         }
         if self.options.keep_raw {
             self.tx
