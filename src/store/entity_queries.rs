@@ -250,25 +250,25 @@ impl Store {
         let kind = filter.kind.map(EntityKind::name);
         let what = "listing entities";
         if let Some(since) = &filter.since {
-            let mut statement = self.conn.prepare_cached(TOP_ENTITIES_SINCE).context(what)?;
-            let rows = statement
-                .query_map(params![kind, limit(filter.top), since], |row| {
+            return self.query_rows(
+                TOP_ENTITIES_SINCE,
+                params![kind, limit(filter.top), since],
+                what,
+                |row| {
                     Ok(EntitySummary {
                         first_seen: row.get(5)?,
                         last_seen: row.get(6)?,
                         ..summary_from_row(row)?
                     })
-                })
-                .context(what)?;
-            return rows.collect::<rusqlite::Result<_>>().context(what);
+                },
+            );
         }
-        let mut entities: Vec<EntitySummary> = {
-            let mut statement = self.conn.prepare_cached(TOP_ENTITIES).context(what)?;
-            let rows = statement
-                .query_map(params![kind, limit(filter.top)], summary_from_row)
-                .context(what)?;
-            rows.collect::<rusqlite::Result<_>>().context(what)?
-        };
+        let mut entities = self.query_rows(
+            TOP_ENTITIES,
+            params![kind, limit(filter.top)],
+            what,
+            summary_from_row,
+        )?;
         for entity in &mut entities {
             self.fill_seen_range(entity)?;
         }
@@ -350,35 +350,26 @@ impl Store {
             return Ok(None);
         };
         self.fill_seen_range(&mut entity)?;
-        let aliases = {
-            let what = "reading an entity's aliases";
-            let mut statement = self.conn.prepare_cached(ALIASES).context(what)?;
-            let rows = statement
-                .query_map([id], |row| {
-                    Ok(AliasCount {
-                        alias: row.get(0)?,
-                        origin: row.get(1)?,
-                        mentions: row.get(2)?,
-                    })
+        let aliases = self.query_rows(ALIASES, [id], "reading an entity's aliases", |row| {
+            Ok(AliasCount {
+                alias: row.get(0)?,
+                origin: row.get(1)?,
+                mentions: row.get(2)?,
+            })
+        })?;
+        let co_mentions = self.query_rows(
+            CO_MENTIONS,
+            params![id, limit(limit_rows)],
+            "reading co-mentioned entities",
+            |row| {
+                Ok(CoMention {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    kind: row.get(2)?,
+                    articles: row.get(3)?,
                 })
-                .context(what)?;
-            rows.collect::<rusqlite::Result<_>>().context(what)?
-        };
-        let co_mentions = {
-            let what = "reading co-mentioned entities";
-            let mut statement = self.conn.prepare_cached(CO_MENTIONS).context(what)?;
-            let rows = statement
-                .query_map(params![id, limit(limit_rows)], |row| {
-                    Ok(CoMention {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        kind: row.get(2)?,
-                        articles: row.get(3)?,
-                    })
-                })
-                .context(what)?;
-            rows.collect::<rusqlite::Result<_>>().context(what)?
-        };
+            },
+        )?;
         let articles = self.articles_mentioning(id, limit_rows)?;
         Ok(Some(EntityDetail {
             entity,
@@ -405,18 +396,14 @@ impl Store {
         } else {
             ARTICLES_MENTIONING
         };
-        let mut statement = self.conn.prepare_cached(sql).context(what)?;
-        let rows = statement
-            .query_map(params![entity_id, limit(limit_rows)], |row| {
-                Ok(ArticleRef {
-                    id: row.get(0)?,
-                    published_at: row.get(1)?,
-                    title: row.get(2)?,
-                    mentions: row.get(3)?,
-                })
+        self.query_rows(sql, params![entity_id, limit(limit_rows)], what, |row| {
+            Ok(ArticleRef {
+                id: row.get(0)?,
+                published_at: row.get(1)?,
+                title: row.get(2)?,
+                mentions: row.get(3)?,
             })
-            .context(what)?;
-        rows.collect::<rusqlite::Result<_>>().context(what)
+        })
     }
 }
 

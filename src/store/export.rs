@@ -301,11 +301,7 @@ impl Store {
 
     /// The first column of every row of `sql` for this article, as text.
     fn strings(&self, sql: &str, id: i64, what: &str) -> Result<Vec<String>> {
-        let mut statement = self.conn.prepare_cached(sql).context(what)?;
-        let rows = statement
-            .query_map([id], |row| row.get::<_, String>(0))
-            .context(what)?;
-        rows.collect::<rusqlite::Result<_>>().context(what)
+        self.query_rows(sql, [id], what, |row| row.get::<_, String>(0))
     }
 
     /// The article's mentions grouped by entity, entities in order of their first mention.

@@ -663,6 +663,19 @@ impl Store {
         committed.map(|()| outcome)
     }
 
+    /// Every row of `sql`, mapped by `map`; `what` says what was being done, for the error.
+    fn query_rows<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        parameters: P,
+        what: &str,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut statement = self.conn.prepare_cached(sql).context(what)?;
+        let rows = statement.query_map(parameters, map).context(what)?;
+        rows.collect::<rusqlite::Result<_>>().context(what)
+    }
+
     /// Which of these content hashes (lowercase hex) are stored, in one query.
     pub fn known_hashes(&self, hashes: &[String]) -> Result<Vec<String>> {
         if hashes.is_empty() {
