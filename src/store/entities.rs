@@ -116,13 +116,7 @@ impl Store {
                 params![kept.id, absorbed.id],
             )
             .context("moving aliases")?;
-        transaction
-            .execute(
-                "INSERT OR REPLACE INTO entity_aliases (entity_id, alias, key, origin)
-                 VALUES (?1, ?2, ?3, 'user')",
-                params![kept.id, absorbed.name, absorbed.key],
-            )
-            .context("recording the merge")?;
+        insert_user_alias(&transaction, kept.id, &absorbed.name, &absorbed.key)?;
         // Mentions left behind overlapped one of `kept`'s: the cascade drops them.
         transaction
             .execute("DELETE FROM entities WHERE id = ?1", [absorbed.id])
@@ -135,13 +129,7 @@ impl Store {
     /// Adds a user alias: the extractor will find `alias` as a mention of `entity`.
     pub fn add_entity_alias(&mut self, entity: &EntityRow, alias: &str) -> Result<()> {
         let transaction = self.write_transaction()?;
-        transaction
-            .execute(
-                "INSERT OR REPLACE INTO entity_aliases (entity_id, alias, key, origin)
-                 VALUES (?1, ?2, ?3, 'user')",
-                params![entity.id, alias, alias_key(alias)],
-            )
-            .context("adding an alias")?;
+        insert_user_alias(&transaction, entity.id, alias, &alias_key(alias))?;
         transaction.commit().context("adding an alias")?;
         self.forget_entity_caches();
         Ok(())
@@ -157,13 +145,7 @@ impl Store {
                 params![entity.id, name],
             )
             .context("renaming an entity")?;
-        transaction
-            .execute(
-                "INSERT OR REPLACE INTO entity_aliases (entity_id, alias, key, origin)
-                 VALUES (?1, ?2, ?3, 'user')",
-                params![entity.id, name, entity_key(name)],
-            )
-            .context("renaming an entity")?;
+        insert_user_alias(&transaction, entity.id, name, &entity_key(name))?;
         transaction.commit().context("renaming an entity")?;
         self.forget_entity_caches();
         Ok(())
@@ -349,6 +331,24 @@ impl Store {
             }
         }
     }
+}
+
+/// Records a correction as a user alias: `key` names `entity_id` from now on, for the extractor
+/// (through [`Store::corrections`]) and for the store's entity lookup.
+fn insert_user_alias(
+    transaction: &rusqlite::Transaction<'_>,
+    entity_id: i64,
+    alias: &str,
+    key: &str,
+) -> Result<()> {
+    transaction
+        .execute(
+            "INSERT OR REPLACE INTO entity_aliases (entity_id, alias, key, origin)
+             VALUES (?1, ?2, ?3, 'user')",
+            params![entity_id, alias, key],
+        )
+        .context("recording a user alias")
+        .map(|_| ())
 }
 
 /// Notes in `meta` which extractor version produced the stored mentions.
