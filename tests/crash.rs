@@ -84,6 +84,15 @@ fn sound(db: &TestDb) {
         .query_row("SELECT count(*) FROM fts_sync_pause", [], |row| row.get(0))
         .unwrap();
     assert_eq!(paused, 0);
+    // A batch drops the insert trigger inside its transaction: a kill must roll that back too.
+    let triggers: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = 'articles_fts_insert'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(triggers, 1);
 }
 
 #[test]

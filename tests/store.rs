@@ -198,3 +198,96 @@ fn usage_errors_exit_2() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn new_databases_get_16_kb_pages_and_existing_ones_keep_theirs() {
+    let db = TestDb::new();
+    db.newsdb().arg("init").assert().success();
+    assert_eq!(db.count("PRAGMA page_size"), 16_384);
+    assert_eq!(
+        db.count("SELECT v FROM articles_fts_config WHERE k = 'automerge'"),
+        8
+    );
+
+    let old = TestDb::new();
+    {
+        let conn = old.connect();
+        conn.execute_batch("PRAGMA page_size = 4096; CREATE TABLE other_tool (x);")
+            .unwrap();
+    }
+    old.newsdb().arg("init").assert().success();
+    old.newsdb()
+        .args(["import", common::sample("wire.jsonl").to_str().unwrap()])
+        .assert()
+        .success();
+    assert_eq!(old.count("PRAGMA page_size"), 4096);
+    assert_eq!(old.count("SELECT count(*) FROM articles"), 3);
+}
+
+const FTS_INSERT_TRIGGER: &str =
+    "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'articles_fts_insert'";
+
+/// Generated JSON Lines: `count` distinct articles.
+fn generated(db: &TestDb, count: usize) -> std::path::PathBuf {
+    let shape = common::ArticleShape {
+        label: "Dispatch",
+        paragraph_label: "part",
+        words: &common::WORDS,
+        words_per_paragraph: 12,
+        choice: common::WordChoice::Pattern,
+        record: |n, body| serde_json::json!({"title": format!("Dispatch {n}"), "body": body}),
+    };
+    db.file("generated.jsonl", common::articles_jsonl(&shape, 0..count))
+}
+
+#[test]
+fn batch_imports_leave_the_full_text_trigger_as_they_found_it() {
+    let db = TestDb::new();
+    db.newsdb().arg("init").assert().success();
+    let before = db.column(FTS_INSERT_TRIGGER);
+    assert_eq!(before.len(), 1);
+
+    let input = generated(&db, 2_500);
+    db.newsdb()
+        .args(["import", input.to_str().unwrap(), "--batch-size", "1000"])
+        .assert()
+        .success();
+    assert_eq!(db.column(FTS_INSERT_TRIGGER), before);
+    assert_eq!(db.count("SELECT count(*) FROM articles_fts_docsize"), 2_500);
+    let conn = db.connect();
+    conn.execute(
+        "INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')",
+        [],
+    )
+    .expect("the full-text index matches the articles");
+
+    // The trigger still indexes what other programs write.
+    conn.execute(
+        "INSERT INTO articles (content_hash, title, body) VALUES (?1, 'Quayside', 'Zeppelins over the quay')",
+        [format!("{:064x}", 7)],
+    )
+    .unwrap();
+    assert_eq!(
+        db.count("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'zeppelins'"),
+        1
+    );
+}
+
+#[test]
+fn an_import_indexes_its_articles_even_where_another_tool_dropped_the_trigger() {
+    let db = TestDb::new();
+    db.newsdb().arg("init").assert().success();
+    db.connect()
+        .execute_batch("DROP TRIGGER articles_fts_insert")
+        .unwrap();
+    let input = generated(&db, 300);
+    db.newsdb()
+        .args(["import", input.to_str().unwrap()])
+        .assert()
+        .success();
+    assert!(db.column(FTS_INSERT_TRIGGER).is_empty(), "left as found");
+    assert_eq!(
+        db.count("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'dispatch'"),
+        300
+    );
+}
