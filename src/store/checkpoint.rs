@@ -11,7 +11,8 @@
 //! has copied every frame; a writer that begins its next batch at once never sees that moment, and
 //! the WAL would grow by the whole import. So once the WAL is past [`WAL_RESTART_FRAMES`], the
 //! writer waits for the checkpoint of its last commit (by then only that batch is left to copy)
-//! before it begins the next one.
+//! before it begins the next one. The WAL file keeps its largest size until the last connection
+//! closes and removes it.
 //!
 //! Nothing here changes what is durable: committed transactions are in the WAL either way, and
 //! closing the last connection still checkpoints whatever is left.
@@ -23,8 +24,10 @@ use std::thread::{self, JoinHandle};
 use rusqlite::{Connection, OpenFlags};
 
 /// WAL frames (pages) past which the writer lets the checkpoint catch up so the WAL can restart:
-/// 4,096 frames of 16 KB pages is 64 MB.
-const WAL_RESTART_FRAMES: i64 = 4096;
+/// 16,384 frames of 16 KB pages is 256 MB. Each wait includes the checkpoint's sync of the
+/// database file, so waiting rarely pays: at 100,000 articles a limit of 4,096 frames made the
+/// import 10% slower, while 32,768 gained only 2% more.
+const WAL_RESTART_FRAMES: i64 = 16_384;
 
 pub(super) struct BackgroundCheckpoints {
     shared: Arc<Shared>,
