@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Context, Result, Store, write_mentions};
+use super::{Context, Result, Store, store_staged_mentions, write_mentions};
 use crate::entities::{Corrections, EntityKind, Extractor, Mention, Method, alias_key, entity_key};
 
 /// An entity as the correction commands show it.
@@ -273,7 +273,9 @@ impl Store {
                 .collect();
             write_mentions(&transaction, caches, *article_id, &extracted)
         });
-        let committed = written.and_then(|()| transaction.commit().context("storing mentions"));
+        let committed = written
+            .and_then(|()| store_staged_mentions(&transaction))
+            .and_then(|()| transaction.commit().context("storing mentions"));
         if committed.is_ok() {
             caches.commit();
         } else {

@@ -391,7 +391,11 @@ impl Store {
                 "PRAGMA foreign_keys = ON;
                  PRAGMA synchronous = NORMAL;
                  PRAGMA temp_store = MEMORY;
-                 PRAGMA cache_size = -32768;",
+                 PRAGMA cache_size = -32768;
+                 -- See `store_staged_mentions`; private to this connection.
+                 CREATE TEMP TABLE IF NOT EXISTS staged_mentions (
+                     article_id, field, start, \"end\", entity_id, sentence, method, confidence
+                 );",
             )
             .context("configuring the connection")
     }
@@ -652,6 +656,7 @@ impl Store {
             |entry| matches!(entry, BatchEntry::Article { mentions, .. } if !mentions.is_empty()),
         );
         let committed = written
+            .and_then(|()| store_staged_mentions(&transaction))
             .and_then(|()| writer.index_new_articles())
             .and_then(|()| restore_fts_insert_trigger(&transaction, suspended_trigger))
             .and_then(|()| {
@@ -1040,8 +1045,31 @@ fn restore_fts_insert_trigger(
     }
 }
 
-/// Stores an article's mentions: each entity found or created by its (kind, key), or through a
-/// user alias (a merge or `entity alias add`), each surface recorded as an alias.
+/// Moves the mentions `write_mentions` staged into `mentions`, in staging order (the first
+/// mention of a span wins), with one statement; to be called before the transaction commits.
+///
+/// One `INSERT ... SELECT` per batch instead of one `INSERT` per mention: a single-row insert
+/// into `mentions` pays for a statement each time (its `method IN (...)` check even builds a
+/// temporary index per row), which was two fifths of the cost of storing a mention. Staging
+/// rows in a TEMP table with no constraints is cheap, and the checks then run once per batch.
+fn store_staged_mentions(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO mentions
+                (article_id, field, start, \"end\", entity_id, sentence, method, confidence)
+         SELECT article_id, field, start, \"end\", entity_id, sentence, method, confidence
+           FROM temp.staged_mentions ORDER BY rowid",
+    )
+    .and_then(|mut statement| statement.execute([]))
+    .context("recording mentions")?;
+    tx.prepare_cached("DELETE FROM temp.staged_mentions")
+        .and_then(|mut statement| statement.execute([]))
+        .context("recording mentions")?;
+    Ok(())
+}
+
+/// Stages an article's mentions for `store_staged_mentions`: each entity found or created by its
+/// (kind, key), or through a user alias (a merge or `entity alias add`), each surface recorded as
+/// an alias.
 fn write_mentions(
     tx: &rusqlite::Transaction<'_>,
     caches: &mut Caches,
@@ -1059,7 +1087,7 @@ fn write_mentions(
         .context("recording an entity alias")?;
     let mut insert_mention = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO mentions
+            "INSERT INTO temp.staged_mentions
                     (article_id, field, start, \"end\", entity_id, sentence, method, confidence)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
