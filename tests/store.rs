@@ -247,12 +247,15 @@ fn batch_imports_leave_the_full_text_trigger_as_they_found_it() {
     let before = db.column(FTS_INSERT_TRIGGER);
     assert_eq!(before.len(), 1);
 
+    let schema_version = db.count("PRAGMA schema_version");
     let input = generated(&db, 2_500);
     db.newsdb()
         .args(["import", input.to_str().unwrap(), "--batch-size", "1000"])
         .assert()
         .success();
     assert_eq!(db.column(FTS_INSERT_TRIGGER), before);
+    // A schema change would make other connections' full-text queries fail with SQLITE_SCHEMA.
+    assert_eq!(db.count("PRAGMA schema_version"), schema_version);
     assert_eq!(db.count("SELECT count(*) FROM articles_fts_docsize"), 2_500);
     let conn = db.connect();
     conn.execute(

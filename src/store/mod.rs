@@ -13,10 +13,11 @@
 //! was.
 //!
 //! **Full-text index.** `articles_fts` follows `articles` through triggers, whoever writes. A batch
-//! import drops the insert trigger inside its own transaction, indexes the batch with one
-//! `INSERT ... SELECT` and creates the trigger again from its stored SQL before committing, so no
-//! other connection ever sees it missing. That is markedly faster than a trigger per row, and an
-//! insert without a trigger needs no statement journal.
+//! import pauses the insert trigger inside its own transaction (a row in `fts_sync_pause`) and
+//! indexes the batch with one `INSERT ... SELECT`, which is markedly faster than a trigger per row;
+//! the pause is lifted before commit, so no other connection ever sees it. (Dropping the trigger
+//! for the batch instead would save more, but a schema change per batch makes other connections'
+//! full-text queries fail now and then with SQLITE_SCHEMA.)
 //!
 //! **Checkpoints.** While batches are written, WAL checkpoints run on a thread of their own
 //! (`checkpoint`), beside the writer rather than inside its commits.
@@ -631,7 +632,12 @@ impl Store {
         let transaction = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .context("starting a write transaction")?;
-        let suspended_trigger = suspend_fts_insert_trigger(&transaction)?;
+        transaction
+            .execute(
+                "INSERT OR IGNORE INTO fts_sync_pause (paused) VALUES (1)",
+                [],
+            )
+            .context("pausing the full-text trigger")?;
         let mut writer = BatchWriter {
             tx: &transaction,
             import: import.map(|ImportId(id)| id),
@@ -658,7 +664,6 @@ impl Store {
         let committed = written
             .and_then(|()| store_staged_mentions(&transaction))
             .and_then(|()| writer.index_new_articles())
-            .and_then(|()| restore_fts_insert_trigger(&transaction, suspended_trigger))
             .and_then(|()| {
                 if stored_mentions {
                     entities::record_extractor_version(&transaction)
@@ -854,7 +859,7 @@ impl BatchWriter<'_> {
             )
             .and_then(|mut statement| {
                 // `insert` returns the new rowid. RETURNING would do too, but SQLite runs it like
-                // a trigger, with the statement journal that brings (see `suspend_fts_insert_trigger`).
+                // a trigger, with a statement journal: a copy of every page the insert touches.
                 statement.insert(params![
                     hash,
                     article.title,
@@ -993,8 +998,9 @@ impl BatchWriter<'_> {
             .map(|_| ())
     }
 
-    /// Indexes this batch's new articles in one statement. Rows are numbered max(id) + 1 and this
-    /// transaction is the only writer, so every id from the first new one on is this batch's.
+    /// Indexes this batch's new articles in one statement and lifts the trigger pause. Rows are
+    /// numbered max(id) + 1 and this transaction is the only writer, so every id from the first
+    /// new one on is this batch's.
     fn index_new_articles(&self) -> Result<()> {
         if let Some(first) = self.first_new_article {
             self.tx
@@ -1005,43 +1011,10 @@ impl BatchWriter<'_> {
                 .and_then(|mut statement| statement.execute([first]))
                 .context("indexing the batch for full-text search")?;
         }
-        Ok(())
-    }
-}
-
-/// The full-text insert trigger as the schema holds it, dropped for the length of a batch.
-struct SuspendedTrigger(Option<String>);
-
-/// Drops `articles_fts_insert` inside the batch's transaction, so no other connection ever sees
-/// it missing. Besides a trigger run per row, this saves the statement journal SQLite keeps for
-/// any insert that fires a trigger: a copy of every page the insert touches, about a seventh of
-/// an import's write time. A schema without the trigger (another tool removed it) is left so.
-fn suspend_fts_insert_trigger(tx: &rusqlite::Transaction<'_>) -> Result<SuspendedTrigger> {
-    let sql: Option<String> = tx
-        .query_row(
-            "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'articles_fts_insert'",
-            [],
-            |row| row.get(0),
-        )
-        .optional()
-        .context("reading the full-text trigger")?;
-    if sql.is_some() {
-        tx.execute_batch("DROP TRIGGER articles_fts_insert")
-            .context("suspending the full-text trigger")?;
-    }
-    Ok(SuspendedTrigger(sql))
-}
-
-/// Creates the trigger again from its own SQL, before the batch commits.
-fn restore_fts_insert_trigger(
-    tx: &rusqlite::Transaction<'_>,
-    trigger: SuspendedTrigger,
-) -> Result<()> {
-    match trigger.0 {
-        Some(sql) => tx
-            .execute_batch(&sql)
-            .context("restoring the full-text trigger"),
-        None => Ok(()),
+        self.tx
+            .execute("DELETE FROM fts_sync_pause", [])
+            .context("resuming the full-text trigger")
+            .map(|_| ())
     }
 }
 
