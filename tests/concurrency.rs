@@ -1,5 +1,5 @@
-//! The shared store under concurrency: two importers and a reader at once, and a backup taken
-//! while an import runs.
+//! The shared store under concurrency: two importers and a reader at once, a backup taken
+//! while an import runs, and entities merged by another process between an import's batches.
 
 mod common;
 
@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use newsdb::import::pipeline::{ImportOptions, Input, Silent, run_inputs};
+use newsdb::store::OpenOptions;
 use rusqlite::Connection;
 
 use common::{ArticleShape, TestDb, WORDS, WordChoice, articles_jsonl, stderr};
@@ -204,4 +206,91 @@ fn a_backup_taken_during_an_import_is_sound() {
         )
         .unwrap();
     assert_eq!(orphans, 0);
+}
+
+/// Talks between two organisations, `range` of them, as JSON Lines.
+fn talks_file(db: &TestDb, name: &str, range: std::ops::Range<usize>) -> PathBuf {
+    let lines: String = range
+        .map(|n| {
+            let record = serde_json::json!({
+                "title": format!("Talks, round {n}"),
+                "body": format!(
+                    "Delegates of the United Nations met the European Commission in Geneva for \
+                     round {n}. The United Nations said the talks would go on."
+                ),
+                "source": "Desk",
+            });
+            format!("{record}\n")
+        })
+        .collect();
+    db.file(name, lines)
+}
+
+#[test]
+fn entities_merged_by_another_process_during_an_import_get_its_later_mentions() {
+    let db = TestDb::new();
+    assert!(db.run(&["init"]).status.success());
+    let first = talks_file(&db, "first.jsonl", 0..10);
+    let second = talks_file(&db, "second.jsonl", 10..20);
+    let mut store = newsdb::Store::open(&db.path, &OpenOptions::default()).unwrap();
+    let options = ImportOptions {
+        batch_size: 10,
+        ..ImportOptions::default()
+    };
+    let mut removed = None;
+    // The import asks for its second input once it has read the first; by then it knows both
+    // entities' ids. Once the first batch is committed, another process merges them, and only
+    // then does the import go on.
+    let inputs = [first, second]
+        .into_iter()
+        .enumerate()
+        .map(|(index, path)| {
+            if index == 1 {
+                let conn = reader(&db);
+                let deadline = Instant::now() + Duration::from_secs(120);
+                while conn
+                    .query_row("SELECT count(*) FROM articles", [], |row| {
+                        row.get::<_, i64>(0)
+                    })
+                    .unwrap()
+                    < 10
+                {
+                    assert!(Instant::now() < deadline, "the first batch never arrived");
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                removed = Some(db.count("SELECT id FROM entities WHERE name = 'United Nations'"));
+                let merge = db.run(&["entity", "merge", "European Commission", "United Nations"]);
+                assert!(merge.status.success(), "{}", stderr(&merge));
+            }
+            Input::Path(path)
+        });
+    let summary = run_inputs(&mut store, inputs, &options, &mut Silent).unwrap();
+    assert_eq!((summary.new_articles, summary.rejected), (20, 0));
+    drop(store);
+
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 20);
+    let conn = db.connect();
+    let violations = conn
+        .prepare("PRAGMA foreign_key_check")
+        .unwrap()
+        .query_map([], |_| Ok(()))
+        .unwrap()
+        .count();
+    assert_eq!(violations, 0, "mentions of an entity that is gone");
+    let removed = removed.expect("the merge ran");
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) FROM mentions WHERE entity_id = {removed}"
+        )),
+        0
+    );
+    // Every "United Nations", moved by the merge or found by the second batch, is a mention of
+    // the entity it was merged into (not of the old entity, nor of a new one made again).
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM entity_mentions
+              WHERE entity = 'European Commission' AND surface = 'United Nations'"
+        ),
+        40
+    );
 }

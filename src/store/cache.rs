@@ -64,6 +64,9 @@ pub(super) struct Caches {
     pub entities: IdCache<(EntityKind, String)>,
     /// (entity id, alias) pairs known to be in `entity_aliases` (the value is the entity id).
     pub aliases: IdCache<(i64, String)>,
+    /// `PRAGMA data_version` when the caches were last checked: it moves when another
+    /// connection commits.
+    data_version: Option<i64>,
 }
 
 impl Caches {
@@ -81,6 +84,19 @@ impl Caches {
         self.authors.rollback();
         self.entities.rollback();
         self.aliases.rollback();
+    }
+
+    /// Called at the start of each write transaction. If another connection committed since
+    /// the last one, the rows the caches name may have been merged or deleted meanwhile (a
+    /// `newsdb entity merge` while an import runs, a source deleted by another tool): forget
+    /// them all rather than write ids that no longer exist.
+    pub(super) fn check_data_version(&mut self, data_version: i64) {
+        if self.data_version != Some(data_version) {
+            self.sources.clear();
+            self.authors.clear();
+            self.forget_entities();
+            self.data_version = Some(data_version);
+        }
     }
 
     /// Entity rows were merged, renamed or deleted: look them up afresh.

@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Context, Result, Store, store_staged_mentions, write_mentions};
+use super::{Context, Result, Store, begin_cached_write, store_staged_mentions, write_mentions};
 use crate::entities::{Corrections, EntityKind, Extractor, Mention, Method, alias_key, entity_key};
 
 /// An entity as the correction commands show it.
@@ -258,9 +258,7 @@ impl Store {
 
     fn replace_extracted_mentions(&mut self, found: &[(i64, Vec<Mention>)]) -> Result<()> {
         let Store { conn, caches, .. } = self;
-        let transaction = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .context("starting a write transaction")?;
+        let transaction = begin_cached_write(conn, caches)?;
         let written = found.iter().try_for_each(|(article_id, mentions)| {
             transaction
                 .prepare_cached("DELETE FROM mentions WHERE article_id = ?1 AND method <> 'import'")

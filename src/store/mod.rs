@@ -636,9 +636,7 @@ impl Store {
         commit: bool,
     ) -> Result<BatchOutcome> {
         let Store { conn, caches, .. } = self;
-        let transaction = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .context("starting a write transaction")?;
+        let transaction = begin_cached_write(conn, caches)?;
         transaction
             .execute(
                 "INSERT OR IGNORE INTO fts_sync_pause (paused) VALUES (1)",
@@ -1147,6 +1145,23 @@ impl BatchWriter<'_> {
             .context("resuming the full-text trigger")
             .map(|_| ())
     }
+}
+
+/// Starts a write transaction that may use `caches`: under the write lock, so nobody else can
+/// change the rows they name until it ends, and with the caches emptied first if another
+/// connection has committed since (see `Caches::check_data_version`).
+fn begin_cached_write<'c>(
+    conn: &'c mut Connection,
+    caches: &mut Caches,
+) -> Result<rusqlite::Transaction<'c>> {
+    let transaction = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .context("starting a write transaction")?;
+    let data_version = transaction
+        .query_row("PRAGMA data_version", [], |row| row.get(0))
+        .context("starting a write transaction")?;
+    caches.check_data_version(data_version);
+    Ok(transaction)
 }
 
 /// Moves the mentions `write_mentions` staged into `mentions`, in staging order (the first
