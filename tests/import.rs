@@ -2,6 +2,10 @@
 
 mod common;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
 use common::{TestDb, sample, seed, stderr, stdout};
 
 const SEED_TITLE: &str = "Kim Jong Un reportedly en route to Russia for a summit expected on \
@@ -239,6 +243,62 @@ fn stdin_with_a_format() {
         ["Wire Desk"]
     );
     assert_eq!(db.column("SELECT DISTINCT origin FROM sightings"), ["-"]);
+}
+
+#[test]
+fn a_stream_on_stdin_is_stored_as_it_comes() {
+    let db = TestDb::new();
+    assert!(db.run(&["init"]).status.success());
+    let mut import = Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
+        .env_remove("NEWSDB_DB")
+        .env("CI", "true")
+        .arg("--db")
+        .arg(&db.path)
+        .args(["import", "-", "--format", "jsonl", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("newsdb runs");
+    let mut stdin = import.stdin.take().unwrap();
+    let mut send = move |range: std::ops::Range<usize>| {
+        for n in range {
+            let record = format!(
+                "{{\"title\": \"Bulletin {n}\", \"body\": \"Update number {n} from a live feed.\"}}\n"
+            );
+            stdin.write_all(record.as_bytes()).unwrap();
+        }
+        stdin.flush().unwrap();
+    };
+    // Two lines, then the producer goes quiet with its end of the pipe still open: far from
+    // 64 KB, a chunk or a batch. They are stored all the same, within seconds.
+    send(0..2);
+    let conn = db.connect();
+    conn.busy_timeout(Duration::from_secs(30)).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let stored: i64 = conn
+            .query_row("SELECT count(*) FROM articles", [], |row| row.get(0))
+            .unwrap();
+        if stored == 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{stored} of 2 articles stored while the stream is open"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    send(2..4);
+    drop(send); // closes the pipe: the end of the stream
+    let output = import.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (&summary["inputs"], &summary["new_articles"]),
+        (&1.into(), &4.into())
+    );
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 4);
 }
 
 #[test]

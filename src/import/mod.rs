@@ -6,4 +6,5 @@ pub mod feed;
 pub mod html;
 pub mod json;
 pub mod pipeline;
+mod stream;
 pub mod text;

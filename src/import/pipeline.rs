@@ -8,11 +8,12 @@
 //! URLs are read on the producer thread too, with the [`fetch::Client`]; `newsdb fetch` hands in
 //! bodies it has already downloaded ([`Input::Fetched`]), lazily, so one run covers all its feeds.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -20,6 +21,7 @@ use rayon::prelude::*;
 use crate::entities::imported::mentions_from_record;
 use crate::entities::{Corrections, Extractor, Mention};
 use crate::fetch;
+use crate::import::stream::PausingReader;
 use crate::import::{detect, feed, html, json, text};
 use crate::item::{Format, ImportError, Location, Parsed};
 use crate::normalize::{self, ContentHash, NormalizeOptions};
@@ -143,7 +145,8 @@ const SNIFF_BYTES: usize = 64 << 10;
 /// Parsed items handed to the normaliser at once.
 const CHUNK_ITEMS: usize = 256;
 /// A batch is written at the latest this long after its first item, so a slow stream on stdin
-/// still commits as it goes.
+/// still commits as it goes (with `stream::PausingReader`, which hands on what it has parsed
+/// whenever the stream pauses).
 const MAX_BATCH_AGE: Duration = Duration::from_secs(2);
 
 /// What the producer thread sends to the writer.
@@ -286,7 +289,21 @@ fn write_all(
         summary.new_versions += outcome.new_versions;
         Ok::<(), store::StoreError>(())
     };
-    for event in receiver {
+    loop {
+        // An unfinished batch waits for more entries only until it is MAX_BATCH_AGE old.
+        let event = if batch.is_empty() {
+            receiver.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            receiver.recv_timeout(MAX_BATCH_AGE.saturating_sub(batch_started.elapsed()))
+        };
+        let event = match event {
+            Ok(event) => event,
+            Err(RecvTimeoutError::Timeout) => {
+                flush(&mut batch, batch_feed, summary)?;
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         match event {
             Event::InputDone { origin, items } => {
                 summary.inputs += 1;
@@ -398,13 +415,16 @@ fn produce(
     for input in inputs {
         match input {
             Input::Stdin => {
-                let origin = Location::new("-");
+                // Another program may be writing stdin as it goes: whenever it pauses, what has
+                // been parsed goes on to the writer (which commits it within MAX_BATCH_AGE).
+                let shared = RefCell::new(&mut chunker);
+                let stdin = PausingReader::new(io::stdin(), || shared.borrow_mut().flush());
                 read_one(
-                    io::stdin().lock(),
-                    origin,
+                    stdin,
+                    Location::new("-"),
                     options.format,
                     None,
-                    &mut chunker,
+                    &mut |parsed| shared.borrow_mut().push(parsed),
                 );
                 chunker.input_done("-");
             }
@@ -417,7 +437,7 @@ fn produce(
                         origin,
                         options.format,
                         response.content_type.as_deref(),
-                        &mut chunker,
+                        &mut |parsed| chunker.push(parsed),
                     ),
                     Err(error) => chunker.push(Parsed::Rejected(ImportError::new(
                         origin,
@@ -437,7 +457,7 @@ fn produce(
                     origin,
                     options.format,
                     fetched.content_type.as_deref(),
-                    &mut chunker,
+                    &mut |parsed| chunker.push(parsed),
                 );
                 chunker.input_done(&fetched.origin);
                 chunker.feed_id = None;
@@ -451,7 +471,11 @@ fn produce(
                     let name = file.display().to_string();
                     let origin = Location::new(name.clone());
                     match File::open(&file) {
-                        Ok(handle) => read_one(handle, origin, options.format, None, &mut chunker),
+                        Ok(handle) => {
+                            read_one(handle, origin, options.format, None, &mut |parsed| {
+                                chunker.push(parsed)
+                            })
+                        }
                         Err(error) => chunker.push(Parsed::Rejected(ImportError::new(
                             origin,
                             format!("cannot read: {}", io_reason(&error)),
@@ -607,13 +631,13 @@ fn read_one(
     origin: Location,
     forced: Option<Format>,
     http_content_type: Option<&str>,
-    chunker: &mut Chunker,
+    emit: &mut dyn FnMut(Parsed),
 ) {
     let mut reader = BufReader::with_capacity(SNIFF_BYTES, reader);
     let is_gzip = match reader.fill_buf() {
         Ok(head) => head.starts_with(&[0x1f, 0x8b]),
         Err(error) => {
-            chunker.push(Parsed::Rejected(ImportError::new(
+            emit(Parsed::Rejected(ImportError::new(
                 origin,
                 format!("cannot read: {}", io_reason(&error)),
             )));
@@ -627,10 +651,10 @@ fn read_one(
             origin,
             forced,
             http_content_type,
-            chunker,
+            emit,
         );
     } else {
-        read_decompressed(reader, origin, forced, http_content_type, chunker);
+        read_decompressed(reader, origin, forced, http_content_type, emit);
     }
 }
 
@@ -639,12 +663,21 @@ fn read_decompressed(
     origin: Location,
     forced: Option<Format>,
     http_content_type: Option<&str>,
-    chunker: &mut Chunker,
+    emit: &mut dyn FnMut(Parsed),
 ) {
-    let head = match peek(&mut reader, SNIFF_BYTES) {
+    // The head to detect the format from. A forced format needs none, and a stream on stdin
+    // must not wait for 64 KB before its first line is read; an empty input still goes to
+    // `detect`, for its error.
+    let sniff = match forced {
+        Some(_) => reader
+            .fill_buf()
+            .map(|first| first.is_empty().then(Vec::new)),
+        None => peek(&mut reader, SNIFF_BYTES).map(Some),
+    };
+    let head = match sniff {
         Ok(head) => head,
         Err(error) => {
-            chunker.push(Parsed::Rejected(ImportError::new(
+            emit(Parsed::Rejected(ImportError::new(
                 origin,
                 format!("cannot read: {}", io_reason(&error)),
             )));
@@ -652,20 +685,20 @@ fn read_decompressed(
         }
     };
     let path = Path::new(&origin.origin);
-    let format = match forced {
-        Some(format) if !head.is_empty() => format,
-        _ => match detect::detect(&head, Some(path)) {
-            Ok(format) => format,
+    let (format, head) = match (forced, head) {
+        (Some(format), None) => (format, Vec::new()),
+        (_, Some(head)) => match detect::detect(&head, Some(path)) {
+            Ok(format) => (format, head),
             Err(reason) => {
-                chunker.push(Parsed::Rejected(ImportError::new(origin, reason)));
+                emit(Parsed::Rejected(ImportError::new(origin, reason)));
                 return;
             }
         },
+        (None, None) => unreachable!("without a forced format the head is always read"),
     };
-    let mut emit = |parsed: Parsed| chunker.push(parsed);
     let whole = io::Cursor::new(head).chain(reader);
     if format == Format::JsonLines {
-        json::parse_json_lines(BufReader::new(whole), origin, &mut emit);
+        json::parse_json_lines(BufReader::new(whole), origin, emit);
         return;
     }
     let mut bytes = Vec::new();
@@ -687,11 +720,11 @@ fn read_decompressed(
         return;
     }
     match format {
-        Format::Text => text::parse_text(&bytes, origin, &mut emit),
-        Format::Json => json::parse_json(&bytes, origin, &mut emit),
+        Format::Text => text::parse_text(&bytes, origin, emit),
+        Format::Json => json::parse_json(&bytes, origin, emit),
         Format::JsonLines => unreachable!("streamed above"),
-        Format::Feed => feed::parse_feed(&bytes, origin, http_content_type, &mut emit),
-        Format::Html => html::parse_html_page(&bytes, origin, http_content_type, &mut emit),
+        Format::Feed => feed::parse_feed(&bytes, origin, http_content_type, emit),
+        Format::Html => html::parse_html_page(&bytes, origin, http_content_type, emit),
     }
 }
 
