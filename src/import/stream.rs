@@ -3,16 +3,16 @@
 //! would see nothing stored until hundreds of lines had come.
 
 use std::io::{self, Read};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::time::Duration;
 
 /// Bytes read from the source at once.
 const BLOCK_BYTES: usize = 64 << 10;
 /// Blocks read ahead of the parser.
 const BLOCKS_AHEAD: usize = 4;
-/// How long the stream must stay silent to count as paused: a pipe from a fast producer
-/// (`zcat dump.jsonl.gz | newsdb import -`) often runs dry for a moment, and handing on small
-/// chunks each time made such imports 20% slower.
+/// How long the stream must stay silent to count as paused: even a pipe from a fast producer
+/// (`cat dump.jsonl | newsdb import - --format jsonl`) runs dry for moments, and handing on a
+/// small chunk each time made that import 20% slower.
 const PAUSE: Duration = Duration::from_millis(20);
 
 /// Reads `source` on a thread of its own, so that it can tell a stream that has paused (no
@@ -55,19 +55,15 @@ impl<F: FnMut()> PausingReader<F> {
         }
     }
 
-    /// The next block, waiting for it (after `on_pause`) if none is there yet; `None` at the end.
+    /// The next block, waiting for it (after `on_pause` once `PAUSE` has passed); `None` at the end.
     fn next_block(&mut self) -> Option<io::Result<Vec<u8>>> {
-        match self.blocks.try_recv() {
+        match self.blocks.recv_timeout(PAUSE) {
             Ok(block) => Some(block),
-            Err(TryRecvError::Disconnected) => None,
-            Err(TryRecvError::Empty) => match self.blocks.recv_timeout(PAUSE) {
-                Ok(block) => Some(block),
-                Err(RecvTimeoutError::Disconnected) => None,
-                Err(RecvTimeoutError::Timeout) => {
-                    (self.on_pause)();
-                    self.blocks.recv().ok()
-                }
-            },
+            Err(RecvTimeoutError::Disconnected) => None,
+            Err(RecvTimeoutError::Timeout) => {
+                (self.on_pause)();
+                self.blocks.recv().ok()
+            }
         }
     }
 }
