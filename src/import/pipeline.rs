@@ -476,10 +476,7 @@ fn produce(
                                 chunker.push(parsed)
                             })
                         }
-                        Err(error) => chunker.push(Parsed::Rejected(ImportError::new(
-                            origin,
-                            format!("cannot read: {}", io_reason(&error)),
-                        ))),
+                        Err(error) => chunker.push(cannot_read(origin, &error)),
                     }
                     chunker.input_done(&name);
                 }
@@ -586,10 +583,10 @@ fn expand(path: &Path, chunker: &mut Chunker<'_>) -> Vec<PathBuf> {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(error) => {
-            chunker.push(Parsed::Rejected(ImportError::new(
+            chunker.push(cannot_read(
                 Location::new(path.display().to_string()),
-                format!("cannot read: {}", io_reason(&error)),
-            )));
+                &error,
+            ));
             return Vec::new();
         }
     };
@@ -637,10 +634,7 @@ fn read_one(
     let is_gzip = match reader.fill_buf() {
         Ok(head) => head.starts_with(&[0x1f, 0x8b]),
         Err(error) => {
-            emit(Parsed::Rejected(ImportError::new(
-                origin,
-                format!("cannot read: {}", io_reason(&error)),
-            )));
+            emit(cannot_read(origin, &error));
             return;
         }
     };
@@ -665,36 +659,25 @@ fn read_decompressed(
     http_content_type: Option<&str>,
     emit: &mut dyn FnMut(Parsed),
 ) {
-    // The head to detect the format from. A forced format needs none, and a stream on stdin
-    // must not wait for 64 KB before its first line is read; an empty input still goes to
-    // `detect`, for its error.
-    let sniff = match forced {
-        Some(_) => reader
-            .fill_buf()
-            .map(|first| first.is_empty().then(Vec::new)),
-        None => peek(&mut reader, SNIFF_BYTES).map(Some),
+    // A forced format needs no head to detect it from, and a stream on stdin must not wait for
+    // 64 KB of one before its first line is read. An empty input is still detected, for its error.
+    let forced = match forced.map(|format| (format, reader.fill_buf())) {
+        Some((format, Ok(first))) => (!first.is_empty()).then_some(format),
+        Some((_, Err(error))) => return emit(cannot_read(origin, &error)),
+        None => None,
     };
-    let head = match sniff {
-        Ok(head) => head,
-        Err(error) => {
-            emit(Parsed::Rejected(ImportError::new(
-                origin,
-                format!("cannot read: {}", io_reason(&error)),
-            )));
-            return;
-        }
-    };
-    let path = Path::new(&origin.origin);
-    let (format, head) = match (forced, head) {
-        (Some(format), None) => (format, Vec::new()),
-        (_, Some(head)) => match detect::detect(&head, Some(path)) {
-            Ok(format) => (format, head),
-            Err(reason) => {
-                emit(Parsed::Rejected(ImportError::new(origin, reason)));
-                return;
+    let (format, head) = match forced {
+        Some(format) => (format, Vec::new()),
+        None => {
+            let head = match peek(&mut reader, SNIFF_BYTES) {
+                Ok(head) => head,
+                Err(error) => return emit(cannot_read(origin, &error)),
+            };
+            match detect::detect(&head, Some(Path::new(&origin.origin))) {
+                Ok(format) => (format, head),
+                Err(reason) => return emit(Parsed::Rejected(ImportError::new(origin, reason))),
             }
-        },
-        (None, None) => unreachable!("without a forced format the head is always read"),
+        }
     };
     let whole = io::Cursor::new(head).chain(reader);
     if format == Format::JsonLines {
@@ -703,10 +686,7 @@ fn read_decompressed(
     }
     let mut bytes = Vec::new();
     if let Err(error) = whole.take(MAX_WHOLE_FILE_BYTES + 1).read_to_end(&mut bytes) {
-        emit(Parsed::Rejected(ImportError::new(
-            origin,
-            format!("cannot read: {}", io_reason(&error)),
-        )));
+        emit(cannot_read(origin, &error));
         return;
     }
     if bytes.len() as u64 > MAX_WHOLE_FILE_BYTES {
@@ -733,6 +713,14 @@ fn peek(reader: &mut impl BufRead, limit: usize) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(limit.min(SNIFF_BYTES));
     reader.take(limit as u64).read_to_end(&mut head)?;
     Ok(head)
+}
+
+/// The reject for an input that could not be read.
+fn cannot_read(origin: Location, error: &io::Error) -> Parsed {
+    Parsed::Rejected(ImportError::new(
+        origin,
+        format!("cannot read: {}", io_reason(error)),
+    ))
 }
 
 /// An I/O error in a few words, without Rust's "(os error N)" suffix.
