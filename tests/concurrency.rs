@@ -4,7 +4,7 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -39,11 +39,7 @@ fn articles_file(db: &TestDb, name: &str, range: std::ops::Range<usize>) -> Path
 
 /// `newsdb --db DB import ARGS... --json` in the background, its output captured.
 fn spawn_import(db: &TestDb, args: &[&PathBuf], batch_size: &str) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
-        .env_remove("NEWSDB_DB")
-        .env("CI", "true")
-        .arg("--db")
-        .arg(&db.path)
+    db.process()
         .arg("import")
         .args(args)
         .args(["--batch-size", batch_size, "--json"])
@@ -246,18 +242,7 @@ fn entities_merged_by_another_process_during_an_import_get_its_later_mentions() 
         .enumerate()
         .map(|(index, path)| {
             if index == 1 {
-                let conn = reader(&db);
-                let deadline = Instant::now() + Duration::from_secs(120);
-                while conn
-                    .query_row("SELECT count(*) FROM articles", [], |row| {
-                        row.get::<_, i64>(0)
-                    })
-                    .unwrap()
-                    < 10
-                {
-                    assert!(Instant::now() < deadline, "the first batch never arrived");
-                    std::thread::sleep(Duration::from_millis(5));
-                }
+                db.wait_for_articles(10, Duration::from_secs(120));
                 removed = Some(db.count("SELECT id FROM entities WHERE name = 'United Nations'"));
                 let merge = db.run(&["entity", "merge", "European Commission", "United Nations"]);
                 assert!(merge.status.success(), "{}", stderr(&merge));

@@ -108,11 +108,8 @@ fn an_import_killed_part_way_completes_on_a_second_run() {
     );
 
     let killed = TestDb::new();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
-        .env_remove("NEWSDB_DB")
-        .env("CI", "true")
-        .arg("--db")
-        .arg(&killed.path)
+    let mut child = killed
+        .process()
         .args(["import", input, "--batch-size", "500"])
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -3,8 +3,8 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use common::{TestDb, sample, seed, stderr, stdout};
 
@@ -249,11 +249,8 @@ fn stdin_with_a_format() {
 fn a_stream_on_stdin_is_stored_as_it_comes() {
     let db = TestDb::new();
     assert!(db.run(&["init"]).status.success());
-    let mut import = Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
-        .env_remove("NEWSDB_DB")
-        .env("CI", "true")
-        .arg("--db")
-        .arg(&db.path)
+    let mut import = db
+        .process()
         .args(["import", "-", "--format", "jsonl", "--json"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -273,22 +270,7 @@ fn a_stream_on_stdin_is_stored_as_it_comes() {
     // Two lines, then the producer goes quiet with its end of the pipe still open: far from
     // 64 KB, a chunk or a batch. They are stored all the same, within seconds.
     send(0..2);
-    let conn = db.connect();
-    conn.busy_timeout(Duration::from_secs(30)).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let stored: i64 = conn
-            .query_row("SELECT count(*) FROM articles", [], |row| row.get(0))
-            .unwrap();
-        if stored == 2 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{stored} of 2 articles stored while the stream is open"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    db.wait_for_articles(2, Duration::from_secs(60));
     send(2..4);
     drop(send); // closes the pipe: the end of the stream
     let output = import.wait_with_output().unwrap();

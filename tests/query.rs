@@ -119,10 +119,7 @@ fn one_statement_and_a_timeout() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     let db = imported();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
-        .env_remove("NEWSDB_DB")
-        .arg("--db")
-        .arg(&db.path)
+    let mut child = db.process()
         .args([
             "query",
             "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 2000000) SELECT n FROM c",

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use rusqlite::Connection;
@@ -28,6 +29,38 @@ impl TestDb {
         let mut command = newsdb();
         command.arg("--db").arg(&self.path);
         command
+    }
+
+    /// `newsdb --db THIS` as a process to spawn, with a clean environment.
+    pub fn process(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdb"));
+        command
+            .env_remove("NEWSDB_DB")
+            .env("CI", "true")
+            .arg("--db")
+            .arg(&self.path);
+        command
+    }
+
+    /// Waits until another connection sees at least `count` articles committed; panics if
+    /// that takes longer than `within`.
+    pub fn wait_for_articles(&self, count: i64, within: Duration) {
+        let conn = self.connect();
+        conn.busy_timeout(Duration::from_secs(30)).unwrap();
+        let deadline = Instant::now() + within;
+        loop {
+            let stored: i64 = conn
+                .query_row("SELECT count(*) FROM articles", [], |row| row.get(0))
+                .unwrap();
+            if stored >= count {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "only {stored} of {count} articles committed after {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// Runs newsdb with `args` and returns its output, whatever its status.
