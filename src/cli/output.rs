@@ -11,6 +11,7 @@ use super::{Failure, Outcome};
 pub fn style() -> TableStyle {
     TableStyle {
         max_width: format::terminal_width(),
+        ..TableStyle::default()
     }
 }
 

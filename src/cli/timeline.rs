@@ -1,10 +1,13 @@
 //! `newsdb timeline`: articles per day, week or month (the built-in `timeline` query), with a bar
 //! chart column in table format.
 
+use std::io::{self, Write};
+
 use clap::{Args, ValueEnum};
 use rusqlite::types::Value;
 
-use newsdb::query::adhoc::Parameter;
+use newsdb::query::adhoc::{Parameter, QueryError, QueryLimits};
+use newsdb::query::canned;
 use newsdb::query::format::{self, OutputFormat};
 
 use super::{Context, FormatArgs, Outcome, output};
@@ -54,27 +57,49 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
     if args.format.format != OutputFormat::Table {
         return super::run::print(&store, query, &parameters, args.format.format, None);
     }
-    // A timeline has at most a few thousand periods: collect them to scale the bars.
-    let (mut columns, rows) = super::run::collect(&store, query, &parameters)?;
-    let counts: Vec<i64> = rows
-        .iter()
-        .map(|row| match row.get(1) {
-            Some(Value::Integer(n)) => *n,
-            _ => 0,
-        })
-        .collect();
-    let widest = counts.iter().copied().max().unwrap_or(0);
-    // Leave room for the period and count columns and their gaps.
-    let width = format::terminal_width()
-        .map(|terminal| terminal.saturating_sub(10 + 2 + widest.to_string().len() + 2))
-        .map_or(BAR_WIDTH, |room| room.clamp(10, BAR_WIDTH));
-    columns.push("bar".into());
-    let rows = rows.into_iter().zip(counts).map(|(mut row, count)| {
-        row.push(Value::Text(bar(count, widest, width)));
-        Ok::<_, std::io::Error>(row)
-    });
-    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    output::print(OutputFormat::Table, &columns, rows)
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let style = output::style();
+    let result = canned::run(
+        store.connection(),
+        query,
+        &parameters,
+        QueryLimits::default(),
+        |columns, rows| {
+            // The bars are scaled to the rows the table shows; the rest are only counted.
+            let shown = (&mut *rows)
+                .take(style.max_rows)
+                .collect::<Result<Vec<_>, _>>()?;
+            let widest = shown.iter().map(|row| count(row)).max().unwrap_or(0);
+            // Leave room for the period and count columns and their gaps.
+            let width = format::terminal_width()
+                .map(|terminal| terminal.saturating_sub(10 + 2 + widest.to_string().len() + 2))
+                .map_or(BAR_WIDTH, |room| room.clamp(10, BAR_WIDTH));
+            let with_bar = |mut row: Vec<Value>| {
+                let bar = bar(count(&row), widest, width);
+                row.push(Value::Text(bar));
+                row
+            };
+            let mut columns = columns.to_vec();
+            columns.push("bar".into());
+            let rows = shown
+                .into_iter()
+                .map(|row| Ok(with_bar(row)))
+                .chain(rows.map(|row| row.map(with_bar)));
+            format::write_rows(&mut out, OutputFormat::Table, &columns, rows, &style)
+        },
+    );
+    match result.and_then(|_| out.flush().map_err(QueryError::from)) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(super::run::failure(query, error)),
+    }
+}
+
+/// The article count of a timeline row.
+fn count(row: &[Value]) -> i64 {
+    match row.get(1) {
+        Some(Value::Integer(n)) => *n,
+        _ => 0,
+    }
 }
 
 /// A bar of `█` for `count` out of `widest` in at most `width` characters, with an eighth-block

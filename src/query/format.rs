@@ -3,7 +3,10 @@
 //! [`write_rows`] takes column names and a stream of rows of SQLite values. The machine formats
 //! (CSV, TSV, JSON, JSON Lines) write each row as it arrives, so a query over millions of rows
 //! runs in constant memory; JSON writes `[`, the rows and `]` incrementally. The human formats
-//! (table, Markdown) keep the rows to measure column widths first.
+//! (table, Markdown) keep rows to measure column widths first, but at most
+//! [`TableStyle::max_rows`] of them ([`TABLE_ROWS`] by default): they print those, then count
+//! the rest without keeping them and end with a line saying how many more there were, so that
+//! memory stays bounded whatever the query returns.
 //!
 //! Decisions a reader of the output can rely on:
 //!
@@ -55,11 +58,25 @@ pub enum OutputFormat {
     Markdown,
 }
 
+/// The rows the table and Markdown formats show at most, by default.
+pub const TABLE_ROWS: usize = 1000;
+
 /// How the table format lays itself out.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableStyle {
     /// Fit each line in this many columns (the terminal width); `None` never truncates.
     pub max_width: Option<usize>,
+    /// Show at most this many rows (table and Markdown); the rest are counted.
+    pub max_rows: usize,
+}
+
+impl Default for TableStyle {
+    fn default() -> TableStyle {
+        TableStyle {
+            max_width: None,
+            max_rows: TABLE_ROWS,
+        }
+    }
 }
 
 /// The width of the terminal when stdout is one, for [`TableStyle::max_width`].
@@ -96,18 +113,46 @@ where
         OutputFormat::Json => write_json(&mut out, columns, rows)?,
         OutputFormat::Jsonl => write_jsonl(&mut out, columns, rows)?,
         OutputFormat::Table => {
-            let grid = Grid::collect(columns, rows)?;
+            let mut rows = rows.into_iter();
+            let grid = Grid::collect(columns, rows.by_ref().take(style.max_rows))?;
             write_table(&mut out, &grid, style.max_width)?;
-            grid.rows.len() as u64
+            grid.rows.len() as u64 + write_rows_not_shown(&mut out, rows, grid.rows.len())?
         }
         OutputFormat::Markdown => {
-            let grid = Grid::collect(columns, rows)?;
+            let mut rows = rows.into_iter();
+            let grid = Grid::collect(columns, rows.by_ref().take(style.max_rows))?;
             write_markdown(&mut out, &grid)?;
-            grid.rows.len() as u64
+            grid.rows.len() as u64 + write_rows_not_shown(&mut out, rows, grid.rows.len())?
         }
     };
     out.flush()?;
     Ok(count)
+}
+
+/// Counts the rows past the table's cap without keeping them, then says how many there were
+/// (nothing when there were none). Returns the count.
+fn write_rows_not_shown<W, I, E>(out: &mut W, rest: I, shown: usize) -> Result<u64, E>
+where
+    W: Write,
+    I: Iterator<Item = Result<Vec<Value>, E>>,
+    E: From<io::Error>,
+{
+    // The shown rows appear now: counting the rest can take as long as the query does.
+    out.flush()?;
+    let mut more: u64 = 0;
+    for row in rest {
+        row?;
+        more += 1;
+    }
+    if more > 0 {
+        let plural = if more == 1 { "" } else { "s" };
+        writeln!(
+            out,
+            "… {more} more row{plural} not shown (the table shows the first {shown}; \
+             --format csv, tsv, json or jsonl print every row)"
+        )?;
+    }
+    Ok(more)
 }
 
 /// A SQLite value as JSON: integers and finite reals as numbers, NaN and infinities as `null`,
@@ -652,7 +697,10 @@ mod tests {
             format,
             columns,
             rows.into_iter().map(Ok),
-            &TableStyle { max_width },
+            &TableStyle {
+                max_width,
+                ..TableStyle::default()
+            },
         )
         .expect("writing to a Vec cannot fail");
         (String::from_utf8(out).expect("utf-8 output"), count)
@@ -891,6 +939,40 @@ mod tests {
         .expect_err("the row error comes back");
         assert_eq!(err.to_string(), "interrupted");
         assert_eq!(String::from_utf8(out).unwrap(), "{\"n\":1}\n");
+    }
+
+    #[test]
+    fn table_and_markdown_show_the_first_rows_and_count_the_rest() {
+        let columns = vec!["n".to_string()];
+        let rows = (1..=5).map(|n| Ok::<_, io::Error>(vec![Value::Integer(n)]));
+        let style = TableStyle {
+            max_width: None,
+            max_rows: 2,
+        };
+        let mut out = Vec::new();
+        let count = write_rows(
+            &mut out,
+            OutputFormat::Table,
+            &columns,
+            rows.clone(),
+            &style,
+        )
+        .expect("writing to a Vec cannot fail");
+        assert_eq!(count, 5);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "n\n─\n1\n2\n… 3 more rows not shown (the table shows the first 2; --format csv, \
+             tsv, json or jsonl print every row)\n"
+        );
+        let mut out = Vec::new();
+        write_rows(&mut out, OutputFormat::Markdown, &columns, rows, &style).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.ends_with("|   2 |\n… 3 more rows not shown (the table shows the first 2; --format csv, tsv, json or jsonl print every row)\n"), "{text}");
+        // At the cap exactly, nothing is said.
+        let rows = (1..=2).map(|n| Ok::<_, io::Error>(vec![Value::Integer(n)]));
+        let mut out = Vec::new();
+        write_rows(&mut out, OutputFormat::Table, &columns, rows, &style).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "n\n─\n1\n2\n");
     }
 
     #[test]

@@ -1,10 +1,12 @@
--- timeline: Articles per day, week or month, with empty periods shown as 0.
+-- timeline: Articles per day, week or month, with empty periods between them shown as 0.
 --
 -- :by      month      day, week (ISO, as 2024-W01) or month
 -- :source  optional   publisher name or normalised key
 -- :entity  optional   an entity name or alias the articles mention
 --
--- Articles without a publication date are not counted.
+-- Articles without a publication date are not counted. A run of more than 366 empty periods
+-- is left out rather than filled with zeros, so that one stray date (0001-01-01 written by
+-- another tool) cannot turn the timeline into millions of empty rows.
 WITH RECURSIVE
     dated AS (
         SELECT a.published_at
@@ -34,14 +36,32 @@ WITH RECURSIVE
           FROM dated
          GROUP BY first_day
     ),
-    calendar (first_day) AS (
-        SELECT min(first_day) FROM counted
+    -- Each counted period with the next one and how many periods apart they are.
+    spans AS (
+        SELECT first_day, next_day,
+               CASE :by
+                   WHEN 'day' THEN julianday(next_day) - julianday(first_day)
+                   WHEN 'week' THEN (julianday(next_day) - julianday(first_day)) / 7
+                   ELSE (strftime('%Y', next_day) * 12 + strftime('%m', next_day))
+                        - (strftime('%Y', first_day) * 12 + strftime('%m', first_day))
+               END AS apart
+          FROM (SELECT first_day, lead(first_day) OVER (ORDER BY first_day) AS next_day
+                  FROM counted)
+    ),
+    -- The counted periods and the empty ones up to the next counted one, when the gap is short;
+    -- a NULL fill_until stops the stepping at once.
+    calendar (first_day, fill_until) AS (
+        SELECT first_day, CASE WHEN apart <= 367 THEN next_day END
+          FROM spans
         UNION ALL
         SELECT date(first_day, CASE :by WHEN 'day' THEN '+1 day'
                                         WHEN 'week' THEN '+7 days'
-                                        ELSE '+1 month' END)
+                                        ELSE '+1 month' END),
+               fill_until
           FROM calendar
-         WHERE first_day < (SELECT max(first_day) FROM counted)
+         WHERE date(first_day, CASE :by WHEN 'day' THEN '+1 day'
+                                        WHEN 'week' THEN '+7 days'
+                                        ELSE '+1 month' END) < fill_until
     )
 SELECT CASE :by
            WHEN 'day' THEN calendar.first_day
@@ -51,5 +71,4 @@ SELECT CASE :by
        coalesce(counted.articles, 0) AS articles
   FROM calendar
   LEFT JOIN counted ON counted.first_day = calendar.first_day
- WHERE calendar.first_day IS NOT NULL
  ORDER BY calendar.first_day
