@@ -158,7 +158,7 @@ fn filters_by_source_dates_entity_and_limit() {
     let bad = db.run(&["search", "the", "--since", "yesterday"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
-        stderr(&bad).contains("--since: `yesterday` is not a date"),
+        stderr(&bad).contains("'--since <DATE>': `yesterday` is not a date"),
         "{}",
         stderr(&bad)
     );

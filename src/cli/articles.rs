@@ -4,10 +4,10 @@
 use clap::Args;
 use rusqlite::types::Value;
 
+use newsdb::normalize::date::{since_flag, until_flag};
 use newsdb::query::adhoc::Parameter;
-use newsdb::query::search::{Bound, date_bound};
 
-use super::{Context, Failure, FormatArgs, Outcome};
+use super::{Context, FormatArgs, Outcome};
 
 /// Filters shared by `articles` and `search`.
 #[derive(Debug, Args)]
@@ -19,41 +19,34 @@ pub struct FilterArgs {
     #[arg(long, value_name = "NAME")]
     pub entity: Option<String>,
     /// Only articles published at or after this date (YYYY-MM-DD or RFC 3339).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = since_flag)]
     pub since: Option<String>,
     /// Only articles published at or before this date (a bare date includes the whole day).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = until_flag)]
     pub until: Option<String>,
     /// At most this many rows.
-    #[arg(long, default_value_t = 20, value_name = "N")]
+    #[arg(long, default_value_t = 20, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub limit: u32,
 }
 
 impl FilterArgs {
-    /// The filters as query parameters; a bad date is a usage error.
-    pub fn parameters(&self) -> Result<Vec<Parameter>, Failure> {
+    /// The filters as query parameters (the dates were checked by the parser).
+    pub fn parameters(&self) -> Vec<Parameter> {
         let text = |name: &str, value: &Option<String>| Parameter {
             name: name.to_owned(),
             value: value.clone().map_or(Value::Null, Value::Text),
         };
-        let date = |name: &str, value: &Option<String>, bound| -> Result<Parameter, Failure> {
-            let value = value
-                .as_deref()
-                .map(|value| date_bound(value, bound))
-                .transpose()
-                .map_err(|reason| Failure::Usage(format!("--{name}: {reason}")))?;
-            Ok(text(name, &value))
-        };
-        Ok(vec![
+        vec![
             text("source", &self.source),
             text("entity", &self.entity),
-            date("since", &self.since, Bound::Since)?,
-            date("until", &self.until, Bound::Until)?,
+            text("since", &self.since),
+            text("until", &self.until),
             Parameter {
                 name: "limit".into(),
                 value: Value::Integer(i64::from(self.limit)),
             },
-        ])
+        ]
     }
 }
 
@@ -66,7 +59,7 @@ pub struct ArticlesArgs {
 }
 
 pub fn run(context: &Context, args: &ArticlesArgs) -> Outcome {
-    let parameters = args.filters.parameters()?;
+    let parameters = args.filters.parameters();
     let store = context.open_read_only()?;
     let query = super::run::built_in("articles")?;
     super::run::print(&store, query, &parameters, args.format.format, None)

@@ -4,12 +4,12 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use chrono::{DateTime, NaiveDate};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand};
 use rusqlite::types::Value;
 
 use newsdb::entities::{EntityKind, Extractor, conll};
+use newsdb::normalize::date::since_flag;
 use newsdb::query::format::OutputFormat;
 use newsdb::store::EntityFilter;
 
@@ -29,7 +29,7 @@ pub struct EntitiesArgs {
     pub top: u64,
     /// Count only articles published (or, undated, imported) on or after DATE: YYYY-MM-DD or
     /// RFC 3339.
-    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    #[arg(long, value_name = "DATE", value_parser = since_flag)]
     pub since: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
@@ -55,16 +55,6 @@ pub struct EvalArgs {
 pub fn kind_parser() -> impl TypedValueParser<Value = EntityKind> {
     PossibleValuesParser::new(EntityKind::ALL.map(EntityKind::name))
         .map(|name| EntityKind::from_name(&name).expect("the parser only accepts kind names"))
-}
-
-/// `--since`: a day (midnight UTC) or an RFC 3339 time, as the stored UTC text it compares with.
-pub fn parse_since(text: &str) -> Result<String, String> {
-    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(day.format("%Y-%m-%dT00:00:00Z").to_string());
-    }
-    DateTime::parse_from_rfc3339(text)
-        .map(|time| time.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .map_err(|_| "expected YYYY-MM-DD or an RFC 3339 time (2023-09-11T10:20:00Z)".into())
 }
 
 pub fn run(context: &Context, args: &EntitiesArgs) -> Outcome {

@@ -25,7 +25,7 @@ pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
     if args.text.trim().is_empty() {
         return Err(Failure::Usage("search: the query is empty".into()));
     }
-    let mut parameters = args.filters.parameters()?;
+    let mut parameters = args.filters.parameters();
     parameters.push(Parameter {
         name: "query".into(),
         value: Value::Text(args.text.clone()),

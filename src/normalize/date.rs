@@ -4,6 +4,11 @@
 //! variants, "September 11, 2023", "11 Sep 2023 10:20 AM KST", numeric dates, unix seconds. A
 //! date it cannot read, or more than a day in the future, is `None`: newsdb keeps the raw string
 //! and never substitutes the import time.
+//!
+//! Command-line dates (`--since`, `--until` of every command) go through [`parse_date_flag`]:
+//! `YYYY-MM-DD` or RFC 3339, turned into the stored UTC text they are compared with. Stored
+//! times are compared as text, which orders correctly only for four-digit years, so a date
+//! outside 0000..=9999 is refused rather than silently meaning "everything" or "nothing".
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc};
 
@@ -38,6 +43,68 @@ pub fn parse_datetime(raw: &str) -> Option<DateTime<Utc>> {
         return Some(parsed.to_utc());
     }
     Fields::scan(text)?.to_utc()
+}
+
+/// Which end of a range a command-line date bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateBound {
+    /// `--since`: a bare date means its first second; a fraction of a second rounds up.
+    Since,
+    /// `--until`: a bare date means its last second, so both ends are inclusive.
+    Until,
+}
+
+/// A `--since`/`--until` DATE (`YYYY-MM-DD`, or RFC 3339 with any offset) as stored UTC text
+/// `YYYY-MM-DDTHH:MM:SSZ`, comparable with `published_at` and `imported_at`.
+pub fn parse_date_flag(text: &str, bound: DateBound) -> Result<String, String> {
+    let trimmed = text.trim();
+    let moment = if let Ok(day) = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+        let time = match bound {
+            DateBound::Since => NaiveTime::MIN,
+            DateBound::Until => NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
+        };
+        day.and_time(time).and_utc()
+    } else {
+        let parsed = DateTime::parse_from_rfc3339(trimmed)
+            .map_err(|_| {
+                // chrono reads five-digit years only with a sign: say what is wrong with them.
+                let year_digits = trimmed
+                    .trim_start_matches(['+', '-'])
+                    .bytes()
+                    .take_while(u8::is_ascii_digit)
+                    .count();
+                if year_digits > 4 && trimmed.contains('-') {
+                    out_of_range(text)
+                } else {
+                    format!("`{text}` is not a date (use YYYY-MM-DD or RFC 3339)")
+                }
+            })?
+            .to_utc();
+        let whole = parsed.with_nanosecond(0).unwrap_or(parsed);
+        if bound == DateBound::Since && whole != parsed {
+            whole + TimeDelta::seconds(1)
+        } else {
+            whole
+        }
+    };
+    if !(0..=9999).contains(&moment.year()) {
+        return Err(out_of_range(text));
+    }
+    Ok(moment.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+fn out_of_range(text: &str) -> String {
+    format!("`{text}` is out of range (years 0000 to 9999, in UTC)")
+}
+
+/// [`parse_date_flag`] for `--since`, as a clap value parser.
+pub fn since_flag(text: &str) -> Result<String, String> {
+    parse_date_flag(text, DateBound::Since)
+}
+
+/// [`parse_date_flag`] for `--until`, as a clap value parser.
+pub fn until_flag(text: &str) -> Result<String, String> {
+    parse_date_flag(text, DateBound::Until)
 }
 
 /// Nine or ten digits: seconds since 1970 (2001-09-09 to 2286). Milliseconds and other counts
@@ -418,6 +485,42 @@ fn zone_offset_seconds(word: &str) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_flags_are_inclusive_utc_bounds_within_four_digit_years() {
+        let since = |text| parse_date_flag(text, DateBound::Since);
+        let until = |text| parse_date_flag(text, DateBound::Until);
+        assert_eq!(since("2024-03-01").unwrap(), "2024-03-01T00:00:00Z");
+        assert_eq!(until("2024-03-01").unwrap(), "2024-03-01T23:59:59Z");
+        assert_eq!(
+            since("2024-03-01T09:00:00+09:00").unwrap(),
+            "2024-03-01T00:00:00Z"
+        );
+        // A fraction rounds inwards: since 10:00:00.5 excludes 10:00:00.
+        assert_eq!(
+            since("2024-03-01T10:00:00.5Z").unwrap(),
+            "2024-03-01T10:00:01Z"
+        );
+        assert_eq!(
+            until("2024-03-01T10:00:00.5Z").unwrap(),
+            "2024-03-01T10:00:00Z"
+        );
+        assert_eq!(since("0000-01-01").unwrap(), "0000-01-01T00:00:00Z");
+        assert_eq!(until("9999-12-31").unwrap(), "9999-12-31T23:59:59Z");
+        for out_of_range in [
+            "10000-01-01",
+            "+10000-01-01",
+            "-0001-01-01",
+            "9999-12-31T23:00:00-05:00",
+        ] {
+            let error = since(out_of_range).unwrap_err();
+            assert!(error.contains("out of range"), "{out_of_range}: {error}");
+        }
+        for unreadable in ["March 1", "2024-02-30", "", "1700000000"] {
+            let error = until(unreadable).unwrap_err();
+            assert!(error.contains("is not a date"), "{unreadable}: {error}");
+        }
+    }
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")

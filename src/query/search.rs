@@ -1,39 +1,9 @@
-//! Full-text search helpers: date bounds for `--since`/`--until`, and FTS5's errors in newsdb's
-//! words.
+//! Full-text search helpers: FTS5's errors in newsdb's words.
 //!
 //! The query text goes to FTS5 as written, so users get its whole syntax (phrases, `prefix*`,
 //! `AND`/`OR`/`NOT`, `NEAR()`, `title:`). Its error messages are terse and name things users did
 //! not write ("no such column: un" for `Kim Jong-un`), so [`explain_fts_error`] rephrases them
 //! with a hint.
-
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-
-/// Which end of a date range a bound is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Bound {
-    Since,
-    Until,
-}
-
-/// `YYYY-MM-DD` or RFC 3339 as stored UTC text, comparable with `published_at`. A bare date
-/// means its first second for `--since` and its last for `--until`, so both ends are inclusive.
-pub fn date_bound(text: &str, bound: Bound) -> Result<String, String> {
-    let text = text.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        let time = match bound {
-            Bound::Since => "00:00:00",
-            Bound::Until => "23:59:59",
-        };
-        return Ok(format!("{}T{time}Z", date.format("%Y-%m-%d")));
-    }
-    DateTime::parse_from_rfc3339(text)
-        .map(|moment| {
-            moment
-                .with_timezone(&Utc)
-                .to_rfc3339_opts(SecondsFormat::Secs, true)
-        })
-        .map_err(|_| format!("`{text}` is not a date (use YYYY-MM-DD or RFC 3339)"))
-}
 
 /// The message for an error SQLite raised while matching `query`, or `None` when the error is
 /// not about the query's syntax.
@@ -72,24 +42,6 @@ pub fn explain_fts_error(query: &str, error: &rusqlite::Error) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_become_inclusive_utc_bounds() {
-        assert_eq!(
-            date_bound("2024-03-01", Bound::Since).unwrap(),
-            "2024-03-01T00:00:00Z"
-        );
-        assert_eq!(
-            date_bound("2024-03-01", Bound::Until).unwrap(),
-            "2024-03-01T23:59:59Z"
-        );
-        assert_eq!(
-            date_bound("2024-03-01T09:00:00+09:00", Bound::Since).unwrap(),
-            "2024-03-01T00:00:00Z"
-        );
-        assert!(date_bound("March 1", Bound::Since).is_err());
-        assert!(date_bound("2024-02-30", Bound::Since).is_err());
-    }
 
     fn fts_error(query: &str) -> rusqlite::Error {
         let conn = rusqlite::Connection::open_in_memory().unwrap();

@@ -42,12 +42,10 @@ pub struct ExportOptions {
     pub since: Option<String>,
 }
 
-/// Turns `--since DATE` into the stored time format. Accepts `YYYY-MM-DD` (midnight UTC) and RFC
-/// 3339 with any offset, and whatever else the one date parser reads.
-pub fn since_bound(date: &str) -> std::result::Result<String, String> {
-    crate::normalize::date::parse_datetime(date)
-        .map(|time| time.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .ok_or_else(|| format!("cannot read the date `{date}` (use YYYY-MM-DD or RFC 3339)"))
+/// Turns `--since DATE` into the stored time format, through the one parser of command-line
+/// dates ([`date::since_flag`]): `YYYY-MM-DD` (midnight UTC) or RFC 3339 with any offset.
+pub fn since_bound(text: &str) -> std::result::Result<String, String> {
+    date::since_flag(text)
 }
 
 /// One article as `newsdb import` reads it back. Every key is always present (`null` or `[]`
