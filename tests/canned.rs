@@ -358,6 +358,47 @@ fn timeline_counts_periods_with_gaps_and_draws_bars() {
     assert!(lines[3].ends_with('0'), "an empty day has no bar: {table}");
 }
 
+// Issue 7: one `published_at` of 0001-01-01 written by another tool made `timeline --by day`
+// fill 739,000 empty days (10 s, 1.1 GB). Long runs of empty periods are now left out.
+#[test]
+fn a_stray_ancient_date_does_not_fill_the_timeline_with_empty_periods() {
+    let db = common::three_samples();
+    db.connect()
+        .execute(
+            "UPDATE articles SET published_at = '0001-01-01T00:00:00Z'
+              WHERE published_at = (SELECT min(published_at) FROM articles)",
+            [],
+        )
+        .unwrap();
+    let days = json(&db, &["timeline", "--by", "day"]);
+    let periods: Vec<(&str, i64)> = days
+        .iter()
+        .map(|r| {
+            (
+                r["period"].as_str().unwrap(),
+                r["articles"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        periods,
+        [("0001-01-01", 1), ("2023-09-12", 1), ("2023-09-13", 1)]
+    );
+    let months = json(&db, &["timeline"]);
+    assert_eq!(months.len(), 2);
+    let table = stdout(&db.run(&["timeline", "--by", "week"]));
+    assert_eq!(table.lines().count(), 2 + 2, "{table}");
+    // A gap of up to 366 empty periods is still filled.
+    db.connect()
+        .execute(
+            "UPDATE articles SET published_at = '2022-09-12T00:00:00Z'
+              WHERE published_at = '0001-01-01T00:00:00Z'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(json(&db, &["timeline", "--by", "day"]).len(), 367);
+}
+
 #[test]
 fn saved_queries_are_checked_listed_run_and_removed() {
     let db = common::three_samples();
@@ -391,6 +432,11 @@ fn saved_queries_are_checked_listed_run_and_removed() {
         ),
         (vec!["w", "SELEKT 1"], "not valid SQL"),
         (vec!["w", "SELECT 1; SELECT 2"], "one statement only"),
+        // Issue 12: these were saved, and the comment failed only when run.
+        (vec!["w", "/* x */"], "there is no SQL statement"),
+        (vec!["w", "BEGIN"], "`BEGIN` is not a query"),
+        (vec!["w", "ATTACH 'x.sqlite' AS x"], "is not a query"),
+        (vec!["w", "PRAGMA query_only=OFF"], "is not a query"),
         (vec!["Bad Name", "SELECT 1"], "not a query name"),
         (vec!["articles", "SELECT 1"], "is a built-in query"),
         (vec!["by-source", "SELECT 1"], "--replace"),
@@ -475,6 +521,18 @@ fn saved_queries_are_checked_listed_run_and_removed() {
         .unwrap();
     fails_with(&db, &["run", "by-source"], "read-only");
     assert_eq!(db.count("SELECT count(*) FROM articles"), 3);
+    // ... or into a command that is not a query: refused at run time as at save time.
+    db.connect()
+        .execute(
+            "UPDATE saved_queries SET sql = 'PRAGMA query_only = OFF' WHERE name = 'by-source'",
+            [],
+        )
+        .unwrap();
+    fails_with(
+        &db,
+        &["run", "by-source"],
+        "by-source: `PRAGMA query_only = OFF` is not a read-only query",
+    );
 
     // --replace, then remove.
     assert!(

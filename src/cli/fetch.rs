@@ -9,7 +9,7 @@ use newsdb::fetch::{self, Client, ClientOptions, FeedPoll, PollOutcome, PollRepo
 use newsdb::import::pipeline::{ImportObserver, ImportOptions};
 use newsdb::item::{Format, ImportError};
 
-use super::{Context, Failure, Outcome, feeds};
+use super::{Context, Failure, Outcome, feeds, parse_positive_seconds};
 
 #[derive(Debug, Args)]
 pub struct FetchArgs {
@@ -18,16 +18,12 @@ pub struct FetchArgs {
     pub urls: Vec<String>,
     /// Seconds allowed for each feed's request, redirects and body included (connecting gets at
     /// most 10 of them).
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub timeout: f64,
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_positive_seconds,
+          allow_negative_numbers = true)]
+    pub timeout: Duration,
 }
 
 pub fn run(context: &Context, args: &FetchArgs) -> Outcome {
-    if !args.timeout.is_finite() || args.timeout <= 0.0 {
-        return Err(Failure::Usage(
-            "--timeout must be a number of seconds above 0".into(),
-        ));
-    }
     let wanted = args
         .urls
         .iter()
@@ -50,9 +46,7 @@ pub fn run(context: &Context, args: &FetchArgs) -> Outcome {
         context.note("no feeds subscribed (subscribe with `newsdb feeds add URL`)");
         return Ok(());
     }
-    let client = Client::new(ClientOptions::with_timeout(Duration::from_secs_f64(
-        args.timeout,
-    )));
+    let client = Client::new(ClientOptions::with_timeout(args.timeout));
     let options = ImportOptions {
         // A subscription is a feed: a page served in its place is an error, not an article.
         format: Some(Format::Feed),

@@ -34,7 +34,8 @@ pub struct ImportArgs {
     #[arg(long)]
     pub json: bool,
     /// Articles per write transaction.
-    #[arg(long, default_value_t = 1000, value_name = "N", hide = true)]
+    #[arg(long, default_value_t = 1000, value_name = "N", hide = true,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub batch_size: usize,
 }
 
@@ -59,9 +60,6 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
         return Err(Failure::Usage(
             "standard input (`-`) can be read only once".into(),
         ));
-    }
-    if args.batch_size == 0 {
-        return Err(Failure::Usage("--batch-size must be at least 1".into()));
     }
     let mut store = context.open()?;
     let options = ImportOptions {

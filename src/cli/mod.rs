@@ -45,9 +45,10 @@ pub struct Cli {
         default_value = "newsdb.sqlite"
     )]
     pub db: PathBuf,
-    /// Seconds a writer waits for another writer's lock.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0)]
-    pub busy_timeout: f64,
+    /// Seconds a writer waits for another writer's lock (0 to 1000000).
+    #[arg(long, global = true, value_name = "SECS", default_value = "30",
+          value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub busy_timeout: Duration,
     /// Print only errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -197,29 +198,61 @@ impl Context {
     }
 }
 
-/// The `--timeout SECS` of `query` and `run`: a positive number of seconds, or no limit.
-fn query_timeout(seconds: Option<f64>) -> Result<Option<Duration>, Failure> {
-    match seconds {
-        Some(seconds) if seconds.is_finite() && seconds > 0.0 => {
-            Ok(Some(Duration::from_secs_f64(seconds)))
-        }
-        Some(_) => Err(Failure::Usage(
-            "--timeout must be a positive number of seconds".into(),
+/// The largest number of seconds any flag takes (11.6 days): far above any sensible wait, and
+/// small enough for SQLite's busy timeout, which counts milliseconds in a 32-bit int.
+pub const MAX_SECONDS: f64 = 1_000_000.0;
+
+/// A number of seconds from 0 to [`MAX_SECONDS`], fractions allowed: `--busy-timeout`,
+/// `--timeout`.
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    // NaN and the infinities are outside the range too.
+    if !(0.0..=MAX_SECONDS).contains(&seconds) {
+        return Err(format!(
+            "{text} is out of range: use 0 to {MAX_SECONDS} seconds"
+        ));
+    }
+    // -0 passes the range check; abs() keeps Duration from refusing it.
+    Duration::try_from_secs_f64(seconds.abs()).map_err(|error| error.to_string())
+}
+
+/// A number of seconds above 0 and at most [`MAX_SECONDS`]: `fetch --timeout`.
+pub fn parse_positive_seconds(text: &str) -> Result<Duration, String> {
+    match parse_seconds(text)? {
+        Duration::ZERO => Err(format!(
+            "{text} is out of range: use more than 0 and at most {MAX_SECONDS} seconds"
         )),
-        None => Ok(None),
+        seconds => Ok(seconds),
+    }
+}
+
+/// The time limit of `query` and `run`, which run SQL that can be a runaway.
+#[derive(Debug, Args)]
+pub struct TimeLimitArgs {
+    /// Interrupt the query after this many seconds; 0 means no limit.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds,
+          allow_negative_numbers = true)]
+    pub timeout: Duration,
+    /// No time limit (the same as --timeout 0).
+    #[arg(long, conflicts_with = "timeout")]
+    pub no_timeout: bool,
+}
+
+impl TimeLimitArgs {
+    /// The limit to apply, `None` for none.
+    pub fn limit(&self) -> Option<Duration> {
+        Some(self.timeout).filter(|timeout| !self.no_timeout && !timeout.is_zero())
     }
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
-    if !cli.busy_timeout.is_finite() || cli.busy_timeout < 0.0 {
-        return Err(Failure::Usage(
-            "--busy-timeout must be a number of seconds, 0 or more".into(),
-        ));
-    }
     let context = Context {
         db: cli.db,
-        busy_timeout: Duration::from_secs_f64(cli.busy_timeout),
+        busy_timeout: cli.busy_timeout,
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
@@ -244,5 +277,45 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Run(args) => run::run(&context, &args),
         Command::Entities(args) => entities::run(&context, &args),
         Command::Entity(args) => entity::run(&context, &args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_range_checked() {
+        assert_eq!(parse_seconds("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_seconds("-0"), Ok(Duration::ZERO));
+        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_seconds("1000000"), Ok(Duration::from_secs(1_000_000)));
+        for bad in ["1e30", "1000000.5", "-1", "nan", "inf", "", "ten"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+        assert!(parse_positive_seconds("0").is_err());
+        assert_eq!(parse_positive_seconds("2"), Ok(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn queries_have_a_default_time_limit_that_can_be_lifted() {
+        let limit = |args: &[&str]| match Cli::try_parse_from(args).unwrap().command {
+            Command::Query(query) => query.time_limit.limit(),
+            Command::Run(run) => run.time_limit.limit(),
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            limit(&["newsdb", "query", "SELECT 1"]),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            limit(&["newsdb", "run", "stats"]),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            limit(&["newsdb", "query", "--timeout", "0", "SELECT 1"]),
+            None
+        );
+        assert_eq!(limit(&["newsdb", "run", "--no-timeout", "stats"]), None);
     }
 }

@@ -7,7 +7,7 @@ use clap::Args;
 use newsdb::query::adhoc::{self, Parameter, QueryError, QueryLimits};
 use newsdb::query::format::{self, OutputFormat};
 
-use super::{Context, Failure, Outcome, output, query_timeout};
+use super::{Context, Failure, Outcome, TimeLimitArgs, output};
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
@@ -22,13 +22,12 @@ pub struct QueryArgs {
     /// Allow the statement to modify the database.
     #[arg(long)]
     pub write: bool,
-    /// Interrupt the query after this many seconds.
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<f64>,
+    #[command(flatten)]
+    pub time_limit: TimeLimitArgs,
 }
 
 pub fn run(context: &Context, args: &QueryArgs) -> Outcome {
-    let timeout = query_timeout(args.timeout)?;
+    let timeout = args.time_limit.limit();
     let store = if args.write {
         context.open()?
     } else {

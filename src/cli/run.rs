@@ -12,7 +12,7 @@ use newsdb::query::canned::{self, CannedQuery, Origin};
 use newsdb::query::format::{self, OutputFormat};
 use newsdb::store::Store;
 
-use super::{Context, Failure, Outcome, output, query_timeout};
+use super::{Context, Failure, Outcome, TimeLimitArgs, output};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -24,13 +24,12 @@ pub struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
-    /// Interrupt the query after this many seconds.
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<f64>,
+    #[command(flatten)]
+    pub time_limit: TimeLimitArgs,
 }
 
 pub fn run(context: &Context, args: &RunArgs) -> Outcome {
-    let timeout = query_timeout(args.timeout)?;
+    let timeout = args.time_limit.limit();
     let store = context.open_read_only()?;
     let query = find(&store, &args.name)?;
     print(&store, &query, &args.parameters, args.format, timeout)
@@ -60,6 +59,10 @@ pub fn failure(query: &CannedQuery, error: QueryError) -> Failure {
         QueryError::Output(error) => Failure::from(error),
         QueryError::WriteRefused => Failure::Failed(format!(
             "{}: the query would write to the database; canned and saved queries are read-only",
+            query.name
+        )),
+        QueryError::NotAQuery(shown) => Failure::Failed(format!(
+            "{}: `{shown}` is not a read-only query; canned and saved queries only read",
             query.name
         )),
         error => Failure::Failed(format!("{}: {error}", query.name)),

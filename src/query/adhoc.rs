@@ -3,6 +3,12 @@
 //! Read-only is enforced by the connection (opened read-only and `query_only`), not by looking at
 //! the SQL: `WITH x AS (...) DELETE ...` or `DROP TABLE` fail in SQLite itself. The statement's own
 //! `readonly()` flag is checked first only to give a clearer message.
+//!
+//! SQLite also calls some commands read-only that are not queries: `BEGIN`, `ATTACH`, `DETACH`
+//! and `PRAGMA name = value`. A read-only run refuses them too ([`prepare_query`]), and so does
+//! `queries save`, so that a statement is judged the same way whenever it is checked. A PRAGMA
+//! that sets something is refused before it is prepared, because SQLite applies many of them
+//! while preparing: merely preparing `PRAGMA query_only = OFF` lifts one of the two guards.
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -56,13 +62,21 @@ pub enum QueryError {
     WriteRefused,
     #[error("one statement at a time, please (found more after the first)")]
     MultipleStatements,
-    #[error("the query is empty")]
+    #[error("there is no SQL statement, only whitespace or comments")]
     Empty,
+    #[error(
+        "`{0}` is not a read-only query: transactions, ATTACH, DETACH and setting a PRAGMA need \
+         --write"
+    )]
+    NotAQuery(String),
     #[error("missing parameter :{0} (pass -p {0}=VALUE)")]
     MissingParameter(String),
     #[error("the query has no parameter :{0}")]
     UnknownParameter(String),
-    #[error("interrupted after {0:?} (--timeout)")]
+    #[error(
+        "interrupted after {0:?}, the time limit (raise it with --timeout SECS, or lift it with \
+         --no-timeout)"
+    )]
     TimedOut(Duration),
     #[error("{0}")]
     Sql(rusqlite::Error),
@@ -104,13 +118,14 @@ where
         &mut dyn Iterator<Item = Result<Vec<Value>, QueryError>>,
     ) -> Result<u64, QueryError>,
 {
-    if sql.trim().trim_end_matches(';').trim().is_empty() {
-        return Err(QueryError::Empty);
-    }
-    let mut statement = conn.prepare(sql)?;
-    if !limits.allow_write && !statement.readonly() {
-        return Err(QueryError::WriteRefused);
-    }
+    let mut statement = if limits.allow_write {
+        if !has_statement(sql) {
+            return Err(QueryError::Empty);
+        }
+        conn.prepare(sql)?
+    } else {
+        prepare_query(conn, sql)?
+    };
     bind(&mut statement, parameters)?;
     let columns: Vec<String> = statement.column_names().map(str::to_owned).collect();
     let column_count = columns.len();
@@ -135,6 +150,96 @@ where
         }
         (error, _) => error,
     })
+}
+
+/// Whether `sql` holds anything but whitespace, `;` and comments. SQLite prepares such text to
+/// no statement at all, and running that gives only "bad parameter or other API misuse".
+pub fn has_statement(sql: &str) -> bool {
+    !leading_blanks_and_comments(sql).is_empty()
+}
+
+/// `sql` from its first character that is not whitespace, `;` or inside a comment. An unclosed
+/// `/*` runs to the end, as in SQLite.
+fn leading_blanks_and_comments(sql: &str) -> &str {
+    let mut rest = sql;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ';');
+        if let Some(comment) = rest.strip_prefix("--") {
+            rest = comment.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            rest = comment.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            return rest;
+        }
+    }
+}
+
+/// PRAGMAs that take an argument in parentheses and only read: the ones a read-only query may
+/// call as `PRAGMA name(arg)`.
+const READING_PRAGMAS: &[&str] = &[
+    "foreign_key_check",
+    "foreign_key_list",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "quick_check",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+];
+
+/// Whether `text` (starting at its first keyword) is a PRAGMA that sets or does something:
+/// `PRAGMA name = value`, or `PRAGMA name(arg)` for a name not in [`READING_PRAGMAS`]. Errs
+/// towards refusing: anything unusual before the `(` counts as setting.
+fn sets_pragma(text: &str) -> bool {
+    let is_pragma = text
+        .get(..6)
+        .is_some_and(|word| word.eq_ignore_ascii_case("pragma"));
+    if !is_pragma {
+        return false;
+    }
+    if text.contains('=') {
+        return true;
+    }
+    let Some((before, _)) = text.split_once('(') else {
+        return false;
+    };
+    let before = before.trim_end();
+    let name_start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let name = before[name_start..].to_ascii_lowercase();
+    !READING_PRAGMAS.contains(&name.as_str())
+}
+
+/// Prepares `sql` as a read-only query: one statement that SQLite judges read-only, that returns
+/// columns, and is not a PRAGMA that sets something. Transactions, `ATTACH` and `DETACH` return
+/// no columns.
+pub fn prepare_query<'conn>(
+    conn: &'conn Connection,
+    sql: &str,
+) -> Result<Statement<'conn>, QueryError> {
+    let text = leading_blanks_and_comments(sql);
+    if text.is_empty() {
+        return Err(QueryError::Empty);
+    }
+    // The statement's first line, enough to recognise it.
+    let shown = || {
+        let line = text.lines().next().unwrap_or_default();
+        QueryError::NotAQuery(line.trim_end_matches([';', ' ']).to_owned())
+    };
+    if sets_pragma(text) {
+        return Err(shown());
+    }
+    let statement = conn.prepare(sql)?;
+    if !statement.readonly() {
+        return Err(QueryError::WriteRefused);
+    }
+    if statement.column_count() == 0 {
+        return Err(shown());
+    }
+    Ok(statement)
 }
 
 /// Binds named parameters; every parameter of the statement must be given, and every given one
@@ -286,6 +391,57 @@ mod tests {
             let error = collect(&conn, sql, &[], QueryLimits::default()).unwrap_err();
             assert!(matches!(error, QueryError::WriteRefused), "{sql}: {error}");
         }
+    }
+
+    #[test]
+    fn comments_and_semicolons_alone_are_no_statement() {
+        for sql in [
+            "",
+            " ; ",
+            "/* x */",
+            "-- c",
+            "-- c\n;\n/* d */ ;",
+            "/* unclosed",
+        ] {
+            assert!(!has_statement(sql), "{sql:?}");
+        }
+        for sql in ["SELECT 1", "/* x */ SELECT 1", "-- c\nSELECT 1", "/**/1"] {
+            assert!(has_statement(sql), "{sql:?}");
+        }
+        let (_folder, conn) = read_only_db();
+        let error = collect(&conn, "/* x */", &[], QueryLimits::default()).unwrap_err();
+        assert!(matches!(error, QueryError::Empty), "{error}");
+    }
+
+    #[test]
+    fn commands_that_are_not_queries_are_refused_without_write() {
+        let (_folder, conn) = read_only_db();
+        for (sql, shown) in [
+            ("BEGIN", "BEGIN"),
+            (
+                "-- note\nattach 'other.db' AS other",
+                "attach 'other.db' AS other",
+            ),
+            ("PRAGMA query_only = OFF;", "PRAGMA query_only = OFF"),
+            ("pragma busy_timeout=5", "pragma busy_timeout=5"),
+            ("PRAGMA main.query_only(0)", "PRAGMA main.query_only(0)"),
+            (
+                "PRAGMA query_only/**/(false)",
+                "PRAGMA query_only/**/(false)",
+            ),
+            ("SAVEPOINT s", "SAVEPOINT s"),
+        ] {
+            let error = collect(&conn, sql, &[], QueryLimits::default()).unwrap_err();
+            assert!(
+                matches!(&error, QueryError::NotAQuery(text) if text == shown),
+                "{sql}: {error}"
+            );
+        }
+        // None of them got as far as lifting the guard, and reading a PRAGMA is a query.
+        let rows = collect(&conn, "PRAGMA query_only", &[], QueryLimits::default()).unwrap();
+        assert_eq!(rows, vec![vec![Value::Integer(1)]]);
+        let rows = collect(&conn, "PRAGMA table_info(t)", &[], QueryLimits::default()).unwrap();
+        assert_eq!(rows.len(), 1);
     }
 
     #[test]

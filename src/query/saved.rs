@@ -1,11 +1,13 @@
 //! Checks on a query before it is saved: a usable name, one read-only statement, its parameters.
 //!
-//! The statement is prepared on a read-only connection and must report
-//! [`rusqlite::Statement::readonly`]; `newsdb run` enforces read-only again through its
+//! The statement is prepared on a read-only connection and must pass the same
+//! [`adhoc::prepare_query`] as every read-only run (no writes, no `BEGIN`, `ATTACH` or
+//! `PRAGMA name = value`); `newsdb run` checks again and enforces read-only through its
 //! connection, since other tools may write `saved_queries` directly.
 
 use rusqlite::Connection;
 
+use crate::query::adhoc::{self, QueryError};
 use crate::query::canned::{self, statement_parameters};
 
 /// Why a query cannot be saved under a name.
@@ -15,8 +17,12 @@ pub enum SaveError {
     BadName(String),
     #[error("`{0}` is a built-in query; choose another name")]
     ShadowsBuiltIn(String),
-    #[error("the query is empty")]
+    #[error("there is no SQL statement, only whitespace or comments")]
     Empty,
+    #[error(
+        "`{0}` is not a query: transactions, ATTACH, DETACH and setting a PRAGMA cannot be saved"
+    )]
+    NotAQuery(String),
     #[error("one statement only (found more after the first)")]
     MultipleStatements,
     #[error("the query would write to the database; saved queries are read-only")]
@@ -46,21 +52,15 @@ pub fn check_name(name: &str) -> Result<(), SaveError> {
 /// Prepares `sql` on `read_only` and returns its parameter names (without prefix, in order of
 /// first use) when it is one read-only statement.
 pub fn check_sql(read_only: &Connection, sql: &str) -> Result<Vec<String>, SaveError> {
-    if sql.trim().trim_end_matches(';').trim().is_empty() {
-        return Err(SaveError::Empty);
-    }
     // The store's SQL functions (source_key, name_key) are on every connection it opens, so
     // saved SQL may use them too.
-    let statement = read_only.prepare(sql).map_err(|error| match error {
-        rusqlite::Error::MultipleStatement => SaveError::MultipleStatements,
-        error if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => {
-            SaveError::Writes
-        }
+    let statement = adhoc::prepare_query(read_only, sql).map_err(|error| match error {
+        QueryError::Empty => SaveError::Empty,
+        QueryError::MultipleStatements => SaveError::MultipleStatements,
+        QueryError::WriteRefused => SaveError::Writes,
+        QueryError::NotAQuery(shown) => SaveError::NotAQuery(shown),
         error => SaveError::Invalid(error.to_string()),
     })?;
-    if !statement.readonly() {
-        return Err(SaveError::Writes);
-    }
     statement_parameters(&statement).map_err(SaveError::Parameters)
 }
 
@@ -105,6 +105,14 @@ mod tests {
             Err(SaveError::MultipleStatements)
         );
         assert_eq!(check_sql(&conn, " ; "), Err(SaveError::Empty));
+        assert_eq!(check_sql(&conn, "/* x */"), Err(SaveError::Empty));
+        for sql in ["BEGIN", "ATTACH 'x.db' AS x", "PRAGMA query_only=OFF"] {
+            assert_eq!(
+                check_sql(&conn, sql),
+                Err(SaveError::NotAQuery(sql.into())),
+                "{sql}"
+            );
+        }
         assert!(matches!(
             check_sql(&conn, "SELEC 1"),
             Err(SaveError::Invalid(_))
