@@ -65,7 +65,8 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
         &parameters,
         QueryLimits::default(),
         |columns, rows| {
-            // The bars are scaled to the rows the table shows; the rest are only counted.
+            // The bars are scaled to the rows the table shows; the rest are only counted. Timeline
+            // rows are a few bytes: the row cap alone bounds them.
             let shown = (&mut *rows)
                 .take(style.max_rows)
                 .collect::<Result<Vec<_>, _>>()?;

@@ -4,7 +4,8 @@
 //! (CSV, TSV, JSON, JSON Lines) write each row as it arrives, so a query over millions of rows
 //! runs in constant memory; JSON writes `[`, the rows and `]` incrementally. The human formats
 //! (table, Markdown) keep rows to measure column widths first, but at most
-//! [`TableStyle::max_rows`] of them ([`TABLE_ROWS`] by default): they print those, then count
+//! [`TableStyle::max_rows`] of them ([`TABLE_ROWS`] by default, and no more once they hold
+//! [`TABLE_BYTES`] of text): they print those, then count
 //! the rest without keeping them and end with a line saying how many more there were, so that
 //! memory stays bounded whatever the query returns.
 //!
@@ -61,6 +62,10 @@ pub enum OutputFormat {
 /// The rows the table and Markdown formats show at most, by default.
 pub const TABLE_ROWS: usize = 1000;
 
+/// The text the table and Markdown formats keep at most, by default (64 MiB): a thousand rows of
+/// whole article bodies fit, a thousand blobs of 100 MB do not.
+pub const TABLE_BYTES: usize = 64 << 20;
+
 /// How the table format lays itself out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableStyle {
@@ -68,6 +73,8 @@ pub struct TableStyle {
     pub max_width: Option<usize>,
     /// Show at most this many rows (table and Markdown); the rest are counted.
     pub max_rows: usize,
+    /// Stop keeping rows once their text holds this many bytes (a few huge cells).
+    pub max_bytes: usize,
 }
 
 impl Default for TableStyle {
@@ -75,6 +82,7 @@ impl Default for TableStyle {
         TableStyle {
             max_width: None,
             max_rows: TABLE_ROWS,
+            max_bytes: TABLE_BYTES,
         }
     }
 }
@@ -114,13 +122,13 @@ where
         OutputFormat::Jsonl => write_jsonl(&mut out, columns, rows)?,
         OutputFormat::Table => {
             let mut rows = rows.into_iter();
-            let grid = Grid::collect(columns, rows.by_ref().take(style.max_rows))?;
+            let grid = Grid::collect(columns, &mut rows, style)?;
             write_table(&mut out, &grid, style.max_width)?;
             grid.rows.len() as u64 + write_rows_not_shown(&mut out, rows, grid.rows.len())?
         }
         OutputFormat::Markdown => {
             let mut rows = rows.into_iter();
-            let grid = Grid::collect(columns, rows.by_ref().take(style.max_rows))?;
+            let grid = Grid::collect(columns, &mut rows, style)?;
             write_markdown(&mut out, &grid)?;
             grid.rows.len() as u64 + write_rows_not_shown(&mut out, rows, grid.rows.len())?
         }
@@ -376,15 +384,18 @@ struct Grid {
 }
 
 impl Grid {
-    fn collect<I, E>(columns: &[String], rows: I) -> Result<Grid, E>
+    /// Takes rows until `style`'s row or byte budget is reached, leaving the rest in `rows`.
+    fn collect<I, E>(columns: &[String], rows: &mut I, style: &TableStyle) -> Result<Grid, E>
     where
-        I: IntoIterator<Item = Result<Vec<Value>, E>>,
+        I: Iterator<Item = Result<Vec<Value>, E>>,
     {
         let n = columns.len();
         let mut seen_number = vec![false; n];
         let mut only_numbers = vec![true; n];
         let mut text_rows = Vec::new();
-        for row in rows {
+        let mut bytes = 0;
+        while text_rows.len() < style.max_rows && bytes < style.max_bytes {
+            let Some(row) = rows.next() else { break };
             let row = row?;
             let mut cells = Vec::with_capacity(n);
             for i in 0..n {
@@ -394,7 +405,9 @@ impl Grid {
                     Value::Null => {}
                     Value::Text(_) | Value::Blob(_) => only_numbers[i] = false,
                 }
-                cells.push(plain_text(v).into_owned());
+                let text = plain_text(v).into_owned();
+                bytes += text.len();
+                cells.push(text);
             }
             text_rows.push(cells);
         }
@@ -946,8 +959,8 @@ mod tests {
         let columns = vec!["n".to_string()];
         let rows = (1..=5).map(|n| Ok::<_, io::Error>(vec![Value::Integer(n)]));
         let style = TableStyle {
-            max_width: None,
             max_rows: 2,
+            ..TableStyle::default()
         };
         let mut out = Vec::new();
         let count = write_rows(
@@ -968,6 +981,19 @@ mod tests {
         write_rows(&mut out, OutputFormat::Markdown, &columns, rows, &style).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.ends_with("|   2 |\n… 3 more rows not shown (the table shows the first 2; --format csv, tsv, json or jsonl print every row)\n"), "{text}");
+        // The byte budget stops earlier: the row that reaches it is the last one kept.
+        let rows = (1..=5).map(|n| Ok::<_, io::Error>(vec![Value::Text("x".repeat(n))]));
+        let style = TableStyle {
+            max_bytes: 3,
+            ..TableStyle::default()
+        };
+        let mut out = Vec::new();
+        assert_eq!(
+            write_rows(&mut out, OutputFormat::Table, &columns, rows, &style).unwrap(),
+            5
+        );
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("n\n──\nx\nxx\n… 3 more rows"), "{text}");
         // At the cap exactly, nothing is said.
         let rows = (1..=2).map(|n| Ok::<_, io::Error>(vec![Value::Integer(n)]));
         let mut out = Vec::new();
