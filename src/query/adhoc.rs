@@ -193,12 +193,16 @@ const READING_PRAGMAS: &[&str] = &[
 /// `PRAGMA name = value`, or `PRAGMA name(arg)` for a name not in [`READING_PRAGMAS`]. Errs
 /// towards refusing: anything unusual before the `(` counts as setting.
 fn sets_pragma(text: &str) -> bool {
-    let is_pragma = text
-        .get(..6)
-        .is_some_and(|word| word.eq_ignore_ascii_case("pragma"));
-    if !is_pragma {
-        return false;
+    // `EXPLAIN PRAGMA query_only = 0` applies the PRAGMA while preparing just the same.
+    let mut text = text;
+    for word in ["explain", "query", "plan"] {
+        if let Some(rest) = strip_keyword(text, word) {
+            text = leading_blanks_and_comments(rest);
+        }
     }
+    let Some(text) = strip_keyword(text, "pragma") else {
+        return false;
+    };
     if text.contains('=') {
         return true;
     }
@@ -211,6 +215,19 @@ fn sets_pragma(text: &str) -> bool {
         .map_or(0, |i| i + 1);
     let name = before[name_start..].to_ascii_lowercase();
     !READING_PRAGMAS.contains(&name.as_str())
+}
+
+/// `text` after its first word when that word is `keyword` (in any case).
+fn strip_keyword<'a>(text: &'a str, keyword: &str) -> Option<&'a str> {
+    let rest = text
+        .get(..keyword.len())
+        .filter(|word| word.eq_ignore_ascii_case(keyword))
+        .map(|_| &text[keyword.len()..])?;
+    let word_goes_on = rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    (!word_goes_on).then_some(rest)
 }
 
 /// Prepares `sql` as a read-only query: one statement that SQLite judges read-only, that returns
@@ -424,6 +441,14 @@ mod tests {
             ),
             ("PRAGMA query_only = OFF;", "PRAGMA query_only = OFF"),
             ("pragma busy_timeout=5", "pragma busy_timeout=5"),
+            (
+                "EXPLAIN QUERY PLAN PRAGMA query_only=0",
+                "EXPLAIN QUERY PLAN PRAGMA query_only=0",
+            ),
+            (
+                "explain/**/pragma query_only=0",
+                "explain/**/pragma query_only=0",
+            ),
             ("PRAGMA main.query_only(0)", "PRAGMA main.query_only(0)"),
             (
                 "PRAGMA query_only/**/(false)",
