@@ -64,7 +64,7 @@ pub enum QueryError {
     UnknownParameter(String),
     #[error("interrupted after {0:?} (--timeout)")]
     TimedOut(Duration),
-    #[error("{0}")]
+    #[error("{0}{hint}", hint = crate::store::disk_full_hint(.0))]
     Sql(rusqlite::Error),
     #[error("{0}")]
     Output(#[from] std::io::Error),

@@ -548,7 +548,7 @@ fn check_copy(path: &Path) -> std::result::Result<(i64, i64), CopyError> {
     Ok((pages, articles))
 }
 
-fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+pub(super) fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
