@@ -333,7 +333,7 @@ fn connect(path: &Path, read_only: bool) -> std::result::Result<Connection, Stri
     match first_read {
         Err(error) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
             drop(conn);
-            let wal = super::export::sidecar(path, "-wal");
+            let wal = crate::destination::sidecar(path, "-wal");
             if std::fs::metadata(&wal).is_ok_and(|meta| meta.len() > 0) {
                 return Err(format!(
                     "cannot read it: SQLite cannot create its -shm file beside it (is the folder \
