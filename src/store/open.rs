@@ -435,6 +435,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_migration_error_is_one_line_without_the_sql() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE articles (x)").unwrap();
+        let error = embedded::migrations::runner()
+            .set_grouped(true)
+            .run(&mut conn)
+            .unwrap_err();
+        // What was printed before: the whole of V1, some 200 lines.
+        assert!(error.to_string().lines().count() > 50);
+        assert_eq!(
+            migration_reason(&error),
+            "error applying migrations: table articles already exists"
+        );
+    }
+
+    #[test]
     fn immutable_uris_escape_what_a_uri_path_cannot_hold() {
         assert_eq!(
             immutable_uri(Path::new("/data/news 100%?#.sqlite")),
