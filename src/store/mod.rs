@@ -10,7 +10,8 @@
 //! **Compatibility.** Migrations are embedded from `migrations/` and applied at open. A database that
 //! holds a migration newer than this binary knows is refused *before anything is written*: the WAL
 //! switch and the migration runner only run after that check, so the file stays byte-for-byte as it
-//! was.
+//! was. Another application's SQLite file is refused the same way, unless adopted on purpose
+//! (`open`, which also covers devices, read-only files and read-only folders).
 //!
 //! **Full-text index.** `articles_fts` follows `articles` through triggers, whoever writes. A batch
 //! import pauses the insert trigger inside its own transaction (a row in `fts_sync_pause`) and
