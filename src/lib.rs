@@ -5,6 +5,7 @@
 //! it to the [`Store`], the one owner of the database connection. Queries go through the same
 //! store, read-only unless asked otherwise ([`query`]).
 
+pub mod destination;
 pub mod entities;
 pub mod fetch;
 pub mod import;

@@ -215,7 +215,9 @@ fn new_databases_get_16_kb_pages_and_existing_ones_keep_theirs() {
         conn.execute_batch("PRAGMA page_size = 4096; CREATE TABLE other_tool (x);")
             .unwrap();
     }
-    old.newsdb().arg("init").assert().success();
+    // Another tool's database: refused as it is, adopted on request.
+    old.newsdb().arg("init").assert().code(2);
+    old.newsdb().args(["init", "--adopt"]).assert().success();
     old.newsdb()
         .args(["import", common::sample("wire.jsonl").to_str().unwrap()])
         .assert()

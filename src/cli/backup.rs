@@ -23,7 +23,7 @@ pub fn run(context: &Context, args: &BackupArgs) -> Outcome {
         .backup(&args.dest, args.force)
         .map_err(|error| match error {
             BackupError::Store(error) => Failure::from(error),
-            BackupError::Exists(_) | BackupError::SameFile(_) => Failure::Usage(error.to_string()),
+            BackupError::Refused(_) => Failure::Usage(error.to_string()),
             other => Failure::Failed(other.to_string()),
         })?;
     let plural = if summary.articles == 1 { "" } else { "s" };

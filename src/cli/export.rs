@@ -1,11 +1,12 @@
 //! `newsdb export`: every article as JSON Lines in the shape `newsdb import` reads.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
+use newsdb::destination::{Destination, Partial};
 use newsdb::store::export::{ExportOptions, ExportSummary, since_bound};
 
 use super::{Context, Failure, Outcome};
@@ -18,9 +19,13 @@ pub struct ExportArgs {
     /// Only articles imported at or after DATE: YYYY-MM-DD (midnight UTC) or RFC 3339.
     #[arg(long, value_name = "DATE", value_parser = since_bound)]
     pub since: Option<String>,
-    /// Write to FILE (replaced once the export is complete) instead of standard output.
+    /// Write to FILE instead of standard output: a new file, or a FIFO or device written into
+    /// (`-` or `/dev/stdout` is standard output). Never the database itself.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace FILE if it is an existing regular file (once the export is complete).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -39,14 +44,27 @@ pub fn run(context: &Context, args: &ExportArgs) -> Outcome {
             out.write_all(b"\n").map_err(Failure::from)
         })
     };
-    let summary = match &args.output {
-        None => {
+    let destination = match &args.output {
+        None => Destination::Stdout,
+        Some(path) => Destination::check(path, &context.db, args.force)
+            .map_err(|error| Failure::Usage(error.to_string()))?,
+    };
+    let summary = match destination {
+        Destination::Stdout => {
             let mut out = BufWriter::new(io::stdout().lock());
             let summary = export(&mut out)?;
             out.flush()?;
             summary
         }
-        Some(path) => write_file(path, export)?,
+        Destination::Stream(path) => {
+            let cannot = |error: io::Error| cannot_write(&path, error);
+            let file = OpenOptions::new().write(true).open(&path).map_err(cannot)?;
+            let mut out = BufWriter::new(NamedWriter { path: &path, file });
+            let summary = export(&mut out)?;
+            out.flush()?;
+            summary
+        }
+        Destination::File(path) => write_file(&path, export)?,
     };
     if summary.credits_not_rendered > 0 {
         context.note(&format!(
@@ -66,30 +84,44 @@ fn write_file(
     path: &Path,
     export: impl FnOnce(&mut dyn Write) -> Result<ExportSummary, Failure>,
 ) -> Result<ExportSummary, Failure> {
-    let cannot = |error: io::Error| Failure::Failed(format!("{}: {error}", path.display()));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Failure::Usage(format!("{}: not a file name", path.display())))?;
-    let partial = path.with_file_name(format!(
-        ".{}.newsdb-export-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = File::create(&partial).map_err(cannot).and_then(|file| {
-        let mut out = BufWriter::new(file);
-        let summary = export(&mut out)?;
-        let file = out
-            .into_inner()
-            .map_err(|error| cannot(error.into_error()))?;
-        file.sync_all().map_err(cannot)?;
-        Ok(summary)
-    });
-    let moved = written.and_then(|summary| {
-        std::fs::rename(&partial, path).map_err(cannot)?;
-        Ok(summary)
-    });
-    if moved.is_err() {
-        let _ = std::fs::remove_file(&partial);
+    let cannot = |error: io::Error| cannot_write(path, error);
+    let mut partial = Partial::create(path, "export").map_err(cannot)?;
+    let file = partial.file().try_clone().map_err(cannot)?;
+    let mut out = BufWriter::new(NamedWriter { path, file });
+    let summary = export(&mut out)?;
+    let written = out.into_inner().map_err(|error| error.into_error())?;
+    written.file.sync_all().map_err(cannot)?;
+    partial.persist(path).map_err(cannot)?;
+    Ok(summary)
+}
+
+/// A closed pipe is no error (as on standard output); anything else names the file.
+fn cannot_write(path: &Path, error: io::Error) -> Failure {
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        Failure::ClosedPipe
+    } else {
+        Failure::Failed(format!("{}: cannot write: {error}", path.display()))
     }
-    moved
+}
+
+/// A file whose write errors name it (`/dev/full: No space left on device`).
+struct NamedWriter<'p> {
+    path: &'p Path,
+    file: File,
+}
+
+impl Write for NamedWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.file.write(bytes).map_err(|error| self.named(error))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush().map_err(|error| self.named(error))
+    }
+}
+
+impl NamedWriter<'_> {
+    fn named(&self, error: io::Error) -> io::Error {
+        io::Error::new(error.kind(), format!("{}: {error}", self.path.display()))
+    }
 }

@@ -1,9 +1,30 @@
-//! `newsdb init`: create or migrate the database.
+//! `newsdb init [--adopt]`: create or migrate the database, or add newsdb's tables to another
+//! application's SQLite database on purpose.
 
-use super::{Context, Outcome};
+use clap::Args;
 
-pub fn run(context: &Context) -> Outcome {
-    let store = context.open()?;
+use newsdb::store::{OpenOptions, Store};
+
+use super::{Context, Failure, Outcome};
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Add newsdb's tables to an existing SQLite database of another application (switching
+    /// it to WAL mode); without it such a file is refused untouched.
+    #[arg(long)]
+    pub adopt: bool,
+}
+
+pub fn run(context: &Context, args: &InitArgs) -> Outcome {
+    let store = if args.adopt {
+        let options = OpenOptions {
+            busy_timeout: context.busy_timeout,
+            read_only: false,
+        };
+        Store::adopt(&context.db, &options).map_err(Failure::from)?
+    } else {
+        context.open()?
+    };
     let version = newsdb::store::latest_known_version();
     context.note(&format!(
         "{} is ready (schema version {version})",

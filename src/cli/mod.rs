@@ -62,7 +62,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the database (or migrate an existing one) and print its schema version.
-    Init,
+    Init(init::InitArgs),
     /// Apply pending migrations, or list applied and pending ones.
     Migrate(migrate::MigrateArgs),
     /// Print the schema as SQL.
@@ -257,7 +257,7 @@ pub fn run(cli: Cli) -> Outcome {
         verbose: cli.verbose,
     };
     match cli.command {
-        Command::Init => init::run(&context),
+        Command::Init(args) => init::run(&context, &args),
         Command::Migrate(args) => migrate::run(&context, &args),
         Command::Schema => schema::run(&context),
         Command::Stats(args) => stats::run(&context, &args),

@@ -78,7 +78,7 @@ pub enum QueryError {
          --no-timeout)"
     )]
     TimedOut(Duration),
-    #[error("{0}")]
+    #[error("{0}{hint}", hint = crate::store::disk_full_hint(.0))]
     Sql(rusqlite::Error),
     #[error("{0}")]
     Output(#[from] std::io::Error),

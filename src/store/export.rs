@@ -32,6 +32,7 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{Context, Result, Store, StoreError};
+use crate::destination::{Destination, DestinationError, Partial, sidecar};
 use crate::normalize::{boilerplate, credits, date, text};
 
 /// Which articles to export.
@@ -156,10 +157,8 @@ pub struct BackupSummary {
 /// Errors of a backup: the store's, or the destination's.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
-    #[error("{0}: already exists (use --force to replace it)")]
-    Exists(PathBuf),
-    #[error("{0}: is the database being backed up")]
-    SameFile(PathBuf),
+    #[error(transparent)]
+    Refused(#[from] DestinationError),
     #[error("{path}: {reason}")]
     Destination { path: PathBuf, reason: String },
     #[error("{path}: the copy failed its integrity check: {reason} (the copy was removed)")]
@@ -354,52 +353,34 @@ impl Store {
             path: dest.to_owned(),
             reason,
         };
-        if dest.is_dir() {
-            return Err(destination_error("is a folder".into()));
-        }
-        if dest.exists() {
-            if !overwrite {
-                return Err(BackupError::Exists(dest.to_owned()));
-            }
-            let same = std::fs::canonicalize(dest).ok() == std::fs::canonicalize(&self.path).ok();
-            if same {
-                return Err(BackupError::SameFile(dest.to_owned()));
-            }
-        }
-        let name = dest
-            .file_name()
-            .ok_or_else(|| destination_error("not a file name".into()))?;
-        let partial = dest.with_file_name(format!(
-            ".{}.newsdb-backup-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        remove_database_files(&partial);
-        let copied = self.copy_to(&partial);
-        let checked = copied.and_then(|()| check_copy(&partial));
-        let (pages, articles) = match checked {
-            Ok(found) => found,
-            Err(error) => {
-                remove_database_files(&partial);
-                return Err(match error {
+        let target = match Destination::check(dest, &self.path, overwrite)? {
+            Destination::File(target) => target,
+            _ => return Err(DestinationError::NotARegularFile(dest.to_owned()).into()),
+        };
+        let partial = Partial::create(&target, "backup")
+            .map_err(|error| destination_error(format!("cannot write beside it: {error}")))?;
+        let copied = self.copy_to(partial.path());
+        let (pages, articles) =
+            copied
+                .and_then(|()| check_copy(partial.path()))
+                .map_err(|error| match error {
                     CopyError::Store(error) => BackupError::Store(error),
                     CopyError::Unsound(reason) => BackupError::Unsound {
                         path: dest.to_owned(),
                         reason,
                     },
                     CopyError::Open(reason) => destination_error(reason),
-                });
-            }
-        };
+                })?;
         // An old database's WAL and shared-memory files must not be applied to the new copy.
-        remove_sidecars(dest);
-        if let Err(error) = std::fs::rename(&partial, dest) {
-            remove_database_files(&partial);
-            return Err(destination_error(format!(
-                "cannot move the copy in place: {error}"
-            )));
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(sidecar(&target, suffix));
         }
-        let size_bytes = std::fs::metadata(dest).map(|meta| meta.len()).unwrap_or(0);
+        partial.persist(&target).map_err(|error| {
+            destination_error(format!("cannot move the copy in place: {error}"))
+        })?;
+        let size_bytes = std::fs::metadata(&target)
+            .map(|meta| meta.len())
+            .unwrap_or(0);
         Ok(BackupSummary {
             path: dest.to_owned(),
             size_bytes,
@@ -544,24 +525,6 @@ fn check_copy(path: &Path) -> std::result::Result<(i64, i64), CopyError> {
     copy.close()
         .map_err(|(_, error)| CopyError::Open(error.to_string()))?;
     Ok((pages, articles))
-}
-
-fn sidecar(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-/// Removes `path`'s WAL, shared-memory and rollback journal files, if any.
-fn remove_sidecars(path: &Path) {
-    for suffix in ["-wal", "-shm", "-journal"] {
-        let _ = std::fs::remove_file(sidecar(path, suffix));
-    }
-}
-
-fn remove_database_files(path: &Path) {
-    let _ = std::fs::remove_file(path);
-    remove_sidecars(path);
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@
 //! **Compatibility.** Migrations are embedded from `migrations/` and applied at open. A database that
 //! holds a migration newer than this binary knows is refused *before anything is written*: the WAL
 //! switch and the migration runner only run after that check, so the file stays byte-for-byte as it
-//! was.
+//! was. Another application's SQLite file is refused the same way, unless adopted on purpose
+//! (`open`, which also covers devices, read-only files and read-only folders).
 //!
 //! **Full-text index.** `articles_fts` follows `articles` through triggers, whoever writes. A batch
 //! import pauses the insert trigger inside its own transaction (a row in `fts_sync_pause`) and
@@ -28,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::functions::FunctionFlags;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::entities::imported::alias_text;
 use crate::entities::{Mention, Method, alias_key};
@@ -38,6 +39,8 @@ use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 mod cache;
 mod checkpoint;
 mod entities;
+mod open;
+pub use open::{disk_full_hint, sqlite_temp_dir};
 
 use cache::Caches;
 use checkpoint::BackgroundCheckpoints;
@@ -86,7 +89,7 @@ pub enum StoreError {
     },
     #[error("{path}: migration failed: {reason}")]
     Migration { path: PathBuf, reason: String },
-    #[error("{context}: {source}")]
+    #[error("{context}: {source}{hint}", hint = open::disk_full_hint(.source))]
     Sql {
         context: String,
         #[source]
@@ -285,62 +288,6 @@ pub fn latest_known_version() -> i64 {
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates the database at `path`.
-    pub fn open(path: &Path, options: &OpenOptions) -> Result<Store> {
-        let open_error = |reason: String| StoreError::Open {
-            path: path.to_owned(),
-            reason,
-        };
-        if path.is_dir() {
-            return Err(open_error("is a directory".into()));
-        }
-        if options.read_only && !path.exists() {
-            return Err(open_error(
-                "no such file (create it with `newsdb init` or `newsdb import`)".into(),
-            ));
-        }
-        let flags = if options.read_only {
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        } else {
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        };
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|error| open_error(describe_open_error(&error)))?;
-        conn.busy_timeout(options.busy_timeout)
-            .map_err(|error| open_error(error.to_string()))?;
-        register_functions(&conn).map_err(|error| open_error(error.to_string()))?;
-        let mut store = Store {
-            checkpoints: None,
-            conn,
-            path: path.to_owned(),
-            caches: Caches::default(),
-        };
-        // Reading the schema is the first real access: it is what fails on a file that is not a
-        // database, and it must happen before anything writes.
-        let applied = store.applied_version()?;
-        let known = latest_known_version();
-        if applied > known {
-            return Err(StoreError::TooNew {
-                path: path.to_owned(),
-                found: applied,
-                known,
-            });
-        }
-        if options.read_only {
-            store
-                .conn
-                .execute_batch("PRAGMA query_only = ON; PRAGMA foreign_keys = ON;")
-                .context("configuring the read-only connection")?;
-        } else {
-            store.configure_writer()?;
-            store.migrate()?;
-            store.check_hash_scheme()?;
-        }
-        Ok(store)
-    }
-
     /// Opens an in-memory database, migrated; for tests and dry runs of other tools.
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory().context("opening an in-memory database")?;
@@ -351,7 +298,7 @@ impl Store {
             path: PathBuf::from(":memory:"),
             caches: Caches::default(),
         };
-        store.configure_writer()?;
+        store.configure_writer(Duration::ZERO)?;
         store.migrate()?;
         Ok(store)
     }
@@ -365,16 +312,14 @@ impl Store {
         &self.conn
     }
 
-    fn configure_writer(&self) -> Result<()> {
+    fn configure_writer(&self, busy_timeout: Duration) -> Result<()> {
         // Takes effect only on a database not yet written (an existing one keeps its page size).
         // Articles and raw copies are rows of 2-3 KB: a 4 KB page holds one and wastes the rest,
         // so 16 KB pages make new databases about a fifth smaller and imports faster.
         self.conn
             .execute_batch("PRAGMA page_size = 16384")
             .map_err(|error| self.not_a_database_or(error, "setting the page size"))?;
-        let journal_mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        let journal_mode = open::switch_to_wal(&self.conn, busy_timeout)
             .map_err(|error| self.not_a_database_or(error, "setting WAL mode"))?;
         // An in-memory database reports "memory"; anything else must really be WAL.
         if journal_mode != "wal" && journal_mode != "memory" {
@@ -479,7 +424,7 @@ impl Store {
                 Err(error) => {
                     return Err(StoreError::Migration {
                         path: self.path.clone(),
-                        reason: error.to_string(),
+                        reason: open::migration_reason(&error),
                     });
                 }
             }
