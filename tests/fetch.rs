@@ -681,3 +681,85 @@ fn feeds_add_list_remove() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("not subscribed to https://quay.example/feed.xml"));
 }
+
+/// Issue 10, item 9: a password in a URL is used for the request but never stored or printed.
+#[test]
+fn credentials_in_a_url_are_sent_but_never_stored() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let page = "<html><head><title>Pier lights repaired</title></head><body><article>\
+                <h1>Pier lights repaired</h1><p>The pier lights were repaired on Tuesday after \
+                a storm broke four lamps, the harbour board said, and the pier reopens tonight.</p>\
+                </article></body></html>";
+    server.route("/private/page.html", Route::ok("text/html", page));
+    server.route("/private/feed.xml", Route::feed(rss("Quay News", &[FIRST])));
+    let with_credentials = |path: &str| format!("http://reader:s3cret@{}{path}", server.address);
+
+    let output = db.run(&["import", &with_credentials("/private/page.html")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let missing = with_credentials("/private/missing.html");
+    let output = db.run(&["import", &missing]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!(
+            "newsdb: {}: HTTP 404",
+            server.url("/private/missing.html")
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("s3cret"), "{}", stderr(&output));
+
+    add_feed(&db, &with_credentials("/private/feed.xml"));
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    // Basic auth from the URL reached the server on every request.
+    let authorization = "Basic cmVhZGVyOnMzY3JldA==";
+    for path in ["/private/page.html", "/private/feed.xml"] {
+        let requests = server.requests(path);
+        assert_eq!(requests.len(), 1, "{path}");
+        assert_eq!(
+            requests[0].headers.get("authorization").map(String::as_str),
+            Some(authorization),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        db.column("SELECT origin FROM sightings ORDER BY id"),
+        vec![
+            server.url("/private/page.html"),
+            server.url("/private/feed.xml")
+        ]
+    );
+    assert_eq!(db.count("SELECT count(*) FROM article_raw"), 2);
+    for (table, column) in [
+        ("sightings", "origin"),
+        ("article_raw", "origin"),
+        ("import_rejects", "origin"),
+        ("imports", "command"),
+        ("articles", "url"),
+        ("article_urls", "value"),
+    ] {
+        assert_eq!(
+            db.count(&format!(
+                "SELECT count(*) FROM {table} WHERE {column} LIKE '%s3cret%' \
+                 OR {column} LIKE '%reader%'"
+            )),
+            0,
+            "{table}.{column}: {:?}",
+            db.column(&format!("SELECT CAST({column} AS TEXT) FROM {table}"))
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) FROM imports"), 3);
+    assert_eq!(db.count("SELECT count(*) FROM import_rejects"), 1);
+    assert_eq!(
+        db.column("SELECT command FROM imports WHERE id = 1")[0],
+        format!(
+            "{} --db {} import {}",
+            assert_cmd::cargo::cargo_bin("newsdb").display(),
+            db.path.display(),
+            server.url("/private/page.html")
+        )
+    );
+}
