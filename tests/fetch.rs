@@ -763,3 +763,100 @@ fn credentials_in_a_url_are_sent_but_never_stored() {
         )
     );
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Issue 10, item 9: gzip served without `Content-Encoding` (or compressed twice) was inflated
+/// again by the importer up to its 256 MiB file limit, past the 16 MiB download limit.
+#[test]
+fn a_gzip_body_without_content_encoding_is_capped_at_the_download_limit() {
+    let server = Server::start();
+    let db = TestDb::new();
+    // 17 MiB of text in about 17 KB: over the limit once inflated, far under it on the wire.
+    let bomb = gzip(&vec![b'a'; 17 << 20]);
+    assert!(bomb.len() < 64 << 10);
+    server.route("/bomb.txt.gz", Route::ok("application/gzip", bomb.clone()));
+    server.route(
+        "/encoded.txt",
+        Route::ok("text/plain", bomb.clone()).with_header("Content-Encoding", "gzip"),
+    );
+    server.route(
+        "/twice.txt.gz",
+        Route::ok("application/gzip", gzip(&bomb)).with_header("Content-Encoding", "gzip"),
+    );
+    // ureq counts the bytes it inflates for a Content-Encoding against the limit ("response
+    // larger than 16 MiB"); newsdb adds "once decompressed" for the gzip layers it inflates.
+    for (path, message) in [
+        (
+            "/bomb.txt.gz",
+            "response larger than 16 MiB once decompressed",
+        ),
+        ("/encoded.txt", "response larger than 16 MiB"),
+        (
+            "/twice.txt.gz",
+            "response larger than 16 MiB once decompressed",
+        ),
+    ] {
+        let url = server.url(path);
+        let output = db.run(&["import", &url]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains(&format!("newsdb: {url}: {message}\n")),
+            "{}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 0);
+}
+
+#[test]
+fn a_gzip_body_under_the_limit_is_inflated_whatever_its_headers() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let feed = rss("Quay News", &[FIRST, SECOND]);
+    // A .gz file as served by a plain file server, and the same file gzipped once more in transit.
+    server.route(
+        "/feed.xml.gz",
+        Route::ok("application/gzip", gzip(feed.as_bytes())),
+    );
+    server.route(
+        "/double.xml.gz",
+        Route::ok("application/gzip", gzip(&gzip(feed.as_bytes())))
+            .with_header("Content-Encoding", "gzip"),
+    );
+    add_feed(&db, &server.url("/feed.xml.gz"));
+    add_feed(&db, &server.url("/double.xml.gz"));
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 2);
+    assert_eq!(db.count("SELECT count(*) FROM sightings"), 4);
+
+    let client = newsdb::fetch::Client::new(newsdb::fetch::ClientOptions {
+        max_bytes: 1024,
+        ..Default::default()
+    });
+    server.route(
+        "/small.gz",
+        Route::ok("application/gzip", gzip(&[b'x'; 1024])),
+    );
+    server.route(
+        "/over.gz",
+        Route::ok("application/gzip", gzip(&[b'x'; 1025])),
+    );
+    let small = client
+        .get(&server.url("/small.gz"), &Default::default())
+        .unwrap();
+    assert_eq!(small.body, vec![b'x'; 1024]);
+    let error = client
+        .get(&server.url("/over.gz"), &Default::default())
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "response larger than 1024 bytes once decompressed"
+    );
+}

@@ -9,7 +9,9 @@
 //! - a connect timeout and an overall deadline that covers redirects and the body;
 //! - a size cap on the (decompressed) body: a feed is read whole by its parser, so an endless or
 //!   huge response must stop here, not in memory;
-//! - gzip accepted and inflated by ureq.
+//! - gzip accepted and inflated by ureq; a body that is still gzip (a `.gz` file, or gzip served
+//!   without `Content-Encoding`) is inflated here, under the same cap, so that nothing fetched
+//!   reaches the importer compressed (which would inflate it up to its much larger file limit).
 //!
 //! Redirects are followed here rather than by ureq, because the feeds table needs to know whether
 //! every hop was permanent (301/308): only then does the subscription move to the new URL. A
@@ -18,6 +20,7 @@
 mod poll;
 mod title;
 
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 use url::Url;
@@ -35,6 +38,13 @@ const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/fee
 
 /// Redirects followed before giving up.
 const MAX_REDIRECTS: usize = 10;
+
+/// The first bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Gzip layers inflated in a body (beyond ureq's `Content-Encoding`) before giving up: a `.gz`
+/// file gzipped again in transit is two; more is an attack (a gzip quine inflates to itself).
+const MAX_GZIP_LAYERS: usize = 2;
 
 /// Timeouts and limits of a [`Client`].
 #[derive(Clone, Copy, Debug)]
@@ -108,6 +118,10 @@ pub enum FetchError {
     Timeout(Duration),
     #[error("response larger than {}", size(*.0))]
     TooLarge(u64),
+    #[error("response larger than {} once decompressed", size(*.0))]
+    InflatedTooLarge(u64),
+    #[error("cannot decompress the gzip body: {0}")]
+    BadGzip(String),
     #[error("redirect {0}")]
     BadRedirect(String),
     #[error("more than {MAX_REDIRECTS} redirects")]
@@ -226,6 +240,7 @@ impl Client {
                     .limit(self.options.max_bytes)
                     .read_to_vec()
                     .map_err(|error| self.error(error))?;
+                fetched.body = inflate_gzip(fetched.body, self.options.max_bytes)?;
             }
             return Ok(fetched);
         }
@@ -244,6 +259,30 @@ impl Client {
             other => FetchError::Transport(other.to_string()),
         }
     }
+}
+
+/// `body` with the gzip layers left on it inflated, at most `max_bytes` in the end.
+fn inflate_gzip(mut body: Vec<u8>, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
+    for _ in 0..MAX_GZIP_LAYERS {
+        if !body.starts_with(&GZIP_MAGIC) {
+            return Ok(body);
+        }
+        let mut inflated = Vec::new();
+        flate2::read::MultiGzDecoder::new(body.as_slice())
+            .take(max_bytes.saturating_add(1))
+            .read_to_end(&mut inflated)
+            .map_err(|error| FetchError::BadGzip(error.to_string()))?;
+        if inflated.len() as u64 > max_bytes {
+            return Err(FetchError::InflatedTooLarge(max_bytes));
+        }
+        body = inflated;
+    }
+    if body.starts_with(&GZIP_MAGIC) {
+        return Err(FetchError::BadGzip(format!(
+            "compressed more than {MAX_GZIP_LAYERS} times"
+        )));
+    }
+    Ok(body)
 }
 
 /// A byte count as people write it: `16 MiB`, or `1500 bytes` below a MiB or off the MiB.
@@ -298,6 +337,43 @@ mod tests {
         assert!(is_url("HTTPS://example.com"));
         assert!(!is_url("feeds/http.xml"));
         assert!(!is_url("-"));
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_layers_are_inflated_under_the_cap() {
+        let text = b"plain text".to_vec();
+        assert_eq!(inflate_gzip(text.clone(), 10), Ok(text.clone()));
+        assert_eq!(inflate_gzip(gzip(&text), 10), Ok(text.clone()));
+        // Every layer is capped, the intermediate one too (here 30 bytes).
+        assert_eq!(inflate_gzip(gzip(&gzip(&text)), 64), Ok(text.clone()));
+        assert_eq!(
+            inflate_gzip(gzip(&gzip(&text)), 10),
+            Err(FetchError::InflatedTooLarge(10))
+        );
+        assert_eq!(
+            inflate_gzip(gzip(&text), 9),
+            Err(FetchError::InflatedTooLarge(9))
+        );
+        // The cap holds for the inner layer too.
+        assert_eq!(
+            inflate_gzip(gzip(&gzip(&[0; 4096])), 1024),
+            Err(FetchError::InflatedTooLarge(1024))
+        );
+        assert_eq!(
+            inflate_gzip(gzip(&gzip(&gzip(&text))), 1024),
+            Err(FetchError::BadGzip("compressed more than 2 times".into()))
+        );
+        assert!(matches!(
+            inflate_gzip(vec![0x1f, 0x8b, 0, 1, 2], 1024),
+            Err(FetchError::BadGzip(_))
+        ));
     }
 
     #[test]
