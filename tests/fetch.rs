@@ -860,3 +860,140 @@ fn a_gzip_body_under_the_limit_is_inflated_whatever_its_headers() {
         "response larger than 1024 bytes once decompressed"
     );
 }
+
+/// Issue 10, item 8: a redirect never reaches a link-local address (the cloud metadata service
+/// lives at 169.254.169.254). The refusal comes before any connection: this test sends nothing
+/// to 169.254.x.x (run before the fix, it was checked in a network namespace with loopback only).
+#[test]
+fn a_redirect_to_a_link_local_address_is_refused() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let metadata = "http://169.254.169.254/latest/meta-data/";
+    server.route("/feed", Route::redirect(302, metadata));
+    server.route(
+        "/page",
+        Route::redirect(301, "http://[fe80::a9fe:a9fe]/latest/meta-data/"),
+    );
+
+    let url = server.url("/feed");
+    let output = db.run(&["import", &url]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "newsdb: {url}: redirect to {metadata} refused: 169.254.169.254 is a link-local address\n"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    let page = server.url("/page");
+    let output = db.run(&["import", &page]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("refused: fe80::a9fe:a9fe is a link-local address\n"),
+        "{}",
+        stderr(&output)
+    );
+
+    add_feed(&db, &url);
+    let output = fetch(&db, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        feed_row(&db, &url, "last_error"),
+        Some(format!(
+            "redirect to {metadata} refused: 169.254.169.254 is a link-local address"
+        ))
+    );
+    assert_eq!(db.column("SELECT url FROM feeds"), vec![url.clone()]);
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 0);
+}
+
+/// A URL the user names on loopback may redirect within the private network, by address or by a
+/// host name that resolves there.
+#[test]
+fn a_redirect_between_loopback_addresses_is_followed() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let by_name = format!("http://localhost:{}/feed.xml", server.address.port());
+    server.route("/feed", Route::redirect(302, &by_name));
+    server.route("/feed.xml", Route::feed(rss("Quay News", &[FIRST])));
+    let output = db.run(&["import", &server.url("/feed")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 1);
+    assert_eq!(server.requests("/feed.xml").len(), 1);
+}
+
+/// Reads one request head from `reader`; its path, or None when the connection closed.
+fn read_request_path(reader: &mut BufReader<TcpStream>) -> Option<String> {
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).ok()? == 0 {
+        return None;
+    }
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 || line.trim().is_empty() {
+            break;
+        }
+    }
+    request_line.split_whitespace().nth(1).map(str::to_owned)
+}
+
+/// Issue 10, item 9: a server that keeps a connection alive after a redirect, then drops it when
+/// the next request arrives on it (as one whose idle timeout strikes just then). The redirect
+/// used to fail with "Connection reset by peer"; it is now retried once on a fresh connection.
+#[test]
+fn a_kept_alive_connection_the_server_drops_is_retried_on_a_fresh_one() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let feed = rss("Quay News", &[FIRST]);
+    // Each connection's requests, in order.
+    let seen: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let shared = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let seen = Arc::clone(&shared);
+            let feed = feed.clone();
+            std::thread::spawn(move || {
+                let connection = {
+                    let mut seen = seen.lock().unwrap();
+                    seen.push(Vec::new());
+                    seen.len() - 1
+                };
+                let mut out = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                // One request answered per connection, whatever the client expects.
+                if let Some(path) = read_request_path(&mut reader) {
+                    seen.lock().unwrap()[connection].push(path.clone());
+                    let response = if path == "/start" {
+                        "HTTP/1.1 302 Found\r\nLocation: /feed.xml\r\nContent-Length: 0\r\n\r\n"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\
+                             Content-Length: {}\r\n\r\n{feed}",
+                            feed.len()
+                        )
+                    };
+                    out.write_all(response.as_bytes()).unwrap();
+                    // Wait for the next request on this connection, and drop the connection
+                    // with it unread: the kernel answers with a reset.
+                    if reader.get_ref().peek(&mut [0; 1]).unwrap_or(0) > 0 {
+                        seen.lock().unwrap()[connection].push("(dropped)".into());
+                    }
+                }
+            });
+        }
+    });
+
+    let db = TestDb::new();
+    let output = db.run(&["import", &format!("http://{address}/start")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 1);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            vec!["/start".to_string(), "(dropped)".to_string()],
+            vec!["/feed.xml".to_string()]
+        ],
+        "the redirect went on the kept-alive connection, then once more on a fresh one"
+    );
+}

@@ -1,7 +1,8 @@
 //! HTTP: the one client behind `newsdb import URL` and `newsdb fetch`.
 //!
-//! ureq 3, blocking, TLS by rustls (no OpenSSL to install or link). One [`Client`] holds one agent
-//! (and so its connection pool) for a whole run. Politeness and guards, in one place:
+//! ureq 3, blocking, TLS by rustls (no OpenSSL to install or link). One [`Client`] serves a whole
+//! run, with one agent (and so one connection pool) per [`AddressClass`]. Politeness and guards,
+//! in one place:
 //!
 //! - a `User-Agent` naming newsdb and its version, and an `Accept` that prefers feeds;
 //! - conditional requests: the ETag and Last-Modified of the previous poll go back as
@@ -11,19 +12,28 @@
 //!   huge response must stop here, not in memory;
 //! - gzip accepted and inflated by ureq; a body that is still gzip (a `.gz` file, or gzip served
 //!   without `Content-Encoding`) is inflated here, under the same cap, so that nothing fetched
-//!   reaches the importer compressed (which would inflate it up to its much larger file limit).
+//!   reaches the importer compressed (which would inflate it up to its much larger file limit);
+//! - a redirect never leads to a link-local or metadata address, nor from a public address to a
+//!   private one, judged on the resolved addresses before connecting (see [`address`]);
+//! - a kept-alive connection the server closed just as it was reused (the request fails with
+//!   "connection reset") is retried once, on a fresh connection.
 //!
 //! Redirects are followed here rather than by ureq, because the feeds table needs to know whether
 //! every hop was permanent (301/308): only then does the subscription move to the new URL. A
 //! temporary redirect (302/303/307) anywhere on the way keeps the subscribed URL.
 
+pub mod address;
 mod poll;
 mod title;
 
-use std::io::Read;
+use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
+use ureq::unversioned::transport::DefaultConnector;
 use url::Url;
+
+use crate::normalize::url::without_credentials;
+use address::{AddressClass, ClassResolver, Refusal};
 
 pub use poll::{FeedPoll, PollOutcome, PollReport, poll};
 pub use title::feed_title;
@@ -126,6 +136,12 @@ pub enum FetchError {
     BadRedirect(String),
     #[error("more than {MAX_REDIRECTS} redirects")]
     TooManyRedirects,
+    /// A redirect to an address it may not lead to (link-local, or private from public).
+    #[error("redirect to {to} refused: {reason}")]
+    RedirectRefused { to: String, reason: String },
+    /// The host resolved to another class of address when connecting than when it was checked.
+    #[error("refused: {0}, which the host did not resolve to when it was checked")]
+    AddressChanged(String),
     #[error("{0}")]
     Transport(String),
 }
@@ -143,7 +159,12 @@ impl FetchError {
 /// A blocking HTTP client with newsdb's settings; cheap to share by reference across a run.
 #[derive(Debug)]
 pub struct Client {
-    agent: ureq::Agent,
+    config: ureq::config::Config,
+    /// One agent per address class, each connecting only to addresses of its class (link-local
+    /// only for a URL the caller named).
+    public: ureq::Agent,
+    private: ureq::Agent,
+    link_local: ureq::Agent,
     options: ClientOptions,
 }
 
@@ -162,7 +183,10 @@ impl Client {
             .timeout_connect(Some(options.connect_timeout))
             .build();
         Client {
-            agent: config.into(),
+            public: agent(&config, AddressClass::Public),
+            private: agent(&config, AddressClass::Private),
+            link_local: agent(&config, AddressClass::LinkLocal),
+            config,
             options,
         }
     }
@@ -173,25 +197,11 @@ impl Client {
         let deadline = Instant::now() + self.options.timeout;
         let mut moved_to: Option<Url> = None;
         let mut all_permanent = true;
+        // The class of the previous hop's host: None for the URL the caller named.
+        let mut redirected_from: Option<AddressClass> = None;
         for _ in 0..=MAX_REDIRECTS {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err(FetchError::Timeout(self.options.timeout));
-            }
-            let mut request = self
-                .agent
-                .get(current.as_str())
-                .config()
-                .timeout_global(Some(remaining))
-                .build()
-                .header("Accept", ACCEPT);
-            if let Some(etag) = &conditional.etag {
-                request = request.header("If-None-Match", etag);
-            }
-            if let Some(last_modified) = &conditional.last_modified {
-                request = request.header("If-Modified-Since", last_modified);
-            }
-            let mut response = request.call().map_err(|error| self.error(error))?;
+            let class = self.address_class(&current, redirected_from, deadline)?;
+            let mut response = self.call(class, &current, conditional, deadline)?;
             let status = response.status();
             let header = |name: &str| {
                 response
@@ -209,13 +219,17 @@ impl Client {
                     .ok()
                     .filter(|next| matches!(next.scheme(), "http" | "https"))
                     .ok_or_else(|| {
-                        FetchError::BadRedirect(format!("to an invalid URL: {location}"))
+                        FetchError::BadRedirect(format!(
+                            "to an invalid URL: {}",
+                            without_credentials(&location)
+                        ))
                     })?;
                 all_permanent &= matches!(status.as_u16(), 301 | 308);
                 if all_permanent {
                     moved_to = Some(next.clone());
                 }
                 current = next;
+                redirected_from = Some(class);
                 continue;
             }
             if !(status.is_success() || status.as_u16() == 304) {
@@ -247,18 +261,136 @@ impl Client {
         Err(FetchError::TooManyRedirects)
     }
 
+    /// The class of `url`'s host, from its resolved addresses; refused when it is a redirect
+    /// (from a host of class `redirected_from`) that may not lead there.
+    fn address_class(
+        &self,
+        url: &Url,
+        redirected_from: Option<AddressClass>,
+        deadline: Instant,
+    ) -> Result<AddressClass, FetchError> {
+        let remaining = self.remaining(deadline)?;
+        let addresses = match address::lookup(url, remaining.min(self.options.connect_timeout)) {
+            Ok(addresses) if !addresses.is_empty() => addresses,
+            // Through a proxy, a host may resolve only on the proxy's side; it does the lookup.
+            _ if self.config.proxy().is_some() => return Ok(AddressClass::Public),
+            Err(error) if error.kind() == io::ErrorKind::TimedOut => {
+                return Err(FetchError::Timeout(self.options.timeout));
+            }
+            _ => return Err(FetchError::Transport("host not found".into())),
+        };
+        let class = AddressClass::of_all(addresses.iter().copied()).unwrap_or(AddressClass::Public);
+        match redirected_from {
+            Some(from) if !address::redirect_allowed(from, class) => {
+                let address = addresses
+                    .into_iter()
+                    .find(|address| address::classify(*address) == class)
+                    .expect("the class comes from one of the addresses");
+                Err(FetchError::RedirectRefused {
+                    to: without_credentials(url.as_str()).into_owned(),
+                    reason: Refusal { address, class }.to_string(),
+                })
+            }
+            _ => Ok(class),
+        }
+    }
+
+    /// Sends the GET through the agent of `class`. A kept-alive connection that the server closed
+    /// just as it was reused fails at once with a reset: the request then goes once more, on a
+    /// fresh connection (a new agent, so nothing idle in the pool can be picked again).
+    fn call(
+        &self,
+        class: AddressClass,
+        url: &Url,
+        conditional: &Conditional,
+        deadline: Instant,
+    ) -> Result<ureq::http::Response<ureq::Body>, FetchError> {
+        let pooled = match class {
+            AddressClass::Public => &self.public,
+            AddressClass::Private => &self.private,
+            AddressClass::LinkLocal => &self.link_local,
+        };
+        match self.request(pooled, url, conditional, deadline)?.call() {
+            Err(ureq::Error::Io(error)) if is_dropped_connection(&error) => {
+                let fresh = agent(&self.config, class);
+                self.request(&fresh, url, conditional, deadline)?
+                    .call()
+                    .map_err(|error| self.error(error))
+            }
+            result => result.map_err(|error| self.error(error)),
+        }
+    }
+
+    fn request(
+        &self,
+        agent: &ureq::Agent,
+        url: &Url,
+        conditional: &Conditional,
+        deadline: Instant,
+    ) -> Result<ureq::RequestBuilder<ureq::typestate::WithoutBody>, FetchError> {
+        let mut request = agent
+            .get(url.as_str())
+            .config()
+            .timeout_global(Some(self.remaining(deadline)?))
+            .build()
+            .header("Accept", ACCEPT);
+        if let Some(etag) = &conditional.etag {
+            request = request.header("If-None-Match", etag);
+        }
+        if let Some(last_modified) = &conditional.last_modified {
+            request = request.header("If-Modified-Since", last_modified);
+        }
+        Ok(request)
+    }
+
+    /// Time left before `deadline`; a timeout once it has passed.
+    fn remaining(&self, deadline: Instant) -> Result<Duration, FetchError> {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(FetchError::Timeout(self.options.timeout));
+        }
+        Ok(remaining)
+    }
+
     fn error(&self, error: ureq::Error) -> FetchError {
         match error {
             ureq::Error::Timeout(_) => FetchError::Timeout(self.options.timeout),
             ureq::Error::BodyExceedsLimit(limit) => FetchError::TooLarge(limit),
-            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => {
                 FetchError::Timeout(self.options.timeout)
+            }
+            ureq::Error::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<Refusal>()) => {
+                FetchError::AddressChanged(
+                    io.into_inner()
+                        .map(|inner| inner.to_string())
+                        .unwrap_or_default(),
+                )
             }
             ureq::Error::HostNotFound => FetchError::Transport("host not found".into()),
             ureq::Error::ConnectionFailed => FetchError::Transport("connection failed".into()),
             other => FetchError::Transport(other.to_string()),
         }
     }
+}
+
+/// An agent with newsdb's settings that connects only to addresses of `class`.
+fn agent(config: &ureq::config::Config, class: AddressClass) -> ureq::Agent {
+    ureq::Agent::with_parts(
+        config.clone(),
+        DefaultConnector::default(),
+        ClassResolver::new(class),
+    )
+}
+
+/// Whether an I/O error is a connection the server dropped (reset, closed before answering).
+fn is_dropped_connection(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+    )
 }
 
 /// `body` with the gzip layers left on it inflated, at most `max_bytes` in the end.
