@@ -713,6 +713,15 @@ fn credentials_in_a_url_are_sent_but_never_stored() {
     add_feed(&db, &with_credentials("/private/feed.xml"));
     let output = fetch(&db, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "{}: 200, 1 item, 1 new",
+            server.url("/private/feed.xml")
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("s3cret"), "{}", stderr(&output));
 
     // Basic auth from the URL reached the server on every request.
     let authorization = "Basic cmVhZGVyOnMzY3JldA==";
