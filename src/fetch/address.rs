@@ -389,4 +389,23 @@ mod tests {
             .unwrap();
         assert!(kept.iter().all(|address| address.ip().is_loopback()));
     }
+
+    #[test]
+    fn a_proxy_is_reached_wherever_it_is() {
+        // The proxy is the user's own setting (often on the local network): its address is not
+        // judged; the hosts reached through it are, by newsdb's own lookup.
+        let proxy = ureq::Proxy::new("http://localhost:3128").unwrap();
+        let config = Config::builder().proxy(Some(proxy)).build();
+        let proxy_uri: Uri = "http://localhost:3128".parse().unwrap();
+        let kept = ClassResolver::new(AddressClass::Public)
+            .resolve(&proxy_uri, &config, NextTimeout::default())
+            .unwrap();
+        assert!(kept.iter().all(|address| address.ip().is_loopback()));
+        let other: Uri = "http://localhost:8080/".parse().unwrap();
+        assert!(
+            ClassResolver::new(AddressClass::Public)
+                .resolve(&other, &config, NextTimeout::default())
+                .is_err()
+        );
+    }
 }
