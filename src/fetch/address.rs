@@ -51,7 +51,8 @@ impl AddressClass {
             })
     }
 
-    fn describe(self) -> &'static str {
+    /// "a link-local address", to end a sentence.
+    pub fn describe(self) -> &'static str {
         match self {
             AddressClass::Public => "a public address",
             AddressClass::Private => "a private or loopback address",
@@ -145,6 +146,14 @@ pub fn redirect_allowed(from: AddressClass, to: AddressClass) -> bool {
         AddressClass::Private => from != AddressClass::Public,
         AddressClass::Public => true,
     }
+}
+
+/// Whether the URL the user named may be requested at an address of class `to`: anywhere,
+/// except a link-local or metadata address reached through a host name. That one must be named
+/// by its address: a subscription moved by a redirect (to a name that resolved elsewhere then)
+/// must not reach the metadata service once that name points there.
+pub fn named_allowed(to: AddressClass, host_is_address: bool) -> bool {
+    to != AddressClass::LinkLocal || host_is_address
 }
 
 /// Why a host may not be requested.
@@ -344,6 +353,24 @@ mod tests {
             (LinkLocal, LinkLocal, false),
         ] {
             assert_eq!(redirect_allowed(from, to), allowed, "{from:?} -> {to:?}");
+        }
+    }
+
+    #[test]
+    fn a_named_link_local_address_must_be_named_by_its_address() {
+        use AddressClass::*;
+        for (to, host_is_address, allowed) in [
+            (Public, false, true),
+            (Private, false, true),
+            (Private, true, true),
+            (LinkLocal, true, true),
+            (LinkLocal, false, false),
+        ] {
+            assert_eq!(
+                named_allowed(to, host_is_address),
+                allowed,
+                "{to:?}, by address: {host_is_address}"
+            );
         }
     }
 

@@ -30,7 +30,7 @@ use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
 use ureq::unversioned::transport::DefaultConnector;
-use url::Url;
+use url::{Host, Url};
 
 use crate::normalize::url::without_credentials;
 use address::{AddressClass, ClassResolver, Refusal};
@@ -139,6 +139,11 @@ pub enum FetchError {
     /// A redirect to an address it may not lead to (link-local, or private from public).
     #[error("redirect to {to} refused: {reason}")]
     RedirectRefused { to: String, reason: String },
+    /// A host name that resolves to a link-local or metadata address.
+    #[error(
+        "{url} refused: its host name resolves to {address}; name the address itself to request it"
+    )]
+    NameRefused { url: String, address: String },
     /// The host resolved to another class of address when connecting than when it was checked.
     #[error("refused: {0}, which the host did not resolve to when it was checked")]
     AddressChanged(String),
@@ -280,19 +285,28 @@ impl Client {
             _ => return Err(FetchError::Transport("host not found".into())),
         };
         let class = AddressClass::of_all(addresses.iter().copied()).unwrap_or(AddressClass::Public);
-        match redirected_from {
-            Some(from) if !address::redirect_allowed(from, class) => {
-                let address = addresses
-                    .into_iter()
-                    .find(|address| address::classify(*address) == class)
-                    .expect("the class comes from one of the addresses");
-                Err(FetchError::RedirectRefused {
-                    to: without_credentials(url.as_str()).into_owned(),
-                    reason: Refusal { address, class }.to_string(),
-                })
-            }
-            _ => Ok(class),
+        let allowed = match redirected_from {
+            Some(from) => address::redirect_allowed(from, class),
+            None => address::named_allowed(class, !matches!(url.host(), Some(Host::Domain(_)))),
+        };
+        if allowed {
+            return Ok(class);
         }
+        let address = addresses
+            .into_iter()
+            .find(|address| address::classify(*address) == class)
+            .expect("the class comes from one of the addresses");
+        let url = without_credentials(url.as_str()).into_owned();
+        Err(match redirected_from {
+            Some(_) => FetchError::RedirectRefused {
+                to: url,
+                reason: Refusal { address, class }.to_string(),
+            },
+            None => FetchError::NameRefused {
+                url,
+                address: format!("{address}, {}", class.describe()),
+            },
+        })
     }
 
     /// Sends the GET through the agent of `class`. A kept-alive connection that the server closed
@@ -522,6 +536,15 @@ mod tests {
         assert_eq!(
             FetchError::Timeout(Duration::from_secs(2)).to_string(),
             "timed out after 2 s"
+        );
+        assert_eq!(
+            FetchError::NameRefused {
+                url: "http://metadata.internal/".into(),
+                address: "169.254.169.254, a link-local address".into()
+            }
+            .to_string(),
+            "http://metadata.internal/ refused: its host name resolves to 169.254.169.254, \
+             a link-local address; name the address itself to request it"
         );
     }
 }
