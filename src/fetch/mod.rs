@@ -140,10 +140,8 @@ pub enum FetchError {
     #[error("redirect to {to} refused: {reason}")]
     RedirectRefused { to: String, reason: String },
     /// A host name that resolves to a link-local or metadata address.
-    #[error(
-        "{url} refused: its host name resolves to {address}; name the address itself to request it"
-    )]
-    NameRefused { url: String, address: String },
+    #[error("refused: the host name resolves to {0}; name the address itself to request it")]
+    NameRefused(String),
     /// The host resolved to another class of address when connecting than when it was checked.
     #[error("refused: {0}, which the host did not resolve to when it was checked")]
     AddressChanged(String),
@@ -296,16 +294,12 @@ impl Client {
             .into_iter()
             .find(|address| address::classify(*address) == class)
             .expect("the class comes from one of the addresses");
-        let url = without_credentials(url.as_str()).into_owned();
         Err(match redirected_from {
             Some(_) => FetchError::RedirectRefused {
-                to: url,
+                to: without_credentials(url.as_str()).into_owned(),
                 reason: Refusal { address, class }.to_string(),
             },
-            None => FetchError::NameRefused {
-                url,
-                address: format!("{address}, {}", class.describe()),
-            },
+            None => FetchError::NameRefused(format!("{address}, {}", class.describe())),
         })
     }
 
@@ -538,13 +532,9 @@ mod tests {
             "timed out after 2 s"
         );
         assert_eq!(
-            FetchError::NameRefused {
-                url: "http://metadata.internal/".into(),
-                address: "169.254.169.254, a link-local address".into()
-            }
-            .to_string(),
-            "http://metadata.internal/ refused: its host name resolves to 169.254.169.254, \
-             a link-local address; name the address itself to request it"
+            FetchError::NameRefused("169.254.169.254, a link-local address".into()).to_string(),
+            "refused: the host name resolves to 169.254.169.254, a link-local address; \
+             name the address itself to request it"
         );
     }
 }
