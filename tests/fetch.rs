@@ -681,3 +681,328 @@ fn feeds_add_list_remove() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("not subscribed to https://quay.example/feed.xml"));
 }
+
+/// Issue 10, item 9: a password in a URL is used for the request but never stored or printed.
+#[test]
+fn credentials_in_a_url_are_sent_but_never_stored() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let page = "<html><head><title>Pier lights repaired</title></head><body><article>\
+                <h1>Pier lights repaired</h1><p>The pier lights were repaired on Tuesday after \
+                a storm broke four lamps, the harbour board said, and the pier reopens tonight.</p>\
+                </article></body></html>";
+    server.route("/private/page.html", Route::ok("text/html", page));
+    server.route("/private/feed.xml", Route::feed(rss("Quay News", &[FIRST])));
+    let with_credentials = |path: &str| format!("http://reader:s3cret@{}{path}", server.address);
+
+    let output = db.run(&["import", &with_credentials("/private/page.html")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let missing = with_credentials("/private/missing.html");
+    let output = db.run(&["import", &missing]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!(
+            "newsdb: {}: HTTP 404",
+            server.url("/private/missing.html")
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("s3cret"), "{}", stderr(&output));
+
+    add_feed(&db, &with_credentials("/private/feed.xml"));
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "{}: 200, 1 item, 1 new",
+            server.url("/private/feed.xml")
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("s3cret"), "{}", stderr(&output));
+
+    // Basic auth from the URL reached the server on every request.
+    let authorization = "Basic cmVhZGVyOnMzY3JldA==";
+    for path in ["/private/page.html", "/private/feed.xml"] {
+        let requests = server.requests(path);
+        assert_eq!(requests.len(), 1, "{path}");
+        assert_eq!(
+            requests[0].headers.get("authorization").map(String::as_str),
+            Some(authorization),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        db.column("SELECT origin FROM sightings ORDER BY id"),
+        vec![
+            server.url("/private/page.html"),
+            server.url("/private/feed.xml")
+        ]
+    );
+    assert_eq!(db.count("SELECT count(*) FROM article_raw"), 2);
+    for (table, column) in [
+        ("sightings", "origin"),
+        ("article_raw", "origin"),
+        ("import_rejects", "origin"),
+        ("imports", "command"),
+        ("articles", "url"),
+        ("article_urls", "value"),
+    ] {
+        assert_eq!(
+            db.count(&format!(
+                "SELECT count(*) FROM {table} WHERE {column} LIKE '%s3cret%' \
+                 OR {column} LIKE '%reader%'"
+            )),
+            0,
+            "{table}.{column}: {:?}",
+            db.column(&format!("SELECT CAST({column} AS TEXT) FROM {table}"))
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) FROM imports"), 3);
+    assert_eq!(db.count("SELECT count(*) FROM import_rejects"), 1);
+    assert_eq!(
+        db.column("SELECT command FROM imports WHERE id = 1")[0],
+        format!(
+            "{} --db {} import {}",
+            assert_cmd::cargo::cargo_bin("newsdb").display(),
+            db.path.display(),
+            server.url("/private/page.html")
+        )
+    );
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Issue 10, item 9: gzip served without `Content-Encoding` (or compressed twice) was inflated
+/// again by the importer up to its 256 MiB file limit, past the 16 MiB download limit.
+#[test]
+fn a_gzip_body_without_content_encoding_is_capped_at_the_download_limit() {
+    let server = Server::start();
+    let db = TestDb::new();
+    // 17 MiB of text in about 17 KB: over the limit once inflated, far under it on the wire.
+    let bomb = gzip(&vec![b'a'; 17 << 20]);
+    assert!(bomb.len() < 64 << 10);
+    server.route("/bomb.txt.gz", Route::ok("application/gzip", bomb.clone()));
+    server.route(
+        "/encoded.txt",
+        Route::ok("text/plain", bomb.clone()).with_header("Content-Encoding", "gzip"),
+    );
+    server.route(
+        "/twice.txt.gz",
+        Route::ok("application/gzip", gzip(&bomb)).with_header("Content-Encoding", "gzip"),
+    );
+    // ureq counts the bytes it inflates for a Content-Encoding against the limit ("response
+    // larger than 16 MiB"); newsdb adds "once decompressed" for the gzip layers it inflates.
+    for (path, message) in [
+        (
+            "/bomb.txt.gz",
+            "response larger than 16 MiB once decompressed",
+        ),
+        ("/encoded.txt", "response larger than 16 MiB"),
+        (
+            "/twice.txt.gz",
+            "response larger than 16 MiB once decompressed",
+        ),
+    ] {
+        let url = server.url(path);
+        let output = db.run(&["import", &url]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains(&format!("newsdb: {url}: {message}\n")),
+            "{}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 0);
+}
+
+#[test]
+fn a_gzip_body_under_the_limit_is_inflated_whatever_its_headers() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let feed = rss("Quay News", &[FIRST, SECOND]);
+    // A .gz file as served by a plain file server, and the same file gzipped once more in transit.
+    server.route(
+        "/feed.xml.gz",
+        Route::ok("application/gzip", gzip(feed.as_bytes())),
+    );
+    server.route(
+        "/double.xml.gz",
+        Route::ok("application/gzip", gzip(&gzip(feed.as_bytes())))
+            .with_header("Content-Encoding", "gzip"),
+    );
+    add_feed(&db, &server.url("/feed.xml.gz"));
+    add_feed(&db, &server.url("/double.xml.gz"));
+    let output = fetch(&db, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 2);
+    assert_eq!(db.count("SELECT count(*) FROM sightings"), 4);
+
+    let client = newsdb::fetch::Client::new(newsdb::fetch::ClientOptions {
+        max_bytes: 1024,
+        ..Default::default()
+    });
+    server.route(
+        "/small.gz",
+        Route::ok("application/gzip", gzip(&[b'x'; 1024])),
+    );
+    server.route(
+        "/over.gz",
+        Route::ok("application/gzip", gzip(&[b'x'; 1025])),
+    );
+    let small = client
+        .get(&server.url("/small.gz"), &Default::default())
+        .unwrap();
+    assert_eq!(small.body, vec![b'x'; 1024]);
+    let error = client
+        .get(&server.url("/over.gz"), &Default::default())
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "response larger than 1024 bytes once decompressed"
+    );
+}
+
+/// Issue 10, item 8: a redirect never reaches a link-local address (the cloud metadata service
+/// lives at 169.254.169.254). The refusal comes before any connection: this test sends nothing
+/// to 169.254.x.x (run before the fix, it was checked in a network namespace with loopback only).
+#[test]
+fn a_redirect_to_a_link_local_address_is_refused() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let metadata = "http://169.254.169.254/latest/meta-data/";
+    server.route("/feed", Route::redirect(302, metadata));
+    server.route(
+        "/page",
+        Route::redirect(301, "http://[fe80::a9fe:a9fe]/latest/meta-data/"),
+    );
+
+    let url = server.url("/feed");
+    let output = db.run(&["import", &url]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "newsdb: {url}: redirect to {metadata} refused: 169.254.169.254 is a link-local address\n"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    let page = server.url("/page");
+    let output = db.run(&["import", &page]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("refused: fe80::a9fe:a9fe is a link-local address\n"),
+        "{}",
+        stderr(&output)
+    );
+
+    add_feed(&db, &url);
+    let output = fetch(&db, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        feed_row(&db, &url, "last_error"),
+        Some(format!(
+            "redirect to {metadata} refused: 169.254.169.254 is a link-local address"
+        ))
+    );
+    assert_eq!(db.column("SELECT url FROM feeds"), vec![url.clone()]);
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 0);
+}
+
+/// A URL the user names on loopback may redirect within the private network, by address or by a
+/// host name that resolves there.
+#[test]
+fn a_redirect_between_loopback_addresses_is_followed() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let by_name = format!("http://localhost:{}/feed.xml", server.address.port());
+    server.route("/feed", Route::redirect(302, &by_name));
+    server.route("/feed.xml", Route::feed(rss("Quay News", &[FIRST])));
+    let output = db.run(&["import", &server.url("/feed")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 1);
+    assert_eq!(server.requests("/feed.xml").len(), 1);
+}
+
+/// Reads one request head from `reader`; its path, or None when the connection closed.
+fn read_request_path(reader: &mut BufReader<TcpStream>) -> Option<String> {
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).ok()? == 0 {
+        return None;
+    }
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 || line.trim().is_empty() {
+            break;
+        }
+    }
+    request_line.split_whitespace().nth(1).map(str::to_owned)
+}
+
+/// Issue 10, item 9: a server that keeps a connection alive after a redirect, then drops it when
+/// the next request arrives on it (as one whose idle timeout strikes just then). The redirect
+/// used to fail with "Connection reset by peer"; it is now retried once on a fresh connection.
+#[test]
+fn a_kept_alive_connection_the_server_drops_is_retried_on_a_fresh_one() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let feed = rss("Quay News", &[FIRST]);
+    // Each connection's requests, in order.
+    let seen: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let shared = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let seen = Arc::clone(&shared);
+            let feed = feed.clone();
+            std::thread::spawn(move || {
+                let connection = {
+                    let mut seen = seen.lock().unwrap();
+                    seen.push(Vec::new());
+                    seen.len() - 1
+                };
+                let mut out = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                // One request answered per connection, whatever the client expects.
+                if let Some(path) = read_request_path(&mut reader) {
+                    seen.lock().unwrap()[connection].push(path.clone());
+                    let response = if path == "/start" {
+                        "HTTP/1.1 302 Found\r\nLocation: /feed.xml\r\nContent-Length: 0\r\n\r\n"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\
+                             Content-Length: {}\r\n\r\n{feed}",
+                            feed.len()
+                        )
+                    };
+                    out.write_all(response.as_bytes()).unwrap();
+                    // Wait for the next request on this connection, and drop the connection
+                    // with it unread: the kernel answers with a reset.
+                    if reader.get_ref().peek(&mut [0; 1]).unwrap_or(0) > 0 {
+                        seen.lock().unwrap()[connection].push("(dropped)".into());
+                    }
+                }
+            });
+        }
+    });
+
+    let db = TestDb::new();
+    let output = db.run(&["import", &format!("http://{address}/start")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 1);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            vec!["/start".to_string(), "(dropped)".to_string()],
+            vec!["/feed.xml".to_string()]
+        ],
+        "the redirect went on the kept-alive connection, then once more on a fresh one"
+    );
+}

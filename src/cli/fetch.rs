@@ -8,6 +8,7 @@ use clap::Args;
 use newsdb::fetch::{self, Client, ClientOptions, FeedPoll, PollOutcome, PollReport};
 use newsdb::import::pipeline::{ImportObserver, ImportOptions};
 use newsdb::item::{Format, ImportError};
+use newsdb::normalize::url::without_credentials;
 
 use super::{Context, Failure, Outcome, feeds, parse_positive_seconds};
 
@@ -77,7 +78,8 @@ fn plural(count: u64, one: &str, many: &str) -> String {
 
 /// One line per feed: `URL: 200, 12 items, 3 new`, `URL: 304 not modified`, `URL: failed: ...`.
 fn describe_feed(feed: &FeedPoll) -> String {
-    let mut line = format!("{}: ", feed.url);
+    // A subscription may carry a password: it is used, never shown.
+    let mut line = format!("{}: ", without_credentials(&feed.url));
     match &feed.outcome {
         PollOutcome::NotModified => line.push_str("304 not modified"),
         PollOutcome::Updated {
@@ -97,7 +99,10 @@ fn describe_feed(feed: &FeedPoll) -> String {
         PollOutcome::Failed { error, .. } => line.push_str(&format!("failed: {error}")),
     }
     if let Some(moved_to) = &feed.moved_to {
-        line.push_str(&format!(" (moved permanently to {moved_to})"));
+        line.push_str(&format!(
+            " (moved permanently to {})",
+            without_credentials(moved_to)
+        ));
     }
     line
 }

@@ -1,7 +1,8 @@
 //! HTTP: the one client behind `newsdb import URL` and `newsdb fetch`.
 //!
-//! ureq 3, blocking, TLS by rustls (no OpenSSL to install or link). One [`Client`] holds one agent
-//! (and so its connection pool) for a whole run. Politeness and guards, in one place:
+//! ureq 3, blocking, TLS by rustls (no OpenSSL to install or link). One [`Client`] serves a whole
+//! run, with one agent (and so one connection pool) per [`AddressClass`]. Politeness and guards,
+//! in one place:
 //!
 //! - a `User-Agent` naming newsdb and its version, and an `Accept` that prefers feeds;
 //! - conditional requests: the ETag and Last-Modified of the previous poll go back as
@@ -9,18 +10,30 @@
 //! - a connect timeout and an overall deadline that covers redirects and the body;
 //! - a size cap on the (decompressed) body: a feed is read whole by its parser, so an endless or
 //!   huge response must stop here, not in memory;
-//! - gzip accepted and inflated by ureq.
+//! - gzip accepted and inflated by ureq; a body that is still gzip (a `.gz` file, or gzip served
+//!   without `Content-Encoding`) is inflated here, under the same cap, so that nothing fetched
+//!   reaches the importer compressed (which would inflate it up to its much larger file limit);
+//! - a redirect never leads to a link-local or metadata address, nor from a public address to a
+//!   private one, judged on the resolved addresses before connecting (see [`address`]);
+//! - a kept-alive connection the server closed just as it was reused (the request fails with
+//!   "connection reset") is retried once, on a fresh connection.
 //!
 //! Redirects are followed here rather than by ureq, because the feeds table needs to know whether
 //! every hop was permanent (301/308): only then does the subscription move to the new URL. A
 //! temporary redirect (302/303/307) anywhere on the way keeps the subscribed URL.
 
+pub mod address;
 mod poll;
 mod title;
 
+use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
-use url::Url;
+use ureq::unversioned::transport::DefaultConnector;
+use url::{Host, Url};
+
+use crate::normalize::url::without_credentials;
+use address::{AddressClass, ClassResolver, Refusal};
 
 pub use poll::{FeedPoll, PollOutcome, PollReport, poll};
 pub use title::feed_title;
@@ -35,6 +48,13 @@ const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/fee
 
 /// Redirects followed before giving up.
 const MAX_REDIRECTS: usize = 10;
+
+/// The first bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Gzip layers inflated in a body (beyond ureq's `Content-Encoding`) before giving up: a `.gz`
+/// file gzipped again in transit is two; more is an attack (a gzip quine inflates to itself).
+const MAX_GZIP_LAYERS: usize = 2;
 
 /// Timeouts and limits of a [`Client`].
 #[derive(Clone, Copy, Debug)]
@@ -108,10 +128,23 @@ pub enum FetchError {
     Timeout(Duration),
     #[error("response larger than {}", size(*.0))]
     TooLarge(u64),
+    #[error("response larger than {} once decompressed", size(*.0))]
+    InflatedTooLarge(u64),
+    #[error("cannot decompress the gzip body: {0}")]
+    BadGzip(String),
     #[error("redirect {0}")]
     BadRedirect(String),
     #[error("more than {MAX_REDIRECTS} redirects")]
     TooManyRedirects,
+    /// A redirect to an address it may not lead to (link-local, or private from public).
+    #[error("redirect to {to} refused: {reason}")]
+    RedirectRefused { to: String, reason: String },
+    /// A host name that resolves to a link-local or metadata address.
+    #[error("refused: the host name resolves to {0}; name the address itself to request it")]
+    NameRefused(String),
+    /// The host resolved to another class of address when connecting than when it was checked.
+    #[error("refused: {0}, which the host did not resolve to when it was checked")]
+    AddressChanged(String),
     #[error("{0}")]
     Transport(String),
 }
@@ -129,7 +162,12 @@ impl FetchError {
 /// A blocking HTTP client with newsdb's settings; cheap to share by reference across a run.
 #[derive(Debug)]
 pub struct Client {
-    agent: ureq::Agent,
+    config: ureq::config::Config,
+    /// One agent per address class, each connecting only to addresses of its class (link-local
+    /// only for a URL the caller named).
+    public: ureq::Agent,
+    private: ureq::Agent,
+    link_local: ureq::Agent,
     options: ClientOptions,
 }
 
@@ -148,7 +186,10 @@ impl Client {
             .timeout_connect(Some(options.connect_timeout))
             .build();
         Client {
-            agent: config.into(),
+            public: agent(&config, AddressClass::Public),
+            private: agent(&config, AddressClass::Private),
+            link_local: agent(&config, AddressClass::LinkLocal),
+            config,
             options,
         }
     }
@@ -159,25 +200,11 @@ impl Client {
         let deadline = Instant::now() + self.options.timeout;
         let mut moved_to: Option<Url> = None;
         let mut all_permanent = true;
+        // The class of the previous hop's host: None for the URL the caller named.
+        let mut redirected_from: Option<AddressClass> = None;
         for _ in 0..=MAX_REDIRECTS {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err(FetchError::Timeout(self.options.timeout));
-            }
-            let mut request = self
-                .agent
-                .get(current.as_str())
-                .config()
-                .timeout_global(Some(remaining))
-                .build()
-                .header("Accept", ACCEPT);
-            if let Some(etag) = &conditional.etag {
-                request = request.header("If-None-Match", etag);
-            }
-            if let Some(last_modified) = &conditional.last_modified {
-                request = request.header("If-Modified-Since", last_modified);
-            }
-            let mut response = request.call().map_err(|error| self.error(error))?;
+            let class = self.address_class(&current, redirected_from, deadline)?;
+            let mut response = self.call(class, &current, conditional, deadline)?;
             let status = response.status();
             let header = |name: &str| {
                 response
@@ -195,13 +222,17 @@ impl Client {
                     .ok()
                     .filter(|next| matches!(next.scheme(), "http" | "https"))
                     .ok_or_else(|| {
-                        FetchError::BadRedirect(format!("to an invalid URL: {location}"))
+                        FetchError::BadRedirect(format!(
+                            "to an invalid URL: {}",
+                            without_credentials(&location)
+                        ))
                     })?;
                 all_permanent &= matches!(status.as_u16(), 301 | 308);
                 if all_permanent {
                     moved_to = Some(next.clone());
                 }
                 current = next;
+                redirected_from = Some(class);
                 continue;
             }
             if !(status.is_success() || status.as_u16() == 304) {
@@ -226,24 +257,172 @@ impl Client {
                     .limit(self.options.max_bytes)
                     .read_to_vec()
                     .map_err(|error| self.error(error))?;
+                fetched.body = inflate_gzip(fetched.body, self.options.max_bytes)?;
             }
             return Ok(fetched);
         }
         Err(FetchError::TooManyRedirects)
     }
 
+    /// The class of `url`'s host, from its resolved addresses; refused when it is a redirect
+    /// (from a host of class `redirected_from`) that may not lead there.
+    fn address_class(
+        &self,
+        url: &Url,
+        redirected_from: Option<AddressClass>,
+        deadline: Instant,
+    ) -> Result<AddressClass, FetchError> {
+        let remaining = self.remaining(deadline)?;
+        let addresses = match address::lookup(url, remaining.min(self.options.connect_timeout)) {
+            Ok(addresses) if !addresses.is_empty() => addresses,
+            // Through a proxy, a host may resolve only on the proxy's side; it does the lookup.
+            _ if self.config.proxy().is_some() => return Ok(AddressClass::Public),
+            Err(error) if error.kind() == io::ErrorKind::TimedOut => {
+                return Err(FetchError::Timeout(self.options.timeout));
+            }
+            _ => return Err(FetchError::Transport("host not found".into())),
+        };
+        let class = AddressClass::of_all(addresses.iter().copied()).unwrap_or(AddressClass::Public);
+        let allowed = match redirected_from {
+            Some(from) => address::redirect_allowed(from, class),
+            None => address::named_allowed(class, !matches!(url.host(), Some(Host::Domain(_)))),
+        };
+        if allowed {
+            return Ok(class);
+        }
+        let address = addresses
+            .into_iter()
+            .find(|address| address::classify(*address) == class)
+            .expect("the class comes from one of the addresses");
+        Err(match redirected_from {
+            Some(_) => FetchError::RedirectRefused {
+                to: without_credentials(url.as_str()).into_owned(),
+                reason: Refusal { address, class }.to_string(),
+            },
+            None => FetchError::NameRefused(format!("{address}, {}", class.describe())),
+        })
+    }
+
+    /// Sends the GET through the agent of `class`. A kept-alive connection that the server closed
+    /// just as it was reused fails at once with a reset: the request then goes once more, on a
+    /// fresh connection (a new agent, so nothing idle in the pool can be picked again).
+    fn call(
+        &self,
+        class: AddressClass,
+        url: &Url,
+        conditional: &Conditional,
+        deadline: Instant,
+    ) -> Result<ureq::http::Response<ureq::Body>, FetchError> {
+        let pooled = match class {
+            AddressClass::Public => &self.public,
+            AddressClass::Private => &self.private,
+            AddressClass::LinkLocal => &self.link_local,
+        };
+        match self.request(pooled, url, conditional, deadline)?.call() {
+            Err(ureq::Error::Io(error)) if is_dropped_connection(&error) => {
+                let fresh = agent(&self.config, class);
+                self.request(&fresh, url, conditional, deadline)?
+                    .call()
+                    .map_err(|error| self.error(error))
+            }
+            result => result.map_err(|error| self.error(error)),
+        }
+    }
+
+    fn request(
+        &self,
+        agent: &ureq::Agent,
+        url: &Url,
+        conditional: &Conditional,
+        deadline: Instant,
+    ) -> Result<ureq::RequestBuilder<ureq::typestate::WithoutBody>, FetchError> {
+        let mut request = agent
+            .get(url.as_str())
+            .config()
+            .timeout_global(Some(self.remaining(deadline)?))
+            .build()
+            .header("Accept", ACCEPT);
+        if let Some(etag) = &conditional.etag {
+            request = request.header("If-None-Match", etag);
+        }
+        if let Some(last_modified) = &conditional.last_modified {
+            request = request.header("If-Modified-Since", last_modified);
+        }
+        Ok(request)
+    }
+
+    /// Time left before `deadline`; a timeout once it has passed.
+    fn remaining(&self, deadline: Instant) -> Result<Duration, FetchError> {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(FetchError::Timeout(self.options.timeout));
+        }
+        Ok(remaining)
+    }
+
     fn error(&self, error: ureq::Error) -> FetchError {
         match error {
             ureq::Error::Timeout(_) => FetchError::Timeout(self.options.timeout),
             ureq::Error::BodyExceedsLimit(limit) => FetchError::TooLarge(limit),
-            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => {
                 FetchError::Timeout(self.options.timeout)
+            }
+            ureq::Error::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<Refusal>()) => {
+                FetchError::AddressChanged(
+                    io.into_inner()
+                        .map(|inner| inner.to_string())
+                        .unwrap_or_default(),
+                )
             }
             ureq::Error::HostNotFound => FetchError::Transport("host not found".into()),
             ureq::Error::ConnectionFailed => FetchError::Transport("connection failed".into()),
             other => FetchError::Transport(other.to_string()),
         }
     }
+}
+
+/// An agent with newsdb's settings that connects only to addresses of `class`.
+fn agent(config: &ureq::config::Config, class: AddressClass) -> ureq::Agent {
+    ureq::Agent::with_parts(
+        config.clone(),
+        DefaultConnector::default(),
+        ClassResolver::new(class),
+    )
+}
+
+/// Whether an I/O error is a connection the server dropped (reset, closed before answering).
+fn is_dropped_connection(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+    )
+}
+
+/// `body` with the gzip layers left on it inflated, at most `max_bytes` in the end.
+fn inflate_gzip(mut body: Vec<u8>, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
+    for _ in 0..MAX_GZIP_LAYERS {
+        if !body.starts_with(&GZIP_MAGIC) {
+            return Ok(body);
+        }
+        let mut inflated = Vec::new();
+        flate2::read::MultiGzDecoder::new(body.as_slice())
+            .take(max_bytes.saturating_add(1))
+            .read_to_end(&mut inflated)
+            .map_err(|error| FetchError::BadGzip(error.to_string()))?;
+        if inflated.len() as u64 > max_bytes {
+            return Err(FetchError::InflatedTooLarge(max_bytes));
+        }
+        body = inflated;
+    }
+    if body.starts_with(&GZIP_MAGIC) {
+        return Err(FetchError::BadGzip(format!(
+            "compressed more than {MAX_GZIP_LAYERS} times"
+        )));
+    }
+    Ok(body)
 }
 
 /// A byte count as people write it: `16 MiB`, or `1500 bytes` below a MiB or off the MiB.
@@ -300,6 +479,43 @@ mod tests {
         assert!(!is_url("-"));
     }
 
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_layers_are_inflated_under_the_cap() {
+        let text = b"plain text".to_vec();
+        assert_eq!(inflate_gzip(text.clone(), 10), Ok(text.clone()));
+        assert_eq!(inflate_gzip(gzip(&text), 10), Ok(text.clone()));
+        // Every layer is capped, the intermediate one too (here 30 bytes).
+        assert_eq!(inflate_gzip(gzip(&gzip(&text)), 64), Ok(text.clone()));
+        assert_eq!(
+            inflate_gzip(gzip(&gzip(&text)), 10),
+            Err(FetchError::InflatedTooLarge(10))
+        );
+        assert_eq!(
+            inflate_gzip(gzip(&text), 9),
+            Err(FetchError::InflatedTooLarge(9))
+        );
+        // The cap holds for the inner layer too.
+        assert_eq!(
+            inflate_gzip(gzip(&gzip(&[0; 4096])), 1024),
+            Err(FetchError::InflatedTooLarge(1024))
+        );
+        assert_eq!(
+            inflate_gzip(gzip(&gzip(&gzip(&text))), 1024),
+            Err(FetchError::BadGzip("compressed more than 2 times".into()))
+        );
+        assert!(matches!(
+            inflate_gzip(vec![0x1f, 0x8b, 0, 1, 2], 1024),
+            Err(FetchError::BadGzip(_))
+        ));
+    }
+
     #[test]
     fn errors_read_well() {
         let status = FetchError::Status {
@@ -314,6 +530,11 @@ mod tests {
         assert_eq!(
             FetchError::Timeout(Duration::from_secs(2)).to_string(),
             "timed out after 2 s"
+        );
+        assert_eq!(
+            FetchError::NameRefused("169.254.169.254, a link-local address".into()).to_string(),
+            "refused: the host name resolves to 169.254.169.254, a link-local address; \
+             name the address itself to request it"
         );
     }
 }

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use crate::fetch::{Client, Conditional, FetchError, Response, feed_title};
 use crate::import::pipeline::{self, Fetched, ImportObserver, ImportOptions, ImportSummary, Input};
 use crate::item::ImportError;
+use crate::normalize::url::without_credentials;
 use crate::store::{self, Feed, ImportId, PollRecord, Store};
 
 /// What one poll did to one feed.
@@ -93,9 +94,11 @@ pub fn poll(
             Ok(Response {
                 moved_to: Some(moved_to),
                 ..
-            }) => moved_to.clone(),
-            _ => feed.url.clone(),
+            }) => moved_to.as_str(),
+            _ => feed.url.as_str(),
         };
+        // A subscription may carry a password; its items' origin never does.
+        let origin = without_credentials(origin).into_owned();
         match result {
             Ok(mut response) if !response.is_not_modified() => {
                 let body = std::mem::take(&mut response.body);

@@ -429,7 +429,9 @@ fn produce(
                 chunker.input_done("-");
             }
             Input::Url(url) => {
-                let origin = Location::new(url.clone());
+                // The password stays in the request, never in origins or messages.
+                let shown = normalize::url::without_credentials(&url).into_owned();
+                let origin = Location::new(shown.clone());
                 let client = client.get_or_insert_with(fetch::Client::default);
                 match client.get(&url, &fetch::Conditional::default()) {
                     Ok(response) => read_one(
@@ -444,7 +446,7 @@ fn produce(
                         error.to_string(),
                     ))),
                 }
-                chunker.input_done(&url);
+                chunker.input_done(&shown);
             }
             Input::Fetched(fetched) => {
                 chunker.feed_id = fetched.feed_id;

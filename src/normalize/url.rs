@@ -1,4 +1,7 @@
-//! The one URL canonicaliser: the form an article URL is stored and compared in.
+//! The one URL canonicaliser: the form an article URL is stored and compared in; and the one
+//! place that strips credentials (`user:password@`) from URLs before they are stored or shown.
+
+use std::borrow::Cow;
 
 use url::Url;
 
@@ -55,6 +58,9 @@ pub fn canonicalize(raw: &str) -> Option<String> {
     }
     // The url crate lowercases scheme and host and drops default ports when parsing.
     url.set_fragment(None);
+    // Credentials are never part of what a URL names (and never stored).
+    let _ = url.set_password(None);
+    let _ = url.set_username("");
     let kept = url.query().map(|query| {
         query
             .split('&')
@@ -91,6 +97,39 @@ pub fn domain(url: &str) -> Option<String> {
     let host = parsed.host_str()?.trim_end_matches('.');
     let host = host.strip_prefix("www.").unwrap_or(host);
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// `text` with the credentials of every URL in it removed: `https://user:pass@host/x` becomes
+/// `https://host/x`. Works on a bare URL, a file path (left alone) or a whole command line, so
+/// that origins, `imports.command` and messages never carry a password.
+pub fn without_credentials(text: &str) -> Cow<'_, str> {
+    let mut changed = false;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(found) = rest.find("://") {
+        let authority_start = found + 3;
+        out.push_str(&rest[..authority_start]);
+        let after = &rest[authority_start..];
+        // The authority ends at the path, query or fragment, or at the end of the word.
+        let authority_len = after
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '\\') || c.is_whitespace())
+            .unwrap_or(after.len());
+        let authority = &after[..authority_len];
+        // The host follows the last '@': a password may itself contain an unescaped '@'.
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str(&authority[at + 1..]);
+                changed = true;
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[authority_len..];
+    }
+    if !changed {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -180,5 +219,39 @@ mod tests {
             Some("koreaherald.com")
         );
         assert_eq!(domain("not a url"), None);
+    }
+
+    #[test]
+    fn credentials_are_stripped_from_urls_and_command_lines() {
+        for (raw, clean) in [
+            (
+                "https://user:pass@example.com/feed",
+                "https://example.com/feed",
+            ),
+            (
+                "http://user@example.com:8080/a?b=c",
+                "http://example.com:8080/a?b=c",
+            ),
+            ("https://u:p%40ss@example.com", "https://example.com"),
+            ("https://u:p@ss@example.com/x@y", "https://example.com/x@y"),
+            ("HTTPS://U:P@Example.com#frag", "HTTPS://Example.com#frag"),
+            (
+                "newsdb import https://a:b@one.example/x ./local.xml http://c:d@two.example",
+                "newsdb import https://one.example/x ./local.xml http://two.example",
+            ),
+            ("feeds/local.xml", "feeds/local.xml"),
+            ("https://example.com/a@b", "https://example.com/a@b"),
+            ("mailto:someone@example.com", "mailto:someone@example.com"),
+        ] {
+            assert_eq!(without_credentials(raw), clean, "{raw}");
+        }
+    }
+
+    #[test]
+    fn canonical_urls_carry_no_credentials() {
+        assert_eq!(
+            canonicalize("https://user:secret@example.com/story").as_deref(),
+            Some("https://example.com/story")
+        );
     }
 }

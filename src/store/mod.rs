@@ -34,6 +34,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::entities::imported::alias_text;
 use crate::entities::{Mention, Method, alias_key};
 use crate::item::ImportError;
+use crate::normalize::url::without_credentials;
 use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 
 mod cache;
@@ -524,13 +525,14 @@ impl Store {
             .context("reading the schema")
     }
 
-    /// Starts an import run; its id ties sightings and rejects together.
+    /// Starts an import run; its id ties sightings and rejects together. Like every origin the
+    /// store writes, the command line is kept without URL credentials (`user:password@`).
     pub fn begin_import(&mut self, command: &str) -> Result<ImportId> {
         let transaction = self.write_transaction()?;
         let id = transaction
             .query_row(
                 "INSERT INTO imports (started_at, command) VALUES (?1, ?2) RETURNING id",
-                params![now_utc(), command],
+                params![now_utc(), without_credentials(command)],
                 |row| row.get(0),
             )
             .context("recording the import run")?;
@@ -840,7 +842,7 @@ impl BatchWriter<'_> {
                     article_id,
                     self.import,
                     self.options.feed_id,
-                    article.location.origin,
+                    without_credentials(&article.location.origin),
                     article.location.locator(),
                     article.title
                 ])
@@ -987,7 +989,7 @@ impl BatchWriter<'_> {
                     statement.execute(params![
                         id,
                         article.format.name(),
-                        article.location.origin,
+                        without_credentials(&article.location.origin),
                         article.location.locator(),
                         article.raw
                     ])
@@ -1063,7 +1065,7 @@ impl BatchWriter<'_> {
             .and_then(|mut statement| {
                 statement.execute(params![
                     self.import,
-                    error.location.origin,
+                    without_credentials(&error.location.origin),
                     error.location.locator(),
                     error.reason
                 ])
