@@ -1,9 +1,10 @@
--- duplicates: The articles seen from the most places (files, feeds, URLs, headlines), then most often.
+-- duplicates: Articles that arrived from more than one place (file, feed, URL or headline).
 --
 -- :limit  20   maximum rows
 --
 -- `sightings` counts places (one per origin and headline); `times_seen` counts arrivals, re-imports
--- and polls of the same place included. An article seen once from one place is not listed.
+-- and polls of the same place included; it breaks ties. An article seen from one place only, however
+-- often, is not listed: importing the same file again makes no duplicate.
 SELECT a.id,
        substr(a.content_hash, 1, 12) AS hash,
        a.title,
@@ -18,7 +19,7 @@ SELECT a.id,
                count(DISTINCT origin) AS origins
           FROM sightings
          GROUP BY article_id
-        HAVING sum(times_seen) > 1) AS si
+        HAVING count(*) > 1) AS si
   JOIN articles AS a ON a.id = si.article_id
  ORDER BY si.sightings DESC, si.times_seen DESC, a.id
  LIMIT :limit
