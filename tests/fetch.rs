@@ -265,13 +265,15 @@ fn a_feed_that_changes_between_polls_brings_only_its_new_item() {
     assert!(text.contains("3 items: 1 new, 2 duplicates"), "{text}");
 
     assert_eq!(db.count("SELECT count(*) FROM articles"), 3);
-    assert_eq!(db.count("SELECT count(*) FROM sightings"), 5);
+    // One sighting per article from this feed, though the new item moved the others down; the
+    // two seen twice count two arrivals.
     assert_eq!(
         db.count(
             "SELECT count(*) FROM sightings WHERE feed_id = 1 AND origin = (SELECT url FROM feeds)"
         ),
-        5
+        3
     );
+    assert_eq!(db.count("SELECT sum(times_seen) FROM sightings"), 5);
     assert_eq!(db.count("SELECT count(*) FROM imports"), 2);
     assert_eq!(feed_row(&db, &url, "title").as_deref(), Some("Quay News"));
     assert_eq!(feed_row(&db, &url, "last_status").as_deref(), Some("200"));
@@ -294,6 +296,44 @@ fn a_feed_that_changes_between_polls_brings_only_its_new_item() {
     assert_eq!(listed[0]["articles"], 3);
     assert_eq!(listed[0]["last_status"], 200);
     assert_eq!(listed[0]["failure_count"], 0);
+}
+
+// Issue 11, item 5: three polls answered 200 used to give 75 sightings for 25 articles.
+#[test]
+fn three_polls_of_an_unchanged_feed_give_one_sighting_per_article_seen_three_times() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let url = server.url("/wire.xml");
+    let items: Vec<(String, String, String)> = (1..=25)
+        .map(|n| {
+            (
+                format!("w-{n}"),
+                format!("Harbour note {n}"),
+                format!("Harbour note number {n}: the quay opens at {n} o'clock."),
+            )
+        })
+        .collect();
+    let items: Vec<(&str, &str, &str)> = items
+        .iter()
+        .map(|(guid, title, body)| (guid.as_str(), title.as_str(), body.as_str()))
+        .collect();
+    server.route("/wire.xml", Route::feed(rss("Wire", &items)));
+    add_feed(&db, &url);
+    for _ in 0..3 {
+        let output = fetch(&db, &[]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    assert_eq!(server.requests("/wire.xml").len(), 3);
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 25);
+    assert_eq!(db.count("SELECT count(*) FROM sightings"), 25);
+    assert_eq!(
+        db.count("SELECT count(*) FROM sightings WHERE times_seen = 3 AND feed_id = 1"),
+        25
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM sightings WHERE last_seen_at < first_seen_at"),
+        0
+    );
 }
 
 #[test]

@@ -88,7 +88,9 @@ fn a_feed_imported_twice_adds_nothing() {
     assert_eq!(summary["new_articles"], 0, "{summary}");
     assert_eq!(summary["duplicates"], 1, "{summary}");
     assert_eq!(counts(&db), before);
-    assert_eq!(db.count("SELECT count(*) FROM sightings"), 2);
+    // Seen again from the same feed: its one sighting counts a second arrival.
+    assert_eq!(db.count("SELECT count(*) FROM sightings"), 1);
+    assert_eq!(db.count("SELECT times_seen FROM sightings"), 2);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use super::{Context, FormatArgs, Outcome};
 /// Filters shared by `articles` and `search`.
 #[derive(Debug, Args)]
 pub struct FilterArgs {
-    /// Only articles by this publisher (its name or normalised key).
+    /// Only articles this outlet published or is credited in (its name or normalised key).
     #[arg(long, value_name = "NAME")]
     pub source: Option<String>,
     /// Only articles that mention this entity (its name or any alias).

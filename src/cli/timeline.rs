@@ -24,7 +24,7 @@ pub struct TimelineArgs {
     /// Only articles that mention this entity (its name or any alias).
     #[arg(long, value_name = "NAME")]
     pub entity: Option<String>,
-    /// Only articles by this publisher (its name or normalised key).
+    /// Only articles this outlet published or is credited in (its name or normalised key).
     #[arg(long, value_name = "NAME")]
     pub source: Option<String>,
     /// The period each row counts.

@@ -37,12 +37,14 @@ use crate::item::ImportError;
 use crate::normalize::url::without_credentials;
 use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 
+mod arrivals;
 mod cache;
 mod checkpoint;
 mod entities;
 mod open;
 pub use open::{disk_full_hint, sqlite_temp_dir};
 
+use arrivals::Fields;
 use cache::Caches;
 use checkpoint::BackgroundCheckpoints;
 
@@ -597,6 +599,7 @@ impl Store {
             caches,
             first_new_article: None,
             placed: PlacedInBatch::default(),
+            seen_at: now_utc(),
         };
         let mut outcome = BatchOutcome::default();
         let written = writer.write_entries(entries, &mut outcome);
@@ -705,6 +708,8 @@ struct BatchWriter<'a> {
     caches: &'a mut Caches,
     first_new_article: Option<i64>,
     placed: PlacedInBatch,
+    /// The time of this batch's sightings.
+    seen_at: String,
 }
 
 /// What phase one of a batch has decided so far, for the entries after it: the new articles are
@@ -716,6 +721,8 @@ struct PlacedInBatch {
     next_id: Option<i64>,
     new_articles: HashMap<crate::normalize::ContentHash, i64>,
     identifiers: std::collections::HashSet<(&'static str, String)>,
+    /// What the articles new in this batch, and those it has filled, still lack.
+    gaps: HashMap<i64, Fields>,
 }
 
 /// Where phase one put an article entry.
@@ -723,6 +730,8 @@ struct PlacedInBatch {
 struct Placement {
     article_id: i64,
     new: bool,
+    /// What this copy gave a known article that lacked it.
+    filled: Fields,
 }
 
 impl BatchWriter<'_> {
@@ -763,11 +772,13 @@ impl BatchWriter<'_> {
         outcome: &mut BatchOutcome,
     ) -> Result<Placement> {
         let placement = match self.existing_article(article)? {
-            Some(article_id) => {
+            Some((article_id, stored_gaps)) => {
                 outcome.duplicates += 1;
+                let filled = self.fill_gaps(article_id, stored_gaps, article)?;
                 Placement {
                     article_id,
                     new: false,
+                    filled,
                 }
             }
             None => {
@@ -776,11 +787,15 @@ impl BatchWriter<'_> {
                 }
                 let article_id = self.stage_article(article)?;
                 self.placed.new_articles.insert(article.hash, article_id);
+                self.placed
+                    .gaps
+                    .insert(article_id, Fields::missing_from(article));
                 outcome.new_articles += 1;
                 self.first_new_article.get_or_insert(article_id);
                 Placement {
                     article_id,
                     new: true,
+                    filled: Fields::default(),
                 }
             }
         };
@@ -792,16 +807,24 @@ impl BatchWriter<'_> {
         Ok(placement)
     }
 
-    /// The id of the article with this content, stored or placed earlier in the batch.
-    fn existing_article(&self, article: &Article) -> Result<Option<i64>> {
+    /// The id of the article with this content, stored or placed earlier in the batch, and
+    /// what it lacks as stored (see `arrivals`).
+    fn existing_article(&self, article: &Article) -> Result<Option<(i64, Fields)>> {
         if let Some(&id) = self.placed.new_articles.get(&article.hash) {
-            return Ok(Some(id));
+            return Ok(Some((id, Fields::default())));
         }
         self.tx
-            .prepare_cached("SELECT id FROM articles WHERE content_hash = ?1")
+            .prepare_cached(arrivals::STORED_ARTICLE_SQL)
             .and_then(|mut statement| {
                 statement
-                    .query_row([article.hash.to_hex()], |row| row.get(0))
+                    .query_row(
+                        params![
+                            article.hash.to_hex(),
+                            !article.authors.is_empty(),
+                            !article.credits.is_empty()
+                        ],
+                        |row| Ok((row.get(0)?, arrivals::stored_gaps(row)?)),
+                    )
                     .optional()
             })
             .context("looking up a content hash")
@@ -819,6 +842,8 @@ impl BatchWriter<'_> {
         if placement.new {
             self.write_new_article_rows(article, article_id)?;
             write_mentions(self.tx, self.caches, article_id, mentions)?;
+        } else {
+            self.link_filled(article_id, placement.filled, article)?;
         }
         // A known article seen under a new URL or GUID remembers it too.
         for (kind, value) in article.identifiers() {
@@ -832,23 +857,7 @@ impl BatchWriter<'_> {
                 })
                 .context("recording an article URL")?;
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO sightings (article_id, import_id, feed_id, origin, locator, title)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    article_id,
-                    self.import,
-                    self.options.feed_id,
-                    without_credentials(&article.location.origin),
-                    article.location.locator(),
-                    article.title
-                ])
-            })
-            .context("recording a sighting")?;
-        Ok(())
+        self.record_sighting(article_id, article, placement.filled)
     }
 
     fn identifier_known(&self, article: &Article) -> Result<bool> {
@@ -954,22 +963,8 @@ impl BatchWriter<'_> {
         if let Some(source_id) = publisher {
             self.link_source(id, source_id, "publisher", 0)?;
         }
-        for (position, credit) in article.credits.iter().enumerate() {
-            let source_id = self.source_id(credit)?;
-            self.link_source(id, source_id, "credit", position)?;
-        }
-        for (position, person) in article.authors.iter().enumerate() {
-            let author_id = self.author_id(person)?;
-            self.tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO article_authors (article_id, author_id, position)
-                     VALUES (?1, ?2, ?3)",
-                )
-                .and_then(|mut statement| {
-                    statement.execute(params![id, author_id, position as i64])
-                })
-                .context("crediting an author")?;
-        }
+        self.link_credits(id, article)?;
+        self.link_authors(id, article)?;
         for (position, category) in article.categories.iter().enumerate() {
             self.tx
                 .prepare_cached(
@@ -995,6 +990,32 @@ impl BatchWriter<'_> {
                     ])
                 })
                 .context("keeping the raw copy")?;
+        }
+        Ok(())
+    }
+
+    /// The outlets of `article`'s credit line, in order, as credits of article `id`.
+    fn link_credits(&mut self, id: i64, article: &Article) -> Result<()> {
+        for (position, credit) in article.credits.iter().enumerate() {
+            let source_id = self.source_id(credit)?;
+            self.link_source(id, source_id, "credit", position)?;
+        }
+        Ok(())
+    }
+
+    /// The people of `article`'s byline and credit line, in order, as authors of article `id`.
+    fn link_authors(&mut self, id: i64, article: &Article) -> Result<()> {
+        for (position, person) in article.authors.iter().enumerate() {
+            let author_id = self.author_id(person)?;
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO article_authors (article_id, author_id, position)
+                     VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![id, author_id, position as i64])
+                })
+                .context("crediting an author")?;
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 -- articles: Articles, newest first, by publisher, entity and publication date.
 --
--- :source  optional   publisher name or normalised key
+-- :source  optional   publisher or credited outlet: name or normalised key
 -- :entity  optional   an entity name or alias the article mentions
 -- :since   optional   published at or after (YYYY-MM-DD or RFC 3339)
 -- :until   optional   published at or before (a bare date includes that whole day)
@@ -18,7 +18,12 @@ SELECT a.id,
   LEFT JOIN sources AS s ON s.id = a.source_id
  WHERE (:source IS NULL
         OR a.source_id IN (SELECT id FROM sources
-                            WHERE key = source_key(:source) OR name = :source COLLATE NOCASE))
+                            WHERE key = source_key(:source) OR name = :source COLLATE NOCASE)
+        OR a.id IN (SELECT x.article_id FROM article_sources AS x
+                     WHERE x.role = 'credit'
+                       AND x.source_id IN (SELECT id FROM sources
+                                            WHERE key = source_key(:source)
+                                               OR name = :source COLLATE NOCASE)))
    AND (:entity IS NULL
         OR a.id IN (SELECT article_id FROM mentions
                      WHERE entity_id IN (SELECT id FROM entities

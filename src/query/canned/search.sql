@@ -1,7 +1,7 @@
 -- search: Articles matching a full-text query, best first (a title match weighs 5 times a body match).
 --
 -- :query   required   FTS5 query: words, "a phrase", prefix*, AND / OR / NOT, NEAR(a b), title:word
--- :source  optional   publisher name or normalised key
+-- :source  optional   publisher or credited outlet: name or normalised key
 -- :entity  optional   an entity name or alias the article mentions
 -- :since   optional   published at or after (YYYY-MM-DD or RFC 3339)
 -- :until   optional   published at or before (a bare date includes that whole day)
@@ -24,7 +24,12 @@ SELECT a.id,
    AND articles_fts.rank MATCH 'bm25(5.0, 1.0)'
    AND (:source IS NULL
         OR a.source_id IN (SELECT id FROM sources
-                            WHERE key = source_key(:source) OR name = :source COLLATE NOCASE))
+                            WHERE key = source_key(:source) OR name = :source COLLATE NOCASE)
+        OR a.id IN (SELECT x.article_id FROM article_sources AS x
+                     WHERE x.role = 'credit'
+                       AND x.source_id IN (SELECT id FROM sources
+                                            WHERE key = source_key(:source)
+                                               OR name = :source COLLATE NOCASE)))
    AND (:entity IS NULL
         OR a.id IN (SELECT article_id FROM mentions
                      WHERE entity_id IN (SELECT id FROM entities

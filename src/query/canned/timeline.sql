@@ -1,7 +1,7 @@
 -- timeline: Articles per day, week or month, with empty periods between them shown as 0.
 --
 -- :by      month      day, week (ISO, as 2024-W01) or month
--- :source  optional   publisher name or normalised key
+-- :source  optional   publisher or credited outlet: name or normalised key
 -- :entity  optional   an entity name or alias the articles mention
 --
 -- Articles without a publication date are not counted. A run of more than 366 empty periods
@@ -14,8 +14,12 @@ WITH RECURSIVE
          WHERE a.published_at IS NOT NULL
            AND (:source IS NULL
                 OR a.source_id IN (SELECT id FROM sources
-                                    WHERE key = source_key(:source)
-                                       OR name = :source COLLATE NOCASE))
+                                    WHERE key = source_key(:source) OR name = :source COLLATE NOCASE)
+                OR a.id IN (SELECT x.article_id FROM article_sources AS x
+                             WHERE x.role = 'credit'
+                               AND x.source_id IN (SELECT id FROM sources
+                                                    WHERE key = source_key(:source)
+                                                       OR name = :source COLLATE NOCASE)))
            AND (:entity IS NULL
                 OR a.id IN (SELECT article_id FROM mentions
                              WHERE entity_id IN (SELECT id FROM entities
