@@ -5,6 +5,7 @@ pub mod detect;
 pub mod feed;
 pub mod html;
 pub mod json;
+pub mod limits;
 pub mod pipeline;
 mod stream;
 pub mod text;

@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use crate::entities::imported::mentions_from_record;
 use crate::entities::{Corrections, Extractor, Mention};
 use crate::fetch;
+use crate::import::limits::{self, too_large};
 use crate::import::stream::PausingReader;
 use crate::import::{detect, feed, html, json, text};
 use crate::item::{Format, ImportError, Location, Parsed};
@@ -85,6 +86,11 @@ pub struct ImportOptions {
     pub batch_size: usize,
     /// The command line, recorded in `imports.command`.
     pub command: String,
+    /// Largest record read (a JSON Lines line, a JSON object, a text file); larger ones are
+    /// rejected as they are read, without being held in memory.
+    pub max_record_bytes: u64,
+    /// Follow symbolic links that lead out of an imported folder.
+    pub follow_symlinks: bool,
 }
 
 impl Default for ImportOptions {
@@ -97,6 +103,8 @@ impl Default for ImportOptions {
             extract_entities: true,
             batch_size: 1000,
             command: "import".into(),
+            max_record_bytes: limits::DEFAULT_MAX_RECORD_BYTES,
+            follow_symlinks: false,
         }
     }
 }
@@ -137,8 +145,9 @@ pub trait ImportObserver {
 pub struct Silent;
 impl ImportObserver for Silent {}
 
-/// Files larger than this (other than JSON Lines, which stream) are rejected rather than read
-/// whole into memory.
+/// Feeds, pages and JSON arrays larger than this are rejected rather than read whole into memory
+/// (JSON Lines stream; a text file or a single JSON object is one record, capped by
+/// `--max-record-size`).
 const MAX_WHOLE_FILE_BYTES: u64 = 256 << 20;
 /// How much of an input is read to detect its format.
 const SNIFF_BYTES: usize = 64 << 10;
@@ -225,8 +234,18 @@ where
         dry_run: options.dry_run,
         ..ImportSummary::default()
     };
+    let database = store.path().to_owned();
     let written = std::thread::scope(|scope| {
-        scope.spawn(|| produce(inputs, options, &normalize_options, extraction, sender));
+        scope.spawn(|| {
+            produce(
+                inputs,
+                options,
+                &normalize_options,
+                extraction,
+                &database,
+                sender,
+            )
+        });
         write_all(store, import, options, receiver, observer, &mut summary)
     });
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
@@ -399,6 +418,7 @@ fn produce(
     options: &ImportOptions,
     normalize_options: &NormalizeOptions,
     extraction: Option<Extraction>,
+    database: &Path,
     sender: SyncSender<Event>,
 ) {
     let mut chunker = Chunker {
@@ -412,6 +432,11 @@ fn produce(
     };
     // Made on the first URL: most runs read none.
     let mut client: Option<fetch::Client> = None;
+    let reading = Reading {
+        forced: options.format,
+        http_content_type: None,
+        max_record: options.max_record_bytes,
+    };
     for input in inputs {
         match input {
             Input::Stdin => {
@@ -419,24 +444,27 @@ fn produce(
                 // been parsed goes on to the writer (which commits it within MAX_BATCH_AGE).
                 let shared = RefCell::new(&mut chunker);
                 let stdin = PausingReader::new(io::stdin(), || shared.borrow_mut().flush());
-                read_one(
-                    stdin,
-                    Location::new("-"),
-                    options.format,
-                    None,
-                    &mut |parsed| shared.borrow_mut().push(parsed),
-                );
+                read_stream(stdin, Location::new("-"), &reading, &mut |parsed| {
+                    shared.borrow_mut().push(parsed)
+                });
                 chunker.input_done("-");
             }
             Input::Url(url) => {
                 let origin = Location::new(url.clone());
                 let client = client.get_or_insert_with(fetch::Client::default);
                 match client.get(&url, &fetch::Conditional::default()) {
-                    Ok(response) => read_one(
+                    // Only a conditional request should get a 304, but some servers answer one
+                    // anyway; its empty body is not an "empty file".
+                    Ok(response) if response.is_not_modified() => chunker.push(Parsed::Rejected(
+                        ImportError::new(origin, "304 Not Modified: nothing to import"),
+                    )),
+                    Ok(response) => read_seekable(
                         io::Cursor::new(response.body),
                         origin,
-                        options.format,
-                        response.content_type.as_deref(),
+                        &Reading {
+                            http_content_type: response.content_type.as_deref(),
+                            ..reading
+                        },
                         &mut |parsed| chunker.push(parsed),
                     ),
                     Err(error) => chunker.push(Parsed::Rejected(ImportError::new(
@@ -452,11 +480,13 @@ fn produce(
                     chunker.normalize_options.default_source = fetched.source;
                 }
                 let origin = Location::new(fetched.origin.clone());
-                read_one(
+                read_seekable(
                     io::Cursor::new(fetched.body),
                     origin,
-                    options.format,
-                    fetched.content_type.as_deref(),
+                    &Reading {
+                        http_content_type: fetched.content_type.as_deref(),
+                        ..reading
+                    },
                     &mut |parsed| chunker.push(parsed),
                 );
                 chunker.input_done(&fetched.origin);
@@ -467,16 +497,21 @@ fn produce(
                     .clone_from(&normalize_options.default_source);
             }
             Input::Path(path) => {
-                for file in expand(&path, &mut chunker) {
+                let walk = FolderWalk {
+                    follow_symlinks: options.follow_symlinks,
+                    database,
+                };
+                for file in walk.files(&path, &mut |parsed| chunker.push(parsed)) {
                     let name = file.display().to_string();
                     let origin = Location::new(name.clone());
+                    let mut emit = |parsed| chunker.push(parsed);
                     match File::open(&file) {
-                        Ok(handle) => {
-                            read_one(handle, origin, options.format, None, &mut |parsed| {
-                                chunker.push(parsed)
-                            })
+                        // A FIFO or a device named on the command line is read as a stream.
+                        Ok(handle) if handle.metadata().is_ok_and(|m| !m.is_file()) => {
+                            read_stream(handle, origin, &reading, &mut emit)
                         }
-                        Err(error) => chunker.push(cannot_read(origin, &error)),
+                        Ok(handle) => read_seekable(handle, origin, &reading, &mut emit),
+                        Err(error) => emit(cannot_read(origin, &error)),
                     }
                     chunker.input_done(&name);
                 }
@@ -578,90 +613,358 @@ impl Chunker<'_> {
     }
 }
 
-/// The files under `path`: itself, or every file below a folder, sorted, hidden ones skipped.
-fn expand(path: &Path, chunker: &mut Chunker<'_>) -> Vec<PathBuf> {
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(error) => {
-            chunker.push(cannot_read(
-                Location::new(path.display().to_string()),
-                &error,
-            ));
-            return Vec::new();
-        }
-    };
-    if !metadata.is_dir() {
-        return vec![path.to_owned()];
-    }
-    let mut files = Vec::new();
-    let mut folders = vec![path.to_owned()];
-    while let Some(folder) = folders.pop() {
-        let entries = match std::fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(error) => {
-                chunker.push(Parsed::Rejected(ImportError::new(
-                    Location::new(folder.display().to_string()),
-                    format!("cannot read folder: {}", io_reason(&error)),
-                )));
-                continue;
-            }
-        };
-        for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let entry_path = entry.path();
-            if entry_path.is_dir() {
-                folders.push(entry_path);
-            } else {
-                files.push(entry_path);
-            }
-        }
-    }
-    files.sort();
-    files
+/// How a path named on the command line is walked when it is a folder.
+struct FolderWalk<'a> {
+    /// Follow symbolic links that lead out of the folder.
+    follow_symlinks: bool,
+    /// The database being written: a walk through its folder must not import its files.
+    database: &'a Path,
 }
 
-/// Reads one input (decompressing gzip), detects its format and runs its parser.
-fn read_one(
-    reader: impl Read,
-    origin: Location,
+impl FolderWalk<'_> {
+    /// The files to read for `path`: itself when it is not a folder (whatever it is: a FIFO named
+    /// on the command line is read as a stream), or every regular file below it, sorted, each
+    /// real file once (by device and inode, so link cycles end). Hidden entries and the
+    /// database's own files are skipped silently; links out of the folder (unless followed),
+    /// broken links, FIFOs, sockets and devices are skipped with a warning.
+    fn files(&self, path: &Path, emit: &mut dyn FnMut(Parsed)) -> Vec<PathBuf> {
+        let at = || Location::new(path.display().to_string());
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                emit(cannot_read(at(), &error));
+                return Vec::new();
+            }
+        };
+        if !metadata.is_dir() {
+            return vec![path.to_owned()];
+        }
+        let root = match std::fs::canonicalize(path) {
+            Ok(root) => root,
+            Err(error) => {
+                emit(cannot_read(at(), &error));
+                return Vec::new();
+            }
+        };
+        let own = OwnFiles::of(self.database);
+        let mut visited = Visited {
+            seen: HashSet::from([FileId::of(path, &metadata)]),
+            files: Vec::new(),
+            folders: vec![path.to_owned()],
+        };
+        let mut links = Vec::new();
+        // Real entries first, links after, so that a file reached both ways is read under its
+        // own name, whatever order the folders list in.
+        while !visited.folders.is_empty() || !links.is_empty() {
+            while let Some(folder) = visited.folders.pop() {
+                let entries = match std::fs::read_dir(&folder) {
+                    Ok(entries) => entries,
+                    Err(error) => {
+                        emit(Parsed::Rejected(ImportError::new(
+                            Location::new(folder.display().to_string()),
+                            format!("cannot read folder: {}", io_reason(&error)),
+                        )));
+                        continue;
+                    }
+                };
+                // Sorted, so that of two names for one file the same one is read every time.
+                let mut entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+                entries.sort_by_key(std::fs::DirEntry::file_name);
+                for entry in entries {
+                    if entry.file_name().to_string_lossy().starts_with('.') {
+                        continue;
+                    }
+                    let entry_path = entry.path();
+                    // DirEntry::metadata does not follow links.
+                    match entry.metadata() {
+                        Ok(metadata) if metadata.is_symlink() => links.push(entry_path),
+                        Ok(metadata) => visited.visit(entry_path, &metadata, &own, emit),
+                        Err(error) => emit(cannot_read(
+                            Location::new(entry_path.display().to_string()),
+                            &error,
+                        )),
+                    }
+                }
+            }
+            links.sort();
+            for link in std::mem::take(&mut links) {
+                if let Some(metadata) = self.resolve(&link, &root, emit) {
+                    visited.visit(link, &metadata, &own, emit);
+                }
+            }
+        }
+        visited.files.sort();
+        visited.files
+    }
+
+    /// What `link` points to, if the walk may go there.
+    fn resolve(
+        &self,
+        link: &Path,
+        root: &Path,
+        emit: &mut dyn FnMut(Parsed),
+    ) -> Option<std::fs::Metadata> {
+        let mut warn = |reason: String| {
+            emit(Parsed::Warning(ImportError::new(
+                Location::new(link.display().to_string()),
+                reason,
+            )))
+        };
+        let target = match std::fs::canonicalize(link) {
+            Ok(target) => target,
+            Err(error) => {
+                warn(format!(
+                    "skipped: symbolic link that cannot be followed ({})",
+                    io_reason(&error)
+                ));
+                return None;
+            }
+        };
+        if !self.follow_symlinks && !target.starts_with(root) {
+            warn(format!(
+                "skipped: symbolic link to {}, outside the folder (--follow-symlinks follows it)",
+                target.display()
+            ));
+            return None;
+        }
+        match std::fs::metadata(&target) {
+            Ok(metadata) => Some(metadata),
+            Err(error) => {
+                warn(format!(
+                    "skipped: cannot read its target ({})",
+                    io_reason(&error)
+                ));
+                None
+            }
+        }
+    }
+}
+
+/// What a folder walk has found so far.
+struct Visited {
+    /// Every file and folder met, by identity.
+    seen: HashSet<FileId>,
+    files: Vec<PathBuf>,
+    /// Folders still to list.
+    folders: Vec<PathBuf>,
+}
+
+impl Visited {
+    fn visit(
+        &mut self,
+        path: PathBuf,
+        metadata: &std::fs::Metadata,
+        own: &OwnFiles,
+        emit: &mut dyn FnMut(Parsed),
+    ) {
+        // Met before: under another name, or a link cycle.
+        if !self.seen.insert(FileId::of(&path, metadata)) {
+            return;
+        }
+        let kind = metadata.file_type();
+        if kind.is_dir() {
+            self.folders.push(path);
+        } else if kind.is_file() {
+            if !own.contains(&path, metadata) {
+                self.files.push(path);
+            }
+        } else {
+            // Reading a FIFO would block until someone writes to it; a device may never end.
+            emit(Parsed::Warning(ImportError::new(
+                Location::new(path.display().to_string()),
+                format!("skipped: {}", special_file_kind(&kind)),
+            )));
+        }
+    }
+}
+
+/// A file's identity: its device and inode, so that hard links, symbolic links and link cycles
+/// all lead to one visit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct FileId(#[cfg(unix)] (u64, u64), #[cfg(not(unix))] PathBuf);
+
+impl FileId {
+    #[cfg(unix)]
+    fn of(_path: &Path, metadata: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId((metadata.dev(), metadata.ino()))
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path, _metadata: &std::fs::Metadata) -> FileId {
+        FileId(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()))
+    }
+}
+
+#[cfg(unix)]
+fn special_file_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO (named pipe), not a regular file"
+    } else if kind.is_socket() {
+        "a socket, not a regular file"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device, not a regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_file_kind(_kind: &std::fs::FileType) -> &'static str {
+    "not a regular file"
+}
+
+/// The database's files: `NAME` and its `NAME-wal`, `NAME-shm` and `NAME-journal` beside it
+/// (`import .` next to `./newsdb.sqlite` must not read them as articles).
+struct OwnFiles {
+    ids: Vec<FileId>,
+    /// The database's folder and the names of its side files, which may appear during the run.
+    folder: Option<FileId>,
+    side_names: Vec<std::ffi::OsString>,
+}
+
+impl OwnFiles {
+    fn of(database: &Path) -> OwnFiles {
+        let side_names: Vec<std::ffi::OsString> = ["-wal", "-shm", "-journal"]
+            .iter()
+            .filter_map(|suffix| {
+                let mut name = database.file_name()?.to_owned();
+                name.push(suffix);
+                Some(name)
+            })
+            .collect();
+        let mut paths = vec![database.to_owned()];
+        paths.extend(side_names.iter().map(|name| database.with_file_name(name)));
+        let identity = |path: &Path| {
+            std::fs::metadata(path)
+                .ok()
+                .map(|metadata| FileId::of(path, &metadata))
+        };
+        let folder = match database.parent() {
+            Some(parent) if parent.as_os_str().is_empty() => identity(Path::new(".")),
+            Some(parent) => identity(parent),
+            None => None,
+        };
+        OwnFiles {
+            ids: paths.iter().filter_map(|path| identity(path)).collect(),
+            folder,
+            side_names,
+        }
+    }
+
+    fn contains(&self, path: &Path, metadata: &std::fs::Metadata) -> bool {
+        if self.ids.contains(&FileId::of(path, metadata)) {
+            return true;
+        }
+        let is_side_name = path
+            .file_name()
+            .is_some_and(|name| self.side_names.iter().any(|side| side == name));
+        is_side_name
+            && self.folder.is_some()
+            && path
+                .parent()
+                .and_then(|parent| std::fs::metadata(parent).ok().map(|m| (parent, m)))
+                .map(|(parent, metadata)| FileId::of(parent, &metadata))
+                == self.folder
+    }
+}
+
+/// How every input of a run is read.
+#[derive(Clone, Copy)]
+struct Reading<'a> {
+    /// `--format`, instead of detecting it.
     forced: Option<Format>,
-    http_content_type: Option<&str>,
+    /// The HTTP Content-Type of a downloaded body, whose charset the parsers weigh.
+    http_content_type: Option<&'a str>,
+    /// `--max-record-size`.
+    max_record: u64,
+}
+
+/// Reads an input that can be read twice (a regular file, a downloaded body). A gzip input is
+/// first inflated to nowhere, to check it whole (its CRC and length) before any of its records is
+/// stored: a damaged one is refused outright, where a single pass would find the damage at the
+/// end, after committing the garbled records. The check costs a second inflate, no memory.
+fn read_seekable(
+    reader: impl Read + Seek,
+    origin: Location,
+    reading: &Reading,
     emit: &mut dyn FnMut(Parsed),
 ) {
     let mut reader = BufReader::with_capacity(SNIFF_BYTES, reader);
-    let is_gzip = match reader.fill_buf() {
-        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
-        Err(error) => {
-            emit(cannot_read(origin, &error));
-            return;
+    match starts_with_gzip(&mut reader) {
+        Err(error) => emit(cannot_read(origin, &error)),
+        Ok(false) => read_decompressed(reader, origin, reading, emit),
+        Ok(true) => {
+            let checked = io::copy(
+                &mut flate2::bufread::MultiGzDecoder::new(&mut reader),
+                &mut io::sink(),
+            );
+            if let Err(error) = checked {
+                return emit(Parsed::Rejected(ImportError::new(
+                    origin,
+                    format!(
+                        "damaged gzip data ({}): nothing imported from it",
+                        io_reason(&error)
+                    ),
+                )));
+            }
+            if let Err(error) = reader.rewind() {
+                return emit(cannot_read(origin, &error));
+            }
+            let decoder = flate2::bufread::MultiGzDecoder::new(reader);
+            read_decompressed(
+                BufReader::with_capacity(SNIFF_BYTES, decoder),
+                origin,
+                reading,
+                emit,
+            );
         }
-    };
-    if is_gzip {
-        let decoder = flate2::bufread::MultiGzDecoder::new(reader);
-        read_decompressed(
-            BufReader::with_capacity(SNIFF_BYTES, decoder),
-            origin,
-            forced,
-            http_content_type,
-            emit,
-        );
-    } else {
-        read_decompressed(reader, origin, forced, http_content_type, emit);
     }
 }
 
+/// Reads an input that can be read only once (stdin, a FIFO), as it comes. A gzip stream is
+/// first copied to an anonymous temporary file, so that it can be checked whole before anything
+/// of it is stored (see [`read_seekable`]): the disk holds the compressed bytes, memory stays flat.
+fn read_stream(
+    reader: impl Read,
+    origin: Location,
+    reading: &Reading,
+    emit: &mut dyn FnMut(Parsed),
+) {
+    let mut reader = BufReader::with_capacity(SNIFF_BYTES, reader);
+    match starts_with_gzip(&mut reader) {
+        Err(error) => emit(cannot_read(origin, &error)),
+        Ok(false) => read_decompressed(reader, origin, reading, emit),
+        Ok(true) => match spill(&mut reader) {
+            Ok(file) => read_seekable(file, origin, reading, emit),
+            Err(error) => emit(cannot_read(origin, &error)),
+        },
+    }
+}
+
+fn starts_with_gzip(reader: &mut impl BufRead) -> io::Result<bool> {
+    Ok(reader.fill_buf()?.starts_with(&[0x1f, 0x8b]))
+}
+
+/// The rest of `reader` in an anonymous temporary file (gone when closed), rewound.
+fn spill(reader: &mut impl Read) -> io::Result<File> {
+    let mut file = tempfile::tempfile()?;
+    io::copy(reader, &mut file)?;
+    file.rewind()?;
+    Ok(file)
+}
+
+/// Detects the format of a (decompressed) input and runs its parser.
 fn read_decompressed(
     mut reader: impl BufRead,
     origin: Location,
-    forced: Option<Format>,
-    http_content_type: Option<&str>,
+    reading: &Reading,
     emit: &mut dyn FnMut(Parsed),
 ) {
     // A forced format needs no head to detect it from, and a stream on stdin must not wait for
     // 64 KB of one before its first line is read. An empty input is still detected, for its error.
-    let forced = match forced.map(|format| (format, reader.fill_buf())) {
+    let forced = match reading.forced.map(|format| (format, reader.fill_buf())) {
         Some((format, Ok(first))) => (!first.is_empty()).then_some(format),
         Some((_, Err(error))) => return emit(cannot_read(origin, &error)),
         None => None,
@@ -679,33 +982,55 @@ fn read_decompressed(
             }
         }
     };
-    let whole = io::Cursor::new(head).chain(reader);
+    let mut whole = BufReader::with_capacity(SNIFF_BYTES, io::Cursor::new(head).chain(reader));
     if format == Format::JsonLines {
-        json::parse_json_lines(BufReader::new(whole), origin, emit);
+        json::parse_json_lines(whole, origin, reading.max_record, emit);
         return;
     }
+    // A text file, or a JSON document that is one object, is one record: read no more of it
+    // than the record limit, so that an oversize one costs no memory.
+    let one_record = match format {
+        Format::Text => true,
+        Format::Json => first_significant_byte(&mut whole) == Some(b'{'),
+        _ => false,
+    };
+    let cap = if one_record {
+        reading.max_record
+    } else {
+        MAX_WHOLE_FILE_BYTES.max(reading.max_record)
+    };
     let mut bytes = Vec::new();
-    if let Err(error) = whole.take(MAX_WHOLE_FILE_BYTES + 1).read_to_end(&mut bytes) {
+    if let Err(error) = whole.take(cap.saturating_add(1)).read_to_end(&mut bytes) {
         emit(cannot_read(origin, &error));
         return;
     }
-    if bytes.len() as u64 > MAX_WHOLE_FILE_BYTES {
-        emit(Parsed::Rejected(ImportError::new(
-            origin,
+    if bytes.len() as u64 > cap {
+        let reason = if one_record {
+            too_large(reading.max_record)
+        } else {
             format!(
-                "larger than {} MiB; split it, or use JSON Lines, which is streamed",
-                MAX_WHOLE_FILE_BYTES >> 20
-            ),
-        )));
+                "larger than {}; split it, or use JSON Lines, which is streamed",
+                limits::describe_size(cap)
+            )
+        };
+        emit(Parsed::Rejected(ImportError::new(origin, reason)));
         return;
     }
     match format {
         Format::Text => text::parse_text(&bytes, origin, emit),
-        Format::Json => json::parse_json(&bytes, origin, emit),
+        Format::Json => json::parse_json(&bytes, origin, reading.max_record, emit),
         Format::JsonLines => unreachable!("streamed above"),
-        Format::Feed => feed::parse_feed(&bytes, origin, http_content_type, emit),
-        Format::Html => html::parse_html_page(&bytes, origin, http_content_type, emit),
+        Format::Feed => feed::parse_feed(&bytes, origin, reading.http_content_type, emit),
+        Format::Html => html::parse_html_page(&bytes, origin, reading.http_content_type, emit),
     }
+}
+
+/// The first byte of `reader` that is not whitespace (after a UTF-8 BOM), as far as its buffer
+/// shows.
+fn first_significant_byte(reader: &mut impl BufRead) -> Option<u8> {
+    let buffer = reader.fill_buf().ok()?;
+    let buffer = buffer.strip_prefix(b"\xef\xbb\xbf").unwrap_or(buffer);
+    buffer.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
 /// Reads up to `limit` bytes from the front of `reader` (returned; the reader goes on after them).
