@@ -423,3 +423,39 @@ fn a_url_answered_304_says_not_modified() {
     );
     assert!(!stderr(&output).contains("empty file"));
 }
+
+// Issue 10, item 4, for `entities eval`: a CoNLL line over the limit is an error at its line.
+
+#[test]
+fn entities_eval_refuses_an_oversize_line_at_its_line() {
+    let db = TestDb::new();
+    let conll = format!(
+        "-DOCSTART- O\n\nKim B-PER\nvisited O\n{} O\nSeoul B-LOC\n",
+        "x".repeat(100 << 10)
+    );
+    let path = db.file("gold.conll", conll);
+    let output = db.run(&[
+        "entities",
+        "eval",
+        path.to_str().unwrap(),
+        "--max-record-size",
+        "64K",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "newsdb: {}:5: line larger than 64 KiB (raise --max-record-size to read it)\n",
+            path.display()
+        )
+    );
+    // Within the limit the same file is scored.
+    let output = db.run(&[
+        "entities",
+        "eval",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
