@@ -7,5 +7,7 @@ pub mod html;
 pub mod json;
 pub mod limits;
 pub mod pipeline;
+mod read;
 mod stream;
 pub mod text;
+mod walk;
