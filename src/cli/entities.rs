@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use rusqlite::types::Value;
 
 use newsdb::entities::{EntityKind, Extractor, conll};
+use newsdb::import::limits;
 use newsdb::normalize::date::since_flag;
 use newsdb::query::format::OutputFormat;
 use newsdb::store::EntityFilter;
@@ -49,6 +50,9 @@ pub struct EvalArgs {
     /// Output format; `json` prints {"PER": {"p", "r", "f1"}, "ORG": .., "LOC": .., "micro": ..}.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    /// Longest line, and largest document text, read. Bytes, or with K, M or G.
+    #[arg(long, default_value = "16M", value_name = "SIZE", value_parser = limits::parse_size)]
+    pub max_record_size: u64,
 }
 
 /// `--kind`: one of the stored kind names, shown in `--help`.
@@ -97,19 +101,26 @@ pub fn run(context: &Context, args: &EntitiesArgs) -> Outcome {
 
 fn run_eval(args: &EvalArgs) -> Outcome {
     let path = args.file.display();
-    let text = std::fs::read_to_string(&args.file).map_err(|error| {
+    let file = std::fs::File::open(&args.file).map_err(|error| {
         let reason = match error.kind() {
             io::ErrorKind::NotFound => "no such file".to_string(),
-            io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
             _ => error.to_string(),
         };
         Failure::Failed(format!("{path}: {reason}"))
     })?;
-    let documents = conll::read_conll(&text);
-    if documents.iter().all(|document| document.tokens == 0) {
+    // One document at a time, so that memory holds one whatever the file's size.
+    let mut scorer = conll::Scorer::default();
+    let mut tokens = 0;
+    for document in conll::ConllReader::new(io::BufReader::new(file), args.max_record_size) {
+        let document = document
+            .map_err(|error| Failure::Failed(format!("{path}:{}: {}", error.line, error.reason)))?;
+        tokens += document.tokens;
+        scorer.add(&document, Extractor::shared());
+    }
+    if tokens == 0 {
         return Err(Failure::Failed(format!("{path}: no CoNLL tokens")));
     }
-    let scores = conll::evaluate(&documents, Extractor::shared());
+    let scores = scorer.scores();
     if args.format == OutputFormat::Json {
         let json = serde_json::to_string(&scores).expect("scores serialise");
         let mut out = io::stdout().lock();

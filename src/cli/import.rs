@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use newsdb::import::limits;
 use newsdb::import::pipeline::{self, ImportObserver, ImportOptions, ImportSummary, Input};
 use newsdb::item::{Format, ImportError};
 
@@ -33,6 +34,14 @@ pub struct ImportArgs {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Largest record read: a JSON Lines line, a JSON object or array element, a text file.
+    /// Larger ones are skipped and reported as they are read. Bytes, or with K, M or G.
+    #[arg(long, default_value = "16M", value_name = "SIZE", value_parser = limits::parse_size)]
+    pub max_record_size: u64,
+    /// Follow symbolic links that lead out of an imported folder (links inside it are always
+    /// followed; each file is read once).
+    #[arg(long)]
+    pub follow_symlinks: bool,
     /// Articles per write transaction.
     #[arg(long, default_value_t = 1000, value_name = "N", hide = true,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
@@ -70,6 +79,8 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
         extract_entities: !args.no_entities,
         batch_size: args.batch_size,
         command: std::env::args().collect::<Vec<_>>().join(" "),
+        max_record_bytes: args.max_record_size,
+        follow_symlinks: args.follow_symlinks,
     };
     let mut reporter = Reporter::new(context.quiet, context.verbose);
     let summary = pipeline::run(&mut store, &inputs, &options, &mut reporter);

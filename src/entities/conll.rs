@@ -13,10 +13,12 @@
 //! figure in the corpus README was computed (its NORP adjectives are not mapped either).
 
 use std::collections::HashSet;
+use std::io::BufRead;
 
 use serde::{Serialize, Serializer};
 
 use super::{Corrections, EntityKind, Extractor, extract};
+use crate::import::limits::{Line, LineReader, describe_size};
 
 /// A gold span in a document's rebuilt text, in Unicode characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -38,46 +40,138 @@ pub struct Document {
 /// Parses a CoNLL file into documents. Lines that have no tag column are read as tag `O`.
 pub fn read_conll(text: &str) -> Vec<Document> {
     let mut docs = Vec::new();
-    let mut doc = Document::default();
-    let mut chars = 0usize; // length of doc.text in chars
-    let mut sentence_open = false;
-    // The open gold span: (start, label).
-    let mut open: Option<(usize, String)> = None;
-    let mut last_end = 0usize;
+    let mut builder = DocumentBuilder::default();
+    for line in text.lines() {
+        docs.extend(builder.line(line));
+    }
+    docs.extend(builder.finish());
+    docs
+}
 
-    fn close(open: &mut Option<(usize, String)>, end: usize, doc: &mut Document) {
-        if let Some((start, label)) = open.take() {
-            doc.gold.push(GoldSpan { start, end, label });
+/// A CoNLL input that could not be read: the 1-based line, and why.
+#[derive(Debug)]
+pub struct ConllError {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Reads CoNLL documents one at a time from a stream, so that memory holds one document however
+/// large the file. A line, or a document's text, longer than `max_record` bytes is an error at
+/// its line (scoring a file with a part left out would give a wrong score), as is a line that is
+/// not UTF-8.
+pub struct ConllReader<R> {
+    lines: LineReader<R>,
+    max_record: u64,
+    builder: DocumentBuilder,
+    done: bool,
+}
+
+impl<R: BufRead> ConllReader<R> {
+    pub fn new(reader: R, max_record: u64) -> ConllReader<R> {
+        ConllReader {
+            lines: LineReader::new(reader, max_record),
+            max_record,
+            builder: DocumentBuilder::default(),
+            done: false,
         }
     }
 
-    for line in text.lines() {
+    fn next_document(&mut self) -> Result<Option<Document>, ConllError> {
+        loop {
+            let (number, line) = match self.lines.next_line() {
+                Ok(Some((number, Line::Complete(line)))) => (number, line),
+                Ok(Some((number, Line::TooLarge))) => {
+                    return Err(ConllError {
+                        line: number,
+                        reason: format!(
+                            "line larger than {} (raise --max-record-size to read it)",
+                            describe_size(self.max_record)
+                        ),
+                    });
+                }
+                Ok(None) => return Ok(self.builder.finish()),
+                Err(error) => {
+                    return Err(ConllError {
+                        line: self.lines.line_number() + 1,
+                        reason: format!("read error: {error}"),
+                    });
+                }
+            };
+            let Ok(line) = std::str::from_utf8(line) else {
+                return Err(ConllError {
+                    line: number,
+                    reason: "not UTF-8 text".into(),
+                });
+            };
+            if let Some(document) = self.builder.line(line) {
+                return Ok(Some(document));
+            }
+            if self.builder.doc.text.len() as u64 > self.max_record {
+                return Err(ConllError {
+                    line: number,
+                    reason: format!(
+                        "document larger than {} (raise --max-record-size to read it)",
+                        describe_size(self.max_record)
+                    ),
+                });
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for ConllReader<R> {
+    type Item = Result<Document, ConllError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let next = self.next_document();
+        // After the last document or an error there is nothing more to read.
+        self.done = !matches!(next, Ok(Some(_)));
+        next.transpose()
+    }
+}
+
+/// Builds documents from CoNLL lines, one line at a time.
+#[derive(Default)]
+struct DocumentBuilder {
+    doc: Document,
+    /// Length of doc.text in chars.
+    chars: usize,
+    sentence_open: bool,
+    /// The open gold span: (start, label).
+    open: Option<(usize, String)>,
+    last_end: usize,
+}
+
+impl DocumentBuilder {
+    /// Reads one line; returns the document it ends, if any (at `-DOCSTART-`).
+    fn line(&mut self, line: &str) -> Option<Document> {
         let line = line.trim_end_matches('\r');
         let mut cols = line.split_whitespace();
         let Some(token) = cols.next() else {
-            close(&mut open, last_end, &mut doc);
-            sentence_open = false;
-            continue;
+            self.close_span();
+            self.sentence_open = false;
+            return None;
         };
         if token == "-DOCSTART-" {
-            close(&mut open, last_end, &mut doc);
-            if !doc.text.is_empty() {
-                docs.push(std::mem::take(&mut doc));
-            }
-            chars = 0;
-            sentence_open = false;
-            continue;
+            let finished = self.finish();
+            self.chars = 0;
+            self.sentence_open = false;
+            return finished;
         }
         let tag = cols.next_back().unwrap_or("O");
+        let doc = &mut self.doc;
         if !doc.text.is_empty() {
-            doc.text.push(if sentence_open { ' ' } else { '\n' });
-            chars += 1;
+            doc.text.push(if self.sentence_open { ' ' } else { '\n' });
+            self.chars += 1;
         }
-        let start = chars;
+        let start = self.chars;
         doc.text.push_str(token);
-        chars += token.chars().count();
+        self.chars += token.chars().count();
         doc.tokens += 1;
-        sentence_open = true;
+        self.sentence_open = true;
 
         let (prefix, label) = match tag.split_once('-') {
             Some((p, l)) if tag != "O" => (p, l),
@@ -85,24 +179,34 @@ pub fn read_conll(text: &str) -> Vec<Document> {
             _ => ("I", tag),
         };
         let continues = matches!(prefix, "I" | "E")
-            && open.as_ref().is_some_and(|(_, l)| l == label)
-            && start == last_end + 1;
+            && self.open.as_ref().is_some_and(|(_, l)| l == label)
+            && start == self.last_end + 1;
         if !continues {
-            close(&mut open, last_end, &mut doc);
+            self.close_span();
             if prefix != "O" {
-                open = Some((start, label.to_string()));
+                self.open = Some((start, label.to_string()));
             }
         }
-        last_end = chars;
+        self.last_end = self.chars;
         if prefix == "S" || prefix == "E" {
-            close(&mut open, last_end, &mut doc);
+            self.close_span();
+        }
+        None
+    }
+
+    fn close_span(&mut self) {
+        if let Some((start, label)) = self.open.take() {
+            let end = self.last_end;
+            self.doc.gold.push(GoldSpan { start, end, label });
         }
     }
-    close(&mut open, last_end, &mut doc);
-    if !doc.text.is_empty() {
-        docs.push(doc);
+
+    /// The document read so far, if it has any text; the builder starts a new one.
+    fn finish(&mut self) -> Option<Document> {
+        self.close_span();
+        let doc = std::mem::take(&mut self.doc);
+        (!doc.text.is_empty()).then_some(doc)
     }
-    docs
 }
 
 /// Precision, recall and F1 for one type (or all, micro-averaged).
@@ -191,8 +295,23 @@ pub fn predict(doc: &Document, extractor: &Extractor) -> Vec<GoldSpan> {
 
 /// Runs the extractor over every document and scores it against the gold spans.
 pub fn evaluate(docs: &[Document], extractor: &Extractor) -> Scores {
-    let mut counts = [(0usize, 0usize, 0usize); 3];
+    let mut scorer = Scorer::default();
     for doc in docs {
+        scorer.add(doc, extractor);
+    }
+    scorer.scores()
+}
+
+/// Scores documents one at a time (with [`ConllReader`], a file of any size).
+#[derive(Default)]
+pub struct Scorer {
+    /// (tp, fp, fn) per label of [`LABELS`].
+    counts: [(usize, usize, usize); 3],
+}
+
+impl Scorer {
+    /// Runs the extractor over `doc` and counts its predictions against the gold spans.
+    pub fn add(&mut self, doc: &Document, extractor: &Extractor) {
         let gold: HashSet<&GoldSpan> = doc
             .gold
             .iter()
@@ -206,20 +325,24 @@ pub fn evaluate(docs: &[Document], extractor: &Extractor) -> Scores {
                 .iter()
                 .filter(|s| s.label == *label && gold.contains(s))
                 .count();
-            counts[i].0 += tp;
-            counts[i].1 += p - tp;
-            counts[i].2 += g - tp;
+            self.counts[i].0 += tp;
+            self.counts[i].1 += p - tp;
+            self.counts[i].2 += g - tp;
         }
     }
-    let score = |(tp, fp, fn_): (usize, usize, usize)| Score::from_counts(tp, fp, fn_);
-    let total = counts
-        .iter()
-        .fold((0, 0, 0), |acc, c| (acc.0 + c.0, acc.1 + c.1, acc.2 + c.2));
-    Scores {
-        per: score(counts[0]),
-        org: score(counts[1]),
-        loc: score(counts[2]),
-        micro: score(total),
+
+    pub fn scores(&self) -> Scores {
+        let score = |(tp, fp, fn_): (usize, usize, usize)| Score::from_counts(tp, fp, fn_);
+        let total = self
+            .counts
+            .iter()
+            .fold((0, 0, 0), |acc, c| (acc.0 + c.0, acc.1 + c.1, acc.2 + c.2));
+        Scores {
+            per: score(self.counts[0]),
+            org: score(self.counts[1]),
+            loc: score(self.counts[2]),
+            micro: score(total),
+        }
     }
 }
 
@@ -257,6 +380,44 @@ mod tests {
         let docs = read_conll("A B-PER\nB I-PER\nC B-PER\n");
         assert_eq!(docs[0].gold.len(), 2);
         assert_eq!((docs[0].gold[0].start, docs[0].gold[0].end), (0, 3));
+    }
+
+    #[test]
+    fn the_streaming_reader_gives_the_same_documents() {
+        let docs: Vec<Document> = ConllReader::new(SAMPLE.as_bytes(), 1 << 20)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let whole = read_conll(SAMPLE);
+        assert_eq!(docs.len(), whole.len());
+        for (streamed, read) in docs.iter().zip(&whole) {
+            assert_eq!(streamed.text, read.text);
+            assert_eq!(streamed.gold, read.gold);
+            assert_eq!(streamed.tokens, read.tokens);
+        }
+    }
+
+    #[test]
+    fn a_line_or_document_over_the_limit_is_an_error_at_its_line() {
+        let long_line = format!("A O\n{} O\nB O\n", "x".repeat(100));
+        let error = ConllReader::new(long_line.as_bytes(), 50)
+            .find_map(Result::err)
+            .unwrap();
+        assert_eq!(error.line, 2);
+        assert_eq!(
+            error.reason,
+            "line larger than 50 bytes (raise --max-record-size to read it)"
+        );
+        let long_document = "word O\n".repeat(20);
+        let error = ConllReader::new(long_document.as_bytes(), 50)
+            .find_map(Result::err)
+            .unwrap();
+        assert_eq!(error.line, 11);
+        assert!(error.reason.starts_with("document larger than 50 bytes"));
+        let not_utf8 = b"A O\n\xff O\n";
+        let error = ConllReader::new(&not_utf8[..], 50)
+            .find_map(Result::err)
+            .unwrap();
+        assert_eq!((error.line, error.reason.as_str()), (2, "not UTF-8 text"));
     }
 
     #[test]

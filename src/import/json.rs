@@ -17,6 +17,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::import::charset;
+use crate::import::limits::{Line, LineReader, too_large};
 use crate::item::{
     Format, ImportError, ImportedEntity, ImportedMention, Location, Markup, Parsed, RawItem,
 };
@@ -68,8 +69,9 @@ const KNOWN_FIELDS: &[&[&str]] = &[
 ///
 /// Array elements are located by line and JSON pointer (`12 (/3)`); a non-object element is
 /// rejected on its own and the others are still read. A syntax error rejects the whole document
-/// at serde's line and column, since nothing after it can be trusted.
-pub fn parse_json(bytes: &[u8], location: Location, emit: &mut dyn FnMut(Parsed)) {
+/// at serde's line and column, since nothing after it can be trusted. A record (the one object,
+/// or an element) longer than `max_record` bytes is rejected.
+pub fn parse_json(bytes: &[u8], location: Location, max_record: u64, emit: &mut dyn FnMut(Parsed)) {
     let decoded = charset::decode(bytes, None);
     if let Some(warning) = decoded.warning() {
         emit(Parsed::Warning(ImportError::new(location.clone(), warning)));
@@ -78,7 +80,10 @@ pub fn parse_json(bytes: &[u8], location: Location, emit: &mut dyn FnMut(Parsed)
     let trimmed = text.trim();
     match trimmed.as_bytes().first() {
         None => emit(Parsed::Rejected(ImportError::new(location, "empty file"))),
-        Some(b'[') => parse_array(text, &location, emit),
+        Some(b'[') => parse_array(text, &location, max_record, emit),
+        Some(b'{') if trimmed.len() as u64 > max_record => emit(Parsed::Rejected(
+            ImportError::new(location, too_large(max_record)),
+        )),
         Some(b'{') => {
             // Parse the whole text, not the trimmed slice, so that error lines count from the top.
             let parsed = serde_json::from_str::<KnownFields>(text)
@@ -101,7 +106,7 @@ pub fn parse_json(bytes: &[u8], location: Location, emit: &mut dyn FnMut(Parsed)
     }
 }
 
-fn parse_array(text: &str, location: &Location, emit: &mut dyn FnMut(Parsed)) {
+fn parse_array(text: &str, location: &Location, max_record: u64, emit: &mut dyn FnMut(Parsed)) {
     let elements: Vec<&RawValue> = match serde_json::from_str(text) {
         Ok(elements) => elements,
         Err(error) => return emit(Parsed::Rejected(syntax_error(location, &error))),
@@ -115,6 +120,11 @@ fn parse_array(text: &str, location: &Location, emit: &mut dyn FnMut(Parsed)) {
         line += memchr_count(b'\n', &text.as_bytes()[counted_to..offset]);
         counted_to = offset;
         let element_location = location.at_line(line).with_item(format!("/{index}"));
+        if json.len() as u64 > max_record {
+            let reason = too_large(max_record);
+            emit(Parsed::Rejected(ImportError::new(element_location, reason)));
+            continue;
+        }
         emit(into_parsed(
             read_record(json.as_bytes(), &element_location).and_then(|fields| {
                 record_to_item(&fields, json.as_bytes(), element_location, Format::Json)
@@ -126,33 +136,35 @@ fn parse_array(text: &str, location: &Location, emit: &mut dyn FnMut(Parsed)) {
 /// Parse JSON Lines from `reader`, one record per line, in constant memory.
 ///
 /// Blank lines are skipped; line numbers are 1-based. A broken line is rejected at its line (and
-/// column) and reading goes on; a line that is not valid UTF-8 is decoded with the charset
+/// column) and reading goes on; so is a line longer than `max_record` bytes, which is skipped as
+/// it is read, never held whole. A line that is not valid UTF-8 is decoded with the charset
 /// fallback, with a warning. An I/O error is rejected and ends the stream.
 pub fn parse_json_lines<R: BufRead>(
-    mut reader: R,
+    reader: R,
     location: Location,
+    max_record: u64,
     emit: &mut dyn FnMut(Parsed),
 ) {
-    const INITIAL_CAPACITY: usize = 16 * 1024;
-    let mut buffer = Vec::with_capacity(INITIAL_CAPACITY);
-    let mut line_number = 0u64;
+    let mut lines = LineReader::new(reader, max_record);
+    let mut failure = None;
     loop {
-        buffer.clear();
-        match reader.read_until(b'\n', &mut buffer) {
-            Ok(0) => break,
-            Ok(_) => line_number += 1,
-            Err(error) => {
-                let at = location.at_line(line_number + 1);
+        let (line_number, line) = match lines.next_line() {
+            Ok(None) => break,
+            Ok(Some((number, Line::Complete(line)))) => (number, line),
+            Ok(Some((number, Line::TooLarge))) => {
+                let at = location.at_line(number);
                 emit(Parsed::Rejected(ImportError::new(
                     at,
-                    format!("read error: {error}"),
+                    too_large(max_record),
                 )));
+                continue;
+            }
+            Err(error) => {
+                failure = Some(error);
                 break;
             }
-        }
-        let mut line = buffer.as_slice();
-        line = line.strip_suffix(b"\n").unwrap_or(line);
-        line = line.strip_suffix(b"\r").unwrap_or(line);
+        };
+        let mut line = line.strip_suffix(b"\r").unwrap_or(line);
         if line_number == 1 {
             if line.starts_with(b"\xff\xfe") || line.starts_with(b"\xfe\xff") {
                 // Splitting UTF-16 at 0x0A bytes would cut characters in half.
@@ -168,10 +180,12 @@ pub fn parse_json_lines<R: BufRead>(
             continue;
         }
         parse_line(line, location.at_line(line_number), emit);
-        // One huge line should not pin its memory for the rest of the stream.
-        if buffer.capacity() > 64 * INITIAL_CAPACITY {
-            buffer = Vec::with_capacity(INITIAL_CAPACITY);
-        }
+    }
+    if let Some(error) = failure {
+        emit(Parsed::Rejected(ImportError::new(
+            location.at_line(lines.line_number() + 1),
+            format!("read error: {error}"),
+        )));
     }
 }
 
@@ -676,11 +690,11 @@ mod tests {
     }
 
     fn json(bytes: &[u8]) -> Vec<Parsed> {
-        collect(|emit| parse_json(bytes, Location::new("in.json"), emit))
+        collect(|emit| parse_json(bytes, Location::new("in.json"), 1 << 20, emit))
     }
 
     fn lines(bytes: &[u8]) -> Vec<Parsed> {
-        collect(|emit| parse_json_lines(bytes, Location::new("in.jsonl"), emit))
+        collect(|emit| parse_json_lines(bytes, Location::new("in.jsonl"), 1 << 20, emit))
     }
 
     fn item(parsed: &Parsed) -> &RawItem {
@@ -891,7 +905,7 @@ mod tests {
             }
         }
         let reader = std::io::BufReader::new(Failing(false));
-        let parsed = collect(|emit| parse_json_lines(reader, Location::new("-"), emit));
+        let parsed = collect(|emit| parse_json_lines(reader, Location::new("-"), 1 << 20, emit));
         assert_eq!(parsed.len(), 2);
         assert_eq!(item(&parsed[0]).title.as_deref(), Some("A"));
         let error = rejected(&parsed[1]);
@@ -906,6 +920,43 @@ mod tests {
         let parsed = lines(input.as_bytes());
         assert_eq!(item(&parsed[0]).body.as_deref(), Some(body.as_str()));
         assert_eq!(item(&parsed[1]).location.line, Some(2));
+    }
+
+    #[test]
+    fn json_lines_line_over_the_limit_is_rejected_and_the_others_read() {
+        let input = b"{\"title\": \"A\"}\n{\"title\": \"far too long\"}\n{\"title\": \"C\"}\n";
+        let parsed =
+            collect(|emit| parse_json_lines(&input[..], Location::new("in.jsonl"), 16, emit));
+        assert_eq!(parsed.len(), 3);
+        assert_eq!(item(&parsed[0]).title.as_deref(), Some("A"));
+        assert_eq!(
+            rejected(&parsed[1]).to_string(),
+            "in.jsonl:2: record larger than 16 bytes (raise --max-record-size to read it)"
+        );
+        assert_eq!(item(&parsed[2]).title.as_deref(), Some("C"));
+        assert_eq!(item(&parsed[2]).location.line, Some(3));
+    }
+
+    #[test]
+    fn json_object_or_element_over_the_limit_is_rejected() {
+        let object = b"{\"title\": \"far too long\"}";
+        let parsed = collect(|emit| parse_json(object, Location::new("in.json"), 16, emit));
+        assert_eq!(
+            rejected(&parsed[0]).to_string(),
+            "in.json: record larger than 16 bytes (raise --max-record-size to read it)"
+        );
+        let array = b"[{\"title\": \"A\"},\n {\"title\": \"far too long\"},\n {\"title\": \"C\"}]";
+        let parsed = collect(|emit| parse_json(array, Location::new("in.json"), 16, emit));
+        assert_eq!(parsed.len(), 3);
+        assert_eq!(item(&parsed[0]).title.as_deref(), Some("A"));
+        assert!(
+            rejected(&parsed[1])
+                .to_string()
+                .starts_with("in.json:2 (/1): record larger than 16 bytes"),
+            "{:?}",
+            parsed[1]
+        );
+        assert_eq!(item(&parsed[2]).title.as_deref(), Some("C"));
     }
 
     #[test]

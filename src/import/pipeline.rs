@@ -3,7 +3,8 @@
 //! Parsing and normalising run on a producer thread (normalising each chunk on the rayon pool),
 //! while the calling thread owns the [`Store`] and writes batches, so the second core works while
 //! SQLite writes. Chunks flow through a bounded channel, so memory stays flat however large the
-//! input: files other than JSON Lines are read whole (with a size cap), JSON Lines are streamed.
+//! input: JSON Lines are streamed, other files are read whole up to a cap (see `read`), and no
+//! record larger than `--max-record-size` is ever held.
 //!
 //! URLs are read on the producer thread too, with the [`fetch::Client`]; `newsdb fetch` hands in
 //! bodies it has already downloaded ([`Input::Fetched`]), lazily, so one run covers all its feeds.
@@ -11,7 +12,7 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
@@ -21,8 +22,10 @@ use rayon::prelude::*;
 use crate::entities::imported::mentions_from_record;
 use crate::entities::{Corrections, Extractor, Mention};
 use crate::fetch;
+use crate::import::limits;
+use crate::import::read::{Reading, cannot_read, read_seekable, read_stream};
 use crate::import::stream::PausingReader;
-use crate::import::{detect, feed, html, json, text};
+use crate::import::walk::FolderWalk;
 use crate::item::{Format, ImportError, Location, Parsed};
 use crate::normalize::{self, ContentHash, NormalizeOptions};
 use crate::store::{
@@ -85,6 +88,11 @@ pub struct ImportOptions {
     pub batch_size: usize,
     /// The command line, recorded in `imports.command`.
     pub command: String,
+    /// Largest record read (a JSON Lines line, a JSON object, a text file); larger ones are
+    /// rejected as they are read, without being held in memory.
+    pub max_record_bytes: u64,
+    /// Follow symbolic links that lead out of an imported folder.
+    pub follow_symlinks: bool,
 }
 
 impl Default for ImportOptions {
@@ -97,6 +105,8 @@ impl Default for ImportOptions {
             extract_entities: true,
             batch_size: 1000,
             command: "import".into(),
+            max_record_bytes: limits::DEFAULT_MAX_RECORD_BYTES,
+            follow_symlinks: false,
         }
     }
 }
@@ -137,11 +147,6 @@ pub trait ImportObserver {
 pub struct Silent;
 impl ImportObserver for Silent {}
 
-/// Files larger than this (other than JSON Lines, which stream) are rejected rather than read
-/// whole into memory.
-const MAX_WHOLE_FILE_BYTES: u64 = 256 << 20;
-/// How much of an input is read to detect its format.
-const SNIFF_BYTES: usize = 64 << 10;
 /// Parsed items handed to the normaliser at once.
 const CHUNK_ITEMS: usize = 256;
 /// A batch is written at the latest this long after its first item, so a slow stream on stdin
@@ -225,8 +230,18 @@ where
         dry_run: options.dry_run,
         ..ImportSummary::default()
     };
+    let database = store.path().to_owned();
     let written = std::thread::scope(|scope| {
-        scope.spawn(|| produce(inputs, options, &normalize_options, extraction, sender));
+        scope.spawn(|| {
+            produce(
+                inputs,
+                options,
+                &normalize_options,
+                extraction,
+                &database,
+                sender,
+            )
+        });
         write_all(store, import, options, receiver, observer, &mut summary)
     });
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
@@ -399,6 +414,7 @@ fn produce(
     options: &ImportOptions,
     normalize_options: &NormalizeOptions,
     extraction: Option<Extraction>,
+    database: &Path,
     sender: SyncSender<Event>,
 ) {
     let mut chunker = Chunker {
@@ -412,6 +428,11 @@ fn produce(
     };
     // Made on the first URL: most runs read none.
     let mut client: Option<fetch::Client> = None;
+    let reading = Reading {
+        forced: options.format,
+        http_content_type: None,
+        max_record: options.max_record_bytes,
+    };
     for input in inputs {
         match input {
             Input::Stdin => {
@@ -419,13 +440,9 @@ fn produce(
                 // been parsed goes on to the writer (which commits it within MAX_BATCH_AGE).
                 let shared = RefCell::new(&mut chunker);
                 let stdin = PausingReader::new(io::stdin(), || shared.borrow_mut().flush());
-                read_one(
-                    stdin,
-                    Location::new("-"),
-                    options.format,
-                    None,
-                    &mut |parsed| shared.borrow_mut().push(parsed),
-                );
+                read_stream(stdin, Location::new("-"), &reading, &mut |parsed| {
+                    shared.borrow_mut().push(parsed)
+                });
                 chunker.input_done("-");
             }
             Input::Url(url) => {
@@ -434,11 +451,18 @@ fn produce(
                 let origin = Location::new(shown.clone());
                 let client = client.get_or_insert_with(fetch::Client::default);
                 match client.get(&url, &fetch::Conditional::default()) {
-                    Ok(response) => read_one(
+                    // Only a conditional request should get a 304, but some servers answer one
+                    // anyway; its empty body is not an "empty file".
+                    Ok(response) if response.is_not_modified() => chunker.push(Parsed::Rejected(
+                        ImportError::new(origin, "304 Not Modified: nothing to import"),
+                    )),
+                    Ok(response) => read_seekable(
                         io::Cursor::new(response.body),
                         origin,
-                        options.format,
-                        response.content_type.as_deref(),
+                        &Reading {
+                            http_content_type: response.content_type.as_deref(),
+                            ..reading
+                        },
                         &mut |parsed| chunker.push(parsed),
                     ),
                     Err(error) => chunker.push(Parsed::Rejected(ImportError::new(
@@ -454,11 +478,13 @@ fn produce(
                     chunker.normalize_options.default_source = fetched.source;
                 }
                 let origin = Location::new(fetched.origin.clone());
-                read_one(
+                read_seekable(
                     io::Cursor::new(fetched.body),
                     origin,
-                    options.format,
-                    fetched.content_type.as_deref(),
+                    &Reading {
+                        http_content_type: fetched.content_type.as_deref(),
+                        ..reading
+                    },
                     &mut |parsed| chunker.push(parsed),
                 );
                 chunker.input_done(&fetched.origin);
@@ -469,16 +495,21 @@ fn produce(
                     .clone_from(&normalize_options.default_source);
             }
             Input::Path(path) => {
-                for file in expand(&path, &mut chunker) {
+                let walk = FolderWalk {
+                    follow_symlinks: options.follow_symlinks,
+                    database,
+                };
+                for file in walk.files(&path, &mut |parsed| chunker.push(parsed)) {
                     let name = file.display().to_string();
                     let origin = Location::new(name.clone());
+                    let mut emit = |parsed| chunker.push(parsed);
                     match File::open(&file) {
-                        Ok(handle) => {
-                            read_one(handle, origin, options.format, None, &mut |parsed| {
-                                chunker.push(parsed)
-                            })
+                        // A FIFO or a device named on the command line is read as a stream.
+                        Ok(handle) if handle.metadata().is_ok_and(|m| !m.is_file()) => {
+                            read_stream(handle, origin, &reading, &mut emit)
                         }
-                        Err(error) => chunker.push(cannot_read(origin, &error)),
+                        Ok(handle) => read_seekable(handle, origin, &reading, &mut emit),
+                        Err(error) => emit(cannot_read(origin, &error)),
                     }
                     chunker.input_done(&name);
                 }
@@ -577,166 +608,5 @@ impl Chunker<'_> {
             items: std::mem::take(&mut self.input_items),
         };
         self.open = self.open && self.sender.send(event).is_ok();
-    }
-}
-
-/// The files under `path`: itself, or every file below a folder, sorted, hidden ones skipped.
-fn expand(path: &Path, chunker: &mut Chunker<'_>) -> Vec<PathBuf> {
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(error) => {
-            chunker.push(cannot_read(
-                Location::new(path.display().to_string()),
-                &error,
-            ));
-            return Vec::new();
-        }
-    };
-    if !metadata.is_dir() {
-        return vec![path.to_owned()];
-    }
-    let mut files = Vec::new();
-    let mut folders = vec![path.to_owned()];
-    while let Some(folder) = folders.pop() {
-        let entries = match std::fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(error) => {
-                chunker.push(Parsed::Rejected(ImportError::new(
-                    Location::new(folder.display().to_string()),
-                    format!("cannot read folder: {}", io_reason(&error)),
-                )));
-                continue;
-            }
-        };
-        for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let entry_path = entry.path();
-            if entry_path.is_dir() {
-                folders.push(entry_path);
-            } else {
-                files.push(entry_path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-/// Reads one input (decompressing gzip), detects its format and runs its parser.
-fn read_one(
-    reader: impl Read,
-    origin: Location,
-    forced: Option<Format>,
-    http_content_type: Option<&str>,
-    emit: &mut dyn FnMut(Parsed),
-) {
-    let mut reader = BufReader::with_capacity(SNIFF_BYTES, reader);
-    let is_gzip = match reader.fill_buf() {
-        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
-        Err(error) => {
-            emit(cannot_read(origin, &error));
-            return;
-        }
-    };
-    if is_gzip {
-        let decoder = flate2::bufread::MultiGzDecoder::new(reader);
-        read_decompressed(
-            BufReader::with_capacity(SNIFF_BYTES, decoder),
-            origin,
-            forced,
-            http_content_type,
-            emit,
-        );
-    } else {
-        read_decompressed(reader, origin, forced, http_content_type, emit);
-    }
-}
-
-fn read_decompressed(
-    mut reader: impl BufRead,
-    origin: Location,
-    forced: Option<Format>,
-    http_content_type: Option<&str>,
-    emit: &mut dyn FnMut(Parsed),
-) {
-    // A forced format needs no head to detect it from, and a stream on stdin must not wait for
-    // 64 KB of one before its first line is read. An empty input is still detected, for its error.
-    let forced = match forced.map(|format| (format, reader.fill_buf())) {
-        Some((format, Ok(first))) => (!first.is_empty()).then_some(format),
-        Some((_, Err(error))) => return emit(cannot_read(origin, &error)),
-        None => None,
-    };
-    let (format, head) = match forced {
-        Some(format) => (format, Vec::new()),
-        None => {
-            let head = match peek(&mut reader, SNIFF_BYTES) {
-                Ok(head) => head,
-                Err(error) => return emit(cannot_read(origin, &error)),
-            };
-            match detect::detect(&head, Some(Path::new(&origin.origin))) {
-                Ok(format) => (format, head),
-                Err(reason) => return emit(Parsed::Rejected(ImportError::new(origin, reason))),
-            }
-        }
-    };
-    let whole = io::Cursor::new(head).chain(reader);
-    if format == Format::JsonLines {
-        json::parse_json_lines(BufReader::new(whole), origin, emit);
-        return;
-    }
-    let mut bytes = Vec::new();
-    if let Err(error) = whole.take(MAX_WHOLE_FILE_BYTES + 1).read_to_end(&mut bytes) {
-        emit(cannot_read(origin, &error));
-        return;
-    }
-    if bytes.len() as u64 > MAX_WHOLE_FILE_BYTES {
-        emit(Parsed::Rejected(ImportError::new(
-            origin,
-            format!(
-                "larger than {} MiB; split it, or use JSON Lines, which is streamed",
-                MAX_WHOLE_FILE_BYTES >> 20
-            ),
-        )));
-        return;
-    }
-    match format {
-        Format::Text => text::parse_text(&bytes, origin, emit),
-        Format::Json => json::parse_json(&bytes, origin, emit),
-        Format::JsonLines => unreachable!("streamed above"),
-        Format::Feed => feed::parse_feed(&bytes, origin, http_content_type, emit),
-        Format::Html => html::parse_html_page(&bytes, origin, http_content_type, emit),
-    }
-}
-
-/// Reads up to `limit` bytes from the front of `reader` (returned; the reader goes on after them).
-fn peek(reader: &mut impl BufRead, limit: usize) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(limit.min(SNIFF_BYTES));
-    reader.take(limit as u64).read_to_end(&mut head)?;
-    Ok(head)
-}
-
-/// The reject for an input that could not be read.
-fn cannot_read(origin: Location, error: &io::Error) -> Parsed {
-    Parsed::Rejected(ImportError::new(
-        origin,
-        format!("cannot read: {}", io_reason(error)),
-    ))
-}
-
-/// An I/O error in a few words, without Rust's "(os error N)" suffix.
-fn io_reason(error: &io::Error) -> String {
-    match error.kind() {
-        io::ErrorKind::NotFound => "no such file or folder".into(),
-        io::ErrorKind::PermissionDenied => "permission denied".into(),
-        io::ErrorKind::InvalidData => format!("invalid data ({error})"),
-        _ => {
-            let text = error.to_string();
-            match text.find(" (os error") {
-                Some(end) => text[..end].to_owned(),
-                None => text,
-            }
-        }
     }
 }
