@@ -12,8 +12,8 @@ use super::{Context, Failure, FormatArgs, Outcome};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// What to find: words (all must match), "a phrase", prefix*, AND / OR / NOT, NEAR(a b),
-    /// title:word.
+    /// What to find in titles, summaries and bodies: words (all must match), "a phrase",
+    /// prefix*, AND / OR / NOT, NEAR(a b), title:word, summary:word, body:word.
     pub text: String,
     #[command(flatten)]
     pub filters: FilterArgs,

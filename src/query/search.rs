@@ -2,9 +2,9 @@
 //! words.
 //!
 //! The query text goes to FTS5 as written, so users get its whole syntax (phrases, `prefix*`,
-//! `AND`/`OR`/`NOT`, `NEAR()`, `title:`). Its error messages are terse and name things users did
-//! not write ("no such column: un" for `Kim Jong-un`), so [`explain_fts_error`] rephrases them
-//! with a hint.
+//! `AND`/`OR`/`NOT`, `NEAR()`, the columns `title:`, `summary:` and `body:`). Its error messages
+//! are terse and name things users did not write ("no such column: un" for `Kim Jong-un`), so
+//! [`explain_fts_error`] rephrases them with a hint.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
@@ -53,8 +53,8 @@ pub fn explain_fts_error(query: &str, error: &rusqlite::Error) -> Option<String>
         }
     } else if let Some(column) = message.strip_prefix("no such column: ") {
         format!(
-            "`{column}` reads as a column name (only title: and body: exist; a hyphen or colon \
-             inside a word starts one)"
+            "`{column}` reads as a column name (only title:, summary: and body: exist; a hyphen \
+             or colon inside a word starts one)"
         )
     } else if message.starts_with("unknown special query") {
         "a query cannot start with `*`".to_owned()
@@ -93,7 +93,7 @@ mod tests {
 
     fn fts_error(query: &str) -> rusqlite::Error {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5 (title, body)")
+        conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5 (title, summary, body)")
             .unwrap();
         conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [query], |row| {
             row.get::<_, i64>(0)
