@@ -160,6 +160,28 @@ mod tests {
     }
 
     #[test]
+    fn summary_offsets_count_in_the_summary() {
+        let text = ArticleText {
+            title: Some("Talks"),
+            summary: Some("Señor Kim arrived."),
+            body: "Kim met Putin.",
+        };
+        let mentions =
+            mentions_from_record(&[entity("Kim", "person", &[("summary", 6, 9)])], text).unwrap();
+        assert_eq!(mentions[0].field, Field::Summary);
+        assert_eq!(mentions[0].surface, "Kim");
+        let error = mentions_from_record(
+            &[entity("Kim", "person", &[("summary", 0, 3)])],
+            ArticleText::body("Kim met Putin."),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            "entities[0].mentions[0]: end 3 is beyond the summary (0 characters)"
+        );
+    }
+
+    #[test]
     fn possessives_are_not_part_of_the_alias() {
         assert_eq!(alias_text("Kim's"), "Kim");
         assert_eq!(alias_text("Russia’s"), "Russia");

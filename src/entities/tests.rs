@@ -181,7 +181,10 @@ fn names_round_trip() {
     for k in EntityKind::ALL {
         assert_eq!(EntityKind::from_name(k.name()), Some(k));
     }
-    assert_eq!(Field::Body.name(), "body");
+    for f in Field::ALL {
+        assert_eq!(Field::from_name(f.name()), Some(f));
+    }
+    assert_eq!(Field::Summary.name(), "summary");
     assert_eq!(Method::from_name("coreference"), Some(Method::Coreference));
 }
 
@@ -265,4 +268,30 @@ fn a_lone_sentence_opener_before_said_is_not_a_person() {
     let surfaces: Vec<&str> = mentions.iter().map(|m| m.surface.as_str()).collect();
     assert!(!surfaces.contains(&"Critics"), "{surfaces:?}");
     assert!(!surfaces.contains(&"Officials"), "{surfaces:?}");
+}
+
+#[test]
+fn the_summary_is_read_between_title_and_body_with_its_own_offsets() {
+    let text = ArticleText {
+        title: Some("Talks continue"),
+        summary: Some("Putin hosted the talks in Moscow."),
+        body: "President Vladimir Putin met officials on Friday.",
+    };
+    let mentions = Extractor::shared().extract(text, &Corrections::default());
+    let found: Vec<(Field, &str, &str, usize)> = mentions
+        .iter()
+        .map(|m| (m.field, m.surface.as_str(), m.name.as_str(), m.start))
+        .collect();
+    // "Putin" alone in the summary is the body's Vladimir Putin.
+    assert_eq!(
+        found,
+        [
+            (Field::Summary, "Putin", "Vladimir Putin", 0),
+            (Field::Summary, "Moscow", "Moscow", 26),
+            (Field::Body, "Vladimir Putin", "Vladimir Putin", 10),
+        ]
+    );
+    for m in &mentions {
+        assert_eq!(char_slice(text.field(m.field), m.start, m.end), m.surface);
+    }
 }
