@@ -409,10 +409,22 @@ fn upgrading_an_existing_database_indexes_its_summaries_and_keeps_its_mentions()
     );
     drop(conn);
 
+    // Reading does not migrate; search says so, and what to do.
+    let output = db.run(&["search", "quokka"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("migrations are pending")
+            && stderr(&output).contains("run `newsdb migrate`"),
+        "{}",
+        stderr(&output)
+    );
     let output = db.run(&["migrate"]);
     assert!(output.status.success(), "{}", stderr(&output));
 
-    assert_eq!(ids(&search(&db, &["quokka"])), [1]);
+    let output = db.run(&["search", "quokka", "--format", "json"]);
+    assert!(!stderr(&output).contains("pending"), "{}", stderr(&output));
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(ids(&rows), [1]);
     assert_eq!(ids(&search(&db, &["summary:quokka"])), [1]);
     let mut busan = ids(&search(&db, &["busan"]));
     busan.sort();
