@@ -27,8 +27,8 @@ use unicode_normalization::UnicodeNormalization;
 use lexicon::Lexicon;
 
 /// Recorded in `meta.extractor_version` with the mentions it produced; bump it when the rules or
-/// gazetteers change, so users know to run `newsdb reextract`.
-pub const EXTRACTOR_VERSION: &str = "1";
+/// gazetteers change, so users know to run `newsdb reextract`. 2: the summary is read too.
+pub const EXTRACTOR_VERSION: &str = "2";
 
 /// What an entity is. Stored as [`EntityKind::name`] in `entities.kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
