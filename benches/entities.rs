@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use newsdb::entities::{Corrections, Extractor, conll};
+use newsdb::entities::{ArticleText, Corrections, Extractor, conll};
 
 /// Runs `f` repeatedly for at least `min` and returns the best time of one call.
 fn best_of(min: Duration, mut f: impl FnMut()) -> Duration {
@@ -105,7 +105,9 @@ fn main() {
             let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
             let time = best_of(min, || {
                 for d in &docs {
-                    black_box(extractor.extract(None, black_box(&d.text), &corrections));
+                    black_box(
+                        extractor.extract(ArticleText::body(black_box(&d.text)), &corrections),
+                    );
                 }
             });
             report("wikigold (145 documents)", tokens, bytes, time);
@@ -121,7 +123,13 @@ fn main() {
     let text = generated_text(2_000);
     let tokens = count_tokens(&text);
     let time = best_of(min, || {
-        black_box(extractor.extract(Some("Putin and Kim meet"), black_box(&text), &corrections));
+        black_box(extractor.extract(
+            ArticleText {
+                title: Some("Putin and Kim meet"),
+                ..ArticleText::body(black_box(&text))
+            },
+            &corrections,
+        ));
     });
     report("generated, one 2,000-¶ body", tokens, text.len(), time);
 
@@ -131,7 +139,13 @@ fn main() {
     let bytes: usize = articles.iter().map(String::len).sum();
     let time = best_of(min, || {
         for a in &articles {
-            black_box(extractor.extract(Some("Putin and Kim meet"), black_box(a), &corrections));
+            black_box(extractor.extract(
+                ArticleText {
+                    title: Some("Putin and Kim meet"),
+                    ..ArticleText::body(black_box(a))
+                },
+                &corrections,
+            ));
         }
     });
     report("generated, 500 articles", tokens, bytes, time);

@@ -38,7 +38,7 @@ use rayon::prelude::*;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
-use newsdb::entities::{Corrections, Extractor, alias_key};
+use newsdb::entities::{ArticleText, Corrections, Extractor, alias_key};
 
 mod common;
 
@@ -310,7 +310,7 @@ fn self_check() {
     assert_eq!(article(7), article(7));
     assert_ne!(article(7).body, article(8).body);
     let text = article(3).body;
-    let mentions = Extractor::shared().extract(None, &text, &Corrections::default());
+    let mentions = Extractor::shared().extract(ArticleText::body(&text), &Corrections::default());
     assert!(mentions.len() >= 5, "{text}\n{mentions:?}");
     println!("entities_import bench self-check: ok (run `cargo bench --bench entities_import`)");
 }
@@ -504,8 +504,13 @@ fn fill_mentions(db: &Path) -> f64 {
     let extracted: Vec<_> = articles
         .par_iter()
         .map(|(id, title, body)| {
-            let mentions =
-                Extractor::shared().extract(title.as_deref(), body, &Corrections::default());
+            let mentions = Extractor::shared().extract(
+                ArticleText {
+                    title: title.as_deref(),
+                    ..ArticleText::body(body)
+                },
+                &Corrections::default(),
+            );
             (*id, mentions)
         })
         .collect();

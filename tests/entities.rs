@@ -26,7 +26,7 @@ fn the_seed_gives_its_entities_once_each_with_exact_offsets() {
     assert_eq!(
         db.count(
             "SELECT count(*) FROM mentions m JOIN articles a ON a.id = m.article_id
-              WHERE substr(CASE m.field WHEN 'title' THEN a.title ELSE a.body END,
+              WHERE substr(CASE m.field WHEN 'title' THEN a.title WHEN 'summary' THEN a.summary ELSE a.body END,
                            m.start + 1, m.\"end\" - m.start) IS NULL"
         ),
         0
@@ -227,5 +227,68 @@ fn ambiguous_and_unknown_entities_are_named() {
         stderr(&output).contains("no entity named `Atlantis`"),
         "{}",
         stderr(&output)
+    );
+}
+
+/// Issue 11, item 2: extraction reads the summary too, and its mentions say so.
+#[test]
+fn names_in_the_summary_are_mentions_in_the_summary() {
+    let db = TestDb::new();
+    let summary = "Vladimir Putin hosted the talks in Moscow.";
+    let file = db.file(
+        "teaser.jsonl",
+        serde_json::json!({
+            "title": "Talks continue",
+            "summary": summary,
+            "body": "Officials met again on Friday.\n\nNo date was set for the next round.",
+        })
+        .to_string(),
+    );
+    let output = db.run(&["import", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let in_summary = "SELECT entity || ':' || surface || ':' || start FROM entity_mentions
+                       WHERE field = 'summary' ORDER BY start";
+    assert_eq!(
+        db.column(in_summary),
+        ["Vladimir Putin:Vladimir Putin:0", "Moscow:Moscow:35"]
+    );
+
+    // `show --mentions` marks them in the summary.
+    let output = db.run(&["show", "1", "--mentions", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        shown[0]["summary_marked"],
+        "[Vladimir Putin](person) hosted the talks in [Moscow](location)."
+    );
+
+    // Re-extraction reads the summary as the import did.
+    db.connect().execute("DELETE FROM mentions", []).unwrap();
+    db.newsdb().arg("reextract").assert().success();
+    assert_eq!(
+        db.column(in_summary),
+        ["Vladimir Putin:Vladimir Putin:0", "Moscow:Moscow:35"]
+    );
+
+    // Records may carry their own summary mentions.
+    let annotated = db.file(
+        "annotated.jsonl",
+        serde_json::json!({
+            "title": "Zorblat visits",
+            "summary": "Zorblat Quux arrived.",
+            "body": "The visit was short.",
+            "entities": [{"name": "Zorblat Quux", "kind": "person",
+                          "mentions": [{"field": "summary", "start": 0, "end": 12}]}],
+        })
+        .to_string(),
+    );
+    let output = db.run(&["import", annotated.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        db.column(
+            "SELECT field || ':' || surface FROM entity_mentions
+              WHERE entity = 'Zorblat Quux' AND method = 'import'"
+        ),
+        ["summary:Zorblat Quux"]
     );
 }

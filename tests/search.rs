@@ -4,7 +4,7 @@
 mod common;
 
 use rusqlite::{Connection, params};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use common::{TestDb, stderr, stdout};
 
@@ -230,4 +230,242 @@ fn index_follows_plain_sql_writes_from_another_connection() {
     assert!(search(&db, &["quokka"]).is_empty());
     // The rest of the index is intact.
     assert_eq!(search(&db, &["train"]).len(), 1);
+}
+
+/// Imports JSON Lines records, each with title, summary and body, and returns their ids in order.
+fn import_records(db: &TestDb, records: &[Value]) -> Vec<i64> {
+    let lines: String = records.iter().map(|record| format!("{record}\n")).collect();
+    let input = db.file("records.jsonl", lines);
+    let output = db.run(&["import", "--no-entities", input.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    db.column("SELECT CAST(id AS TEXT) FROM articles ORDER BY id")
+        .iter()
+        .map(|id| id.parse().unwrap())
+        .collect()
+}
+
+/// The snippet without its match markers and ellipses.
+fn unmarked(snippet: &str) -> String {
+    snippet
+        .replace(['«', '»'], "")
+        .trim_matches('…')
+        .trim()
+        .to_owned()
+}
+
+/// Issue 11, item 2: a word from the title, the summary or the body finds the article, and the
+/// snippet comes from the field the word is in.
+#[test]
+fn every_readable_field_is_searched_with_a_snippet_from_the_field_that_matched() {
+    let db = TestDb::new();
+    let summary = "The quokka sanctuary reopens after the storm damaged its pier.";
+    let body =
+        "Crews rebuilt the pier over the winter.\n\nThe old lighthouse keeper watched them work.";
+    let stored = import_records(
+        &db,
+        &[
+            json!({"title": "Harbour works resume", "summary": summary, "body": body}),
+            json!({"title": "Council budget", "body": "The council passed its budget on Monday."}),
+        ],
+    );
+    let article = stored[0];
+
+    for (word, field) in [
+        ("harbour", "Harbour works resume"),
+        ("quokka", summary),
+        ("lighthouse", body),
+    ] {
+        let rows = search(&db, &[word]);
+        assert_eq!(ids(&rows), [article], "{word}");
+        let snippet = rows[0]["snippet"].as_str().unwrap();
+        assert!(
+            snippet.to_lowercase().contains(&format!("«{word}»")),
+            "{word}: {snippet}"
+        );
+        // The snippet's text is a piece of that field (paragraph breaks read as spaces).
+        let field = field.replace("\n\n", " ");
+        assert!(field.contains(&unmarked(snippet)), "{word}: {snippet}");
+    }
+
+    // Column filters name each field.
+    assert_eq!(ids(&search(&db, &["summary:quokka"])), [article]);
+    assert!(search(&db, &["body:quokka"]).is_empty());
+    assert!(search(&db, &["title:quokka"]).is_empty());
+    assert_eq!(ids(&search(&db, &["body:lighthouse"])), [article]);
+    assert!(search(&db, &["summary:lighthouse"]).is_empty());
+
+    // The batch that stored them indexed exactly what is stored.
+    db.connect()
+        .execute(
+            "INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')",
+            [],
+        )
+        .expect("the full-text index matches the articles");
+}
+
+#[test]
+fn a_title_match_outranks_a_summary_match_which_outranks_a_body_match() {
+    let db = TestDb::new();
+    // The same lengths everywhere, so that only the field weights (5, 2, 1) tell them apart.
+    let record = |title: &str, summary: &str, body: &str| json!({"title": title, "summary": summary, "body": body});
+    let stored = import_records(
+        &db,
+        &[
+            record(
+                "Ferry timetable changes",
+                "Boats will leave earlier in the morning from May.",
+                "The zeppelin display moved to the north pier. Tickets cost less this year.",
+            ),
+            record(
+                "Ferry timetable changes",
+                "The zeppelin display will open earlier from May.",
+                "The summer display moved to the north pier. Tickets cost less this year.",
+            ),
+            record(
+                "Zeppelin timetable changes",
+                "Boats will leave earlier in the morning from May.",
+                "The summer display moved to the north pier. Tickets cost more this year.",
+            ),
+        ],
+    );
+    let (in_body, in_summary, in_title) = (stored[0], stored[1], stored[2]);
+    assert_eq!(
+        ids(&search(&db, &["zeppelin"])),
+        [in_title, in_summary, in_body]
+    );
+}
+
+/// Regression guard for the shared-store contract, for the summary: rows other programs write
+/// through plain SQL are indexed by the triggers.
+#[test]
+fn index_follows_summaries_other_programs_write() {
+    let db = TestDb::new();
+    db.newsdb().arg("init").assert().success();
+    let other = db.connect();
+    let id: i64 = other
+        .query_row(
+            "INSERT INTO articles (content_hash, title, summary, body)
+             VALUES (?1, 'Island notes', 'Rangers counted the wombats.', 'A quiet spring.')
+             RETURNING id",
+            [format!("{:064x}", 0xabc)],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(ids(&search(&db, &["wombats"])), [id]);
+
+    other
+        .execute(
+            "UPDATE articles SET summary = 'Rangers counted the numbats.' WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    assert_eq!(ids(&search(&db, &["numbats"])), [id]);
+    assert!(search(&db, &["wombats"]).is_empty());
+
+    other
+        .execute("DELETE FROM articles WHERE id = ?1", [id])
+        .unwrap();
+    assert!(search(&db, &["numbats"]).is_empty());
+    assert!(search(&db, &["island"]).is_empty());
+}
+
+/// A database made by an older newsdb (schema version 4: the index covered title and body, and
+/// was declared in a form other tools missed), exactly as that version's migrations left it.
+fn version_4_database(db: &TestDb) -> Connection {
+    mod embedded {
+        refinery::embed_migrations!("migrations");
+    }
+    let mut conn = db.connect();
+    embedded::migrations::runner()
+        .set_target(refinery::Target::Version(4))
+        .run(&mut conn)
+        .unwrap();
+    conn
+}
+
+/// Issue 11: upgrading rebuilds the index, so what existing articles hold in their summaries
+/// becomes searchable, and keeps every mention.
+#[test]
+fn upgrading_an_existing_database_indexes_its_summaries_and_keeps_its_mentions() {
+    let db = TestDb::new();
+    let conn = version_4_database(&db);
+    conn.execute_batch(&format!(
+        "INSERT INTO articles (id, content_hash, title, summary, body)
+         VALUES (1, '{:064x}', 'Harbour works resume', 'The quokka sanctuary reopens.',
+                 'Crews rebuilt the pier in Busan.'),
+                (2, '{:064x}', 'Council budget', NULL, 'The council met in Busan.');
+         INSERT INTO entities (id, kind, name, key) VALUES (1, 'location', 'Busan', 'busan');
+         INSERT INTO mentions (article_id, field, start, \"end\", entity_id, method)
+         VALUES (1, 'body', 26, 31, 1, 'gazetteer'), (2, 'body', 19, 24, 1, 'gazetteer');
+         -- Another tool dropped a trigger: the upgrade still goes through.
+         DROP TRIGGER articles_fts_update;",
+        1, 2
+    ))
+    .unwrap();
+    assert_eq!(
+        db.count("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'quokka'"),
+        0,
+        "version 4 did not index summaries"
+    );
+    drop(conn);
+
+    // Reading does not migrate; search says so, and what to do.
+    let output = db.run(&["search", "quokka"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("migrations are pending")
+            && stderr(&output).contains("run `newsdb migrate`"),
+        "{}",
+        stderr(&output)
+    );
+    let output = db.run(&["migrate"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let output = db.run(&["search", "quokka", "--format", "json"]);
+    assert!(!stderr(&output).contains("pending"), "{}", stderr(&output));
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(ids(&rows), [1]);
+    assert_eq!(ids(&search(&db, &["summary:quokka"])), [1]);
+    let mut busan = ids(&search(&db, &["busan"]));
+    busan.sort();
+    assert_eq!(busan, [1, 2]);
+    let conn = db.connect();
+    conn.execute(
+        "INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')",
+        [],
+    )
+    .expect("the rebuilt index matches the articles");
+    // V4's merge setting carries over to the new index.
+    assert_eq!(
+        db.count("SELECT v FROM articles_fts_config WHERE k = 'automerge'"),
+        8
+    );
+    // Every mention is kept, and the view reads them.
+    assert_eq!(
+        db.column("SELECT surface FROM entity_mentions ORDER BY article_id"),
+        ["Busan", "Busan"]
+    );
+    // A mention may now be in the summary, and the view gives its surface.
+    conn.execute(
+        "INSERT INTO entities (id, kind, name, key) VALUES (2, 'other', 'Quokka', 'quokka')",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO mentions (article_id, field, start, \"end\", entity_id, method)
+         VALUES (1, 'summary', 4, 10, 2, 'import')",
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        db.column("SELECT surface FROM entity_mentions WHERE field = 'summary'"),
+        ["quokka"]
+    );
+    // The dropped trigger is back: the index follows updates again.
+    conn.execute(
+        "UPDATE articles SET body = 'Crews rebuilt the jetty.' WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    assert_eq!(ids(&search(&db, &["jetty"])), [1]);
 }

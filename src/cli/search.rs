@@ -12,8 +12,8 @@ use super::{Context, Failure, FormatArgs, Outcome};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// What to find: words (all must match), "a phrase", prefix*, AND / OR / NOT, NEAR(a b),
-    /// title:word.
+    /// What to find in titles, summaries and bodies: words (all must match), "a phrase",
+    /// prefix*, AND / OR / NOT, NEAR(a b), title:word, summary:word, body:word.
     pub text: String,
     #[command(flatten)]
     pub filters: FilterArgs,
@@ -31,6 +31,18 @@ pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
         value: Value::Text(args.text.clone()),
     });
     let store = context.open_read_only()?;
+    // Reading never migrates: a database an older newsdb made keeps its older index (without
+    // summaries, before V5) until a command that writes, or `newsdb migrate`, upgrades it.
+    if store
+        .migration_status()?
+        .iter()
+        .any(|migration| migration.applied_on.is_none())
+    {
+        context.note(&format!(
+            "{}: migrations are pending, so search reads the index an older newsdb made              (summaries are searched from migration 5 on); run `newsdb migrate` to upgrade",
+            context.db.display()
+        ));
+    }
     let query = super::run::built_in("search")?;
     super::run::print_or_explain(
         &store,

@@ -54,15 +54,18 @@ pub fn run(context: &Context, args: &ShowArgs) -> Outcome {
         return Err(Failure::Failed(format!("show: article {id} is gone")));
     };
     if args.mentions {
-        for field in ["title", "body"] {
+        for field in ["title", "summary", "body"] {
             let index = columns.iter().position(|c| c == field);
-            let text = match index.and_then(|i| row.get(i)) {
-                Some(Value::Text(text)) => text.clone(),
-                _ => String::new(),
+            // An article without a summary has no marked summary either.
+            let marked = match index.and_then(|i| row.get(i)) {
+                Some(Value::Text(text)) => {
+                    Value::Text(mark_mentions(text, &store.article_mentions(id, field)?))
+                }
+                _ if field == "summary" => Value::Null,
+                _ => Value::Text(String::new()),
             };
-            let marked = mark_mentions(&text, &store.article_mentions(id, field)?);
             columns.push(format!("{field}_marked"));
-            row.push(Value::Text(marked));
+            row.push(marked);
         }
     }
     if args.format == OutputFormat::Table {
@@ -116,6 +119,7 @@ fn print_record(columns: &[String], row: &[Value], marked: bool) -> Outcome {
         }
     };
     let title_field = if marked { "title_marked" } else { "title" };
+    let summary_field = if marked { "summary_marked" } else { "summary" };
     let body_field = if marked { "body_marked" } else { "body" };
     let fields = [
         ("id", "id"),
@@ -130,7 +134,7 @@ fn print_record(columns: &[String], row: &[Value], marked: bool) -> Outcome {
         ("sightings", "sightings"),
         ("words", "word_count"),
         ("imported", "imported_at"),
-        ("summary", "summary"),
+        ("summary", summary_field),
     ];
     let label_width = fields
         .iter()

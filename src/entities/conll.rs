@@ -17,7 +17,7 @@ use std::io::BufRead;
 
 use serde::{Serialize, Serializer};
 
-use super::{Corrections, EntityKind, Extractor, extract};
+use super::{ArticleText, Corrections, EntityKind, Extractor, extract};
 use crate::import::limits::{Line, LineReader, describe_size};
 
 /// A gold span in a document's rebuilt text, in Unicode characters.
@@ -279,18 +279,22 @@ pub fn label(kind: EntityKind) -> Option<&'static str> {
 
 /// The extractor's scored predictions for a document, as spans of its text.
 pub fn predict(doc: &Document, extractor: &Extractor) -> Vec<GoldSpan> {
-    extract::extract(&extractor.lexicon, None, &doc.text, &Corrections::default())
-        .into_iter()
-        .filter(|f| !f.adjectival)
-        .filter_map(|f| {
-            let label = label(f.mention.kind)?;
-            Some(GoldSpan {
-                start: f.mention.start,
-                end: f.mention.end,
-                label: label.to_string(),
-            })
+    extract::extract(
+        &extractor.lexicon,
+        ArticleText::body(&doc.text),
+        &Corrections::default(),
+    )
+    .into_iter()
+    .filter(|f| !f.adjectival)
+    .filter_map(|f| {
+        let label = label(f.mention.kind)?;
+        Some(GoldSpan {
+            start: f.mention.start,
+            end: f.mention.end,
+            label: label.to_string(),
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// Runs the extractor over every document and scores it against the gold spans.

@@ -19,7 +19,7 @@ use super::lexicon::{Class, Entry, Lexicon};
 use super::tokens::{
     ALLCAPS, ATTACHED, CAP, LINE_START, LOWER, POSSESSIVE, SENT_START, Token, WORD, tokenize,
 };
-use super::{Corrections, EntityKind, Field, Mention, Method, alias_key, entity_key};
+use super::{ArticleText, Corrections, EntityKind, Field, Mention, Method, alias_key, entity_key};
 
 /// A mention plus what only the scorer needs: demonyms ("North Korean") are mentions of the
 /// country but adjectives, which CoNLL annotates as MISC.
@@ -86,15 +86,16 @@ struct Span {
 
 pub(crate) fn extract(
     lex: &Lexicon,
-    title: Option<&str>,
-    body: &str,
+    text: ArticleText<'_>,
     corrections: &Corrections,
 ) -> Vec<Found> {
-    let mut fields = Vec::with_capacity(2);
-    if let Some(t) = title.filter(|t| !t.trim().is_empty()) {
-        fields.push(prepare(lex, Field::Title, t));
-    }
-    fields.push(prepare(lex, Field::Body, body));
+    // One context for all fields: a name found in the body also resolves "Kim" in the title.
+    let fields: Vec<FieldText<'_>> = Field::ALL
+        .into_iter()
+        .map(|field| (field, text.field(field)))
+        .filter(|&(field, text)| field == Field::Body || !text.trim().is_empty())
+        .map(|(field, text)| prepare(lex, field, text))
+        .collect();
 
     let mut ctx = Ctx {
         lex,

@@ -3,21 +3,19 @@
 
 use crate::item::ImportedEntity;
 
-use super::{EntityKind, Field, Mention, Method, entity_key, strip_possessive};
+use super::{ArticleText, EntityKind, Field, Mention, Method, entity_key, strip_possessive};
 
 /// The mentions a record's own entity annotations give, or the first problem found, as
 /// `entities[i].mentions[j]: reason`. Offsets count Unicode characters of the stored field.
 pub fn mentions_from_record(
     entities: &[ImportedEntity],
-    title: Option<&str>,
-    body: &str,
+    text: ArticleText<'_>,
 ) -> Result<Vec<Mention>, String> {
-    let title_chars: Vec<char> = title.map(|t| t.chars().collect()).unwrap_or_default();
-    let body_chars: Vec<char> = if entities.is_empty() {
-        Vec::new()
-    } else {
-        body.chars().collect()
-    };
+    if entities.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Indexed by `field as usize`: `Field::ALL` is in declaration order.
+    let chars = Field::ALL.map(|field| text.field(field).chars().collect::<Vec<char>>());
     let mut mentions = Vec::new();
     for (i, entity) in entities.iter().enumerate() {
         let name = entity.name.trim();
@@ -34,14 +32,11 @@ pub fn mentions_from_record(
             let at = |reason: String| format!("entities[{i}].mentions[{j}]: {reason}");
             let field = Field::from_name(&mention.field).ok_or_else(|| {
                 at(format!(
-                    "unknown field `{}` (expected title or body)",
+                    "unknown field `{}` (expected title, summary or body)",
                     mention.field
                 ))
             })?;
-            let text = match field {
-                Field::Title => &title_chars,
-                Field::Body => &body_chars,
-            };
+            let text = &chars[field as usize];
             if mention.start >= mention.end {
                 return Err(at(format!(
                     "start {} must be before end {}",
@@ -128,8 +123,10 @@ mod tests {
                 "person",
                 &[("body", 6, 9), ("body", 26, 29)],
             )],
-            Some("Kim in Moscow"),
-            body,
+            ArticleText {
+                title: Some("Kim in Moscow"),
+                ..ArticleText::body(body)
+            },
         )
         .unwrap();
         assert_eq!(mentions.len(), 2);
@@ -142,8 +139,9 @@ mod tests {
     #[test]
     fn problems_are_located() {
         let body = "Kim met Putin.";
-        let error =
-            |entities: &[ImportedEntity]| mentions_from_record(entities, None, body).unwrap_err();
+        let error = |entities: &[ImportedEntity]| {
+            mentions_from_record(entities, ArticleText::body(body)).unwrap_err()
+        };
         assert_eq!(
             error(&[entity("Kim", "person", &[("body", 0, 99)])]),
             "entities[0].mentions[0]: end 99 is beyond the body (14 characters)"
@@ -159,6 +157,28 @@ mod tests {
         assert!(error(&[entity("Kim", "person", &[("body", 3, 3)])]).contains("before end"));
         assert!(error(&[entity("Kim", "person", &[("body", 3, 5)])]).contains("not a name"));
         assert!(error(&[entity("Kim", "person", &[("title", 0, 1)])]).contains("beyond the title"));
+    }
+
+    #[test]
+    fn summary_offsets_count_in_the_summary() {
+        let text = ArticleText {
+            title: Some("Talks"),
+            summary: Some("Señor Kim arrived."),
+            body: "Kim met Putin.",
+        };
+        let mentions =
+            mentions_from_record(&[entity("Kim", "person", &[("summary", 6, 9)])], text).unwrap();
+        assert_eq!(mentions[0].field, Field::Summary);
+        assert_eq!(mentions[0].surface, "Kim");
+        let error = mentions_from_record(
+            &[entity("Kim", "person", &[("summary", 0, 3)])],
+            ArticleText::body("Kim met Putin."),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            "entities[0].mentions[0]: end 3 is beyond the summary (0 characters)"
+        );
     }
 
     #[test]

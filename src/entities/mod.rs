@@ -27,8 +27,8 @@ use unicode_normalization::UnicodeNormalization;
 use lexicon::Lexicon;
 
 /// Recorded in `meta.extractor_version` with the mentions it produced; bump it when the rules or
-/// gazetteers change, so users know to run `newsdb reextract`.
-pub const EXTRACTOR_VERSION: &str = "1";
+/// gazetteers change, so users know to run `newsdb reextract`. 2: the summary is read too.
+pub const EXTRACTOR_VERSION: &str = "2";
 
 /// What an entity is. Stored as [`EntityKind::name`] in `entities.kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,21 +65,52 @@ impl EntityKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Field {
     Title,
+    Summary,
     Body,
 }
 
 impl Field {
+    /// In the order the extractor reads them.
+    pub const ALL: [Field; 3] = [Field::Title, Field::Summary, Field::Body];
+
     pub fn name(self) -> &'static str {
         match self {
             Field::Title => "title",
+            Field::Summary => "summary",
             Field::Body => "body",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Field> {
-        [Field::Title, Field::Body]
-            .into_iter()
-            .find(|f| f.name() == name)
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// The fields of an article a reader sees, as the extractor reads them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ArticleText<'t> {
+    pub title: Option<&'t str>,
+    /// The teaser, when the article has one besides its body.
+    pub summary: Option<&'t str>,
+    pub body: &'t str,
+}
+
+impl<'t> ArticleText<'t> {
+    /// A text with a body only.
+    pub fn body(body: &'t str) -> ArticleText<'t> {
+        ArticleText {
+            body,
+            ..ArticleText::default()
+        }
+    }
+
+    /// The text of `field`; an absent title or summary is empty.
+    pub fn field(&self, field: Field) -> &'t str {
+        match field {
+            Field::Title => self.title.unwrap_or_default(),
+            Field::Summary => self.summary.unwrap_or_default(),
+            Field::Body => self.body,
+        }
     }
 }
 
@@ -247,14 +278,9 @@ impl Extractor {
         &SHARED
     }
 
-    /// Every mention in the title and body, title first, each in text order.
-    pub fn extract(
-        &self,
-        title: Option<&str>,
-        body: &str,
-        corrections: &Corrections,
-    ) -> Vec<Mention> {
-        extract::extract(&self.lexicon, title, body, corrections)
+    /// Every mention in the title, summary and body, in that order, each in text order.
+    pub fn extract(&self, text: ArticleText<'_>, corrections: &Corrections) -> Vec<Mention> {
+        extract::extract(&self.lexicon, text, corrections)
             .into_iter()
             .map(|f| f.mention)
             .collect()

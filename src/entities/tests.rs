@@ -32,7 +32,13 @@ fn char_slice(text: &str, start: usize, end: usize) -> String {
 #[test]
 fn seed_entities_read_as_design_says() {
     let Some((title, body)) = seed() else { return };
-    let mentions = Extractor::shared().extract(Some(&title), &body, &Corrections::default());
+    let mentions = Extractor::shared().extract(
+        ArticleText {
+            title: Some(&title),
+            ..ArticleText::body(&body)
+        },
+        &Corrections::default(),
+    );
     for m in &mentions {
         let text = if m.field == Field::Title {
             &title
@@ -175,7 +181,10 @@ fn names_round_trip() {
     for k in EntityKind::ALL {
         assert_eq!(EntityKind::from_name(k.name()), Some(k));
     }
-    assert_eq!(Field::Body.name(), "body");
+    for f in Field::ALL {
+        assert_eq!(Field::from_name(f.name()), Some(f));
+    }
+    assert_eq!(Field::Summary.name(), "summary");
     assert_eq!(Method::from_name("coreference"), Some(Method::Coreference));
 }
 
@@ -191,7 +200,7 @@ fn corrections_ignore_alias_and_rename() {
         "vladimir putin",
         "Vladimir Vladimirovich Putin",
     );
-    let ms = ex.extract(None, body, &c);
+    let ms = ex.extract(ArticleText::body(body), &c);
     assert!(ms.iter().all(|m| m.surface != "Moscow"));
     assert!(
         ms.iter()
@@ -210,7 +219,7 @@ fn cues_type_unknown_names() {
     let ex = Extractor::shared();
     let body = "The company hired guitarist Zorblat Quenx from the Vandermeer Institute. \
                 Later, Quenx moved to Lake Pellow near Ostrava. Monday was quiet.";
-    let ms = ex.extract(None, body, &Corrections::default());
+    let ms = ex.extract(ArticleText::body(body), &Corrections::default());
     let get = |s: &str| ms.iter().find(|m| m.surface == s).map(|m| m.kind);
     assert_eq!(get("Zorblat Quenx"), Some(EntityKind::Person));
     assert_eq!(get("Quenx"), Some(EntityKind::Person));
@@ -232,7 +241,7 @@ fn news_layout_datelines_and_shouted_headlines() {
     let body = "SOCCER - JAPAN GET LUCKY WIN , NORTH KOREA IN SURPRISE DEFEAT .\n\
                 AL-AIN , United Arab Emirates 1996-12-06\n\
                 SEOUL (Reuters) - Officials met on Friday.";
-    let ms = ex.extract(None, body, &Corrections::default());
+    let ms = ex.extract(ArticleText::body(body), &Corrections::default());
     let names: Vec<(&str, &str)> = ms
         .iter()
         .map(|m| (m.surface.as_str(), m.name.as_str()))
@@ -255,8 +264,34 @@ fn a_lone_sentence_opener_before_said_is_not_a_person() {
     let extractor = Extractor::shared();
     let body =
         "Critics said the plan was rushed. Officials said little. Okafor said it would pass.";
-    let mentions = extractor.extract(None, body, &Corrections::default());
+    let mentions = extractor.extract(ArticleText::body(body), &Corrections::default());
     let surfaces: Vec<&str> = mentions.iter().map(|m| m.surface.as_str()).collect();
     assert!(!surfaces.contains(&"Critics"), "{surfaces:?}");
     assert!(!surfaces.contains(&"Officials"), "{surfaces:?}");
+}
+
+#[test]
+fn the_summary_is_read_between_title_and_body_with_its_own_offsets() {
+    let text = ArticleText {
+        title: Some("Talks continue"),
+        summary: Some("Putin hosted the talks in Moscow."),
+        body: "President Vladimir Putin met officials on Friday.",
+    };
+    let mentions = Extractor::shared().extract(text, &Corrections::default());
+    let found: Vec<(Field, &str, &str, usize)> = mentions
+        .iter()
+        .map(|m| (m.field, m.surface.as_str(), m.name.as_str(), m.start))
+        .collect();
+    // "Putin" alone in the summary is the body's Vladimir Putin.
+    assert_eq!(
+        found,
+        [
+            (Field::Summary, "Putin", "Vladimir Putin", 0),
+            (Field::Summary, "Moscow", "Moscow", 26),
+            (Field::Body, "Vladimir Putin", "Vladimir Putin", 10),
+        ]
+    );
+    for m in &mentions {
+        assert_eq!(char_slice(text.field(m.field), m.start, m.end), m.surface);
+    }
 }

@@ -607,7 +607,7 @@ impl<'a> Record<'a> {
         }
     }
 
-    /// `[{"name", "kind", "mentions": [{"field": "title"|"body", "start", "end"}]}]`; offsets are
+    /// `[{"name", "kind", "mentions": [{"field": "title"|"summary"|"body", "start", "end"}]}]`; offsets are
     /// in characters and checked against the text by the normaliser, which has the clean fields.
     fn entities(&self) -> Result<Vec<ImportedEntity>, ImportError> {
         let list = match self.object.get(ENTITIES) {
@@ -657,8 +657,12 @@ impl<'a> Record<'a> {
             return Err(self.type_error(path, "an object", value));
         };
         let field = match mention.get("field").and_then(Value::as_str) {
-            Some(field @ ("title" | "body")) => field.to_owned(),
-            _ => return Err(self.error(format!("{path}: field must be \"title\" or \"body\""))),
+            Some(field @ ("title" | "summary" | "body")) => field.to_owned(),
+            _ => {
+                return Err(self.error(format!(
+                    "{path}: field must be \"title\", \"summary\" or \"body\""
+                )));
+            }
         };
         let offset = |key: &str| {
             mention
@@ -1209,9 +1213,9 @@ mod tests {
                 "entities[0].mentions[0]: end must be a non-negative integer",
             ),
             (
-                r#"{"entities": [{"name": "C", "mentions": [{"field": "summary", "start": 1, "end": 2}]}]}"#
+                r#"{"entities": [{"name": "C", "mentions": [{"field": "lede", "start": 1, "end": 2}]}]}"#
                     .to_owned(),
-                "entities[0].mentions[0]: field must be \"title\" or \"body\"",
+                "entities[0].mentions[0]: field must be \"title\", \"summary\" or \"body\"",
             ),
             (
                 r#"{"entities": [{"name": "C", "mentions": [{"field": "body", "start": 5, "end": 2}]}]}"#

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::entities::imported::mentions_from_record;
-use crate::entities::{Corrections, Extractor, Mention};
+use crate::entities::{ArticleText, Corrections, Extractor, Mention};
 use crate::fetch;
 use crate::import::limits;
 use crate::import::read::{Reading, cannot_read, read_seekable, read_stream};
@@ -398,14 +398,23 @@ fn extracted_mentions(
 ) -> Result<Vec<Mention>, String> {
     let mut mentions = record_mentions(article)?;
     if !known {
-        mentions.extend(extractor.extract(article.title.as_deref(), &article.body, corrections));
+        mentions.extend(extractor.extract(article_text(article), corrections));
     }
     Ok(mentions)
 }
 
 /// Imported entities are validated even when extraction is off.
 fn record_mentions(article: &normalize::Article) -> Result<Vec<Mention>, String> {
-    mentions_from_record(&article.entities, article.title.as_deref(), &article.body)
+    mentions_from_record(&article.entities, article_text(article))
+}
+
+/// What entity extraction reads of `article`: every field a reader sees.
+fn article_text(article: &normalize::Article) -> ArticleText<'_> {
+    ArticleText {
+        title: article.title.as_deref(),
+        summary: article.summary.as_deref(),
+        body: &article.body,
+    }
 }
 
 /// The producer side: reads, parses and normalises every input, in order.

@@ -1,9 +1,9 @@
 //! Full-text search helpers: FTS5's errors in newsdb's words.
 //!
 //! The query text goes to FTS5 as written, so users get its whole syntax (phrases, `prefix*`,
-//! `AND`/`OR`/`NOT`, `NEAR()`, `title:`). Its error messages are terse and name things users did
-//! not write ("no such column: un" for `Kim Jong-un`), so [`explain_fts_error`] rephrases them
-//! with a hint.
+//! `AND`/`OR`/`NOT`, `NEAR()`, the columns `title:`, `summary:` and `body:`). Its error messages
+//! are terse and name things users did not write ("no such column: un" for `Kim Jong-un`), so
+//! [`explain_fts_error`] rephrases them with a hint.
 
 /// The message for an error SQLite raised while matching `query`, or `None` when the error is
 /// not about the query's syntax.
@@ -23,8 +23,8 @@ pub fn explain_fts_error(query: &str, error: &rusqlite::Error) -> Option<String>
         }
     } else if let Some(column) = message.strip_prefix("no such column: ") {
         format!(
-            "`{column}` reads as a column name (only title: and body: exist; a hyphen or colon \
-             inside a word starts one)"
+            "`{column}` reads as a column name (only title:, summary: and body: exist; a hyphen \
+             or colon inside a word starts one)"
         )
     } else if message.starts_with("unknown special query") {
         "a query cannot start with `*`".to_owned()
@@ -45,7 +45,7 @@ mod tests {
 
     fn fts_error(query: &str) -> rusqlite::Error {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5 (title, body)")
+        conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5 (title, summary, body)")
             .unwrap();
         conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [query], |row| {
             row.get::<_, i64>(0)

@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Context, Result, Store, begin_cached_write, store_staged_mentions, write_mentions};
-use crate::entities::{Corrections, EntityKind, Extractor, Mention, Method, alias_key, entity_key};
+use crate::entities::{
+    ArticleText, Corrections, EntityKind, Extractor, Mention, Method, alias_key, entity_key,
+};
 
 /// An entity as the correction commands show it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -34,6 +36,14 @@ pub struct ReextractSummary {
     pub mentions_before: u64,
     pub mentions_after: u64,
     pub entities_removed: u64,
+}
+
+/// An article's readable fields, as stored, for re-extraction.
+struct StoredText {
+    id: i64,
+    title: Option<String>,
+    summary: Option<String>,
+    body: String,
 }
 
 /// Articles re-extracted per write transaction.
@@ -169,7 +179,8 @@ impl Store {
                       FROM mentions m JOIN articles a ON a.id = m.article_id
                      WHERE m.method <> 'import'
                        AND name_key(substr(CASE m.field WHEN 'title' THEN a.title
-                                                                ELSE a.body END,
+                                                        WHEN 'summary' THEN a.summary
+                                                        ELSE a.body END,
                                                    m.start + 1, m.\"end\" - m.start)) = ?1)",
                 [&key],
             )
@@ -203,13 +214,18 @@ impl Store {
         let mut after_id = 0_i64;
         loop {
             let articles = self.article_texts_after(after_id, REEXTRACT_BATCH)?;
-            let Some(&(last_id, _, _)) = articles.last() else {
+            let Some(last_id) = articles.last().map(|article| article.id) else {
                 break;
             };
             let found: Vec<(i64, Vec<Mention>)> = articles
                 .into_par_iter()
-                .map(|(id, title, body)| {
-                    (id, extractor.extract(title.as_deref(), &body, &corrections))
+                .map(|article| {
+                    let text = ArticleText {
+                        title: article.title.as_deref(),
+                        summary: article.summary.as_deref(),
+                        body: &article.body,
+                    };
+                    (article.id, extractor.extract(text, &corrections))
                 })
                 .collect();
             self.replace_extracted_mentions(&found)?;
@@ -236,20 +252,21 @@ impl Store {
         Ok(summary)
     }
 
-    fn article_texts_after(
-        &self,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<(i64, Option<String>, String)>> {
+    fn article_texts_after(&self, after_id: i64, limit: i64) -> Result<Vec<StoredText>> {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT id, title, body FROM articles WHERE id > ?1 ORDER BY id LIMIT ?2",
+                "SELECT id, title, summary, body FROM articles WHERE id > ?1 ORDER BY id LIMIT ?2",
             )
             .context("reading articles")?;
         let rows = statement
             .query_map(params![after_id, limit], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                Ok(StoredText {
+                    id: row.get(0)?,
+                    title: row.get(1)?,
+                    summary: row.get(2)?,
+                    body: row.get(3)?,
+                })
             })
             .context("reading articles")?;
         rows.collect::<rusqlite::Result<_>>()

@@ -172,7 +172,9 @@ const ENTITY_BY_ID: &str = "
 /// Reading a surface reads its article's text, so this costs one row read per mention.
 const ALIASES: &str = "
     WITH seen AS (
-        SELECT substr(CASE m.field WHEN 'title' THEN a.title ELSE a.body END,
+        SELECT substr(CASE m.field WHEN 'title' THEN a.title
+                                   WHEN 'summary' THEN a.summary
+                                   ELSE a.body END,
                       m.start + 1, m.\"end\" - m.start) AS alias,
                count(*) AS mentions
           FROM mentions m

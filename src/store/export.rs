@@ -310,7 +310,8 @@ impl Store {
                 "SELECT m.entity_id, e.name, e.kind, m.field, m.start, m.\"end\"
                    FROM mentions m JOIN entities e ON e.id = m.entity_id
                   WHERE m.article_id = ?1
-                  ORDER BY m.field = 'body', m.start, m.\"end\"",
+                  ORDER BY CASE m.field WHEN 'title' THEN 0 WHEN 'summary' THEN 1 ELSE 2 END,
+                           m.start, m.\"end\"",
             )
             .context(WHAT)?;
         let mut rows = statement.query([id]).context(WHAT)?;

@@ -102,7 +102,7 @@ impl Store {
             .context("reading the raw copy")
     }
 
-    /// The mentions in one field (`title` or `body`) of article `id`, in text order.
+    /// The mentions in one field (`title`, `summary` or `body`) of article `id`, in text order.
     pub fn article_mentions(&self, id: i64, field: &str) -> Result<Vec<MentionSpan>> {
         let mut statement = self
             .conn

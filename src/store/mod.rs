@@ -13,7 +13,9 @@
 //! was. Another application's SQLite file is refused the same way, unless adopted on purpose
 //! (`open`, which also covers devices, read-only files and read-only folders).
 //!
-//! **Full-text index.** `articles_fts` follows `articles` through triggers, whoever writes. A batch
+//! **Full-text index.** `articles_fts` indexes title, summary and body, and follows `articles`
+//! through triggers, whoever writes. It is declared with `content="articles"` so that sqlite-utils
+//! and Datasette find it (see `migrations/V5__fts_summary.sql`). A batch
 //! import pauses the insert trigger inside its own transaction (a row in `fts_sync_pause`) and
 //! indexes the batch with one `INSERT ... SELECT`, which is markedly faster than a trigger per row;
 //! the pause is lifted before commit, so no other connection ever sees it. (Dropping the trigger
@@ -1102,8 +1104,8 @@ impl BatchWriter<'_> {
         if let Some(first) = self.first_new_article {
             self.tx
                 .prepare_cached(
-                    "INSERT INTO articles_fts (rowid, title, body)
-                     SELECT id, title, body FROM articles WHERE id >= ?1",
+                    "INSERT INTO articles_fts (rowid, title, summary, body)
+                     SELECT id, title, summary, body FROM articles WHERE id >= ?1",
                 )
                 .and_then(|mut statement| statement.execute([first]))
                 .context("indexing the batch for full-text search")?;

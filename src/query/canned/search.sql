@@ -1,6 +1,6 @@
--- search: Articles matching a full-text query, best first (a title match weighs 5 times a body match).
+-- search: Articles whose title, summary or body match a full-text query, best first (title matches weigh 5, summary 2, body 1).
 --
--- :query   required   FTS5 query: words, "a phrase", prefix*, AND / OR / NOT, NEAR(a b), title:word
+-- :query   required   FTS5 query: words, "a phrase", prefix*, AND / OR / NOT, NEAR(a b), title:word, summary:word, body:word
 -- :source  optional   publisher or credited outlet: name or normalised key
 -- :entity  optional   an entity name or alias the article mentions
 -- :since   optional   published at or after (YYYY-MM-DD or RFC 3339)
@@ -8,7 +8,8 @@
 -- :limit   20         maximum rows
 --
 -- `score` is bm25 with the sign turned (higher is better). `snippet` is about 12 words around
--- the best match, matches marked «like this», on one line.
+-- the best match, from the field it is in (title, summary or body), matches marked «like this»,
+-- on one line.
 SELECT a.id,
        substr(a.content_hash, 1, 12) AS hash,
        a.published_at,
@@ -21,7 +22,7 @@ SELECT a.id,
   JOIN articles AS a ON a.id = articles_fts.rowid
   LEFT JOIN sources AS s ON s.id = a.source_id
  WHERE articles_fts MATCH :query
-   AND articles_fts.rank MATCH 'bm25(5.0, 1.0)'
+   AND articles_fts.rank MATCH 'bm25(5.0, 2.0, 1.0)'
    AND (:source IS NULL
         OR a.source_id IN (SELECT id FROM sources
                             WHERE key = source_key(:source) OR name = :source COLLATE NOCASE)
