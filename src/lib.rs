@@ -7,6 +7,7 @@
 
 pub mod entities;
 pub mod fetch;
+pub mod html_guard;
 pub mod import;
 pub mod item;
 pub mod normalize;
