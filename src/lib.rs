@@ -8,6 +8,7 @@
 pub mod destination;
 pub mod entities;
 pub mod fetch;
+pub mod html_guard;
 pub mod import;
 pub mod item;
 pub mod normalize;

@@ -336,6 +336,11 @@ fn write_all(
                     match entry {
                         Entry::Article(article, mentions) => {
                             summary.items += 1;
+                            for warning in &article.warnings {
+                                summary.warnings += 1;
+                                observer
+                                    .warning(&ImportError::new(article.location.clone(), warning));
+                            }
                             batch.push(BatchEntry::Article { article, mentions });
                         }
                         Entry::Rejected(error) => {

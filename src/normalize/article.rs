@@ -63,6 +63,8 @@ pub struct Article {
     pub format: Format,
     pub location: Location,
     pub raw: Vec<u8>,
+    /// What the import should report about this item although it was kept (HTML read flat).
+    pub warnings: Vec<String>,
 }
 
 impl Article {

@@ -20,7 +20,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use crate::item::{Format, ImportError, Markup, RawItem};
-use text::HtmlKind;
+use text::{HtmlKind, HtmlLines};
 
 pub use article::{Article, Person, SourceName, UrlKind};
 pub use hash::{ContentHash, HASH_SCHEME};
@@ -64,10 +64,14 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
         entities,
     } = item;
 
-    let title = title.as_deref().map(clean_title).filter(|t| !t.is_empty());
+    let mut warnings = Vec::new();
+    let title = title
+        .as_deref()
+        .map(|title| clean_title(title, "title", &mut warnings))
+        .filter(|t| !t.is_empty());
     let body_lines = body
         .as_deref()
-        .map(|body| body_to_lines(body, body_markup))
+        .map(|body| warn_if_flat(&mut warnings, "body", body_to_lines(body, body_markup)))
         .unwrap_or_default();
     let mut paragraphs = text::paragraphs(&body_lines);
     boilerplate::strip_boilerplate(&mut paragraphs);
@@ -81,7 +85,7 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
     }
     let summary = summary
         .as_deref()
-        .map(clean_summary)
+        .map(|summary| clean_summary(summary, &mut warnings))
         .filter(|s| !s.is_empty());
 
     let hash = if body.is_empty() {
@@ -122,38 +126,55 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
                 .filter_map(|author| credits::clean_author(author))
                 .chain(credits.people),
         ),
-        categories: clean_categories(categories),
+        categories: clean_categories(categories, &mut warnings),
         entities,
         format: format.unwrap_or(Format::Text),
         location,
         raw,
+        warnings,
     })
 }
 
 /// A body as clean lines, whatever its markup.
-fn body_to_lines(body: &str, markup: Markup) -> String {
+fn body_to_lines(body: &str, markup: Markup) -> HtmlLines {
+    let plain = |lines| HtmlLines {
+        lines,
+        flattened: None,
+    };
     match markup {
-        Markup::Text => text::clean_lines(body),
-        Markup::Html => text::html_to_lines(body),
+        Markup::Text => plain(text::clean_lines(body)),
+        Markup::Html => text::read_html(body),
         Markup::Detect => match text::html_kind(body) {
-            HtmlKind::None => text::clean_lines(body),
-            HtmlKind::EntitiesOnly => text::decode_entities_to_lines(body),
-            HtmlKind::Markup => text::html_to_lines(body),
+            HtmlKind::None => plain(text::clean_lines(body)),
+            HtmlKind::EntitiesOnly => text::read_entities(body),
+            HtmlKind::Markup => text::read_html(body),
         },
     }
 }
 
-fn clean_title(title: &str) -> String {
+/// The lines, and a warning for `field` when its HTML was too hostile to parse into a tree.
+fn warn_if_flat(warnings: &mut Vec<String>, field: &str, html: HtmlLines) -> String {
+    if let Some(refusal) = html.flattened {
+        warnings.push(format!(
+            "{field}: HTML {refusal}; its text was kept without its structure"
+        ));
+    }
+    html.lines
+}
+
+/// A title (or another one-line `field`), plain or HTML.
+fn clean_title(title: &str, field: &str, warnings: &mut Vec<String>) -> String {
     if text::looks_like_html(title) {
-        text::clean_line(&text::html_to_text(title))
+        let lines = warn_if_flat(warnings, field, text::read_html(title));
+        text::clean_line(&text::join_paragraphs(&text::paragraphs(&lines)))
     } else {
         text::clean_line(title)
     }
 }
 
 /// A summary, plain or HTML, cleaned like a body but without credit extraction.
-fn clean_summary(summary: &str) -> String {
-    let lines = body_to_lines(summary, Markup::Detect);
+fn clean_summary(summary: &str, warnings: &mut Vec<String>) -> String {
+    let lines = warn_if_flat(warnings, "summary", body_to_lines(summary, Markup::Detect));
     let mut paragraphs = text::paragraphs(&lines);
     boilerplate::strip_boilerplate(&mut paragraphs);
     text::join_paragraphs(&paragraphs)
@@ -204,11 +225,11 @@ fn people(names: impl Iterator<Item = String>) -> Vec<Person> {
 }
 
 /// Categories cleaned, empty ones dropped, each once (case-insensitively), in order.
-fn clean_categories(categories: Vec<String>) -> Vec<String> {
+fn clean_categories(categories: Vec<String>, warnings: &mut Vec<String>) -> Vec<String> {
     let mut seen = HashSet::new();
     categories
         .iter()
-        .map(|category| clean_title(category))
+        .map(|category| clean_title(category, "category", warnings))
         .filter(|category| !category.is_empty() && seen.insert(category.to_lowercase()))
         .collect()
 }
@@ -455,6 +476,42 @@ mod tests {
             }
             let _ = text::html_to_text(&body);
         }
+    }
+
+    #[test]
+    fn hostile_html_is_read_flat_with_a_warning_per_field() {
+        let deep = format!(
+            "{}Deep text.{}",
+            "<div>".repeat(5_000),
+            "</div>".repeat(5_000)
+        );
+        let item = RawItem {
+            title: Some(format!("<b>{}</b>", "<i>".repeat(600))),
+            body: Some(deep.clone()),
+            body_markup: Markup::Html,
+            summary: Some(deep),
+            ..RawItem::default()
+        };
+        let article = normalize(item, &options()).unwrap();
+        assert_eq!(article.body, "Deep text.");
+        assert_eq!(article.summary.as_deref(), Some("Deep text."));
+        assert_eq!(
+            article.warnings,
+            [
+                "title: HTML nests elements 601 deep (limit 512); its text was kept without its \
+                 structure",
+                "body: HTML nests elements 5000 deep (limit 512); its text was kept without its \
+                 structure",
+                "summary: HTML nests elements 5000 deep (limit 512); its text was kept without \
+                 its structure",
+            ]
+        );
+        let ordinary = RawItem {
+            body: Some("<p>One</p><p>Two</p>".into()),
+            body_markup: Markup::Html,
+            ..RawItem::default()
+        };
+        assert!(normalize(ordinary, &options()).unwrap().warnings.is_empty());
     }
 
     #[test]

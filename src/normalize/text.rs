@@ -5,9 +5,14 @@
 //! on those lines ([`paragraphs`]) before [`join_paragraphs`] makes the final body: one paragraph
 //! per block, a single line break inside a paragraph read as a space, as a browser would.
 
-use dom_query::{Document, NodeData, NodeRef};
+mod flat;
+
+use std::time::Instant;
+
+use dom_query::{NodeData, NodeRef};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
+use crate::html_guard::{self, Refusal};
 use crate::normalize::hash::is_invisible;
 
 /// A body as paragraphs of lines, borrowed from the output of [`clean_lines`].
@@ -295,17 +300,49 @@ pub fn html_to_text(html: &str) -> String {
 
 /// Character references decoded in text that has no tags, keeping its line breaks.
 pub fn decode_entities_to_lines(text: &str) -> String {
+    read_entities(text).lines
+}
+
+/// [`decode_entities_to_lines`], telling when the text was too large to parse (see [`read_html`]).
+pub fn read_entities(text: &str) -> HtmlLines {
     // Inside <pre> the parser keeps line breaks and still decodes references.
-    html_to_lines(&format!("<pre>\n{text}</pre>"))
+    read_html(&format!("<pre>\n{text}</pre>"))
 }
 
 /// HTML to clean lines (see [`clean_lines`]): non-content elements dropped (scripts, styles,
 /// navigation, asides, headers, footers, forms, embeds, and share/related/social/newsletter/comment
 /// blocks by class, id or role), block elements make paragraphs, `<br>` a line break, source
-/// whitespace collapsed as a browser would, entities decoded.
+/// whitespace collapsed as a browser would, entities decoded. See [`read_html`].
 pub fn html_to_lines(html: &str) -> String {
-    let document = Document::from(html);
-    let mut raw = String::with_capacity(html.len() / 2);
+    read_html(html).lines
+}
+
+/// HTML read into clean lines, and whether it had to be read flat.
+#[derive(Debug, PartialEq, Eq)]
+pub struct HtmlLines {
+    pub lines: String,
+    /// Why the HTML guards refused to build a tree: the text was then read from the tags and
+    /// text in order, without their nesting ([`flat`]), which costs time linear in the input.
+    pub flattened: Option<Refusal>,
+}
+
+/// [`html_to_lines`], telling when the HTML was too hostile to parse into a tree (too deep, too
+/// many elements, a formatting-element bomb, too slow: see [`html_guard`]) and was read flat.
+pub fn read_html(html: &str) -> HtmlLines {
+    match html_guard::parse(html, Instant::now() + html_guard::TIME_LIMIT, None) {
+        Ok(document) => HtmlLines {
+            lines: tree_to_lines(&document, html.len() / 2),
+            flattened: None,
+        },
+        Err(refusal) => HtmlLines {
+            lines: clean_lines(&flat::flat_text(html)),
+            flattened: Some(refusal),
+        },
+    }
+}
+
+fn tree_to_lines(document: &dom_query::Document, capacity: usize) -> String {
+    let mut raw = String::with_capacity(capacity);
     let mut stack = vec![Step::Visit(document.root())];
     let mut pre_depth = 0u32;
     while let Some(step) = stack.pop() {

@@ -13,7 +13,12 @@
 //! without its class) and takes links out of bylines. Byline markup in the middle of the text (a
 //! quoted author's name) stays.
 
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
 use dom_query::{Document, NodeRef};
+
+use crate::html_guard;
 
 /// The texts of a page's byline and date elements, whitespace collapsed.
 #[derive(Debug, Default)]
@@ -152,12 +157,17 @@ fn camel_case_words(word: &str) -> impl Iterator<Item = &str> {
 const NOT_PROSE: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption"];
 
 /// The article HTML without the byline elements that come before its first prose text or after
-/// its last; `None` when there are none to remove.
-pub fn strip_at_ends(article_html: &str, bylines: &Bylines) -> Option<String> {
+/// its last; `None` when there are none to remove (or the HTML guards refuse the article).
+pub fn strip_at_ends(
+    article_html: &str,
+    bylines: &Bylines,
+    deadline: Instant,
+    cancel: Option<&AtomicBool>,
+) -> Option<String> {
     if bylines.0.is_empty() {
         return None;
     }
-    let doc = Document::from(article_html);
+    let doc = html_guard::parse(article_html, deadline, cancel).ok()?;
     let runs: Vec<NodeRef> = doc
         .root()
         .descendants_it()
@@ -240,7 +250,13 @@ mod tests {
     /// The byline texts read from `page`, then stripped from `article` (readability's output).
     fn stripped(page: &str, article: &str) -> String {
         let bylines = mark(&Document::from(page));
-        let html = strip_at_ends(article, &bylines).unwrap_or_else(|| article.to_string());
+        let html = strip_at_ends(
+            article,
+            &bylines,
+            Instant::now() + html_guard::TIME_LIMIT,
+            None,
+        )
+        .unwrap_or_else(|| article.to_string());
         crate::normalize::text::html_to_text(&html)
     }
 

@@ -1,36 +1,37 @@
 //! Saved web pages: one article per page, its text found by dom_smoothie (a Readability port) and
 //! its metadata completed by the fallbacks in [`meta`].
 //!
-//! Guards, because a page is hostile input: a size cap ([`MAX_PAGE_BYTES`]); a cheap scan of the
-//! tags before any parsing ([`shape`]) that rejects pages nesting elements deeper than
-//! [`MAX_DEPTH`] or holding more than [`MAX_ELEMENTS`] (20,000 nested `<div>`s keep every
-//! readability crate busy for more than 30 s); and a time limit ([`TIME_LIMIT`]): extraction runs
-//! on a worker thread, and a page that is not done in time is rejected. Rust cannot stop that
-//! thread; it finishes (or not) in the background while the import goes on, and the guards above
-//! make that rare.
+//! Guards, because a page is hostile input: a size cap ([`MAX_PAGE_BYTES`]), then the guards every
+//! piece of HTML gets ([`html_guard`]: depth, element count and a node budget, checked before and
+//! while parsing), and a time limit ([`TIME_LIMIT`]). Extraction runs on a worker thread; a page
+//! that is not done in time is rejected and its worker told to stop (the parse stops at its next
+//! token; readability, which cannot be interrupted, works on a tree the guards kept small). Rust
+//! cannot kill a thread, so a worker past its deadline is waited for before the next page starts:
+//! at most one parse ever runs past its deadline, and it cannot pile up memory or CPU.
 
 mod byline;
 mod meta;
-mod shape;
 
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use dom_smoothie::{Config, Readability};
 
+use crate::html_guard::{self, Refusal};
 use crate::import::charset;
 use crate::item::{Format, ImportError, Location, Markup, Parsed, RawItem};
 
 pub use meta::PageMeta;
 
 /// The largest page read.
-pub const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
-/// The deepest element nesting accepted (browsers render fine far below this).
-pub const MAX_DEPTH: usize = 512;
-/// The most elements accepted in one page.
-pub const MAX_ELEMENTS: usize = 200_000;
+pub const MAX_PAGE_BYTES: usize = html_guard::MAX_BYTES;
 /// How long extraction may take.
-pub const TIME_LIMIT: Duration = Duration::from_secs(5);
+pub const TIME_LIMIT: Duration = html_guard::TIME_LIMIT;
+
+/// The worker of the last page that ran out of time, if it has not finished yet.
+static OVERDUE: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
 
 /// Parse one saved article page into one item, or a rejection.
 pub fn parse_html_page(
@@ -53,37 +54,18 @@ pub fn parse_html_page(
         }
         (html, None) => html,
     };
-    let shape = shape::measure(&html);
-    if shape.depth > MAX_DEPTH {
-        return emit(reject(format!(
-            "page nests elements {} deep (limit {MAX_DEPTH})",
-            shape.depth
-        )));
-    }
-    if shape.elements > MAX_ELEMENTS {
-        return emit(reject(format!(
-            "page has {} elements (limit {MAX_ELEMENTS})",
-            shape.elements
-        )));
-    }
-    if shape.elements == 0 {
-        return emit(reject("not an HTML page: no elements".into()));
+    // The scan is cheap: a page it refuses needs no thread.
+    match html_guard::check(&html) {
+        Err(refusal) => return emit(reject(format!("page {refusal}"))),
+        Ok(shape) if shape.elements == 0 => {
+            return emit(reject("not an HTML page: no elements".into()));
+        }
+        Ok(_) => {}
     }
 
-    let (sender, receiver) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("newsdb-html".into())
-        .spawn(move || {
-            let extracted = std::panic::catch_unwind(|| extract(&html));
-            let _ = sender.send(extracted);
-        });
-    if let Err(e) = spawned {
-        return emit(reject(format!("cannot start the page parser: {e}")));
-    }
-    let extracted = match receiver.recv_timeout(TIME_LIMIT) {
-        Ok(Ok(extracted)) => extracted,
-        Ok(Err(_)) => return emit(reject("the page parser crashed on this page".into())),
-        Err(_) => return emit(reject("page took too long to parse".into())),
+    let extracted = match extract_on_worker(html) {
+        Ok(extracted) => extracted,
+        Err(reason) => return emit(reject(reason)),
     };
     if extracted.title.is_none() && extracted.body.is_none() {
         return emit(reject("no article found in the page".into()));
@@ -106,6 +88,40 @@ pub fn parse_html_page(
     emit(Parsed::Item(Box::new(item)));
 }
 
+/// [`extract_within`] on a worker thread, given [`TIME_LIMIT`]; the reason for a rejection.
+fn extract_on_worker(html: String) -> Result<Extracted, String> {
+    // The previous page's worker, if it overran, finishes before this one starts.
+    let overdue = OVERDUE.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(worker) = overdue {
+        let _ = worker.join();
+    }
+    let deadline = Instant::now() + TIME_LIMIT;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (sender, receiver) = mpsc::channel();
+    let worker_cancel = Arc::clone(&cancel);
+    let worker = std::thread::Builder::new()
+        .name("newsdb-html".into())
+        .spawn(move || {
+            let extracted =
+                std::panic::catch_unwind(|| extract_within(&html, deadline, Some(&worker_cancel)));
+            let _ = sender.send(extracted);
+        })
+        .map_err(|e| format!("cannot start the page parser: {e}"))?;
+    let outcome = receiver.recv_timeout(TIME_LIMIT);
+    if outcome.is_err() {
+        cancel.store(true, Ordering::Relaxed);
+        *OVERDUE.lock().unwrap_or_else(|e| e.into_inner()) = Some(worker);
+    } else {
+        let _ = worker.join();
+    }
+    match outcome {
+        Ok(Ok(Ok(extracted))) => Ok(extracted),
+        Ok(Ok(Err(refusal))) => Err(format!("page {refusal}")),
+        Ok(Err(_)) => Err("the page parser crashed on this page".into()),
+        Err(_) => Err(format!("page {}", Refusal::TimedOut)),
+    }
+}
+
 /// The page as text, and a warning when its charset had to be guessed.
 ///
 /// A saved page is usually re-encoded to UTF-8 by the browser that saved it while its `<meta>`
@@ -125,26 +141,46 @@ pub struct Extracted {
     pub meta: PageMeta,
 }
 
-/// Run readability and the metadata fallbacks on a page's text. No guards: callers check the
-/// page's shape first.
+/// Run readability and the metadata fallbacks on a page's text, within the HTML guards and
+/// [`TIME_LIMIT`]; nothing when the guards refuse the page.
 pub fn extract(html: &str) -> Extracted {
+    extract_within(html, Instant::now() + TIME_LIMIT, None).unwrap_or_default()
+}
+
+/// Run readability and the metadata fallbacks on a page's text, within the HTML guards; stops
+/// early when `cancel` is set.
+pub fn extract_within(
+    html: &str,
+    deadline: Instant,
+    cancel: Option<&AtomicBool>,
+) -> Result<Extracted, Refusal> {
+    let cancelled = || {
+        if cancel.is_some_and(|cancel| cancel.load(Ordering::Relaxed)) {
+            Err(Refusal::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
+    let document = html_guard::parse(html, deadline, cancel)?;
     let config = Config {
-        max_elements_to_parse: MAX_ELEMENTS,
+        max_elements_to_parse: html_guard::MAX_ELEMENTS,
         ..Config::default()
     };
-    let Ok(mut readability) = Readability::new(html, None, Some(config)) else {
-        return Extracted::default();
+    let Ok(mut readability) = Readability::with_document(document, None, Some(config)) else {
+        return Ok(Extracted::default());
     };
     // Our fallbacks read the document before readability rewrites it.
     let mut meta = meta::page_meta(&readability.doc);
     let bylines = byline::mark(&readability.doc);
+    cancelled()?;
     let article = readability.parse().ok();
+    cancelled()?;
     let Some(article) = article else {
-        return Extracted {
+        return Ok(Extracted {
             title: meta.title.clone(),
             body: None,
             meta,
-        };
+        });
     };
 
     let non_empty = |s: &str| {
@@ -186,10 +222,10 @@ pub fn extract(html: &str) -> Extracted {
         meta.language = article.lang.as_deref().and_then(non_empty);
     }
     // The byline and date are metadata now: off the ends of the text (see `byline`).
-    let content = byline::strip_at_ends(&article.content, &bylines)
+    let content = byline::strip_at_ends(&article.content, &bylines, deadline, cancel)
         .unwrap_or_else(|| article.content.to_string());
     let body = non_empty(&content).map(|_| content);
-    Extracted { title, body, meta }
+    Ok(Extracted { title, body, meta })
 }
 
 #[cfg(test)]
