@@ -2,15 +2,18 @@
 //! byline, publication time, canonical URL, language and description, from OpenGraph and other
 //! `<meta>` tags, JSON-LD (including `@graph` and `@id` references), microdata and common markup.
 
-use dom_query::{Document, Selection};
+use dom_query::{Document, NodeRef, Selection};
 use serde_json::Value;
 
-use crate::normalize::date::MONTHS;
+use crate::normalize::byline::split_byline;
+use crate::normalize::keys::person_key;
 
 /// What the page says about itself, each field the first good candidate in priority order.
 #[derive(Debug, Default, Clone)]
 pub struct PageMeta {
     pub title: Option<String>,
+    /// The headline as displayed: the page's first `<h1>` outside sidebars and widgets.
+    pub headline: Option<String>,
     pub site_name: Option<String>,
     pub authors: Vec<String>,
     pub published: Option<String>,
@@ -33,6 +36,7 @@ pub fn page_meta(doc: &Document) -> PageMeta {
         .or_else(|| first_text(doc, "h1"));
     PageMeta {
         title,
+        headline: first_text(doc, "h1"),
         site_name,
         authors: authors(doc, &metas, &ld),
         published: published(doc, &metas, &ld),
@@ -260,11 +264,61 @@ fn string(value: &Value) -> Option<String> {
     value.as_str().and_then(non_empty)
 }
 
+/// The text of the first element matching `selector` outside sidebars and widgets.
 fn first_text(doc: &Document, selector: &str) -> Option<String> {
     doc.select(selector)
         .nodes()
         .iter()
+        .filter(|node| !in_sidebar(node))
         .find_map(|node| non_empty(&node.text()))
+}
+
+/// Words of a class or id that mark a block beside the article: other stories, their bylines
+/// and dates.
+const SIDEBAR_WORDS: &[&str] = &[
+    "aside",
+    "outbrain",
+    "popular",
+    "promo",
+    "rail",
+    "recommendations",
+    "recommended",
+    "related",
+    "sidebar",
+    "taboola",
+    "teaser",
+    "teasers",
+    "trending",
+    "widget",
+    "widgets",
+];
+
+/// True when the node or an ancestor is a sidebar, a related-stories widget, navigation or a
+/// footer: a byline or date found there belongs to another story.
+fn in_sidebar(node: &NodeRef) -> bool {
+    let mut current = Some(*node);
+    while let Some(element) = current {
+        if let Some(name) = element.node_name() {
+            let name = name.to_ascii_lowercase();
+            if matches!(name.as_str(), "aside" | "nav" | "footer") {
+                return true;
+            }
+        }
+        let marked = ["class", "id"]
+            .into_iter()
+            .filter_map(|attribute| element.attr(attribute))
+            .any(|value| {
+                value
+                    .to_ascii_lowercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|word| SIDEBAR_WORDS.contains(&word))
+            });
+        if marked {
+            return true;
+        }
+        current = element.parent();
+    }
+    false
 }
 
 /// `<title>` without the site's name: " | Site", " - Site", " — Site" at the end (or start).
@@ -275,23 +329,101 @@ fn title_element(doc: &Document, site_name: Option<&str>) -> Option<String> {
 
 const SEPARATORS: [&str; 6] = [" | ", " - ", " – ", " — ", " :: ", " · "];
 
-/// `title` without a leading `site` set off by a separator ("Site | Story" -> "Story"; a title of
-/// only "| Site" becomes empty); unchanged otherwise.
-pub fn strip_site_prefix(title: &str, site: &str) -> String {
-    let title = title.trim();
-    for separator in SEPARATORS {
-        if title.strip_prefix(separator.trim_start()).map(str::trim) == Some(site) {
-            return String::new();
+/// The article's title from the page's title (Readability's, `og:title` or `<title>`):
+/// - the displayed headline when the title is that headline followed by a short segment ("Story
+///   | WIRED" over `<h1>Story</h1>`), or when the title names only the site;
+/// - else the title without a first or last segment that names the site, by its name or its
+///   domain ("Story - Telegraph" on The Telegraph, "Story | TechCrunch" on techcrunch.com);
+/// - else the title as it is.
+pub fn article_title(
+    title: &str,
+    site: Option<&str>,
+    domain: Option<&str>,
+    headline: Option<&str>,
+) -> String {
+    let title = squash(title);
+    let names_site = |segment: &str| names_site(segment, site, domain);
+    if let Some(headline) = headline
+        .map(squash)
+        .filter(|h| !h.is_empty() && *h != title)
+    {
+        for separator in SEPARATORS {
+            // Only a headline in front: a title that ends with the `<h1>` ("Story · V8") has
+            // the site's logo for a heading, and the site segment rule below handles it.
+            let rest = title.strip_prefix(&format!("{headline}{separator}"));
+            if rest.is_some_and(|rest| {
+                !rest.trim().is_empty() && rest.split_whitespace().count() <= MAX_SITE_WORDS
+            }) {
+                return headline;
+            }
         }
-        if let Some(rest) = title
-            .strip_prefix(&format!("{site}{separator}"))
-            .map(str::trim)
-            .filter(|rest| !rest.is_empty())
-        {
-            return rest.to_string();
+        if names_site(&title) && headline.split_whitespace().count() >= 2 {
+            return headline;
         }
     }
-    title.to_string()
+    for separator in SEPARATORS {
+        // "| Site" alone: no title at all.
+        if title
+            .strip_prefix(separator.trim_start())
+            .is_some_and(&names_site)
+        {
+            return String::new();
+        }
+        if let Some((head, tail)) = title.rsplit_once(separator)
+            && !head.trim().is_empty()
+            && names_site(tail)
+        {
+            return head.trim().to_string();
+        }
+        if let Some((head, tail)) = title.split_once(separator)
+            && !tail.trim().is_empty()
+            && names_site(head)
+        {
+            return tail.trim().to_string();
+        }
+    }
+    title
+}
+
+/// A site's name in a title is a few words.
+const MAX_SITE_WORDS: usize = 6;
+
+/// True when `segment` of a title is the site: its name or its domain's name, ignoring case,
+/// spaces, punctuation and a leading "The" ("WIRED" for Wired, "Telegraph" for The Telegraph,
+/// "BusinessWeek" for businessweek.com, "BBC News" for BBC).
+fn names_site(segment: &str, site: Option<&str>, domain: Option<&str>) -> bool {
+    let key = |text: &str| -> String {
+        let lower = text.trim().to_lowercase();
+        let lower = lower.strip_prefix("the ").unwrap_or(&lower);
+        lower.chars().filter(|c| c.is_alphanumeric()).collect()
+    };
+    let segment = key(segment);
+    if segment.is_empty() || segment.len() > 40 {
+        return false;
+    }
+    let mut names: Vec<String> = site.map(key).into_iter().collect();
+    if let Some(domain) = domain {
+        names.push(key(domain));
+        // "telegraph.co.uk" -> "telegraph"; "edition.cnn.com" -> "cnn".
+        let labels: Vec<&str> = domain.split('.').collect();
+        let main = labels
+            .iter()
+            .rev()
+            .find(|label| {
+                label.len() > 3
+                    || !matches!(
+                        **label,
+                        "com" | "net" | "org" | "co" | "uk" | "au" | "de" | "fr"
+                    )
+            })
+            .or(labels.first());
+        names.extend(main.map(|label| key(label)));
+    }
+    names.iter().filter(|name| name.len() >= 2).any(|name| {
+        *name == segment
+            || (name.len().min(segment.len()) >= 3
+                && (name.starts_with(&segment) || segment.starts_with(name.as_str())))
+    })
 }
 
 /// `title` without a leading or trailing `site` set off by a separator; unchanged otherwise.
@@ -327,10 +459,16 @@ pub fn strip_site_suffix(title: &str, site_name: Option<&str>) -> String {
     title.to_string()
 }
 
-/// Clean one byline candidate: "By " dropped, and rejected when it is a date, a sentence or a
-/// sidebar's worth of text rather than a name.
+/// Clean one byline candidate: whitespace collapsed within its lines, a leading "By " dropped;
+/// `None` when it is a sidebar's worth of text, a link, or names nobody and no outlet (a date, a
+/// "Follow" button). The byline cleaner splits it into people and outlets later.
 pub fn clean_byline(text: &str) -> Option<String> {
-    let text = squash(text);
+    let text = text
+        .lines()
+        .map(squash)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
     let lower = text.to_lowercase();
     let text = if lower.starts_with("by ") || lower.starts_with("by:") {
         text[3..].trim().to_string()
@@ -338,35 +476,44 @@ pub fn clean_byline(text: &str) -> Option<String> {
         text
     };
     let text = text.trim_matches(|c: char| c == ',' || c == '|' || c.is_whitespace());
-    if text.is_empty() || text.chars().count() > 100 || text.split_whitespace().count() > 12 {
+    if text.is_empty()
+        || text.chars().count() > MAX_BYLINE_CHARS
+        || text.split_whitespace().count() > MAX_BYLINE_WORDS
+        || text.starts_with("http")
+    {
         return None;
     }
-    if looks_like_date(text) || text.starts_with("http") {
-        return None;
-    }
-    if !text.chars().any(char::is_alphabetic) {
-        return None;
-    }
-    Some(text.to_string())
+    let credits = split_byline(text, None);
+    (!credits.people.is_empty() || !credits.outlets.is_empty()).then(|| text.to_string())
 }
 
-fn looks_like_date(text: &str) -> bool {
-    let digits = text.chars().filter(char::is_ascii_digit).count();
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    if digits >= 4 && letters < 12 {
-        return true;
+/// The page's bylines: Readability's (`found`, cleaned), unless the page's data (`listed`: meta
+/// tags, JSON-LD, microdata) names more of the same people, or names people where Readability
+/// found only an outlet (then both: the outlet is credited).
+pub fn merge_bylines(found: String, listed: Vec<String>) -> Vec<String> {
+    let people = |bylines: &[String]| -> Vec<String> {
+        bylines
+            .iter()
+            .flat_map(|byline| split_byline(byline, None).people)
+            .map(|name| person_key(&name))
+            .collect()
+    };
+    let in_found = people(std::slice::from_ref(&found));
+    let in_listed = people(&listed);
+    if in_found.is_empty() && !in_listed.is_empty() {
+        let mut merged = listed;
+        merged.push(found);
+        merged
+    } else if in_listed.len() > in_found.len() && in_found.iter().all(|p| in_listed.contains(p)) {
+        listed
+    } else {
+        vec![found]
     }
-    let lower = text.to_lowercase();
-    // "may" counts only as a word before something ("May 3"), not inside "mayor".
-    digits >= 1
-        && MONTHS.iter().any(|&m| {
-            if m == "may" {
-                lower.contains("may ")
-            } else {
-                lower.contains(m)
-            }
-        })
 }
+
+/// A byline is short; longer text is a biography or a block of the page.
+const MAX_BYLINE_CHARS: usize = 150;
+const MAX_BYLINE_WORDS: usize = 16;
 
 fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
@@ -400,6 +547,7 @@ fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
                 .select(selector)
                 .nodes()
                 .iter()
+                .filter(|node| !in_sidebar(node))
                 .filter_map(|node| {
                     node.attr("content")
                         .map(|c| c.to_string())
@@ -453,6 +601,7 @@ fn published(doc: &Document, metas: &Metas, ld: &JsonLd) -> Option<String> {
             doc.select("[itemprop=\"datePublished\"]")
                 .nodes()
                 .iter()
+                .filter(|n| !in_sidebar(n))
                 .find_map(|n| {
                     n.attr("content")
                         .or_else(|| n.attr("datetime"))
@@ -464,6 +613,7 @@ fn published(doc: &Document, metas: &Metas, ld: &JsonLd) -> Option<String> {
             doc.select("time[datetime]")
                 .nodes()
                 .iter()
+                .filter(|n| !in_sidebar(n))
                 .find_map(|n| n.attr("datetime").and_then(|v| non_empty(&v)))
         })
         .or_else(|| {
@@ -471,6 +621,7 @@ fn published(doc: &Document, metas: &Metas, ld: &JsonLd) -> Option<String> {
             doc.select(".pubdate, .published, .publish-date, .date-published, .article-date")
                 .nodes()
                 .iter()
+                .filter(|n| !in_sidebar(n))
                 .filter_map(|n| non_empty(&n.text()))
                 .find(|t| t.len() <= 60 && t.chars().filter(char::is_ascii_digit).count() >= 4)
         })
