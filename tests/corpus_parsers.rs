@@ -734,10 +734,12 @@ fn readability_corpus_scores() {
         println!("  {rate}");
     }
     println!("  body token F1: median {median:.3}, 10th percentile {p10:.3}");
-    assert!(title.share() >= 0.95, "{title}");
-    assert!(site.share() >= 0.90, "{site}");
-    assert!(published.share() >= 0.90, "{published}");
-    assert!(byline.share() >= 0.90, "{byline}");
+    // Floors just under what is reached with the labels (issue 11: 130/130, 62/62, 33/33,
+    // 72/76; before it, 117/130 titles and 58/76 bylines).
+    assert!(title.share() >= 0.99, "{title}");
+    assert!(site.share() >= 0.99, "{site}");
+    assert!(published.share() >= 0.99, "{published}");
+    assert!(byline.share() >= 0.94, "{byline}");
     // Floors just under what the real path reaches (median 1.000, p10 0.998); issue 3 asks for
     // at least 0.95 and 0.85.
     assert!(
@@ -848,7 +850,10 @@ fn goose3_title_authors_and_dates() {
         "goose3 body opening token F1 ({} pages): median {median:.3}, 10th percentile {p10:.3}",
         openings.len()
     );
-    assert!(published.share() >= 0.75, "{published}");
+    // Floors just under what is reached (issue 11: titles 15/15, authors 3/3, dates 11/12).
+    assert!(title.share() >= 0.99, "{title}");
+    assert!(authors.share() >= 0.99, "{authors}");
+    assert!(published.share() >= 0.9, "{published}");
     // goose3 expects less around the text than Readability keeps (lead captions, decks), so this
     // floor only guards against bylines and other leaks coming back (median 0.910 reached).
     assert!(median >= 0.9, "goose3 opening F1 median {median}");

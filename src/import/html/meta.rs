@@ -349,7 +349,7 @@ pub fn article_title(
     {
         for separator in SEPARATORS {
             // Only a headline in front: a title that ends with the `<h1>` ("Story · V8") has
-            // the site's logo for a heading, and the site segment rule below handles it.
+            // the site's logo for a heading (below).
             let rest = title.strip_prefix(&format!("{headline}{separator}"));
             if rest.is_some_and(|rest| {
                 !rest.trim().is_empty() && rest.split_whitespace().count() <= MAX_SITE_WORDS
@@ -359,6 +359,15 @@ pub fn article_title(
         }
         if names_site(&title) && headline.split_whitespace().count() >= 2 {
             return headline;
+        }
+        // A short heading that ends the title is the site's logo ("Story · V8" over `<h1>V8`).
+        for separator in SEPARATORS {
+            if let Some(head) = title.strip_suffix(&format!("{separator}{headline}"))
+                && headline.split_whitespace().count() <= 3
+                && head.split_whitespace().count() > headline.split_whitespace().count()
+            {
+                return head.trim().to_string();
+            }
         }
     }
     for separator in SEPARATORS {
@@ -672,11 +681,133 @@ mod tests {
     }
 
     #[test]
+    fn titles_lose_the_site_name_found_by_name_or_domain() {
+        // Issue 11: "... | WIRED", "... - Telegraph".
+        assert_eq!(
+            article_title("Why the Sky Is Blue | WIRED", Some("Wired"), None, None),
+            "Why the Sky Is Blue"
+        );
+        assert_eq!(
+            article_title(
+                "Zimbabwe coup: Mugabe insists he finishes his term - Telegraph",
+                Some("The Telegraph"),
+                None,
+                None
+            ),
+            "Zimbabwe coup: Mugabe insists he finishes his term"
+        );
+        assert_eq!(
+            article_title(
+                "Five Social Media Lessons for Business - BusinessWeek",
+                None,
+                Some("businessweek.com"),
+                None
+            ),
+            "Five Social Media Lessons for Business"
+        );
+        assert_eq!(
+            article_title(
+                "TechCrunch | Good article title",
+                Some("TechCrunch"),
+                None,
+                None
+            ),
+            "Good article title"
+        );
+        // A segment that is not the site stays: "Review - Part 2".
+        assert_eq!(
+            article_title("Review - Part 2", Some("Wired"), Some("wired.com"), None),
+            "Review - Part 2"
+        );
+        assert_eq!(
+            article_title("| Some Title", Some("Some Title"), None, None),
+            ""
+        );
+    }
+
+    #[test]
+    fn titles_prefer_the_displayed_headline() {
+        assert_eq!(
+            article_title(
+                "Samantha and The Great Big Lie - John C. Welch - Medium",
+                None,
+                None,
+                Some("Samantha and The Great Big Lie")
+            ),
+            "Samantha and The Great Big Lie"
+        );
+        // A generic title: only the site's name.
+        assert_eq!(
+            article_title(
+                "Yahoo News",
+                Some("Yahoo News"),
+                None,
+                Some("Space ship breaks up over Siberia")
+            ),
+            "Space ship breaks up over Siberia"
+        );
+        // A heading that is the site's logo ends the title; it is not the headline.
+        assert_eq!(
+            article_title(
+                "standalone WebAssembly binaries using Emscripten \u{b7} V8",
+                None,
+                None,
+                Some("V8")
+            ),
+            "standalone WebAssembly binaries using Emscripten"
+        );
+    }
+
+    #[test]
+    fn sidebar_bylines_dates_and_headlines_are_not_the_article_s() {
+        let html = r#"<html><body>
+            <aside class="related"><h1>Other story</h1><span class="byline">By Sam Side</span>
+              <time datetime="2014-01-01T00:00:00Z">Jan 1</time></aside>
+            <div class="trending-widget"><time datetime="2014-02-02T00:00:00Z">Feb 2</time></div>
+            <article><h1>Bridge to be rebuilt</h1><span class="byline">By Ann Smith</span>
+              <time datetime="2014-12-12T15:20:00Z">Dec 12</time><p>Text.</p></article>
+            </body></html>"#;
+        let meta = page_meta(&Document::from(html));
+        assert_eq!(meta.headline.as_deref(), Some("Bridge to be rebuilt"));
+        assert_eq!(meta.authors, ["Ann Smith"]);
+        assert_eq!(meta.published.as_deref(), Some("2014-12-12T15:20:00Z"));
+    }
+
+    #[test]
+    fn readability_s_byline_against_the_page_s_data() {
+        let listed = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        // The data names more of the same people: all of them.
+        assert_eq!(
+            merge_bylines(
+                "Tariq Panja".into(),
+                listed(&["Tariq Panja", "David Streitfeld"])
+            ),
+            ["Tariq Panja", "David Streitfeld"]
+        );
+        // Readability found only an agency: the data's people, and the agency credited.
+        assert_eq!(
+            merge_bylines("AFP".into(), listed(&["Jane Doe"])),
+            ["Jane Doe", "AFP"]
+        );
+        // Otherwise Readability's byline.
+        assert_eq!(
+            merge_bylines("Jane Doe".into(), listed(&["John Roe"])),
+            ["Jane Doe"]
+        );
+    }
+
+    #[test]
     fn bylines() {
         assert_eq!(clean_byline("By  Jane Doe ").as_deref(), Some("Jane Doe"));
         assert_eq!(clean_byline("September 5, 2023"), None);
         assert_eq!(clean_byline("2023-09-05T10:00"), None);
         assert_eq!(clean_byline(&"word ".repeat(40)), None);
+        // A date after the name no longer hides the name; the byline cleaner drops the date.
+        assert_eq!(
+            clean_byline("By GILLIAN MOHNEY\n   March 11, 2015 3:46 PM").as_deref(),
+            Some("GILLIAN MOHNEY\nMarch 11, 2015 3:46 PM")
+        );
+        assert_eq!(clean_byline("Follow Author"), None);
     }
 
     #[test]
