@@ -120,9 +120,8 @@ const COLLECTIVE_WORDS: &[&str] = &[
     "editorial",
     "newsroom",
     "contributors",
-    "reporters",
-    "correspondents",
-    "writers",
+    "authors",
+    "author",
 ];
 
 /// Words that make a name an organisation rather than a person.
@@ -176,13 +175,22 @@ const MAX_NAME_WORDS: usize = 6;
 pub fn split_byline(byline: &str, publisher: Option<&str>) -> Credits {
     let mut credits = Credits::default();
     let publisher_key = publisher.map(source_key).filter(|key| !key.is_empty());
-    // A personal site is named after its author ("Haki Benita"): a name stays a person.
+    // The publisher's name, alone or inside ("Ediciones El País" on El País). A personal site
+    // is named after its author ("Haki Benita"): a full name stays a person.
     let is_publisher = |name: &str| {
-        publisher_key.as_deref() == Some(source_key(name).as_str())
-            && !is_person_name(&name.split_whitespace().collect::<Vec<_>>())
+        let Some(publisher) = publisher_key.as_deref() else {
+            return false;
+        };
+        let key = source_key(name);
+        let words: Vec<&str> = name.split_whitespace().collect();
+        if key == publisher {
+            !(words.len() >= 2 && is_person_name(&words))
+        } else {
+            format!(" {key} ").contains(&format!(" {publisher} "))
+        }
     };
     let whole = clean_line(byline);
-    if is_publisher(&whole) {
+    if publisher_key.as_deref() == Some(source_key(&whole).as_str()) && is_publisher(&whole) {
         credits.outlets.push(whole);
         return credits;
     }
@@ -479,6 +487,9 @@ fn classify(item: &str, part: Part, is_publisher: &dyn Fn(&str) -> bool, credits
         }
         return;
     }
+    // "Andrea Stone Senior Washington Correspondent": the name ends where the job title starts.
+    let item = &without_job_title(item);
+    let words: Vec<&str> = item.split_whitespace().collect();
     let is_organisation = is_publisher(item)
         || is_outlet_name(item)
         || (words.len() >= 2 && *first == "The")
@@ -491,6 +502,23 @@ fn classify(item: &str, part: Part, is_publisher: &dyn Fn(&str) -> bool, credits
         return;
     }
     credits.people.push(clean_line(item));
+}
+
+/// A name followed by a job title that ends in a role word, without the title: cut at the first
+/// qualifier or role word after the first two words.
+fn without_job_title(item: &str) -> String {
+    let words: Vec<&str> = item.split_whitespace().collect();
+    let is_role_word = |word: &&str| ROLE_WORDS.contains(&word.to_lowercase().as_str());
+    if words.len() < 3 || !words.last().is_some_and(is_role_word) {
+        return item.to_string();
+    }
+    let cut = (2..words.len())
+        .find(|&at| {
+            let lower = words[at].to_lowercase();
+            ROLE_QUALIFIERS.contains(&lower.as_str()) || ROLE_WORDS.contains(&lower.as_str())
+        })
+        .unwrap_or(words.len() - 1);
+    words[..cut].join(" ")
 }
 
 /// "NJ Advance Media for NJ.com" is two outlets; other outlet names stay whole.
@@ -704,6 +732,34 @@ mod tests {
         assert_eq!(split("Byron Lee"), (names(&["Byron Lee"]), vec![]));
         assert_eq!(split(" by "), (vec![], vec![]));
         assert_eq!(split("By"), (vec![], vec![]));
+    }
+
+    #[test]
+    fn more_shapes_from_goose3_pages() {
+        assert_eq!(
+            split("Andrea Stone Senior Washington Correspondent"),
+            (names(&["Andrea Stone"]), vec![])
+        );
+        assert_eq!(split("Authors"), (vec![], vec![]));
+        assert_eq!(split("elmundo.es"), (vec![], names(&["elmundo.es"])));
+        assert_eq!(
+            split_on("Ediciones El País", Some("EL PAÍS")),
+            (vec![], names(&["Ediciones El País"]))
+        );
+        assert_eq!(
+            split_on("Wirtschaftswoche", Some("Wirtschaftswoche")),
+            (vec![], names(&["Wirtschaftswoche"]))
+        );
+    }
+
+    #[test]
+    fn an_agency_byline_with_a_relative_time() {
+        assert_eq!(
+            split(
+                "By JORDAN ROBERTSON and RACHEL METZ - AP Technology Writers | AP \u{2013} 1 hr 4 mins ago"
+            ),
+            (names(&["JORDAN ROBERTSON", "RACHEL METZ"]), names(&["AP"]))
+        );
     }
 
     #[test]

@@ -474,11 +474,21 @@ pub fn is_outlet_name(name: &str) -> bool {
     }
     words.iter().any(|word| {
         let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-        OUTLET_WORDS.contains(&word)
-            || [".com", ".org", ".net", ".co.kr", ".co.uk"]
-                .iter()
-                .any(|tld| word.to_ascii_lowercase().ends_with(tld))
+        OUTLET_WORDS.contains(&word) || looks_like_domain(word)
     })
+}
+
+/// "nknews.org", "NJ.com", "elmundo.es": labels of letters, digits and hyphens, the last one
+/// two to six letters.
+fn looks_like_domain(word: &str) -> bool {
+    let labels: Vec<&str> = word.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && labels.last().is_some_and(|tld| {
+            (2..=6).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic())
+        })
 }
 
 /// One to five words, each capitalised (or a particle such as "de", "van", or an initial), made of
@@ -674,12 +684,21 @@ mod tests {
             "Yonhap News Agency",
             "NK News",
             "nknews.org",
+            "elmundo.es",
+            "lefigaro.fr",
             "Bloomberg",
             "Reuters",
         ] {
             assert!(is_outlet_name(name), "{name}");
         }
-        for name in ["Jake Kwon", "Ji Da-gyum", "Seoul", "I"] {
+        for name in [
+            "Jake Kwon",
+            "Ji Da-gyum",
+            "Seoul",
+            "I",
+            "Dana A. Ford",
+            "J.R.R. Tolkien",
+        ] {
             assert!(!is_outlet_name(name), "{name}");
         }
     }

@@ -37,8 +37,8 @@ pub fn page_meta(doc: &Document) -> PageMeta {
     PageMeta {
         title,
         headline: first_text(doc, "h1"),
+        authors: authors(doc, &metas, &ld, site_name.as_deref()),
         site_name,
-        authors: authors(doc, &metas, &ld),
         published: published(doc, &metas, &ld),
         url: canonical_url(doc, &metas, &ld),
         language: language(doc, &metas),
@@ -277,6 +277,8 @@ fn first_text(doc: &Document, selector: &str) -> Option<String> {
 /// and dates.
 const SIDEBAR_WORDS: &[&str] = &[
     "aside",
+    "comment",
+    "comments",
     "outbrain",
     "popular",
     "promo",
@@ -499,11 +501,11 @@ pub fn clean_byline(text: &str) -> Option<String> {
 /// The page's bylines: Readability's (`found`, cleaned), unless the page's data (`listed`: meta
 /// tags, JSON-LD, microdata) names more of the same people, or names people where Readability
 /// found only an outlet (then both: the outlet is credited).
-pub fn merge_bylines(found: String, listed: Vec<String>) -> Vec<String> {
+pub fn merge_bylines(found: String, listed: Vec<String>, site_name: Option<&str>) -> Vec<String> {
     let people = |bylines: &[String]| -> Vec<String> {
         bylines
             .iter()
-            .flat_map(|byline| split_byline(byline, None).people)
+            .flat_map(|byline| split_byline(byline, site_name).people)
             .map(|name| person_key(&name))
             .collect()
     };
@@ -521,10 +523,10 @@ pub fn merge_bylines(found: String, listed: Vec<String>) -> Vec<String> {
 }
 
 /// A byline is short; longer text is a biography or a block of the page.
-const MAX_BYLINE_CHARS: usize = 150;
-const MAX_BYLINE_WORDS: usize = 16;
+const MAX_BYLINE_CHARS: usize = 200;
+const MAX_BYLINE_WORDS: usize = 24;
 
-fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
+fn authors(doc: &Document, metas: &Metas, ld: &JsonLd, site_name: Option<&str>) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     if let Some(author) = metas
         .get(&[
@@ -539,10 +541,17 @@ fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
     {
         found.push(author);
     }
-    if found.is_empty() {
-        found = ld.authors();
+    // An organisation as the author ("Ediciones El País", "lefigaro.fr") is credited, and the
+    // people are looked for further on.
+    let names_people = |found: &[String]| {
+        found
+            .iter()
+            .any(|author| !split_byline(author, site_name).people.is_empty())
+    };
+    if !names_people(&found) {
+        found.extend(ld.authors());
     }
-    if found.is_empty() {
+    if !names_people(&found) {
         for selector in [
             "[itemprop~=\"author\"] [itemprop~=\"name\"]",
             "[itemprop~=\"author\"]",
@@ -552,7 +561,7 @@ fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
             ".byline-author",
             "[class*=\"byline\"]",
         ] {
-            found = doc
+            let in_markup: Vec<String> = doc
                 .select(selector)
                 .nodes()
                 .iter()
@@ -563,11 +572,18 @@ fn authors(doc: &Document, metas: &Metas, ld: &JsonLd) -> Vec<String> {
                         .or_else(|| Some(node.text().to_string()))
                 })
                 .filter_map(|t| clean_byline(&t))
-                // Microdata marks each author; with class names, later matches are usually other
-                // stories' bylines in a sidebar, so only the first counts.
-                .take(if selector.contains("itemprop") { 8 } else { 1 })
+                // Microdata and author links mark each author; with class names, later matches
+                // are usually other stories' bylines in a sidebar, so only the first counts.
+                .take(
+                    if selector.contains("itemprop") || selector.contains("rel") {
+                        8
+                    } else {
+                        1
+                    },
+                )
                 .collect();
-            if !found.is_empty() {
+            if !in_markup.is_empty() {
+                found.extend(in_markup);
                 break;
             }
         }
@@ -774,24 +790,43 @@ mod tests {
     }
 
     #[test]
+    fn an_organisation_as_author_is_kept_and_the_people_looked_for() {
+        let html = r#"<html><head><meta name="author" content="Ediciones El País">
+            <meta property="og:site_name" content="EL PAÍS"></head><body>
+            <article><h1>Story</h1><p><a rel="author" href="/a">María R. Sahuquillo</a> and
+            <a rel="author" href="/b">Emilio de Benito</a></p><p>Text.</p></article>
+            <div class="comments"><a rel="author" href="/c">Commenter</a></div></body></html>"#;
+        let meta = page_meta(&Document::from(html));
+        assert_eq!(
+            meta.authors,
+            [
+                "Ediciones El País",
+                "María R. Sahuquillo",
+                "Emilio de Benito"
+            ]
+        );
+    }
+
+    #[test]
     fn readability_s_byline_against_the_page_s_data() {
         let listed = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
         // The data names more of the same people: all of them.
         assert_eq!(
             merge_bylines(
                 "Tariq Panja".into(),
-                listed(&["Tariq Panja", "David Streitfeld"])
+                listed(&["Tariq Panja", "David Streitfeld"]),
+                None
             ),
             ["Tariq Panja", "David Streitfeld"]
         );
         // Readability found only an agency: the data's people, and the agency credited.
         assert_eq!(
-            merge_bylines("AFP".into(), listed(&["Jane Doe"])),
+            merge_bylines("AFP".into(), listed(&["Jane Doe"]), None),
             ["Jane Doe", "AFP"]
         );
         // Otherwise Readability's byline.
         assert_eq!(
-            merge_bylines("Jane Doe".into(), listed(&["John Roe"])),
+            merge_bylines("Jane Doe".into(), listed(&["John Roe"]), None),
             ["Jane Doe"]
         );
     }

@@ -170,7 +170,8 @@ pub fn extract(html: &str) -> Extracted {
         })
         .filter(|title| !title.is_empty());
     if let Some(byline) = article.byline.as_deref().and_then(meta::clean_byline) {
-        meta.authors = meta::merge_bylines(byline, std::mem::take(&mut meta.authors));
+        let listed = std::mem::take(&mut meta.authors);
+        meta.authors = meta::merge_bylines(byline, listed, meta.site_name.as_deref());
     }
     if let Some(published) = article.published_time.as_deref().and_then(non_empty) {
         meta.published = Some(published);
