@@ -120,8 +120,6 @@ const COLLECTIVE_WORDS: &[&str] = &[
     "editorial",
     "newsroom",
     "contributors",
-    "authors",
-    "author",
 ];
 
 /// Words that make a name an organisation rather than a person.
@@ -348,7 +346,38 @@ fn is_date_like(tail: &str) -> bool {
         .filter(|run| !run.is_empty())
         .collect();
     let lower = tail.to_lowercase();
-    runs.len() >= 2
+    // A relative time: "8h", "5 min ago", "2 days".
+    let unit: String = tail
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase();
+    let relative = matches!(
+        unit.as_str(),
+        "h" | "hr"
+            | "hrs"
+            | "hour"
+            | "hours"
+            | "m"
+            | "min"
+            | "mins"
+            | "minute"
+            | "minutes"
+            | "d"
+            | "day"
+            | "days"
+            | "w"
+            | "wk"
+            | "week"
+            | "weeks"
+            | "s"
+            | "sec"
+            | "secs"
+    ) || lower.split_whitespace().any(|word| word == "ago");
+    relative
+        || runs.len() >= 2
         || runs.first().is_some_and(|run| run.len() == 4)
         || lower.split(|c: char| !c.is_alphabetic()).any(|word| {
             MONTHS.contains(&word)
@@ -472,7 +501,9 @@ fn classify(item: &str, part: Part, is_publisher: &dyn Fn(&str) -> bool, credits
         return;
     }
     let lower_first = first.to_lowercase();
-    if COLLECTIVE_WORDS.contains(&lower_first.as_str()) {
+    // "Authors" alone is a menu link, not a name.
+    let bare_label = matches!(item.to_lowercase().as_str(), "author" | "authors");
+    if COLLECTIVE_WORDS.contains(&lower_first.as_str()) || bare_label {
         return;
     }
     // "Motley Fool Staff": the outlet, unless what is left is a job title ("Senior Staff").
@@ -759,6 +790,20 @@ mod tests {
                 "By JORDAN ROBERTSON and RACHEL METZ - AP Technology Writers | AP \u{2013} 1 hr 4 mins ago"
             ),
             (names(&["JORDAN ROBERTSON", "RACHEL METZ"]), names(&["AP"]))
+        );
+    }
+
+    #[test]
+    fn relative_times_and_bare_labels_go() {
+        assert_eq!(
+            split("James Akinaka\n8h"),
+            (names(&["James Akinaka"]), vec![])
+        );
+        assert_eq!(split("Jane Doe 5 min ago"), (names(&["Jane Doe"]), vec![]));
+        assert_eq!(split("Authors"), (vec![], vec![]));
+        assert_eq!(
+            split("Dublin Core property author"),
+            (names(&["Dublin Core property author"]), vec![])
         );
     }
 

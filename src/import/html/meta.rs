@@ -6,6 +6,7 @@ use dom_query::{Document, NodeRef, Selection};
 use serde_json::Value;
 
 use crate::normalize::byline::split_byline;
+use crate::normalize::credits::is_person_name;
 use crate::normalize::keys::person_key;
 
 /// What the page says about itself, each field the first good candidate in priority order.
@@ -502,20 +503,38 @@ pub fn clean_byline(text: &str) -> Option<String> {
 /// tags, JSON-LD, microdata) names more of the same people, or names people where Readability
 /// found only an outlet (then both: the outlet is credited).
 pub fn merge_bylines(found: String, listed: Vec<String>, site_name: Option<&str>) -> Vec<String> {
-    let people = |bylines: &[String]| -> Vec<String> {
+    let people = |bylines: &[String]| -> Vec<(String, bool)> {
         bylines
             .iter()
             .flat_map(|byline| split_byline(byline, site_name).people)
-            .map(|name| person_key(&name))
+            .map(|name| {
+                let words: Vec<&str> = name.split_whitespace().collect();
+                (
+                    person_key(&name),
+                    words.len() >= 2 && is_person_name(&words),
+                )
+            })
             .collect()
     };
-    let in_found = people(std::slice::from_ref(&found));
+    let in_found: Vec<String> = people(std::slice::from_ref(&found))
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
     let in_listed = people(&listed);
+    // The data's extra people must read as full names: an author card's "Journaliste au Monde"
+    // or "Suivre" is no co-author.
+    let more_of_the_same = in_listed.len() > in_found.len()
+        && in_found
+            .iter()
+            .all(|p| in_listed.iter().any(|(key, _)| key == p))
+        && in_listed
+            .iter()
+            .all(|(key, full_name)| *full_name || in_found.contains(key));
     if in_found.is_empty() && !in_listed.is_empty() {
         let mut merged = listed;
         merged.push(found);
         merged
-    } else if in_listed.len() > in_found.len() && in_found.iter().all(|p| in_listed.contains(p)) {
+    } else if more_of_the_same {
         listed
     } else {
         vec![found]
@@ -823,6 +842,18 @@ mod tests {
         assert_eq!(
             merge_bylines("AFP".into(), listed(&["Jane Doe"]), None),
             ["Jane Doe", "AFP"]
+        );
+        // An author card's job title and "Follow" button are no co-authors.
+        assert_eq!(
+            merge_bylines(
+                "Martin Untersinger (avec Damien Leloup et Morgane Tual)".into(),
+                listed(&[
+                    "Martin Untersinger (avec Damien Leloup et Morgane Tual)",
+                    "Martin Untersinger\nJournaliste au Monde\nSuivre"
+                ]),
+                None
+            ),
+            ["Martin Untersinger (avec Damien Leloup et Morgane Tual)"]
         );
         // Otherwise Readability's byline.
         assert_eq!(
