@@ -412,7 +412,7 @@ fn split_items(text: &str) -> Vec<String> {
                 part.split_whitespace().count() >= 2
                     || is_outlet_name(part)
                     || is_credential(part)
-                    || is_role(part)
+                    || is_role_after_a_name(part)
             });
         if split_at_commas {
             items.extend(parts);
@@ -477,18 +477,27 @@ fn is_credential(item: &str) -> bool {
     CREDENTIALS.contains(&item.trim().to_lowercase().as_str())
 }
 
-/// A job title: "Staff Writer", "Senior Correspondent", "Games Editor". A group of people ("Motley
-/// Fool Staff") is not one unless only qualifiers come before it ("Senior Staff").
+/// A job title: "Staff Writer", "Senior Correspondent", "Reporter": a role word with only
+/// qualifiers before it ("Ann Writer" is a name).
 fn is_role(item: &str) -> bool {
     let words: Vec<String> = item.split_whitespace().map(str::to_lowercase).collect();
     let Some((last, before)) = words.split_last() else {
         return false;
     };
-    let only_qualifiers = before.iter().all(|word| {
-        ROLE_QUALIFIERS.contains(&word.as_str()) || ROLE_WORDS.contains(&word.as_str())
-    });
     ROLE_WORDS.contains(&last.as_str())
-        && (only_qualifiers || (!COLLECTIVE_WORDS.contains(&last.as_str()) && words.len() <= 3))
+        && before.iter().all(|word| {
+            ROLE_QUALIFIERS.contains(&word.as_str()) || ROLE_WORDS.contains(&word.as_str())
+        })
+}
+
+/// After a name, any short phrase ending in a role word is a job title: "Ben Silverman, Games
+/// Editor", "... - AP Technology Writers". A group ("Motley Fool Staff") is not one.
+fn is_role_after_a_name(item: &str) -> bool {
+    let words: Vec<String> = item.split_whitespace().map(str::to_lowercase).collect();
+    is_role(item)
+        || words.last().is_some_and(|last| {
+            ROLE_WORDS.contains(&last.as_str()) && !COLLECTIVE_WORDS.contains(&last.as_str())
+        }) && words.len() <= 3
 }
 /// Sorts one item into people or outlets, or drops it (a job title, a degree, page text).
 fn classify(item: &str, part: Part, is_publisher: &dyn Fn(&str) -> bool, credits: &mut Credits) {
@@ -497,7 +506,21 @@ fn classify(item: &str, part: Part, is_publisher: &dyn Fn(&str) -> bool, credits
     let Some(first) = words.first() else {
         return;
     };
-    if !item.chars().any(char::is_alphabetic) || is_credential(item) || is_role(item) {
+    let job_title = if credits.people.is_empty() {
+        is_role(item)
+    } else {
+        is_role_after_a_name(item)
+    };
+    // A plural role ("World's Editorial Writers") names a group, never one person.
+    let group_of_writers = words.last().is_some_and(|last| {
+        let last = last.to_lowercase();
+        last.ends_with('s') && (ROLE_WORDS.contains(&last.as_str()) || last == "editors")
+    });
+    if !item.chars().any(char::is_alphabetic)
+        || is_credential(item)
+        || job_title
+        || group_of_writers
+    {
         return;
     }
     let lower_first = first.to_lowercase();
@@ -536,20 +559,19 @@ fn classify(item: &str, part: Part, is_publisher: &dyn Fn(&str) -> bool, credits
 }
 
 /// A name followed by a job title that ends in a role word, without the title: cut at the first
-/// qualifier or role word after the first two words.
+/// qualifier ("Senior", "Staff") after the first two words; "Mary Ann Writer" stays whole.
 fn without_job_title(item: &str) -> String {
     let words: Vec<&str> = item.split_whitespace().collect();
     let is_role_word = |word: &&str| ROLE_WORDS.contains(&word.to_lowercase().as_str());
     if words.len() < 3 || !words.last().is_some_and(is_role_word) {
         return item.to_string();
     }
-    let cut = (2..words.len())
-        .find(|&at| {
-            let lower = words[at].to_lowercase();
-            ROLE_QUALIFIERS.contains(&lower.as_str()) || ROLE_WORDS.contains(&lower.as_str())
-        })
-        .unwrap_or(words.len() - 1);
-    words[..cut].join(" ")
+    match (2..words.len() - 1)
+        .find(|&at| ROLE_QUALIFIERS.contains(&words[at].to_lowercase().as_str()))
+    {
+        Some(cut) => words[..cut].join(" "),
+        None => item.to_string(),
+    }
 }
 
 /// "NJ Advance Media for NJ.com" is two outlets; other outlet names stay whole.
@@ -818,6 +840,11 @@ mod tests {
             (names(&["Jane Doe"]), vec![])
         );
         assert_eq!(split("Staff"), (vec![], vec![]));
+        assert_eq!(split("World's Editorial Writers"), (vec![], vec![]));
+        // Names that end in a role word, alone.
+        for name in ["Ann Writer", "Bob Reporter", "Mary Ann Writer"] {
+            assert_eq!(split(name), (names(&[name]), vec![]), "{name}");
+        }
         assert_eq!(
             split("Ben Silverman, Games Editor"),
             (names(&["Ben Silverman"]), vec![])
