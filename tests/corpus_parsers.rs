@@ -14,8 +14,11 @@ use newsdb::import::html::parse_html_page;
 use newsdb::item::{Location, Parsed, RawItem};
 use newsdb::normalize::NormalizeOptions;
 
+/// `$NEWSDB_CORPUS`, else `../shared/corpus` beside the project (a worktree elsewhere names it).
 fn corpus() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let path = std::env::var_os("NEWSDB_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
     if path.is_dir() {
         Some(path)
     } else {
@@ -522,6 +525,19 @@ fn byline_key(text: &str) -> String {
     text.chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
+/// The people newsdb stores for an item: its bylines through the one normaliser.
+fn stored_people(item: &RawItem) -> Vec<String> {
+    newsdb::normalize::normalize(item.clone(), &NormalizeOptions::default())
+        .map(|article| {
+            article
+                .authors
+                .into_iter()
+                .map(|person| person.name)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn page_item(path: &Path, name: &str) -> Option<RawItem> {
     let outcome = run(parse_html_page, &std::fs::read(path).unwrap(), name);
     outcome.items.into_iter().next()
@@ -560,6 +576,46 @@ impl std::fmt::Display for Rate {
     }
 }
 
+/// Our labels for corpus pages whose reference is not what newsdb should store
+/// (`tests/fixtures/parsers/page-labels.tsv`): (page, field) -> value.
+struct Labels(std::collections::HashMap<(String, String), String>);
+
+impl Labels {
+    fn load() -> Labels {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parsers/page-labels.tsv");
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut labels = std::collections::HashMap::new();
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert!(fields.len() >= 3, "bad label line: {line}");
+            labels.insert(
+                (fields[0].to_string(), fields[1].to_string()),
+                fields[2].to_string(),
+            );
+        }
+        Labels(labels)
+    }
+
+    fn get(&self, page: &str, field: &str) -> Option<&str> {
+        self.0
+            .get(&(page.to_string(), field.to_string()))
+            .map(String::as_str)
+    }
+}
+
+/// A labelled byline ("A; B", or "-" for none) as the people newsdb should store.
+fn labelled_people(label: &str) -> Vec<String> {
+    label
+        .split("; ")
+        .filter(|name| *name != "-" && !name.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// The scores of issue 3 on Mozilla Readability's test pages. Run with `--nocapture` to see them.
 #[test]
 fn readability_corpus_scores() {
@@ -594,9 +650,23 @@ fn readability_corpus_scores() {
         hits: 0,
         total: 0,
     };
+    // The same against Readability's reference as it is (site names in titles, page text in
+    // bylines), for comparison.
+    let mut title_as_is = Rate {
+        name: "title (reference as is)",
+        hits: 0,
+        total: 0,
+    };
+    let mut byline_as_is = Rate {
+        name: "byline (reference as is)",
+        hits: 0,
+        total: 0,
+    };
+    let labels = Labels::load();
     let mut f1s = Vec::new();
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let page = format!("readability/{name}");
         let expected: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.join("expected-metadata.json")).unwrap())
                 .unwrap();
@@ -604,10 +674,12 @@ fn readability_corpus_scores() {
         let want = |key: &str| expected[key].as_str().filter(|s| !s.trim().is_empty());
 
         let got_title = squash(item.title.as_deref().unwrap_or(""));
-        let hit = got_title == squash(want("title").unwrap_or(""));
+        title_as_is.add(got_title == squash(want("title").unwrap_or("")));
+        let want_title = labels.get(&page, "title").or(want("title")).unwrap_or("");
+        let hit = got_title == squash(want_title);
         title.add(hit);
         if !hit {
-            println!("{name}: title {got_title:?} want {:?}", want("title"));
+            println!("{name}: title {got_title:?} want {want_title:?}");
         }
         if let Some(want_site) = want("siteName") {
             let hit = item.source.as_deref().map(squash) == Some(squash(want_site));
@@ -623,12 +695,19 @@ fn readability_corpus_scores() {
                 println!("{name}: published {:?} want {want_date:?}", item.published);
             }
         }
-        if let Some(want_byline) = want("byline") {
-            let got = item.authors.join(", ");
-            let hit = byline_key(&got) == byline_key(want_byline);
+        let got = stored_people(&item);
+        if let Some(reference) = want("byline") {
+            byline_as_is.add(byline_key(&got.join(", ")) == byline_key(reference));
+        }
+        let want_people = match labels.get(&page, "byline") {
+            Some(label) => Some(labelled_people(label)),
+            None => want("byline").map(|byline| vec![byline.to_string()]),
+        };
+        if let Some(want_people) = want_people {
+            let hit = byline_key(&got.join("")) == byline_key(&want_people.join(""));
             byline.add(hit);
             if !hit {
-                println!("{name}: byline {got:?} want {want_byline:?}");
+                println!("{name}: byline {got:?} want {want_people:?}");
             }
         }
         let want_body = page_text(&String::from_utf8_lossy(
@@ -644,14 +723,23 @@ fn readability_corpus_scores() {
     let median = f1s[f1s.len() / 2].0;
     let p10 = f1s[f1s.len() / 10].0;
     println!("readability corpus, {} pages:", dirs.len());
-    for rate in [&title, &site, &published, &byline] {
+    for rate in [
+        &title,
+        &site,
+        &published,
+        &byline,
+        &title_as_is,
+        &byline_as_is,
+    ] {
         println!("  {rate}");
     }
     println!("  body token F1: median {median:.3}, 10th percentile {p10:.3}");
-    assert!(title.share() >= 0.95, "{title}");
-    assert!(site.share() >= 0.90, "{site}");
-    assert!(published.share() >= 0.90, "{published}");
-    assert!(byline.share() >= 0.90, "{byline}");
+    // Floors just under what is reached with the labels (issue 11: 130/130, 62/62, 33/33,
+    // 73/76; before it, 117/130 titles and 58/76 bylines).
+    assert!(title.share() >= 0.99, "{title}");
+    assert!(site.share() >= 0.99, "{site}");
+    assert!(published.share() >= 0.99, "{published}");
+    assert!(byline.share() >= 0.95, "{byline}");
     // Floors just under what the real path reaches (median 1.000, p10 0.998); issue 3 asks for
     // at least 0.95 and 0.85.
     assert!(
@@ -683,6 +771,12 @@ fn goose3_title_authors_and_dates() {
         hits: 0,
         total: 0,
     };
+    let mut labelled_bylines = Rate {
+        name: "bylines of the labelled news pages",
+        hits: 0,
+        total: 0,
+    };
+    let labels = Labels::load();
     let mut openings = Vec::new();
     for json in &files {
         let page = json.with_extension("html");
@@ -703,13 +797,21 @@ fn goose3_title_authors_and_dates() {
             body_markup: newsdb::item::Markup::Html,
             authors: extracted.meta.authors,
             published: extracted.meta.published,
+            source: extracted.meta.site_name,
             ..RawItem::default()
         };
         if let Some(want) = expected["cleaned_text"].as_str() {
             let got = stored_body(&item);
             openings.push((opening_f1(&got, want), name.clone()));
         }
-        if let Some(want) = expected["title"].as_str() {
+        let page_label = name
+            .trim_start_matches("html/")
+            .trim_end_matches(".html")
+            .to_string();
+        if let Some(want) = labels
+            .get(&page_label, "title")
+            .or(expected["title"].as_str())
+        {
             let hit = squash(item.title.as_deref().unwrap_or("")) == squash(want);
             title.add(hit);
             if !hit {
@@ -722,11 +824,25 @@ fn goose3_title_authors_and_dates() {
                 .filter_map(|a| a.as_str())
                 .map(byline_key)
                 .collect();
-            let got: Vec<String> = item.authors.iter().map(|a| byline_key(a)).collect();
-            let hit = got == want || byline_key(&item.authors.join("")) == want.concat();
+            let people = stored_people(&item);
+            let mut got: Vec<String> = people.iter().map(|a| byline_key(a)).collect();
+            // goose3 keeps authors in a set: their order is not part of its expectation.
+            let mut want = want;
+            got.sort();
+            want.sort();
+            let hit = got == want || byline_key(&people.join("")) == want.concat();
             authors.add(hit);
             if !hit {
-                println!("{name}: authors {:?} want {want:?}", item.authors);
+                println!("{name}: authors {people:?} want {want:?}");
+            }
+        }
+        if let Some(label) = labels.get(&page_label, "byline") {
+            let people = stored_people(&item);
+            let want = labelled_people(label);
+            let hit = byline_key(&people.join("")) == byline_key(&want.join(""));
+            labelled_bylines.add(hit);
+            if !hit {
+                println!("{name}: byline {people:?} labelled {want:?}");
             }
         }
         if let Some(want) = expected["publish_date"].as_str() {
@@ -743,12 +859,17 @@ fn goose3_title_authors_and_dates() {
     }
     let median = openings[openings.len() / 2].0;
     let p10 = openings[openings.len() / 10].0;
-    println!("goose3: {title}, {authors}, {published}");
+    println!("goose3: {title}, {authors}, {published}, {labelled_bylines}");
     println!(
         "goose3 body opening token F1 ({} pages): median {median:.3}, 10th percentile {p10:.3}",
         openings.len()
     );
-    assert!(published.share() >= 0.75, "{published}");
+    // Floors just under what is reached (issue 11: titles 15/15, authors 3/3, dates 11/12,
+    // labelled bylines 35/37).
+    assert!(title.share() >= 0.99, "{title}");
+    assert!(labelled_bylines.share() >= 0.94, "{labelled_bylines}");
+    assert!(authors.share() >= 0.99, "{authors}");
+    assert!(published.share() >= 0.9, "{published}");
     // goose3 expects less around the text than Readability keeps (lead captions, decks), so this
     // floor only guards against bylines and other leaks coming back (median 0.910 reached).
     assert!(median >= 0.9, "goose3 opening F1 median {median}");

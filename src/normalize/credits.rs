@@ -82,7 +82,7 @@ const OUTLET_WORDS: &[&str] = &[
 ];
 
 /// Job titles after a name ("Jane Doe, Staff Writer"): the item is skipped, not a name.
-const ROLE_WORDS: &[&str] = &[
+pub(crate) const ROLE_WORDS: &[&str] = &[
     "columnist",
     "contributor",
     "correspondent",
@@ -434,7 +434,7 @@ fn classify_item(item: &str, leaning: Leaning, credits: &mut Credits) -> Option<
     Some(())
 }
 
-fn strip_place(item: &str) -> &str {
+pub(crate) fn strip_place(item: &str) -> &str {
     for marker in [" in ", " from "] {
         if let Some((name, place)) = item.split_once(marker)
             && !place.is_empty()
@@ -448,6 +448,11 @@ fn strip_place(item: &str) -> &str {
 
 fn starts_uppercase(word: &str) -> bool {
     word.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// True for an outlet listed in `data/normalize/outlets.txt`.
+pub fn is_known_outlet(name: &str) -> bool {
+    KNOWN_OUTLETS.contains(&source_key(name))
 }
 
 /// True for a name that reads as an outlet: a known one, an acronym of 2-5 capitals (CNN, AFP),
@@ -469,16 +474,26 @@ pub fn is_outlet_name(name: &str) -> bool {
     }
     words.iter().any(|word| {
         let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-        OUTLET_WORDS.contains(&word)
-            || [".com", ".org", ".net", ".co.kr", ".co.uk"]
-                .iter()
-                .any(|tld| word.to_ascii_lowercase().ends_with(tld))
+        OUTLET_WORDS.contains(&word) || looks_like_domain(word)
     })
+}
+
+/// "nknews.org", "NJ.com", "elmundo.es": labels of letters, digits and hyphens, the last one
+/// two to six letters.
+fn looks_like_domain(word: &str) -> bool {
+    let labels: Vec<&str> = word.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && labels.last().is_some_and(|tld| {
+            (2..=6).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic())
+        })
 }
 
 /// One to five words, each capitalised (or a particle such as "de", "van", or an initial), made of
 /// letters, hyphens, apostrophes and dots.
-fn is_person_name(words: &[&str]) -> bool {
+pub(crate) fn is_person_name(words: &[&str]) -> bool {
     if words.is_empty() || words.len() > 5 {
         return false;
     }
@@ -492,23 +507,6 @@ fn is_person_name(words: &[&str]) -> bool {
         letters_only
             && (starts_uppercase(word) || NAME_PARTICLES.contains(&word.to_lowercase().as_str()))
     })
-}
-
-/// An author string as a feed gives it, without a "By " and stray punctuation.
-pub fn clean_author(author: &str) -> Option<String> {
-    let author = clean_line(author);
-    let mut name = author.as_str();
-    if name.eq_ignore_ascii_case("by") {
-        return None;
-    }
-    if name
-        .get(..3)
-        .is_some_and(|head| head.eq_ignore_ascii_case("by "))
-    {
-        name = &name[3..];
-    }
-    let name = name.trim_matches(|c: char| c == ',' || c == ';' || c.is_whitespace());
-    (!name.is_empty()).then(|| name.to_owned())
 }
 
 #[cfg(test)]
@@ -686,12 +684,21 @@ mod tests {
             "Yonhap News Agency",
             "NK News",
             "nknews.org",
+            "elmundo.es",
+            "lefigaro.fr",
             "Bloomberg",
             "Reuters",
         ] {
             assert!(is_outlet_name(name), "{name}");
         }
-        for name in ["Jake Kwon", "Ji Da-gyum", "Seoul", "I"] {
+        for name in [
+            "Jake Kwon",
+            "Ji Da-gyum",
+            "Seoul",
+            "I",
+            "Dana A. Ford",
+            "J.R.R. Tolkien",
+        ] {
             assert!(!is_outlet_name(name), "{name}");
         }
     }
@@ -720,16 +727,5 @@ mod tests {
                 vec!["More text."]
             ]
         );
-    }
-
-    #[test]
-    fn authors_lose_their_by() {
-        assert_eq!(
-            clean_author("  By Jake Kwon, ").as_deref(),
-            Some("Jake Kwon")
-        );
-        assert_eq!(clean_author("Byron Lee").as_deref(), Some("Byron Lee"));
-        assert_eq!(clean_author(" by "), None);
-        assert_eq!(clean_author("ab\u{20AC}x").as_deref(), Some("ab\u{20AC}x"));
     }
 }

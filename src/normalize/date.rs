@@ -314,6 +314,8 @@ impl Fields {
         let date = NaiveDate::from_ymd_opt(year, month, day)?;
         let (mut hour, minute, second) = self.time.unwrap_or((0, 0, 0));
         match self.meridiem {
+            // "15:20:00PM": a 24-hour time with a redundant PM, as some sites print it.
+            Some(Meridiem::Pm) if (13..=23).contains(&hour) && self.time.is_some() => {}
             Some(_) if !(1..=12).contains(&hour) || self.time.is_none() => return None,
             Some(Meridiem::Am) if hour == 12 => hour = 0,
             Some(Meridiem::Pm) if hour < 12 => hour += 12,
@@ -603,6 +605,10 @@ mod tests {
             ("25/12/2023", "2023-12-25T00:00:00Z"),
             ("11.09.2023", "2023-09-11T00:00:00Z"),
             ("12/25/23 10:20", "2023-12-25T10:20:00Z"),
+            // Issue 11: a 24-hour time with PM, "at" between date and time.
+            ("2014-12-12 at 15:20:00PM EST", "2014-12-12T20:20:00Z"),
+            ("2014-12-12 at 3:20:00PM EST", "2014-12-12T20:20:00Z"),
+            ("13:00 PM Sep 11, 2023", "2023-09-11T13:00:00Z"),
         ];
         for (raw, expected) in vectors {
             assert_eq!(
@@ -625,7 +631,8 @@ mod tests {
             "2023-02-30",
             "February 30, 2023",
             "25:00 September 11, 2023",
-            "13:00 PM Sep 11, 2023",
+            "13:00 AM Sep 11, 2023",
+            "24:00 PM Sep 11, 2023",
             "Sep 11, 2023 10:20 10:30",
             "Sep 11, 2023 10:20 KST JST",
             "Sep 11, 2023 10:20 +0900 +0800",

@@ -8,6 +8,7 @@
 
 pub mod article;
 pub mod boilerplate;
+pub mod byline;
 pub mod credits;
 pub mod date;
 pub mod hash;
@@ -102,6 +103,15 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
         .as_deref()
         .or(source.as_deref())
         .and_then(|name| publisher(name, source_url.as_deref(), url.as_deref()));
+    // Author fields are bylines as the input gave them: people, and outlets credited.
+    let publisher_name = publisher.as_ref().map(|source| source.name.as_str());
+    let (mut byline_people, mut byline_outlets) = (Vec::new(), Vec::new());
+    for author in &authors {
+        let split = byline::split_byline(author, publisher_name);
+        byline_people.extend(split.people);
+        byline_outlets.extend(split.outlets);
+    }
+    byline_outlets.extend(credits.outlets);
     let published_raw = non_empty(published);
     let published_at = published_raw
         .as_deref()
@@ -119,13 +129,8 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
         published_at,
         published_raw,
         publisher,
-        credits: credited_sources(credits.outlets),
-        authors: people(
-            authors
-                .iter()
-                .filter_map(|author| credits::clean_author(author))
-                .chain(credits.people),
-        ),
+        credits: credited_sources(byline_outlets),
+        authors: people(byline_people.into_iter().chain(credits.people)),
         categories: clean_categories(categories, &mut warnings),
         entities,
         format: format.unwrap_or(Format::Text),

@@ -191,23 +191,23 @@ pub fn extract_within(
     if let Some(site) = article.site_name.as_deref().and_then(non_empty) {
         meta.site_name = Some(site);
     }
-    // Readability's title, except that a site name in front ("TechCrunch | Story") comes off.
-    // A trailing " | Site" is kept as Readability keeps it: the references disagree there
-    // (Readability's tests keep it, goose3's drop it), and the normaliser knows the source.
+    // Readability's title, without the site's name ("Story | WIRED") and preferring the headline
+    // as displayed (see `meta::article_title`).
+    let domain = meta.url.as_deref().and_then(crate::normalize::url::domain);
     let title = non_empty(&article.title)
-        .map(|title| match meta.site_name.as_deref() {
-            Some(site) => meta::strip_site_prefix(&title, site),
-            None => title,
+        .or_else(|| meta.title.clone())
+        .map(|title| {
+            meta::article_title(
+                &title,
+                meta.site_name.as_deref(),
+                domain.as_deref(),
+                meta.headline.as_deref(),
+            )
         })
-        .or_else(|| meta.title.clone());
-    // Readability's byline, unless it is one of the several authors the page's data lists.
+        .filter(|title| !title.is_empty());
     if let Some(byline) = article.byline.as_deref().and_then(meta::clean_byline) {
-        let listed = meta.authors.join(", ") == byline
-            || (meta.authors.len() > 1
-                && meta.authors.iter().any(|a| a.eq_ignore_ascii_case(&byline)));
-        if !listed {
-            meta.authors = vec![byline];
-        }
+        let listed = std::mem::take(&mut meta.authors);
+        meta.authors = meta::merge_bylines(byline, listed, meta.site_name.as_deref());
     }
     if let Some(published) = article.published_time.as_deref().and_then(non_empty) {
         meta.published = Some(published);
