@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod import;
 pub mod item;
 pub mod normalize;
+pub mod opml;
 pub mod query;
 pub mod store;
 
