@@ -1414,3 +1414,20 @@ fn a_file_that_is_not_opml_is_refused_with_its_line() {
     );
     assert_eq!(db.count("SELECT count(*) FROM feeds"), 0);
 }
+
+#[test]
+fn opml_is_read_from_standard_input() {
+    let db = TestDb::new();
+    let output = db
+        .newsdb()
+        .args(["feeds", "import", "-"])
+        .write_stdin(SUBSCRIPTIONS.replace("gopher:", "https:"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM feeds"), 4);
+    assert_eq!(
+        db.column("SELECT folder FROM feeds WHERE url = 'https://gadgets.example/rss'"),
+        vec!["News/Tech".to_string()]
+    );
+}
