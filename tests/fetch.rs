@@ -1071,6 +1071,29 @@ fn feeds_add_subscribes_only_to_a_url_that_answers_with_a_feed() {
     }
     assert_eq!(db.column("SELECT url FROM feeds"), vec![feed.clone()]);
 
+    // A permanent redirect is followed to where the feed lives now, once.
+    server.route("/old-feed", Route::redirect(301, &feed));
+    let old = server.url("/old-feed");
+    let output = db.run(&["feeds", "add", &old]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!("already subscribed to {feed} ({old} moved there")),
+        "{}",
+        stderr(&output)
+    );
+    server.route("/sport.xml", Route::feed(rss("Quay Sport", &[THIRD])));
+    server.route(
+        "/old-sport",
+        Route::redirect(308, &server.url("/sport.xml")),
+    );
+    let output = db.run(&["feeds", "add", &server.url("/old-sport")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        feed_row(&db, &server.url("/sport.xml"), "title").as_deref(),
+        Some("Quay Sport")
+    );
+    db.run(&["feeds", "remove", &server.url("/sport.xml")]);
+
     // --no-check subscribes without a request.
     let gone = server.url("/gone.xml");
     let before = server.requests("/gone.xml").len();

@@ -127,6 +127,21 @@ fn add(
         let checked = fetch::check_feed(&client, &feed.url).map_err(Failure::Failed)?;
         feed.title = checked.title;
         let items = checked.items;
+        // Every hop was permanent: subscribe where the feed now lives, as `fetch` would move it.
+        if let Some(moved_to) = checked.moved_to.as_deref().and_then(fetch::feed_url) {
+            let shown = without_credentials(&moved_to).into_owned();
+            if store.feed(&moved_to)?.is_some() {
+                return Err(Failure::Failed(format!(
+                    "already subscribed to {shown} ({} moved there permanently)",
+                    without_credentials(&feed.url)
+                )));
+            }
+            context.note(&format!(
+                "{} moved permanently to {shown}",
+                without_credentials(&feed.url)
+            ));
+            feed.url = moved_to;
+        }
         context.note(&format!(
             "{}: a feed with {items} item{}",
             without_credentials(&feed.url),
