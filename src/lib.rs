@@ -12,6 +12,7 @@ pub mod html_guard;
 pub mod import;
 pub mod item;
 pub mod normalize;
+pub mod opml;
 pub mod query;
 pub mod store;
 

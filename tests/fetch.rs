@@ -214,8 +214,9 @@ const THIRD: (&str, &str, &str) = (
     "Six volunteers began lifeboat training this week, the largest intake in a decade.",
 );
 
+/// Subscribes without the check `feeds add` makes (tests add feeds before their routes exist).
 fn add_feed(db: &TestDb, url: &str) {
-    let output = db.run(&["feeds", "add", url]);
+    let output = db.run(&["feeds", "add", "--no-check", url]);
     assert!(output.status.success(), "{}", stderr(&output));
 }
 
@@ -670,12 +671,18 @@ fn feeds_add_list_remove() {
     let output = db.run(&[
         "feeds",
         "add",
+        "--no-check",
         "HTTPS://Quay.Example/feed.xml#latest",
         "--source",
         "The Quay News",
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let output = db.run(&["feeds", "add", "https://quay.example/feed.xml"]);
+    let output = db.run(&[
+        "feeds",
+        "add",
+        "--no-check",
+        "https://quay.example/feed.xml",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains("already subscribed to https://quay.example/feed.xml"),
@@ -686,6 +693,7 @@ fn feeds_add_list_remove() {
     let output = db.run(&[
         "feeds",
         "add",
+        "--no-check",
         "https://quay.example/sport.xml",
         "--source",
         "Quay News",
@@ -698,9 +706,10 @@ fn feeds_add_list_remove() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         common::stdout(&output),
-        "url,title,source,last_status,last_fetched_at,failure_count,last_error,articles\n\
-         https://quay.example/feed.xml,,The Quay News,,,0,,0\n\
-         https://quay.example/sport.xml,,The Quay News,,,0,,0\n"
+        "url,title,source,folder,last_status,last_fetched_at,failure_count,last_error,\
+         next_check_at,articles\n\
+         https://quay.example/feed.xml,,The Quay News,,,,0,,,0\n\
+         https://quay.example/sport.xml,,The Quay News,,,,0,,,0\n"
     );
 
     let output = db.run(&["feeds", "remove", "https://quay.example/nope.xml"]);
@@ -1044,5 +1053,444 @@ fn a_kept_alive_connection_the_server_drops_is_retried_on_a_fresh_one() {
             vec!["/feed.xml".to_string()]
         ],
         "the redirect went on the kept-alive connection, then once more on a fresh one"
+    );
+}
+
+/// Issue 11, item 7: `feeds add` fetches the URL once and refuses what is not a feed.
+#[test]
+fn feeds_add_subscribes_only_to_a_url_that_answers_with_a_feed() {
+    let server = Server::start();
+    let db = TestDb::new();
+    server.route("/feed.xml", Route::feed(rss("Quay News", &[FIRST, SECOND])));
+    server.route(
+        "/home",
+        Route::ok(
+            "text/html",
+            "<html><head><title>Home</title></head><body><p>Welcome.</p></body></html>",
+        ),
+    );
+    server.route("/gone.xml", Route::status(404));
+    server.route("/broken.xml", Route::status(500));
+
+    let feed = server.url("/feed.xml");
+    let output = db.run(&["feeds", "add", &feed, "--folder", "News/ Local "]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("a feed with 2 items"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(server.requests("/feed.xml").len(), 1);
+    assert_eq!(feed_row(&db, &feed, "title").as_deref(), Some("Quay News"));
+    assert_eq!(
+        feed_row(&db, &feed, "folder").as_deref(),
+        Some("News/Local")
+    );
+    // The check imports nothing: `fetch` does.
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 0);
+
+    let home = server.url("/home");
+    let output = db.run(&["feeds", "add", &home]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains(&home) && text.contains("not a feed"),
+        "{text}"
+    );
+    assert!(text.contains("--no-check"), "{text}");
+
+    for (path, reason) in [
+        ("/gone.xml", "HTTP 404 Not Found"),
+        ("/broken.xml", "HTTP 500"),
+    ] {
+        let url = server.url(path);
+        let output = db.run(&["feeds", "add", &url]);
+        assert_eq!(output.status.code(), Some(1), "{path}");
+        let text = stderr(&output);
+        assert!(text.contains(&format!("{url}: {reason}")), "{text}");
+    }
+    assert_eq!(db.column("SELECT url FROM feeds"), vec![feed.clone()]);
+
+    // A permanent redirect is followed to where the feed lives now, once.
+    server.route("/old-feed", Route::redirect(301, &feed));
+    let old = server.url("/old-feed");
+    let output = db.run(&["feeds", "add", &old]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!("already subscribed to {feed} ({old} moved there")),
+        "{}",
+        stderr(&output)
+    );
+    server.route("/sport.xml", Route::feed(rss("Quay Sport", &[THIRD])));
+    server.route(
+        "/old-sport",
+        Route::redirect(308, &server.url("/sport.xml")),
+    );
+    let output = db.run(&["feeds", "add", &server.url("/old-sport")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        feed_row(&db, &server.url("/sport.xml"), "title").as_deref(),
+        Some("Quay Sport")
+    );
+    db.run(&["feeds", "remove", &server.url("/sport.xml")]);
+
+    // --no-check subscribes without a request.
+    let gone = server.url("/gone.xml");
+    let before = server.requests("/gone.xml").len();
+    let output = db.run(&["feeds", "add", "--no-check", &gone]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(server.requests("/gone.xml").len(), before);
+    assert_eq!(db.count("SELECT count(*) FROM feeds"), 2);
+}
+
+/// The seconds between a feed's last poll and its next allowed one.
+fn backoff_seconds(db: &TestDb, url: &str) -> Option<i64> {
+    db.connect()
+        .query_row(
+            "SELECT strftime('%s', next_check_at) - strftime('%s', last_fetched_at)
+               FROM feeds WHERE url = ?1",
+            [url],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+/// Issue 11, item 7: a failing feed is backed off (1 h, then doubling), skipped by `fetch` until
+/// then, polled with `--force` or when named; only a newly failing feed makes `fetch` exit 1.
+#[test]
+fn a_failing_feed_is_backed_off_and_only_new_failures_fail_the_run() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let broken = server.url("/broken.xml");
+    let good = server.url("/good.xml");
+    server.route("/broken.xml", Route::status(500));
+    server.route("/good.xml", Route::feed(rss("Quay News", &[FIRST])));
+    add_feed(&db, &broken);
+    add_feed(&db, &good);
+
+    // First failure: the run fails, and the feed waits an hour.
+    let output = fetch(&db, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(backoff_seconds(&db, &broken), Some(3600));
+    assert_eq!(backoff_seconds(&db, &good), None);
+
+    // Within the hour, a plain fetch skips it, says so, and succeeds; with nothing else due,
+    // it records no import run.
+    let imports = db.count("SELECT count(*) FROM imports");
+    let output = fetch(&db, &[&good]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = db.run(&["feeds", "remove", &good]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = fetch(&db, &[]);
+    assert_eq!(db.count("SELECT count(*) FROM imports"), imports + 1);
+    add_feed(&db, &good);
+    let output_all = fetch(&db, &[]);
+    assert!(output_all.status.success(), "{}", stderr(&output_all));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!("{broken}: skipped until ")),
+        "{text}"
+    );
+    assert!(text.contains("1 feed backed off"), "{text}");
+    assert_eq!(server.requests("/broken.xml").len(), 1);
+    let output = db.run(&["feeds", "list", "--format", "csv"]);
+    let next = feed_row(&db, &broken, "next_check_at").unwrap();
+    assert!(
+        common::stdout(&output).contains(&next),
+        "{}",
+        common::stdout(&output)
+    );
+
+    // --force polls it: still failing, but it was failing already, so the run succeeds; the
+    // wait doubles.
+    let output = fetch(&db, &["--force"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("failed: HTTP 500"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(server.requests("/broken.xml").len(), 2);
+    assert_eq!(
+        feed_row(&db, &broken, "failure_count").as_deref(),
+        Some("2")
+    );
+    assert_eq!(backoff_seconds(&db, &broken), Some(7200));
+
+    // Naming it ignores the back-off too (`--all` is `--force`).
+    let output = fetch(&db, &[&broken]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(backoff_seconds(&db, &broken), Some(4 * 3600));
+
+    // A feed that newly fails still fails the run, whatever else was failing.
+    server.route("/good.xml", Route::status(503));
+    let output = fetch(&db, &["--all"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+
+    // A success clears the back-off.
+    server.route("/broken.xml", Route::feed(rss("Quay News", &[SECOND])));
+    let output = fetch(&db, &[&broken]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(feed_row(&db, &broken, "next_check_at"), None);
+    assert_eq!(
+        feed_row(&db, &broken, "failure_count").as_deref(),
+        Some("0")
+    );
+}
+
+/// Issue 11, item 7: `fetch --json` gives each feed's result and the summary.
+#[test]
+fn fetch_json_reports_each_feed_and_the_summary() {
+    let server = Server::start();
+    let db = TestDb::new();
+    let good = server.url("/good.xml");
+    let broken = server.url("/broken.xml");
+    let resting = server.url("/resting.xml");
+    server.route("/good.xml", Route::feed(rss("Quay News", &[FIRST, SECOND])));
+    server.route("/broken.xml", Route::status(500));
+    server.route("/resting.xml", Route::status(500));
+    add_feed(&db, &good);
+    add_feed(&db, &resting);
+    fetch(&db, &[&resting]);
+    add_feed(&db, &broken);
+    fetch(&db, &[]);
+    server.route(
+        "/good.xml",
+        Route::feed(rss("Quay News", &[FIRST, SECOND, THIRD])),
+    );
+
+    let output = fetch(&db, &["--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&common::stdout(&output)).unwrap();
+    let feed = |url: &str| {
+        report["feeds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|feed| feed["url"] == url)
+            .unwrap_or_else(|| panic!("{url} in {report}"))
+            .clone()
+    };
+    let good_report = feed(&good);
+    assert_eq!(good_report["status"], "updated");
+    assert_eq!(good_report["http_status"], 200);
+    assert_eq!(good_report["items"], 3);
+    assert_eq!(good_report["new"], 1);
+    assert_eq!(good_report["duplicates"], 2);
+    assert_eq!(good_report["error"], serde_json::Value::Null);
+    assert_eq!(good_report["next_check_at"], serde_json::Value::Null);
+    for url in [&broken, &resting] {
+        let skipped = feed(url);
+        assert_eq!(skipped["status"], "skipped", "{skipped}");
+        assert_eq!(skipped["error"], "HTTP 500 Internal Server Error");
+        assert_eq!(
+            skipped["next_check_at"].as_str(),
+            feed_row(&db, url, "next_check_at").as_deref()
+        );
+    }
+    let summary = &report["summary"];
+    assert_eq!(summary["feeds"], 3);
+    assert_eq!(summary["updated"], 1);
+    assert_eq!(summary["skipped"], 2);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["new"], 1);
+
+    // Forced: both fail, only the one that was already failing before the run counts as old.
+    let output = fetch(&db, &["--json", "--force"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&common::stdout(&output)).unwrap();
+    let broken_report = report["feeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|feed| feed["url"] == broken.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(broken_report["status"], "failed");
+    assert_eq!(broken_report["http_status"], 500);
+    assert_eq!(broken_report["failures"], 2);
+    assert_eq!(broken_report["already_failing"], true);
+    assert_eq!(report["summary"]["failed"], 2);
+    assert_eq!(report["summary"]["newly_failed"], 0);
+    assert_eq!(report["summary"]["not_modified"], 0);
+}
+
+const SUBSCRIPTIONS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0">
+  <head><title>Reader export</title></head>
+  <body>
+    <outline text="Harbour" title="Harbour" type="rss" xmlUrl="https://harbour.example/feed.xml" htmlUrl="https://harbour.example/"/>
+    <outline text="News" title="News">
+      <outline text="Tech" title="Tech">
+        <outline type="rss" text="Gadgets" title="Gadgets" xmlUrl="https://gadgets.example/rss"/>
+      </outline>
+      <outline type="rss" text="Quay" xmlUrl="https://quay.example/atom.xml"/>
+    </outline>
+    <outline text="Old" xmlUrl="gopher://old.example/feed"/>
+  </body>
+</opml>
+"#;
+
+fn feeds_table(db: &TestDb) -> Vec<String> {
+    db.column(
+        "SELECT url || ' | ' || coalesce(title, '') || ' | ' || coalesce(folder, '') || ' | '
+                || coalesce(html_url, '') FROM feeds ORDER BY url",
+    )
+}
+
+/// Issue 11, item 7: OPML import keeps titles and folders, is idempotent, and `--replace`
+/// takes the file's titles and folders; export writes OPML 2.0 that imports back the same.
+#[test]
+fn opml_import_and_export_keep_titles_and_folders() {
+    let db = TestDb::new();
+    let file = db.file("subs.opml", SUBSCRIPTIONS);
+    let file = file.to_str().unwrap();
+    let output = db.run(&["feeds", "import", file]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the gopher outline is rejected"
+    );
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!(
+            "{file}:12: outline xmlUrl is not an http or https URL"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("3 added, 0 updated, 0 unchanged, 1 rejected"),
+        "{text}"
+    );
+    let imported = vec![
+        "https://gadgets.example/rss | Gadgets | News/Tech | ".to_string(),
+        "https://harbour.example/feed.xml | Harbour |  | https://harbour.example/".to_string(),
+        "https://quay.example/atom.xml | Quay | News | ".to_string(),
+    ];
+    assert_eq!(feeds_table(&db), imported);
+
+    // Again: nothing added, nothing changed.
+    let output = db.run(&["feeds", "import", file]);
+    assert!(
+        stderr(&output).contains("0 added, 0 updated, 3 unchanged"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(feeds_table(&db), imported);
+
+    // A renamed, refiled feed: kept as it is unless --replace; a value missing is filled in.
+    db.connect()
+        .execute("UPDATE feeds SET title = NULL WHERE url LIKE '%quay%'", [])
+        .unwrap();
+    let edited = SUBSCRIPTIONS
+        .replace(
+            "text=\"Gadgets\" title=\"Gadgets\"",
+            "text=\"Gizmos\" title=\"Gizmos\"",
+        )
+        .replace("gopher://old.example/feed", "https://old.example/feed");
+    let edited_file = db.file("edited.opml", &edited);
+    let output = db.run(&["feeds", "import", edited_file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("1 added, 1 updated, 2 unchanged"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        feeds_table(&db)[0],
+        "https://gadgets.example/rss | Gadgets | News/Tech | "
+    );
+    assert_eq!(
+        feeds_table(&db)[3],
+        "https://quay.example/atom.xml | Quay | News | "
+    );
+    let output = db.run(&[
+        "feeds",
+        "import",
+        "--replace",
+        edited_file.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&output).contains("0 added, 1 updated, 3 unchanged"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        feeds_table(&db)[0],
+        "https://gadgets.example/rss | Gizmos | News/Tech | "
+    );
+
+    // Export: OPML 2.0 on stdout, grouped by folder; and into a file, safely.
+    let output = db.run(&["feeds", "export"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let opml = common::stdout(&output);
+    assert!(opml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">"));
+    assert!(
+        opml.contains("<title>newsdb subscriptions</title>"),
+        "{opml}"
+    );
+    assert!(opml.contains("<dateCreated>"), "{opml}");
+    assert!(
+        opml.contains(
+            "<outline text=\"Tech\" title=\"Tech\">\n        \
+             <outline type=\"rss\" text=\"Gizmos\""
+        ),
+        "{opml}"
+    );
+    let out = db.file("exported.opml", "keep me");
+    let out = out.to_str().unwrap();
+    let output = db.run(&["feeds", "export", "-o", out]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("already exists (use --force"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_to_string(out).unwrap(), "keep me");
+    let database = db.path.to_str().unwrap();
+    let output = db.run(&["feeds", "export", "-o", database]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = db.run(&["feeds", "export", "-o", out, "--force"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let other = TestDb::new();
+    let output = other.run(&["feeds", "import", out]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(feeds_table(&other), feeds_table(&db));
+}
+
+#[test]
+fn a_file_that_is_not_opml_is_refused_with_its_line() {
+    let db = TestDb::new();
+    assert!(db.run(&["init"]).status.success());
+    let file = db.file("feed.xml", rss("Quay News", &[FIRST]));
+    let output = db.run(&["feeds", "import", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains(&format!(
+            "{}:2: not an OPML file: the root element is <rss>",
+            file.display()
+        )),
+        "{text}"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM feeds"), 0);
+}
+
+#[test]
+fn opml_is_read_from_standard_input() {
+    let db = TestDb::new();
+    let output = db
+        .newsdb()
+        .args(["feeds", "import", "-"])
+        .write_stdin(SUBSCRIPTIONS.replace("gopher:", "https:"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM feeds"), 4);
+    assert_eq!(
+        db.column("SELECT folder FROM feeds WHERE url = 'https://gadgets.example/rss'"),
+        vec!["News/Tech".to_string()]
     );
 }

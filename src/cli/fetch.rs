@@ -6,9 +6,10 @@ use std::time::Duration;
 use clap::Args;
 
 use newsdb::fetch::{self, Client, ClientOptions, FeedPoll, PollOutcome, PollReport};
-use newsdb::import::pipeline::{ImportObserver, ImportOptions};
+use newsdb::import::pipeline::{ImportObserver, ImportOptions, ImportSummary};
 use newsdb::item::{Format, ImportError};
 use newsdb::normalize::url::without_credentials;
+use newsdb::store::Feed;
 
 use super::{Context, Failure, Outcome, feeds, parse_positive_seconds};
 
@@ -22,6 +23,12 @@ pub struct FetchArgs {
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_positive_seconds,
           allow_negative_numbers = true)]
     pub timeout: Duration,
+    /// Poll the feeds that are backed off after failing, too (a feed named as URL always is).
+    #[arg(long, visible_alias = "all")]
+    pub force: bool,
+    /// Print what happened to each feed, and the summary, as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(context: &Context, args: &FetchArgs) -> Outcome {
@@ -45,7 +52,20 @@ pub fn run(context: &Context, args: &FetchArgs) -> Outcome {
     }
     if subscribed.is_empty() {
         context.note("no feeds subscribed (subscribe with `newsdb feeds add URL`)");
+        if args.json {
+            print_json(&JsonReport::default())?;
+        }
         return Ok(());
+    }
+    // Back-off: a feed that keeps failing waits its turn, unless named or forced.
+    let now = chrono::Utc::now();
+    let (due, backed_off): (Vec<Feed>, Vec<Feed>) = subscribed
+        .into_iter()
+        .partition(|feed| args.force || !wanted.is_empty() || feed.is_due(now));
+    for feed in &backed_off {
+        if !context.quiet && !args.json {
+            let _ = writeln!(std::io::stderr(), "newsdb: {}", describe_skipped(feed));
+        }
     }
     let client = Client::new(ClientOptions::with_timeout(args.timeout));
     let options = ImportOptions {
@@ -57,18 +77,202 @@ pub fn run(context: &Context, args: &FetchArgs) -> Outcome {
     let mut reporter = Reporter {
         quiet: context.quiet,
     };
-    let report = fetch::poll(&mut store, &subscribed, &client, &options, &mut reporter)?;
-    for feed in &report.feeds {
+    // Nothing due: no request, and no empty import run recorded.
+    let report = if due.is_empty() {
+        PollReport {
+            feeds: Vec::new(),
+            import: ImportSummary::default(),
+        }
+    } else {
+        fetch::poll(&mut store, &due, &client, &options, &mut reporter)?
+    };
+    let mut newly_failed = 0;
+    for (feed, before) in report.feeds.iter().zip(&due) {
         let failed = matches!(feed.outcome, PollOutcome::Failed { .. });
-        if failed || !context.quiet {
+        if failed && before.failure_count == 0 {
+            newly_failed += 1;
+        }
+        if failed || (!context.quiet && !args.json) {
             let _ = writeln!(std::io::stderr(), "newsdb: {}", describe_feed(feed));
         }
     }
-    context.note(&describe(&report));
-    if report.failed() > 0 {
+    if args.json {
+        let after = store.feeds()?;
+        print_json(&JsonReport::new(
+            &report,
+            &due,
+            &backed_off,
+            &after,
+            newly_failed,
+        ))?;
+    } else {
+        let mut summary = describe(&report);
+        if !backed_off.is_empty() {
+            summary.push_str(&format!(
+                "; {} backed off (poll them now with --force)",
+                plural(backed_off.len() as u64, "feed", "feeds")
+            ));
+        }
+        context.note(&summary);
+    }
+    // The exit rule: only a feed that newly fails makes the run fail; one that was already
+    // failing before this run (and is still recorded and backed off) does not.
+    if newly_failed > 0 {
         Err(Failure::Failed(String::new()))
     } else {
         Ok(())
+    }
+}
+
+/// `URL: skipped until TIME after N failures in a row`.
+fn describe_skipped(feed: &Feed) -> String {
+    format!(
+        "{}: skipped until {} after {} in a row (poll it now with --force)",
+        without_credentials(&feed.url),
+        feed.next_check_at.as_deref().unwrap_or("later"),
+        plural(feed.failure_count.max(0) as u64, "failure", "failures"),
+    )
+}
+
+fn print_json(report: &JsonReport) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, report).map_err(|error| Failure::Failed(error.to_string()))?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// `fetch --json`: one object with `feeds` (one entry per subscribed feed considered) and
+/// `summary`. The keys are documented in the README.
+#[derive(Debug, Default, serde::Serialize)]
+struct JsonReport {
+    feeds: Vec<JsonFeed>,
+    summary: JsonSummary,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct JsonFeed {
+    url: String,
+    /// `updated`, `not_modified`, `failed` or `skipped` (backed off, not polled).
+    status: &'static str,
+    http_status: Option<u16>,
+    items: u64,
+    new: u64,
+    duplicates: u64,
+    rejected: u64,
+    error: Option<String>,
+    moved_to: Option<String>,
+    /// Failures in a row, after this run.
+    failures: i64,
+    /// Whether the feed was already failing before this run (see the exit rule).
+    already_failing: bool,
+    /// When a backed-off feed will be polled again; null when it is due.
+    next_check_at: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+struct JsonSummary {
+    feeds: usize,
+    updated: usize,
+    not_modified: usize,
+    failed: usize,
+    newly_failed: usize,
+    skipped: usize,
+    items: u64,
+    new: u64,
+    duplicates: u64,
+    new_versions: u64,
+    rejected: u64,
+    elapsed_seconds: f64,
+}
+
+impl JsonReport {
+    fn new(
+        report: &PollReport,
+        due: &[Feed],
+        backed_off: &[Feed],
+        after: &[Feed],
+        newly_failed: usize,
+    ) -> JsonReport {
+        let row_after = |id: i64| after.iter().find(|feed| feed.id == id);
+        let mut feeds = Vec::with_capacity(due.len() + backed_off.len());
+        for (poll, before) in report.feeds.iter().zip(due) {
+            let now = row_after(before.id);
+            let mut entry = JsonFeed {
+                url: without_credentials(&poll.url).into_owned(),
+                status: "updated",
+                http_status: None,
+                items: 0,
+                new: 0,
+                duplicates: 0,
+                rejected: 0,
+                error: None,
+                moved_to: poll
+                    .moved_to
+                    .as_deref()
+                    .map(|url| without_credentials(url).into_owned()),
+                failures: now.map_or(0, |feed| feed.failure_count),
+                already_failing: before.failure_count > 0,
+                next_check_at: now.and_then(|feed| feed.next_check_at.clone()),
+            };
+            match &poll.outcome {
+                PollOutcome::NotModified => {
+                    entry.status = "not_modified";
+                    entry.http_status = Some(304);
+                }
+                PollOutcome::Updated {
+                    status,
+                    items,
+                    new_articles,
+                    rejected,
+                } => {
+                    entry.http_status = Some(*status);
+                    entry.items = *items;
+                    entry.new = *new_articles;
+                    entry.rejected = *rejected;
+                    entry.duplicates = items.saturating_sub(new_articles + rejected);
+                }
+                PollOutcome::Failed { status, error } => {
+                    entry.status = "failed";
+                    entry.http_status = *status;
+                    entry.error = Some(error.clone());
+                }
+            }
+            feeds.push(entry);
+        }
+        for feed in backed_off {
+            feeds.push(JsonFeed {
+                url: without_credentials(&feed.url).into_owned(),
+                status: "skipped",
+                http_status: None,
+                items: 0,
+                new: 0,
+                duplicates: 0,
+                rejected: 0,
+                error: feed.last_error.clone(),
+                moved_to: None,
+                failures: feed.failure_count,
+                already_failing: true,
+                next_check_at: feed.next_check_at.clone(),
+            });
+        }
+        let import = &report.import;
+        JsonReport {
+            feeds,
+            summary: JsonSummary {
+                feeds: due.len() + backed_off.len(),
+                updated: report.updated(),
+                not_modified: report.not_modified(),
+                failed: report.failed(),
+                newly_failed,
+                skipped: backed_off.len(),
+                items: import.items,
+                new: import.new_articles,
+                duplicates: import.duplicates,
+                new_versions: import.new_versions,
+                rejected: import.rejected,
+                elapsed_seconds: import.elapsed_seconds,
+            },
+        }
     }
 }
 

@@ -79,9 +79,15 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Copy the database with SQLite's online backup, safely while others use it.
     Backup(backup::BackupArgs),
-    /// Subscribe to feed URLs, list or remove subscriptions.
+    /// Subscribe to feed URLs, list or remove subscriptions, import or export them as OPML.
     Feeds(feeds::FeedsArgs),
-    /// Poll subscribed feeds (all, or the URLs given) and import what changed.
+    /// Poll subscribed feeds (all that are due, or the URLs given) and import what changed.
+    ///
+    /// A feed that fails is backed off: skipped until one hour after its first failure in a row,
+    /// then twice as long after each further one, at most a week (`feeds list` shows
+    /// `next_check_at`). A URL named, or `--force`, polls it anyway. Exit status: 0 when every
+    /// feed polled was read, or the only failures are of feeds that were already failing before
+    /// this run; 1 when a feed newly fails.
     Fetch(fetch::FetchArgs),
     /// Full-text search, best matches first, with a snippet around the matches.
     Search(search::SearchArgs),

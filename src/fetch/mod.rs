@@ -23,6 +23,7 @@
 //! temporary redirect (302/303/307) anywhere on the way keeps the subscribed URL.
 
 pub mod address;
+mod check;
 mod poll;
 mod title;
 
@@ -35,6 +36,7 @@ use url::{Host, Url};
 use crate::normalize::url::without_credentials;
 use address::{AddressClass, ClassResolver, Refusal};
 
+pub use check::{CheckedFeed, check_feed};
 pub use poll::{FeedPoll, PollOutcome, PollReport, poll};
 pub use title::feed_title;
 

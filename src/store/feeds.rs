@@ -5,10 +5,18 @@
 //! (status, error, time, consecutive failures). Articles are tied to a feed through
 //! `sightings.feed_id`, so "articles of this feed" counts every distinct article the feed
 //! delivered, whether it was new then or already known from elsewhere.
+//!
+//! **Back-off.** A feed that fails is not polled again until `next_check_at`: one hour after its
+//! first failure in a row, then twice as long after each further one, never more than a week
+//! ([`backoff_after`]). A success clears it. This is the rule Miniflux adopted in place of giving
+//! up after a few errors (its "exponential backoff by default, with an upper-limit of one week",
+//! miniflux/v2 issue #3334, commit 62c01ab).
+
+use std::time::Duration;
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Context, ImportId, Result, Store, now_utc};
+use super::{Context, ImportId, Result, Store};
 use crate::normalize::SourceName;
 
 /// One row of `feeds`, with its source's name and its article count.
@@ -27,8 +35,53 @@ pub struct Feed {
     pub last_success_at: Option<String>,
     pub failure_count: i64,
     pub added_at: String,
+    /// Folder path ("News/Tech"), from OPML or `feeds add --folder`.
+    pub folder: Option<String>,
+    /// The feed's website (OPML `htmlUrl`).
+    pub html_url: Option<String>,
+    /// When a failing feed may be polled again; None when it is due.
+    pub next_check_at: Option<String>,
     /// Distinct articles seen from this feed (through `sightings.feed_id`).
     pub articles: i64,
+}
+
+/// A subscription to add: its URL (already validated) and what is known about it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewFeed {
+    pub url: String,
+    pub title: Option<String>,
+    pub folder: Option<String>,
+    pub html_url: Option<String>,
+}
+
+/// What [`Store::import_subscriptions`] did, feed by feed in total.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SubscriptionsImported {
+    pub added: u64,
+    /// Already subscribed, and given a title, folder or site it lacked (or, with `replace`, a
+    /// different one).
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// How long a feed that has now failed `failures` times in a row waits before its next poll:
+/// 1 h, 2 h, 4 h, ... capped at 7 days (see the module notes).
+pub fn backoff_after(failures: i64) -> Duration {
+    const FIRST: u64 = 3600;
+    const CAP: u64 = 7 * 24 * 3600;
+    let doublings = failures.clamp(1, 16) as u32 - 1;
+    Duration::from_secs((FIRST << doublings).min(CAP))
+}
+
+impl Feed {
+    /// Whether the feed may be polled at `now`: it is not backed off, or its wait is over. A
+    /// `next_check_at` that is not an RFC 3339 time (another tool wrote it) does not hold it back.
+    pub fn is_due(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.next_check_at
+            .as_deref()
+            .and_then(|next| chrono::DateTime::parse_from_rfc3339(next).ok())
+            .is_none_or(|next| next <= now)
+    }
 }
 
 /// What `add_feed` did.
@@ -57,6 +110,7 @@ pub struct PollRecord<'a> {
 /// The columns of [`Feed`], in order, for every query that reads one.
 const FEED_COLUMNS: &str = "f.id, f.url, f.title, s.name, f.etag, f.last_modified, f.last_status,
      f.last_error, f.last_fetched_at, f.last_success_at, f.failure_count, f.added_at,
+     f.folder, f.html_url, f.next_check_at,
      (SELECT count(DISTINCT si.article_id) FROM sightings si WHERE si.feed_id = f.id)";
 
 fn feed_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Feed> {
@@ -73,17 +127,24 @@ fn feed_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Feed> {
         last_success_at: row.get(9)?,
         failure_count: row.get(10)?,
         added_at: row.get(11)?,
-        articles: row.get(12)?,
+        folder: row.get(12)?,
+        html_url: row.get(13)?,
+        next_check_at: row.get(14)?,
+        articles: row.get(15)?,
     })
 }
 
 impl Store {
     /// Subscribes to `url` (already validated), linking `source` (created by its key if new).
-    pub fn add_feed(&mut self, url: &str, source: Option<&SourceName>) -> Result<FeedAdded> {
+    pub fn add_feed(&mut self, feed: &NewFeed, source: Option<&SourceName>) -> Result<FeedAdded> {
         let transaction = self.write_transaction()?;
         let existing: Option<i64> = transaction
             .prepare_cached("SELECT id FROM feeds WHERE url = ?1")
-            .and_then(|mut statement| statement.query_row([url], |row| row.get(0)).optional())
+            .and_then(|mut statement| {
+                statement
+                    .query_row([&feed.url], |row| row.get(0))
+                    .optional()
+            })
             .context("looking up a feed")?;
         if let Some(id) = existing {
             return Ok(FeedAdded::AlreadySubscribed(id));
@@ -107,13 +168,79 @@ impl Store {
             None => None,
         };
         let id = transaction
-            .prepare_cached("INSERT INTO feeds (url, source_id) VALUES (?1, ?2) RETURNING id")
+            .prepare_cached(
+                "INSERT INTO feeds (url, source_id, title, folder, html_url)
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            )
             .and_then(|mut statement| {
-                statement.query_row(params![url, source_id], |row| row.get(0))
+                statement.query_row(
+                    params![feed.url, source_id, feed.title, feed.folder, feed.html_url],
+                    |row| row.get(0),
+                )
             })
             .context("adding a feed")?;
         transaction.commit().context("adding a feed")?;
         Ok(FeedAdded::Added(id))
+    }
+
+    /// Subscribes to every feed of an OPML file, in one transaction. A URL already subscribed is
+    /// not added again: it gains the title, folder and site it lacks, and with `replace` takes
+    /// those the file gives (a value the file lacks never erases one).
+    pub fn import_subscriptions(
+        &mut self,
+        feeds: &[NewFeed],
+        replace: bool,
+    ) -> Result<SubscriptionsImported> {
+        let transaction = self.write_transaction()?;
+        let mut done = SubscriptionsImported::default();
+        for feed in feeds {
+            let added = transaction
+                .prepare_cached(
+                    "INSERT INTO feeds (url, title, folder, html_url) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (url) DO NOTHING",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![feed.url, feed.title, feed.folder, feed.html_url])
+                })
+                .context("importing subscriptions")?;
+            if added > 0 {
+                done.added += 1;
+                continue;
+            }
+            // `IS NOT` compares NULLs too: only a real change counts as an update.
+            let updated = transaction
+                .prepare_cached(
+                    "UPDATE feeds
+                        SET title = CASE WHEN ?5 OR title IS NULL THEN coalesce(?2, title)
+                                         ELSE title END,
+                            folder = CASE WHEN ?5 OR folder IS NULL THEN coalesce(?3, folder)
+                                          ELSE folder END,
+                            html_url = CASE WHEN ?5 OR html_url IS NULL
+                                            THEN coalesce(?4, html_url) ELSE html_url END
+                      WHERE url = ?1
+                        AND ((?2 IS NOT NULL AND title IS NOT ?2 AND (?5 OR title IS NULL))
+                          OR (?3 IS NOT NULL AND folder IS NOT ?3 AND (?5 OR folder IS NULL))
+                          OR (?4 IS NOT NULL AND html_url IS NOT ?4
+                              AND (?5 OR html_url IS NULL)))",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        feed.url,
+                        feed.title,
+                        feed.folder,
+                        feed.html_url,
+                        replace
+                    ])
+                })
+                .context("importing subscriptions")?;
+            if updated > 0 {
+                done.updated += 1;
+            } else {
+                done.unchanged += 1;
+            }
+        }
+        transaction.commit().context("importing subscriptions")?;
+        Ok(done)
     }
 
     /// Unsubscribes from `url`; false when it was not subscribed. Sightings keep their articles
@@ -154,12 +281,25 @@ impl Store {
             .context("looking up a feed")
     }
 
-    /// Records one poll: a success resets the failure count, a failure adds one; either way the
-    /// status and time are kept. A permanent redirect moves the feed to its new URL, unless that
+    /// Records one poll: a success resets the failure count and the back-off, a failure adds one
+    /// and sets `next_check_at` by [`backoff_after`]; either way the status and time are kept. A permanent redirect moves the feed to its new URL, unless that
     /// URL is already another subscription (the row then keeps its URL).
     pub fn record_poll(&mut self, id: i64, record: &PollRecord<'_>) -> Result<()> {
         let transaction = self.write_transaction()?;
-        let now = now_utc();
+        let now = chrono::Utc::now();
+        let next_check_at = match record.error {
+            None => None,
+            Some(_) => {
+                let failures: i64 = transaction
+                    .prepare_cached("SELECT failure_count + 1 FROM feeds WHERE id = ?1")
+                    .and_then(|mut statement| statement.query_row([id], |row| row.get(0)))
+                    .context("recording a feed poll")?;
+                let wait = chrono::Duration::from_std(backoff_after(failures))
+                    .unwrap_or(chrono::Duration::MAX);
+                Some(iso_utc(now + wait))
+            }
+        };
+        let now = iso_utc(now);
         transaction
             .prepare_cached(
                 "UPDATE feeds
@@ -171,6 +311,7 @@ impl Store {
                         etag = coalesce(?5, etag),
                         last_modified = coalesce(?6, last_modified),
                         title = coalesce(?7, title),
+                        next_check_at = ?9,
                         url = CASE WHEN ?8 IS NOT NULL
                                     AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?8)
                                    THEN ?8 ELSE url END
@@ -186,6 +327,7 @@ impl Store {
                     record.last_modified,
                     record.title,
                     record.moved_to,
+                    next_check_at,
                 ])
             })
             .context("recording a feed poll")?;
@@ -205,5 +347,28 @@ impl Store {
             })
             .map(|count| count as u64)
             .context("counting a feed's new articles")
+    }
+}
+
+/// A time as stored: `2026-12-04T16:00:00Z`.
+fn iso_utc(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_back_off_doubles_from_an_hour_up_to_a_week() {
+        let hours = |failures| backoff_after(failures).as_secs() / 3600;
+        assert_eq!(hours(1), 1);
+        assert_eq!(hours(2), 2);
+        assert_eq!(hours(3), 4);
+        assert_eq!(hours(8), 128);
+        assert_eq!(hours(9), 168);
+        assert_eq!(hours(1000), 168);
+        // A count another tool left at 0 or below still waits the first step.
+        assert_eq!(hours(0), 1);
     }
 }

@@ -63,7 +63,7 @@ mod embedded {
 }
 
 mod feeds;
-pub use feeds::{Feed, FeedAdded, PollRecord};
+pub use feeds::{Feed, FeedAdded, NewFeed, PollRecord, SubscriptionsImported, backoff_after};
 mod lookup;
 mod saved;
 
