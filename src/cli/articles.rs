@@ -62,5 +62,5 @@ pub fn run(context: &Context, args: &ArticlesArgs) -> Outcome {
     let parameters = args.filters.parameters();
     let store = context.open_read_only()?;
     let query = super::run::built_in("articles")?;
-    super::run::print(&store, query, &parameters, args.format.format, None)
+    super::run::print(&store, query, &parameters, &args.format, None)
 }

@@ -13,7 +13,7 @@ use newsdb::normalize::date::since_flag;
 use newsdb::query::format::OutputFormat;
 use newsdb::store::EntityFilter;
 
-use super::{Context, Failure, Outcome, output};
+use super::{Context, Failure, FormatArgs, Outcome, output};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -31,9 +31,8 @@ pub struct EntitiesArgs {
     /// RFC 3339.
     #[arg(long, value_name = "DATE", value_parser = since_flag)]
     pub since: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,9 +45,9 @@ pub enum EntitiesCommand {
 pub struct EvalArgs {
     /// Gold annotations: one token a line, the tag (IO or BIO) in the last column.
     pub file: PathBuf,
-    /// Output format; `json` prints {"PER": {"p", "r", "f1"}, "ORG": .., "LOC": .., "micro": ..}.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    /// `--json` prints {"PER": {"p", "r", "f1"}, "ORG": .., "LOC": .., "micro": ..}.
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 /// `--kind`: one of the stored kind names, shown in `--help`.
@@ -81,7 +80,7 @@ pub fn run(context: &Context, args: &EntitiesArgs) -> Outcome {
         ])
     });
     output::print(
-        args.format,
+        &args.format,
         &[
             "id",
             "name",
@@ -110,7 +109,7 @@ fn run_eval(args: &EvalArgs) -> Outcome {
         return Err(Failure::Failed(format!("{path}: no CoNLL tokens")));
     }
     let scores = conll::evaluate(&documents, Extractor::shared());
-    if args.format == OutputFormat::Json {
+    if args.format.format() == OutputFormat::Json {
         let json = serde_json::to_string(&scores).expect("scores serialise");
         let mut out = io::stdout().lock();
         writeln!(out, "{json}")?;
@@ -137,7 +136,7 @@ fn run_eval(args: &EvalArgs) -> Outcome {
         ])
     });
     output::print(
-        args.format,
+        &args.format,
         &["type", "p", "r", "f1", "tp", "fp", "fn"],
         rows,
     )

@@ -5,9 +5,9 @@ use std::io::{self, Write};
 use clap::Args;
 
 use newsdb::query::adhoc::{self, Parameter, QueryError, QueryLimits};
-use newsdb::query::format::{self, OutputFormat};
+use newsdb::query::format;
 
-use super::{Context, Failure, Outcome, TimeLimitArgs, output};
+use super::{Context, Failure, FormatArgs, Outcome, TimeLimitArgs};
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
@@ -16,9 +16,8 @@ pub struct QueryArgs {
     /// A named parameter, NAME=VALUE (bound to :NAME; numbers bind as numbers).
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = Parameter::parse)]
     pub parameters: Vec<Parameter>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[command(flatten)]
+    pub format: FormatArgs,
     /// Allow the statement to modify the database.
     #[arg(long)]
     pub write: bool,
@@ -38,13 +37,14 @@ pub fn run(context: &Context, args: &QueryArgs) -> Outcome {
         timeout,
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let style = output::style();
+    let style = args.format.style();
+    let output_format = args.format.format();
     let result = adhoc::run(
         store.connection(),
         &args.sql,
         &args.parameters,
         limits,
-        |columns, rows| format::write_rows(&mut out, args.format, columns, rows, &style),
+        |columns, rows| format::write_rows(&mut out, output_format, columns, rows, &style),
     );
     match result.and_then(|_| out.flush().map_err(QueryError::from)) {
         Ok(()) => Ok(()),

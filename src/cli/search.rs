@@ -32,12 +32,7 @@ pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
     });
     let store = context.open_read_only()?;
     let query = super::run::built_in("search")?;
-    super::run::print_or_explain(
-        &store,
-        query,
-        &parameters,
-        args.format.format,
-        None,
-        |error| explain_fts_error(&args.text, error),
-    )
+    super::run::print_or_explain(&store, query, &parameters, &args.format, None, |error| {
+        explain_fts_error(&args.text, error)
+    })
 }

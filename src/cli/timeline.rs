@@ -10,7 +10,7 @@ use newsdb::query::adhoc::{Parameter, QueryError, QueryLimits};
 use newsdb::query::canned;
 use newsdb::query::format::{self, OutputFormat};
 
-use super::{Context, FormatArgs, Outcome, output};
+use super::{Context, FormatArgs, Outcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Period {
@@ -54,11 +54,11 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
     ];
     let store = context.open_read_only()?;
     let query = super::run::built_in("timeline")?;
-    if args.format.format != OutputFormat::Table {
-        return super::run::print(&store, query, &parameters, args.format.format, None);
+    if args.format.format() != OutputFormat::Table {
+        return super::run::print(&store, query, &parameters, &args.format, None);
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let style = output::style();
+    let style = args.format.style();
     let result = canned::run(
         store.connection(),
         query,
@@ -72,7 +72,8 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
                 .collect::<Result<Vec<_>, _>>()?;
             let widest = shown.iter().map(|row| count(row)).max().unwrap_or(0);
             // Leave room for the period and count columns and their gaps.
-            let width = format::terminal_width()
+            let width = style
+                .max_width
                 .map(|terminal| terminal.saturating_sub(10 + 2 + widest.to_string().len() + 2))
                 .map_or(BAR_WIDTH, |room| room.clamp(10, BAR_WIDTH));
             let with_bar = |mut row: Vec<Value>| {

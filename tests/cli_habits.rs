@@ -1,0 +1,193 @@
+//! End to end: output and flags that fit users' habits (issue 12, items 1-7).
+
+mod common;
+
+use common::{TestDb, stderr, stdout};
+use unicode_width::UnicodeWidthStr;
+
+/// The samples imported, and two feeds with a last poll each.
+fn samples_with_feeds() -> TestDb {
+    let db = TestDb::new();
+    db.newsdb()
+        .args(["import", "--no-entities"])
+        .arg(common::root().join("data/samples"))
+        .assert()
+        .success();
+    for url in [
+        "http://127.0.0.1:8080/feeds/harbour-gazette.xml",
+        "https://www.koreaherald.com/rss/newsAll.xml",
+    ] {
+        db.newsdb().args(["feeds", "add", url]).assert().success();
+    }
+    db.connect()
+        .execute_batch(
+            "UPDATE feeds SET last_status = 200, last_fetched_at = '2026-12-04T15:00:00Z',
+                    title = 'Harbour Gazette: Latest' WHERE url LIKE '%harbour%';
+             UPDATE feeds SET last_status = 503, failure_count = 2,
+                    last_fetched_at = '2026-12-04T15:01:00Z',
+                    last_error = 'HTTP 503 Service Unavailable (retry after 120 s)'
+              WHERE url LIKE '%korea%';",
+        )
+        .unwrap();
+    db
+}
+
+/// Output of `args` laid out for a terminal `width` columns wide.
+fn at_width(db: &TestDb, width: usize, args: &[&str]) -> String {
+    let output = db
+        .newsdb()
+        .env("NEWSDB_WIDTH", width.to_string())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    stdout(&output)
+}
+
+fn assert_fits(text: &str, width: usize) {
+    for line in text.lines() {
+        assert!(
+            line.width() <= width,
+            "wider than {width}: {line:?}\n{text}"
+        );
+    }
+}
+
+// Issue 12 item 1: at 80 columns `search ferry` showed `Port Elsby…` and `feeds list`
+// `http://1…` and `last_sta…`; now nothing is cut, long text wraps.
+#[test]
+fn tables_fit_the_width_without_cutting_ids_numbers_or_hosts() {
+    let db = samples_with_feeds();
+    for width in [80, 120] {
+        let search = at_width(&db, width, &["search", "ferry"]);
+        assert_fits(&search, width);
+        assert!(
+            !search.contains('…') || search.contains("crossing…"),
+            "{search}"
+        );
+        assert!(search.contains("21629b4284e6"), "{search}");
+        assert!(search.contains("2024-03-14T09:30:00Z"), "{search}");
+        assert!(search.contains("2.404"), "{search}");
+        // Every word of the title is there, in order, over the row's lines.
+        let words: Vec<&str> = search.split_whitespace().collect();
+        let title = "Port Elsby ferry terminal reopens after two-year rebuild";
+        for word in title.split(' ') {
+            assert!(
+                words.contains(&word),
+                "{word} missing at {width}:\n{search}"
+            );
+        }
+        let feeds = at_width(&db, width, &["feeds", "list"]);
+        assert_fits(&feeds, width);
+        assert!(!feeds.contains('…'), "{feeds}");
+        for whole in [
+            "http://127.0.0.1:8080/",
+            "https://www.koreaherald.com/",
+            "2026-12-04T15:01:00Z",
+            "503",
+        ] {
+            assert!(feeds.contains(whole), "{whole} cut at {width}:\n{feeds}");
+        }
+    }
+    // At 120 the search result is a table whose first row starts with its id.
+    let search = at_width(&db, 120, &["search", "ferry"]);
+    assert!(
+        search
+            .lines()
+            .nth(2)
+            .unwrap()
+            .starts_with(" 1  21629b4284e6"),
+        "{search}"
+    );
+    // --no-truncate keeps each row on one line, whatever the width.
+    let one_line = at_width(&db, 80, &["search", "ferry", "--no-truncate"]);
+    assert_eq!(one_line.lines().count(), 3, "{one_line}");
+    assert!(one_line.contains(title_line()), "{one_line}");
+    // Piped without a width: plain and whole.
+    let piped = db.run(&["search", "ferry"]);
+    assert!(stdout(&piped).contains(title_line()));
+}
+
+fn title_line() -> &'static str {
+    "Port Elsby ferry terminal reopens after two-year rebuild"
+}
+
+// Issue 12 item 1: a vertical layout, `--format lines` and `-x`, which `show` uses by default.
+#[test]
+fn lines_format_prints_one_field_a_line() {
+    let db = samples_with_feeds();
+    let lines = db.run(&["feeds", "list", "-x"]);
+    assert!(lines.status.success(), "{}", stderr(&lines));
+    let text = stdout(&lines);
+    assert!(
+        text.starts_with("url              http://127.0.0.1:8080/feeds/harbour-gazette.xml\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n\nurl              https://www.koreaherald.com/rss/newsAll.xml\n"));
+    assert_eq!(
+        text,
+        stdout(&db.run(&["feeds", "list", "--format", "lines"]))
+    );
+    let show = stdout(&db.run(&["show", "1"]));
+    assert!(show.starts_with("id         1\nhash       "), "{show}");
+    let shown_as_table = stdout(&db.run(&["show", "1", "-t"]));
+    assert!(
+        shown_as_table.starts_with("id  content_hash"),
+        "{shown_as_table}"
+    );
+}
+
+// Issue 12 item 2: --csv, --tsv, --json, --nl, -t/--table and the names jsonl, ndjson, nl.
+#[test]
+fn format_shorthands_work_on_every_listing_command() {
+    let db = samples_with_feeds();
+    let commands: [&[&str]; 10] = [
+        &["articles"],
+        &["search", "ferry"],
+        &["sources"],
+        &["timeline"],
+        &["entities"],
+        &["feeds", "list"],
+        &["stats"],
+        &["run", "stats"],
+        &["query", "SELECT 1 AS n"],
+        &["queries", "list"],
+    ];
+    for command in commands {
+        let run = |extra: &[&str]| {
+            let output = db.newsdb().args(command).args(extra).output().unwrap();
+            assert!(
+                output.status.success(),
+                "{command:?} {extra:?}: {}",
+                stderr(&output)
+            );
+            stdout(&output)
+        };
+        let jsonl = run(&["--format", "jsonl"]);
+        for same in [
+            &["--nl"][..],
+            &["--jsonl"],
+            &["--format", "nl"],
+            &["--format", "ndjson"],
+        ] {
+            assert_eq!(run(same), jsonl, "{command:?} {same:?}");
+        }
+        assert_eq!(run(&["--csv"]), run(&["--format", "csv"]), "{command:?}");
+        assert_eq!(run(&["--tsv"]), run(&["--format", "tsv"]), "{command:?}");
+        assert_eq!(run(&["--json"]), run(&["--format", "json"]), "{command:?}");
+        assert_eq!(run(&["-t"]), run(&["--format", "table"]), "{command:?}");
+        assert_eq!(run(&["--table"]), run(&[]), "{command:?}");
+    }
+    // Two formats at once are a usage error.
+    let both = db.run(&["articles", "--csv", "--json"]);
+    assert_eq!(both.status.code(), Some(2));
+    // `import --json` still means the summary as JSON.
+    let import = db
+        .newsdb()
+        .args(["import", "--json", "--no-entities"])
+        .arg(common::sample("wire.jsonl"))
+        .output()
+        .unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&import.stdout).unwrap();
+    assert!(summary.is_object(), "{summary}");
+}
