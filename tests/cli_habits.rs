@@ -191,3 +191,76 @@ fn format_shorthands_work_on_every_listing_command() {
     let summary: serde_json::Value = serde_json::from_slice(&import.stdout).unwrap();
     assert!(summary.is_object(), "{summary}");
 }
+
+// Issue 12 item 3: `-p n=007` bound 7 and a 20-digit id became 1.2345678901234567e+19. Values
+// now bind as text; `:int`, `:real` and `:null` type them; canned queries still work.
+#[test]
+fn parameters_keep_their_text_and_canned_queries_still_work() {
+    let db = common::three_samples();
+    let query = |args: &[&str]| {
+        let output = db
+            .newsdb()
+            .arg("query")
+            .args(args)
+            .arg("--nl")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+    assert_eq!(
+        query(&["SELECT :n AS n", "-p", "n=007"]),
+        "{\"n\":\"007\"}\n"
+    );
+    assert_eq!(
+        query(&["SELECT :id AS id", "-p", "id=12345678901234567890"]),
+        "{\"id\":\"12345678901234567890\"}\n"
+    );
+    assert_eq!(query(&["SELECT :n AS n", "-p", "n:int=007"]), "{\"n\":7}\n");
+    assert_eq!(
+        query(&["SELECT :x AS x", "-p", "x:real=2.5"]),
+        "{\"x\":2.5}\n"
+    );
+    assert_eq!(
+        query(&["SELECT :x AS x", "-p", "x:null="]),
+        "{\"x\":null}\n"
+    );
+    // Affinity: text compared with an INTEGER column, and as a LIMIT.
+    assert_eq!(
+        query(&["SELECT id FROM articles WHERE id = :id", "-p", "id=2"]),
+        "{\"id\":2}\n"
+    );
+    assert_eq!(
+        query(&["SELECT id FROM articles ORDER BY id LIMIT :n", "-p", "n=2"])
+            .lines()
+            .count(),
+        2
+    );
+    let bad = db.run(&["query", "SELECT :n", "-p", "n:int=seven"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    // Built-in queries given text parameters.
+    let run = |args: &[&str]| {
+        let output = db
+            .newsdb()
+            .arg("run")
+            .args(args)
+            .arg("--nl")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+    let shown = run(&["show", "-p", "id=2"]);
+    assert!(shown.starts_with("{\"id\":2,"), "{shown}");
+    assert_eq!(run(&["articles", "-p", "limit=2"]).lines().count(), 2);
+    assert_eq!(run(&["duplicates", "-p", "limit=1"]).lines().count(), 1);
+    let with_entities = TestDb::new();
+    with_entities
+        .newsdb()
+        .arg("import")
+        .arg(common::sample("wire.jsonl"))
+        .assert()
+        .success();
+    let top = with_entities.run(&["run", "top-entities", "-p", "limit=1", "--nl"]);
+    assert_eq!(stdout(&top).lines().count(), 1, "{}", stderr(&top));
+}

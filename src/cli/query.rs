@@ -13,7 +13,9 @@ use super::{Context, Failure, FormatArgs, Outcome, TimeLimitArgs};
 pub struct QueryArgs {
     /// One SQL statement.
     pub sql: String,
-    /// A named parameter, NAME=VALUE (bound to :NAME; numbers bind as numbers).
+    /// A named parameter bound to :NAME: NAME=VALUE binds text (SQLite's column affinity turns
+    /// it into a number where a column wants one); NAME:int=VALUE, NAME:real=VALUE and
+    /// NAME:null= type it.
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = Parameter::parse)]
     pub parameters: Vec<Parameter>,
     #[command(flatten)]

@@ -18,7 +18,8 @@ use super::{Context, Failure, FormatArgs, Outcome, TimeLimitArgs};
 pub struct RunArgs {
     /// The query's name (`newsdb queries list` shows them).
     pub name: String,
-    /// A parameter, NAME=VALUE (bound to :NAME; numbers bind as numbers).
+    /// A parameter bound to :NAME: NAME=VALUE binds text (column affinity converts it where a
+    /// column wants a number); NAME:int=VALUE, NAME:real=VALUE and NAME:null= type it.
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = Parameter::parse)]
     pub parameters: Vec<Parameter>,
     #[command(flatten)]
