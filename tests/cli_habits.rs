@@ -264,3 +264,33 @@ fn parameters_keep_their_text_and_canned_queries_still_work() {
     let top = with_entities.run(&["run", "top-entities", "-p", "limit=1", "--nl"]);
     assert_eq!(stdout(&top).lines().count(), 1, "{}", stderr(&top));
 }
+
+// Issue 12 item 7: `query --write "UPDATE ..."` printed nothing.
+#[test]
+fn writes_say_how_many_rows_they_changed() {
+    let db = common::three_samples();
+    let write = |sql: &str, format: &str| {
+        let output = db.run(&["query", "--write", sql, "--format", format]);
+        assert!(output.status.success(), "{sql}: {}", stderr(&output));
+        stdout(&output)
+    };
+    assert_eq!(
+        write("UPDATE articles SET language = 'en' WHERE id <= 2", "jsonl"),
+        "{\"rows_affected\":2}\n"
+    );
+    assert_eq!(
+        write("DELETE FROM saved_queries", "json"),
+        "[\n{\"rows_affected\":0}\n]\n"
+    );
+    assert_eq!(write("CREATE TABLE notes (x)", "csv"), "rows_affected\n0\n");
+    let table = write("INSERT INTO notes VALUES (1), (2), (3)", "table");
+    assert!(
+        table.starts_with("rows_affected\n") && table.ends_with(" 3\n"),
+        "{table}"
+    );
+    // RETURNING rows are printed as rows.
+    assert_eq!(
+        write("DELETE FROM notes WHERE x = 1 RETURNING x", "jsonl"),
+        "{\"x\":1}\n"
+    );
+}
