@@ -294,3 +294,92 @@ fn writes_say_how_many_rows_they_changed() {
         "{\"x\":1}\n"
     );
 }
+
+/// The samples imported with entities.
+fn samples() -> TestDb {
+    let db = TestDb::new();
+    db.newsdb()
+        .arg("import")
+        .arg(common::root().join("data/samples"))
+        .assert()
+        .success();
+    db
+}
+
+fn lines_of(db: &TestDb, args: &[&str]) -> Vec<String> {
+    let output = db.newsdb().args(args).arg("--nl").output().unwrap();
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    stdout(&output).lines().map(str::to_owned).collect()
+}
+
+// Issue 12 item 4: `--since 7d`, `yesterday`, `2w`, `2024-06`; timeline rejected --since.
+#[test]
+fn date_flags_take_the_dates_people_type_on_every_command() {
+    let db = samples();
+    // Published in March 2024: three of the six samples; September 2023 the other three.
+    assert_eq!(lines_of(&db, &["articles", "--since", "2024-03"]).len(), 3);
+    assert_eq!(lines_of(&db, &["articles", "--until", "2023-09"]).len(), 3);
+    assert_eq!(
+        lines_of(
+            &db,
+            &["timeline", "--since", "2024-03", "--until", "2024-03"]
+        ),
+        ["{\"period\":\"2024-03\",\"articles\":3}"]
+    );
+    assert_eq!(
+        lines_of(
+            &db,
+            &[
+                "timeline",
+                "--by",
+                "day",
+                "--since",
+                "2023-09-12",
+                "--until",
+                "2023-09-12"
+            ]
+        ),
+        ["{\"period\":\"2023-09-12\",\"articles\":1}"]
+    );
+    // Ages count back from now: nothing was published in the last week, everything in the
+    // last 100 years; export filters on the import time, which is now.
+    for since in ["7d", "2w", "yesterday", "today", "12h"] {
+        assert!(
+            lines_of(&db, &["articles", "--since", since]).is_empty(),
+            "{since}"
+        );
+        assert!(
+            lines_of(&db, &["timeline", "--since", since]).is_empty(),
+            "{since}"
+        );
+        let export = db.run(&["export", "--since", since]);
+        assert_eq!(
+            stdout(&export).lines().count(),
+            6,
+            "{since}: {}",
+            stderr(&export)
+        );
+    }
+    assert_eq!(lines_of(&db, &["articles", "--since", "5218w"]).len(), 6);
+    assert!(!lines_of(&db, &["entities", "--since", "5218w"]).is_empty());
+    assert!(lines_of(&db, &["entities", "--since", "1d"]).is_empty());
+    assert_eq!(
+        lines_of(&db, &["search", "ferry", "--until", "2024-03"]).len(),
+        1
+    );
+    let bad = db.run(&["timeline", "--since", "last tuesday"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("7d"), "{}", stderr(&bad));
+    // Help says which date each --since filters on.
+    let help = |command: &str| {
+        let text = stdout(&db.run(&[command, "--help"]));
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    for command in ["articles", "search", "timeline"] {
+        assert!(
+            help(command).contains("published at or after DATE"),
+            "{command}"
+        );
+    }
+    assert!(help("export").contains("imported (not published)"));
+}

@@ -18,10 +18,11 @@ pub struct FilterArgs {
     /// Only articles that mention this entity (its name or any alias).
     #[arg(long, value_name = "NAME")]
     pub entity: Option<String>,
-    /// Only articles published at or after this date (YYYY-MM-DD or RFC 3339).
+    /// Only articles published at or after DATE: YYYY-MM-DD, YYYY-MM, RFC 3339, today,
+    /// yesterday, or an age like 12h, 7d, 2w.
     #[arg(long, value_name = "DATE", value_parser = since_flag)]
     pub since: Option<String>,
-    /// Only articles published at or before this date (a bare date includes the whole day).
+    /// Only articles published at or before DATE (a bare day or month includes all of it).
     #[arg(long, value_name = "DATE", value_parser = until_flag)]
     pub until: Option<String>,
     /// At most this many rows.

@@ -27,8 +27,8 @@ pub struct EntitiesArgs {
     #[arg(long, value_name = "N", default_value_t = 50,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub top: u64,
-    /// Count only articles published (or, undated, imported) on or after DATE: YYYY-MM-DD or
-    /// RFC 3339.
+    /// Count only articles published (or, undated, imported) at or after DATE: YYYY-MM-DD,
+    /// YYYY-MM, RFC 3339, today, yesterday, or an age like 12h, 7d, 2w.
     #[arg(long, value_name = "DATE", value_parser = since_flag)]
     pub since: Option<String>,
     #[command(flatten)]

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use clap::{Args, ValueEnum};
 use rusqlite::types::Value;
 
+use newsdb::normalize::date::{since_flag, until_flag};
 use newsdb::query::adhoc::{Parameter, QueryError, QueryLimits};
 use newsdb::query::canned;
 use newsdb::query::format::{self, OutputFormat};
@@ -27,6 +28,13 @@ pub struct TimelineArgs {
     /// Only articles by this publisher (its name or normalised key).
     #[arg(long, value_name = "NAME")]
     pub source: Option<String>,
+    /// Only articles published at or after DATE: YYYY-MM-DD, YYYY-MM, RFC 3339, today,
+    /// yesterday, or an age like 12h, 7d, 2w.
+    #[arg(long, value_name = "DATE", value_parser = since_flag)]
+    pub since: Option<String>,
+    /// Only articles published at or before DATE (a bare day or month includes all of it).
+    #[arg(long, value_name = "DATE", value_parser = until_flag)]
+    pub until: Option<String>,
     /// The period each row counts.
     #[arg(long, value_enum, default_value_t = Period::Month)]
     pub by: Period,
@@ -51,6 +59,8 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
         text("by", Some(by)),
         text("source", args.source.as_deref()),
         text("entity", args.entity.as_deref()),
+        text("since", args.since.as_deref()),
+        text("until", args.until.as_deref()),
     ];
     let store = context.open_read_only()?;
     let query = super::run::built_in("timeline")?;
