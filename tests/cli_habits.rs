@@ -383,3 +383,42 @@ fn date_flags_take_the_dates_people_type_on_every_command() {
     }
     assert!(help("export").contains("imported (not published)"));
 }
+
+// Issue 12 item 6: `articles --source "Nonexistent Paper"` printed nothing and exited 0.
+#[test]
+fn filters_naming_nothing_are_errors_that_suggest_names() {
+    let db = samples();
+    for (args, expected) in [
+        (
+            &["articles", "--source", "Harbor Gazette"][..],
+            "articles: no source named \"Harbor Gazette\" (did you mean 'Harbour Gazette'?)",
+        ),
+        (
+            &["search", "ferry", "--entity", "Vladimir Puttin"],
+            "search: no entity named \"Vladimir Puttin\" (did you mean 'Vladimir Putin'?)",
+        ),
+        (
+            &["timeline", "--source", "Nonexistent Paper"],
+            "timeline: no source named \"Nonexistent Paper\" (`newsdb sources` lists them)",
+        ),
+        (
+            &["timeline", "--entity", "Nobody At All"],
+            "timeline: no entity named \"Nobody At All\" (`newsdb entities` lists them)",
+        ),
+    ] {
+        let output = db.run(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            stderr(&output).trim_end(),
+            format!("newsdb: {expected}"),
+            "{args:?}"
+        );
+        assert_eq!(stdout(&output), "", "{args:?}");
+    }
+    // Names that exist, in any case, still filter as before.
+    assert_eq!(
+        lines_of(&db, &["articles", "--source", "harbour gazette"]).len(),
+        3
+    );
+    assert!(!lines_of(&db, &["timeline", "--entity", "vladimir putin"]).is_empty());
+}

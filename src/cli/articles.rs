@@ -7,7 +7,9 @@ use rusqlite::types::Value;
 use newsdb::normalize::date::{since_flag, until_flag};
 use newsdb::query::adhoc::Parameter;
 
-use super::{Context, FormatArgs, Outcome};
+use newsdb::store::Store;
+
+use super::{Context, Failure, FormatArgs, Outcome};
 
 /// Filters shared by `articles` and `search`.
 #[derive(Debug, Args)]
@@ -31,7 +33,57 @@ pub struct FilterArgs {
     pub limit: u32,
 }
 
+/// Fails, suggesting the nearest names, when `source` or `entity` names nothing in the store:
+/// a typo is an error, not an empty answer.
+pub fn check_names(
+    store: &Store,
+    command: &str,
+    source: Option<&str>,
+    entity: Option<&str>,
+) -> Result<(), Failure> {
+    if let Some(name) = source
+        && !store.source_exists(name)?
+    {
+        let nearest = store.nearest_sources(name)?;
+        return Err(unknown(command, "source", name, &nearest, "newsdb sources"));
+    }
+    if let Some(name) = entity
+        && !store.entity_exists(name)?
+    {
+        let nearest = store.nearest_entities(name)?;
+        return Err(unknown(
+            command,
+            "entity",
+            name,
+            &nearest,
+            "newsdb entities",
+        ));
+    }
+    Ok(())
+}
+
+fn unknown(command: &str, what: &str, name: &str, nearest: &[String], lister: &str) -> Failure {
+    let hint = match nearest {
+        [] => format!("`{lister}` lists them"),
+        names => {
+            let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+            format!("did you mean {}?", quoted.join(" or "))
+        }
+    };
+    Failure::Failed(format!("{command}: no {what} named \"{name}\" ({hint})"))
+}
+
 impl FilterArgs {
+    /// Fails when `--source` or `--entity` names nothing.
+    pub fn check_names(&self, store: &Store, command: &str) -> Result<(), Failure> {
+        check_names(
+            store,
+            command,
+            self.source.as_deref(),
+            self.entity.as_deref(),
+        )
+    }
+
     /// The filters as query parameters (the dates were checked by the parser).
     pub fn parameters(&self) -> Vec<Parameter> {
         let text = |name: &str, value: &Option<String>| Parameter {
@@ -62,6 +114,7 @@ pub struct ArticlesArgs {
 pub fn run(context: &Context, args: &ArticlesArgs) -> Outcome {
     let parameters = args.filters.parameters();
     let store = context.open_read_only()?;
+    args.filters.check_names(&store, "articles")?;
     let query = super::run::built_in("articles")?;
     super::run::print(&store, query, &parameters, &args.format, None)
 }

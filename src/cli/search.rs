@@ -31,6 +31,7 @@ pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
         value: Value::Text(args.text.clone()),
     });
     let store = context.open_read_only()?;
+    args.filters.check_names(&store, "search")?;
     let query = super::run::built_in("search")?;
     super::run::print_or_explain(&store, query, &parameters, &args.format, None, |error| {
         explain_fts_error(&args.text, error)

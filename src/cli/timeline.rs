@@ -63,6 +63,12 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
         text("until", args.until.as_deref()),
     ];
     let store = context.open_read_only()?;
+    super::articles::check_names(
+        &store,
+        "timeline",
+        args.source.as_deref(),
+        args.entity.as_deref(),
+    )?;
     let query = super::run::built_in("timeline")?;
     if args.format.format() != OutputFormat::Table {
         return super::run::print(&store, query, &parameters, &args.format, None);

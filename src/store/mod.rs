@@ -57,6 +57,7 @@ mod embedded {
 mod feeds;
 pub use feeds::{Feed, FeedAdded, PollRecord};
 mod lookup;
+mod names;
 mod saved;
 
 pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};
