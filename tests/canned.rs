@@ -468,7 +468,7 @@ fn saved_queries_are_checked_listed_run_and_removed() {
     assert_eq!(builtin["origin"], "built-in");
     assert_eq!(
         builtin["parameters"],
-        "source?, entity?, since?, until?, limit=20"
+        "source?, entity?, since?, until?, category?, limit=20, offset=0"
     );
     for name in [
         "search",

@@ -422,3 +422,43 @@ fn filters_naming_nothing_are_errors_that_suggest_names() {
     );
     assert!(!lines_of(&db, &["timeline", "--entity", "vladimir putin"]).is_empty());
 }
+
+// Issue 12 item 5: `entities --top` (default 50) vs `run top-entities -p limit` (default 20,
+// another column order). Now `--limit` everywhere, one default, one order; `--offset`;
+// `articles --category`.
+#[test]
+fn lists_share_one_name_one_default_and_one_column_order() {
+    let db = samples();
+    let entities = lines_of(&db, &["entities"]);
+    let canned = lines_of(&db, &["run", "top-entities"]);
+    assert_eq!(entities.len(), 20);
+    assert_eq!(canned.len(), 20);
+    for (listed, run) in entities.iter().zip(&canned) {
+        let listed: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(listed).unwrap();
+        let run: serde_json::Map<String, serde_json::Value> = serde_json::from_str(run).unwrap();
+        let keys: Vec<&String> = listed.keys().take(5).collect();
+        assert_eq!(keys, run.keys().collect::<Vec<_>>());
+        for key in ["id", "articles", "mentions"] {
+            assert_eq!(listed[key], run[key], "{key}");
+        }
+    }
+    assert_eq!(lines_of(&db, &["entities", "--limit", "3"]), entities[..3]);
+    // The old name still works, and is not advertised.
+    assert_eq!(lines_of(&db, &["entities", "--top", "3"]), entities[..3]);
+    assert!(!stdout(&db.run(&["entities", "--help"])).contains("--top"));
+    assert_eq!(
+        lines_of(&db, &["entities", "--limit", "2", "--offset", "3"]),
+        entities[3..5]
+    );
+    let articles = lines_of(&db, &["articles"]);
+    assert_eq!(articles.len(), 6);
+    assert_eq!(
+        lines_of(&db, &["articles", "--limit", "2", "--offset", "4"]),
+        articles[4..]
+    );
+    let transport = lines_of(&db, &["articles", "--category", "transport"]);
+    assert_eq!(transport.len(), 1);
+    assert!(transport[0].contains("Port Elsby ferry"), "{transport:?}");
+    assert!(lines_of(&db, &["articles", "--category", "Sport"]).is_empty());
+}

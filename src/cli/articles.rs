@@ -107,12 +107,26 @@ impl FilterArgs {
 pub struct ArticlesArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
+    /// Only articles filed under this category (any case).
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
+    /// Skip this many articles first (for the next page).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: u32,
     #[command(flatten)]
     pub format: FormatArgs,
 }
 
 pub fn run(context: &Context, args: &ArticlesArgs) -> Outcome {
-    let parameters = args.filters.parameters();
+    let mut parameters = args.filters.parameters();
+    parameters.push(Parameter {
+        name: "category".into(),
+        value: args.category.clone().map_or(Value::Null, Value::Text),
+    });
+    parameters.push(Parameter {
+        name: "offset".into(),
+        value: Value::Integer(i64::from(args.offset)),
+    });
     let store = context.open_read_only()?;
     args.filters.check_names(&store, "articles")?;
     let query = super::run::built_in("articles")?;

@@ -23,10 +23,14 @@ pub struct EntitiesArgs {
     /// Only entities of this kind.
     #[arg(long, value_parser = kind_parser())]
     pub kind: Option<EntityKind>,
-    /// How many entities to list.
-    #[arg(long, value_name = "N", default_value_t = 50,
+    /// At most this many entities.
+    // `--top` was its name before issue 12: a hidden alias keeps old scripts working.
+    #[arg(long, alias = "top", value_name = "N", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..))]
-    pub top: u64,
+    pub limit: u64,
+    /// Skip this many entities first (for the next page).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: u64,
     /// Count only articles published (or, undated, imported) at or after DATE: YYYY-MM-DD,
     /// YYYY-MM, RFC 3339, today, yesterday, or an age like 12h, 7d, 2w.
     #[arg(long, value_name = "DATE", value_parser = since_flag)]
@@ -64,7 +68,8 @@ pub fn run(context: &Context, args: &EntitiesArgs) -> Outcome {
     let filter = EntityFilter {
         kind: args.kind,
         since: args.since.clone(),
-        top: usize::try_from(args.top).unwrap_or(usize::MAX),
+        limit: usize::try_from(args.limit).unwrap_or(usize::MAX),
+        offset: usize::try_from(args.offset).unwrap_or(usize::MAX),
     };
     let entities = store.top_entities(&filter)?;
     let text = |value: Option<String>| value.map_or(Value::Null, Value::Text);
@@ -73,8 +78,8 @@ pub fn run(context: &Context, args: &EntitiesArgs) -> Outcome {
             Value::Integer(entity.id),
             Value::Text(entity.name),
             Value::Text(entity.kind),
-            Value::Integer(entity.mentions),
             Value::Integer(entity.articles),
+            Value::Integer(entity.mentions),
             text(entity.first_seen),
             text(entity.last_seen),
         ])
@@ -85,8 +90,8 @@ pub fn run(context: &Context, args: &EntitiesArgs) -> Outcome {
             "id",
             "name",
             "kind",
-            "mentions",
             "articles",
+            "mentions",
             "first_seen",
             "last_seen",
         ],
