@@ -25,7 +25,11 @@
 //! - **Table**: columns separated by two spaces, a `─` rule under the header, numeric columns
 //!   right-aligned, newlines shown as `⏎` and other control characters as a space. Widths are
 //!   display widths (the `unicode-width` crate), so CJK text and emoji line up. With a maximum
-//!   width the widest columns shrink first, cells are cut with `…`, never wrapped.
+//!   width the widest columns shrink first and their cells wrap onto more lines, nothing is cut
+//!   (see [`super::layout`]); when the columns cannot fit even so, each row is printed as in
+//!   the lines format. Without a width (a pipe, `--no-truncate`) every row is one line.
+//! - **Lines**: `column  value` per field, labels padded, a blank line between rows; values wrap
+//!   to the width and line breaks inside a value continue under it. Rows stream.
 //! - **Markdown**: a GitHub pipe table; `|` and `\` are backslash-escaped and newlines become
 //!   `<br>`.
 //! - **Empty results** still print the header (table, CSV, TSV, Markdown), `[]` for JSON and
