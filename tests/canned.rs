@@ -97,7 +97,9 @@ fn articles_by_entity_through_name_or_alias() {
         assert_eq!(rows.len(), 1, "{name}");
         assert!(rows[0]["title"].as_str().unwrap().starts_with("Busan"));
     }
-    assert!(json(&db, &["articles", "--entity", "Seoul"]).is_empty());
+    // An entity that does not exist is an error, not an empty list (issue 12, item 6).
+    let unknown = db.run(&["articles", "--entity", "Seoul"]);
+    assert_eq!(unknown.status.code(), Some(1));
     let top = json(&db, &["run", "top-entities"]);
     assert_eq!(top[0]["name"], "Busan");
     assert_eq!(top[0]["articles"], 1);
@@ -466,7 +468,7 @@ fn saved_queries_are_checked_listed_run_and_removed() {
     assert_eq!(builtin["origin"], "built-in");
     assert_eq!(
         builtin["parameters"],
-        "source?, entity?, since?, until?, limit=20"
+        "source?, entity?, since?, until?, category?, limit=20, offset=0"
     );
     for name in [
         "search",

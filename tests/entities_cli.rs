@@ -78,8 +78,8 @@ fn entities_lists_counts_and_dates() {
             "id",
             "name",
             "kind",
-            "mentions",
             "articles",
+            "mentions",
             "first_seen",
             "last_seen"
         ]
@@ -166,7 +166,7 @@ fn entities_table_and_csv() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(
-        text.starts_with("id,name,kind,mentions,articles,first_seen,last_seen\n"),
+        text.starts_with("id,name,kind,articles,mentions,first_seen,last_seen\n"),
         "{text}"
     );
     assert!(text.contains("9003,Vorlakia,location,1,1,"), "{text}");

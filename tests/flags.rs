@@ -38,7 +38,8 @@ fn numeric_flags_out_of_range_are_usage_errors() {
         (&["articles", "--limit", "-3"], "--limit"),
         (&["articles", "--limit", "99999999999"], "--limit"),
         (&["search", "train", "--limit", "0"], "--limit"),
-        (&["entities", "--top", "0"], "--top"),
+        (&["entities", "--top", "0"], "--limit"),
+        (&["entities", "--limit", "0"], "--limit"),
         (&["entity", "Kim", "--limit", "0"], "--limit"),
         (&["import", "--batch-size", "0", "-"], "--batch-size"),
         (

@@ -143,7 +143,9 @@ fn filters_by_source_dates_entity_and_limit() {
     assert_eq!(all(&["the"]).len(), 3);
     assert_eq!(all(&["the", "--source", "Example Wire"]), wire);
     assert_eq!(all(&["the", "--source", "example  wire"]), wire);
-    assert!(all(&["the", "--source", "Nobody"]).is_empty());
+    // A source that does not exist is an error, not an empty answer (issue 12, item 6).
+    let unknown = db.run(&["search", "the", "--source", "Nobody"]);
+    assert_eq!(unknown.status.code(), Some(1));
     // Dates: a bare --until date includes that whole day; RFC 3339 offsets are converted.
     assert_eq!(all(&["the", "--until", "2023-09-10"]).len(), 1);
     assert_eq!(
@@ -155,10 +157,10 @@ fn filters_by_source_dates_entity_and_limit() {
         2
     );
     assert_eq!(ids(&search(&db, &["the", "--limit", "1"])).len(), 1);
-    let bad = db.run(&["search", "the", "--since", "yesterday"]);
+    let bad = db.run(&["search", "the", "--since", "last tuesday"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
-        stderr(&bad).contains("'--since <DATE>': `yesterday` is not a date"),
+        stderr(&bad).contains("'--since <DATE>': `last tuesday` is not a date"),
         "{}",
         stderr(&bad)
     );
@@ -177,7 +179,8 @@ fn filters_by_source_dates_entity_and_limit() {
     assert_eq!(all(&["the", "--entity", "Kim Jong Un"]), [seed]);
     assert_eq!(all(&["the", "--entity", "KIM JONG-UN"]), [seed]);
     assert_eq!(all(&["the", "--entity", "Kim's"]), [seed]);
-    assert!(all(&["the", "--entity", "Putin"]).is_empty());
+    let unknown = db.run(&["search", "the", "--entity", "Putin"]);
+    assert_eq!(unknown.status.code(), Some(1));
 }
 
 #[test]

@@ -7,7 +7,9 @@ use rusqlite::types::Value;
 use newsdb::normalize::date::{since_flag, until_flag};
 use newsdb::query::adhoc::Parameter;
 
-use super::{Context, FormatArgs, Outcome};
+use newsdb::store::Store;
+
+use super::{Context, Failure, FormatArgs, Outcome};
 
 /// Filters shared by `articles` and `search`.
 #[derive(Debug, Args)]
@@ -18,10 +20,11 @@ pub struct FilterArgs {
     /// Only articles that mention this entity (its name or any alias).
     #[arg(long, value_name = "NAME")]
     pub entity: Option<String>,
-    /// Only articles published at or after this date (YYYY-MM-DD or RFC 3339).
+    /// Only articles published at or after DATE: YYYY-MM-DD, YYYY-MM, RFC 3339, today,
+    /// yesterday, or an age like 12h, 7d, 2w.
     #[arg(long, value_name = "DATE", value_parser = since_flag)]
     pub since: Option<String>,
-    /// Only articles published at or before this date (a bare date includes the whole day).
+    /// Only articles published at or before DATE (a bare day or month includes all of it).
     #[arg(long, value_name = "DATE", value_parser = until_flag)]
     pub until: Option<String>,
     /// At most this many rows.
@@ -30,7 +33,57 @@ pub struct FilterArgs {
     pub limit: u32,
 }
 
+/// Fails, suggesting the nearest names, when `source` or `entity` names nothing in the store:
+/// a typo is an error, not an empty answer.
+pub fn check_names(
+    store: &Store,
+    command: &str,
+    source: Option<&str>,
+    entity: Option<&str>,
+) -> Result<(), Failure> {
+    if let Some(name) = source
+        && !store.source_exists(name)?
+    {
+        let nearest = store.nearest_sources(name)?;
+        return Err(unknown(command, "source", name, &nearest, "newsdb sources"));
+    }
+    if let Some(name) = entity
+        && !store.entity_exists(name)?
+    {
+        let nearest = store.nearest_entities(name)?;
+        return Err(unknown(
+            command,
+            "entity",
+            name,
+            &nearest,
+            "newsdb entities",
+        ));
+    }
+    Ok(())
+}
+
+fn unknown(command: &str, what: &str, name: &str, nearest: &[String], lister: &str) -> Failure {
+    let hint = match nearest {
+        [] => format!("`{lister}` lists them"),
+        names => {
+            let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+            format!("did you mean {}?", quoted.join(" or "))
+        }
+    };
+    Failure::Failed(format!("{command}: no {what} named \"{name}\" ({hint})"))
+}
+
 impl FilterArgs {
+    /// Fails when `--source` or `--entity` names nothing.
+    pub fn check_names(&self, store: &Store, command: &str) -> Result<(), Failure> {
+        check_names(
+            store,
+            command,
+            self.source.as_deref(),
+            self.entity.as_deref(),
+        )
+    }
+
     /// The filters as query parameters (the dates were checked by the parser).
     pub fn parameters(&self) -> Vec<Parameter> {
         let text = |name: &str, value: &Option<String>| Parameter {
@@ -54,13 +107,28 @@ impl FilterArgs {
 pub struct ArticlesArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
+    /// Only articles filed under this category (any case).
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
+    /// Skip this many articles first (for the next page).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: u32,
     #[command(flatten)]
     pub format: FormatArgs,
 }
 
 pub fn run(context: &Context, args: &ArticlesArgs) -> Outcome {
-    let parameters = args.filters.parameters();
+    let mut parameters = args.filters.parameters();
+    parameters.push(Parameter {
+        name: "category".into(),
+        value: args.category.clone().map_or(Value::Null, Value::Text),
+    });
+    parameters.push(Parameter {
+        name: "offset".into(),
+        value: Value::Integer(i64::from(args.offset)),
+    });
     let store = context.open_read_only()?;
+    args.filters.check_names(&store, "articles")?;
     let query = super::run::built_in("articles")?;
-    super::run::print(&store, query, &parameters, args.format.format, None)
+    super::run::print(&store, query, &parameters, &args.format, None)
 }

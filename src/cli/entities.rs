@@ -14,7 +14,7 @@ use newsdb::normalize::date::since_flag;
 use newsdb::query::format::OutputFormat;
 use newsdb::store::EntityFilter;
 
-use super::{Context, Failure, Outcome, output};
+use super::{Context, Failure, FormatArgs, Outcome, output};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -24,17 +24,20 @@ pub struct EntitiesArgs {
     /// Only entities of this kind.
     #[arg(long, value_parser = kind_parser())]
     pub kind: Option<EntityKind>,
-    /// How many entities to list.
-    #[arg(long, value_name = "N", default_value_t = 50,
+    /// At most this many entities.
+    // `--top` was its name before issue 12: a hidden alias keeps old scripts working.
+    #[arg(long, alias = "top", value_name = "N", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..))]
-    pub top: u64,
-    /// Count only articles published (or, undated, imported) on or after DATE: YYYY-MM-DD or
-    /// RFC 3339.
+    pub limit: u64,
+    /// Skip this many entities first (for the next page).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: u64,
+    /// Count only articles published (or, undated, imported) at or after DATE: YYYY-MM-DD,
+    /// YYYY-MM, RFC 3339, today, yesterday, or an age like 12h, 7d, 2w.
     #[arg(long, value_name = "DATE", value_parser = since_flag)]
     pub since: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,9 +50,9 @@ pub enum EntitiesCommand {
 pub struct EvalArgs {
     /// Gold annotations: one token a line, the tag (IO or BIO) in the last column.
     pub file: PathBuf,
-    /// Output format; `json` prints {"PER": {"p", "r", "f1"}, "ORG": .., "LOC": .., "micro": ..}.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    /// `--json` prints {"PER": {"p", "r", "f1"}, "ORG": .., "LOC": .., "micro": ..}.
+    #[command(flatten)]
+    pub format: FormatArgs,
     /// Longest line, and largest document text, read. Bytes, or with K, M or G.
     #[arg(long, default_value = "16M", value_name = "SIZE", value_parser = limits::parse_size)]
     pub max_record_size: u64,
@@ -69,7 +72,8 @@ pub fn run(context: &Context, args: &EntitiesArgs) -> Outcome {
     let filter = EntityFilter {
         kind: args.kind,
         since: args.since.clone(),
-        top: usize::try_from(args.top).unwrap_or(usize::MAX),
+        limit: usize::try_from(args.limit).unwrap_or(usize::MAX),
+        offset: usize::try_from(args.offset).unwrap_or(usize::MAX),
     };
     let entities = store.top_entities(&filter)?;
     let text = |value: Option<String>| value.map_or(Value::Null, Value::Text);
@@ -78,20 +82,20 @@ pub fn run(context: &Context, args: &EntitiesArgs) -> Outcome {
             Value::Integer(entity.id),
             Value::Text(entity.name),
             Value::Text(entity.kind),
-            Value::Integer(entity.mentions),
             Value::Integer(entity.articles),
+            Value::Integer(entity.mentions),
             text(entity.first_seen),
             text(entity.last_seen),
         ])
     });
     output::print(
-        args.format,
+        &args.format,
         &[
             "id",
             "name",
             "kind",
-            "mentions",
             "articles",
+            "mentions",
             "first_seen",
             "last_seen",
         ],
@@ -121,7 +125,7 @@ fn run_eval(args: &EvalArgs) -> Outcome {
         return Err(Failure::Failed(format!("{path}: no CoNLL tokens")));
     }
     let scores = scorer.scores();
-    if args.format == OutputFormat::Json {
+    if args.format.format() == OutputFormat::Json {
         let json = serde_json::to_string(&scores).expect("scores serialise");
         let mut out = io::stdout().lock();
         writeln!(out, "{json}")?;
@@ -148,7 +152,7 @@ fn run_eval(args: &EvalArgs) -> Outcome {
         ])
     });
     output::print(
-        args.format,
+        &args.format,
         &["type", "p", "r", "f1", "tp", "fp", "fn"],
         rows,
     )

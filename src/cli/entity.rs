@@ -22,7 +22,7 @@ use newsdb::store::{EntityDetail, EntitySummary};
 
 use super::entities::kind_parser;
 use super::entity_edit::EntityEdit;
-use super::{Context, Failure, Outcome, output};
+use super::{Context, Failure, FormatArgs, Outcome};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -40,9 +40,8 @@ pub struct EntityArgs {
     #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: u64,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 pub fn run(context: &Context, args: &EntityArgs) -> Outcome {
@@ -70,7 +69,7 @@ pub fn run(context: &Context, args: &EntityArgs) -> Outcome {
     let detail = store
         .entity_detail(chosen.id, limit)?
         .ok_or_else(|| Failure::Failed(format!("entity {} vanished while reading", chosen.id)))?;
-    print_detail(args.format, &detail)
+    print_detail(&args.format, &detail)
 }
 
 fn describe(entity: &EntitySummary) -> String {
@@ -165,7 +164,8 @@ fn sections(detail: &EntityDetail) -> [Section; 4] {
     ]
 }
 
-fn print_detail(output_format: OutputFormat, detail: &EntityDetail) -> Outcome {
+fn print_detail(format_args: &FormatArgs, detail: &EntityDetail) -> Outcome {
+    let output_format = format_args.format();
     let mut out = io::BufWriter::new(io::stdout().lock());
     match output_format {
         OutputFormat::Json => {
@@ -177,13 +177,15 @@ fn print_detail(output_format: OutputFormat, detail: &EntityDetail) -> Outcome {
             writeln!(out)?;
         }
         _ => {
-            let style = output::style();
+            let style = format_args.style();
             for (n, section) in sections(detail).into_iter().enumerate() {
                 if n > 0 {
                     writeln!(out)?;
                 }
                 match output_format {
-                    OutputFormat::Table => writeln!(out, "{}", section.heading)?,
+                    OutputFormat::Table | OutputFormat::Lines => {
+                        writeln!(out, "{}", section.heading)?
+                    }
                     OutputFormat::Markdown => writeln!(out, "## {}\n", section.heading)?,
                     _ => {}
                 }

@@ -16,7 +16,8 @@ pub struct ExportArgs {
     /// Output format (JSON Lines, one article per line, is the only one).
     #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
     pub format: ExportFormat,
-    /// Only articles imported at or after DATE: YYYY-MM-DD (midnight UTC) or RFC 3339.
+    /// Only articles imported (not published) at or after DATE, for incremental copies:
+    /// YYYY-MM-DD (midnight UTC), YYYY-MM, RFC 3339, today, yesterday, or an age like 7d.
     #[arg(long, value_name = "DATE", value_parser = since_bound)]
     pub since: Option<String>,
     /// Write to FILE instead of standard output: a new file, or a FIFO or device written into

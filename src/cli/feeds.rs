@@ -178,7 +178,7 @@ fn list(context: &Context, format: &FormatArgs) -> Outcome {
         ])
     });
     output::print(
-        format.format,
+        format,
         &[
             "url",
             "title",

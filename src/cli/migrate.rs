@@ -42,7 +42,7 @@ pub fn run(context: &Context, args: &MigrateArgs) -> Outcome {
         ])
     });
     output::print(
-        args.format.format,
+        &args.format,
         &["version", "name", "state", "applied_on"],
         rows,
     )

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use newsdb::query::format::OutputFormat;
 use newsdb::store::{OpenOptions, Store, StoreError};
 
 mod articles;
@@ -21,6 +20,7 @@ mod import;
 mod init;
 mod migrate;
 mod output;
+pub use output::FormatArgs;
 mod queries;
 mod query;
 mod reextract;
@@ -108,14 +108,6 @@ pub enum Command {
     /// Show one entity (counts, aliases, co-mentioned entities, latest articles), or correct
     /// entities: merge, alias add, rename, ignore.
     Entity(entity::EntityArgs),
-}
-
-/// `--format` for listing commands.
-#[derive(Debug, Args)]
-pub struct FormatArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
 }
 
 /// How a command ended, beyond plain success.

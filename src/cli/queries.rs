@@ -86,7 +86,7 @@ fn list(context: &Context, format: &FormatArgs) -> Outcome {
         ])
     });
     output::print(
-        format.format,
+        format,
         &["name", "origin", "parameters", "description"],
         rows,
     )

@@ -3,23 +3,26 @@
 use std::io::{self, Write};
 
 use clap::Args;
+use rusqlite::types::Value;
 
 use newsdb::query::adhoc::{self, Parameter, QueryError, QueryLimits};
-use newsdb::query::format::{self, OutputFormat};
+use newsdb::query::format;
 
-use super::{Context, Failure, Outcome, TimeLimitArgs, output};
+use super::{Context, Failure, FormatArgs, Outcome, TimeLimitArgs};
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// One SQL statement.
     pub sql: String,
-    /// A named parameter, NAME=VALUE (bound to :NAME; numbers bind as numbers).
+    /// A named parameter bound to :NAME: NAME=VALUE binds text (SQLite's column affinity turns
+    /// it into a number where a column wants one); NAME:int=VALUE, NAME:real=VALUE and
+    /// NAME:null= type it.
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = Parameter::parse)]
     pub parameters: Vec<Parameter>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
-    /// Allow the statement to modify the database.
+    #[command(flatten)]
+    pub format: FormatArgs,
+    /// Allow the statement to modify the database; a statement without result columns then
+    /// prints `rows_affected`, the number of rows it changed.
     #[arg(long)]
     pub write: bool,
     #[command(flatten)]
@@ -38,13 +41,41 @@ pub fn run(context: &Context, args: &QueryArgs) -> Outcome {
         timeout,
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let style = output::style();
+    let style = args.format.style();
+    let output_format = args.format.format();
+    let connection = store.connection();
+    let changes_before = connection.total_changes();
     let result = adhoc::run(
-        store.connection(),
+        connection,
         &args.sql,
         &args.parameters,
         limits,
-        |columns, rows| format::write_rows(&mut out, args.format, columns, rows, &style),
+        |columns, rows| {
+            if !(args.write && columns.is_empty()) {
+                return format::write_rows(&mut out, output_format, columns, rows, &style);
+            }
+            // A write without result columns (UPDATE, INSERT without RETURNING, DDL) says how
+            // many rows it changed, as sqlite-utils does: `{"rows_affected": N}`.
+            for row in rows {
+                row?;
+            }
+            // changes() keeps the count of an earlier statement when this one was DDL.
+            let affected = if connection.total_changes() == changes_before {
+                0
+            } else {
+                connection.changes()
+            };
+            let columns = ["rows_affected".to_owned()];
+            let row = vec![Value::Integer(i64::try_from(affected).unwrap_or(i64::MAX))];
+            format::write_rows(
+                &mut out,
+                output_format,
+                &columns,
+                [Ok::<_, QueryError>(row)],
+                &style,
+            )?;
+            Ok(0)
+        },
     );
     match result.and_then(|_| out.flush().map_err(QueryError::from)) {
         Ok(()) => Ok(()),

@@ -9,21 +9,21 @@ use rusqlite::types::Value;
 
 use newsdb::query::adhoc::{Parameter, QueryError, QueryLimits};
 use newsdb::query::canned::{self, CannedQuery, Origin};
-use newsdb::query::format::{self, OutputFormat};
+use newsdb::query::format;
 use newsdb::store::Store;
 
-use super::{Context, Failure, Outcome, TimeLimitArgs, output};
+use super::{Context, Failure, FormatArgs, Outcome, TimeLimitArgs};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The query's name (`newsdb queries list` shows them).
     pub name: String,
-    /// A parameter, NAME=VALUE (bound to :NAME; numbers bind as numbers).
+    /// A parameter bound to :NAME: NAME=VALUE binds text (column affinity converts it where a
+    /// column wants a number); NAME:int=VALUE, NAME:real=VALUE and NAME:null= type it.
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = Parameter::parse)]
     pub parameters: Vec<Parameter>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[command(flatten)]
+    pub format: FormatArgs,
     #[command(flatten)]
     pub time_limit: TimeLimitArgs,
 }
@@ -32,7 +32,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Outcome {
     let timeout = args.time_limit.limit();
     let store = context.open_read_only()?;
     let query = find(&store, &args.name)?;
-    print(&store, &query, &args.parameters, args.format, timeout)
+    print(&store, &query, &args.parameters, &args.format, timeout)
 }
 
 /// The built-in or saved query called `name`.
@@ -74,10 +74,10 @@ pub fn print(
     store: &Store,
     query: &CannedQuery,
     parameters: &[Parameter],
-    output_format: OutputFormat,
+    format_args: &FormatArgs,
     timeout: Option<Duration>,
 ) -> Outcome {
-    print_or_explain(store, query, parameters, output_format, timeout, |_| None)
+    print_or_explain(store, query, parameters, format_args, timeout, |_| None)
 }
 
 /// [`print`], with `explain` turning an SQLite error into a better message when it can.
@@ -85,12 +85,13 @@ pub fn print_or_explain(
     store: &Store,
     query: &CannedQuery,
     parameters: &[Parameter],
-    output_format: OutputFormat,
+    format_args: &FormatArgs,
     timeout: Option<Duration>,
     explain: impl Fn(&rusqlite::Error) -> Option<String>,
 ) -> Outcome {
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let style = output::style();
+    let style = format_args.style();
+    let output_format = format_args.format();
     let limits = QueryLimits {
         allow_write: false,
         timeout,

@@ -39,17 +39,13 @@ pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
         .any(|migration| migration.applied_on.is_none())
     {
         context.note(&format!(
-            "{}: migrations are pending, so search reads the index an older newsdb made              (summaries are searched from migration 5 on); run `newsdb migrate` to upgrade",
+            "{}: migrations are pending, so search reads the index an older newsdb made (summaries are searched from migration 5 on); run `newsdb migrate` to upgrade",
             context.db.display()
         ));
     }
+    args.filters.check_names(&store, "search")?;
     let query = super::run::built_in("search")?;
-    super::run::print_or_explain(
-        &store,
-        query,
-        &parameters,
-        args.format.format,
-        None,
-        |error| explain_fts_error(&args.text, error),
-    )
+    super::run::print_or_explain(&store, query, &parameters, &args.format, None, |error| {
+        explain_fts_error(&args.text, error)
+    })
 }

@@ -5,14 +5,15 @@ use std::io::{self, Write};
 
 use clap::Args;
 use rusqlite::types::Value;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use newsdb::query::adhoc::Parameter;
-use newsdb::query::format::{self, OutputFormat};
+use newsdb::query::format::OutputFormat;
+use newsdb::query::layout;
 use newsdb::query::show::{ArticleRef, mark_mentions};
 use newsdb::store::{Resolved, Store};
 
-use super::{Context, Failure, Outcome, output};
+use super::{Context, Failure, FormatArgs, Outcome, output};
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -24,9 +25,9 @@ pub struct ShowArgs {
     /// Mark entity mentions in place: [surface](kind).
     #[arg(long)]
     pub mentions: bool,
-    /// Output format (ignored with --raw).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    /// Output format (ignored with --raw); by default one field a line, then the body.
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 pub fn run(context: &Context, args: &ShowArgs) -> Outcome {
@@ -68,11 +69,12 @@ pub fn run(context: &Context, args: &ShowArgs) -> Outcome {
             row.push(marked);
         }
     }
-    if args.format == OutputFormat::Table {
-        return print_record(&columns, &row, args.mentions);
+    let output_format = args.format.chosen().unwrap_or(OutputFormat::Lines);
+    if output_format == OutputFormat::Lines {
+        return print_record(&columns, &row, args.mentions, args.format.max_width());
     }
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    output::print(args.format, &columns, [Ok(row)])
+    output::print_as(output_format, &args.format, &columns, [Ok(row)])
 }
 
 /// The article `reference` names, or a failure that says why there is none.
@@ -106,8 +108,14 @@ fn resolve(store: &Store, given: &str, reference: &ArticleRef) -> Result<i64, Fa
     }
 }
 
-/// The table format of one article: `label  value` lines, then the body after a blank line.
-fn print_record(columns: &[String], row: &[Value], marked: bool) -> Outcome {
+/// The lines format of one article: `label  value` lines, wrapped to `max_width`, then the
+/// body after a blank line.
+fn print_record(
+    columns: &[String],
+    row: &[Value],
+    marked: bool,
+    max_width: Option<usize>,
+) -> Outcome {
     let value = |name: &str| -> Option<String> {
         let index = columns.iter().position(|c| c == name)?;
         match row.get(index)? {
@@ -141,18 +149,25 @@ fn print_record(columns: &[String], row: &[Value], marked: bool) -> Outcome {
         .map(|(label, _)| label.width())
         .max()
         .unwrap_or(0);
-    let max_width = format::terminal_width();
     let mut out = io::BufWriter::new(io::stdout().lock());
     for (label, column) in fields {
         let Some(text) = value(column) else { continue };
         // URLs go one per line under each other; other values are one line.
-        for (i, line) in text.lines().enumerate() {
-            let label = if i == 0 { label } else { "" };
-            let line = match max_width {
-                Some(width) => cut(line, width.saturating_sub(label_width + 2)),
-                None => line.to_owned(),
+        let mut label = label;
+        for line in text.lines() {
+            let pieces = match max_width {
+                Some(width) => layout::wrap(
+                    line,
+                    width
+                        .saturating_sub(label_width + 2)
+                        .max(layout::TEXT_FLOOR),
+                ),
+                None => vec![line.to_owned()],
             };
-            writeln!(out, "{label:<label_width$}  {line}")?;
+            for piece in pieces {
+                writeln!(out, "{label:<label_width$}  {piece}")?;
+                label = "";
+            }
         }
     }
     if let Some(body) = value(body_field) {
@@ -161,24 +176,4 @@ fn print_record(columns: &[String], row: &[Value], marked: bool) -> Outcome {
     }
     out.flush()?;
     Ok(())
-}
-
-/// `text` cut to `width` display columns with `…`, for header lines on a terminal.
-fn cut(text: &str, width: usize) -> String {
-    if text.width() <= width || width == 0 {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        // One column stays free for the `…`.
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
 }

@@ -6,5 +6,5 @@ use super::{Context, FormatArgs, Outcome};
 pub fn run(context: &Context, args: &FormatArgs) -> Outcome {
     let store = context.open_read_only()?;
     let query = super::run::built_in("sources")?;
-    super::run::print(&store, query, &[], args.format, None)
+    super::run::print(&store, query, &[], args, None)
 }

@@ -6,11 +6,12 @@ use std::io::{self, Write};
 use clap::{Args, ValueEnum};
 use rusqlite::types::Value;
 
+use newsdb::normalize::date::{since_flag, until_flag};
 use newsdb::query::adhoc::{Parameter, QueryError, QueryLimits};
 use newsdb::query::canned;
 use newsdb::query::format::{self, OutputFormat};
 
-use super::{Context, FormatArgs, Outcome, output};
+use super::{Context, FormatArgs, Outcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Period {
@@ -27,6 +28,13 @@ pub struct TimelineArgs {
     /// Only articles this outlet published or is credited in (its name or normalised key).
     #[arg(long, value_name = "NAME")]
     pub source: Option<String>,
+    /// Only articles published at or after DATE: YYYY-MM-DD, YYYY-MM, RFC 3339, today,
+    /// yesterday, or an age like 12h, 7d, 2w.
+    #[arg(long, value_name = "DATE", value_parser = since_flag)]
+    pub since: Option<String>,
+    /// Only articles published at or before DATE (a bare day or month includes all of it).
+    #[arg(long, value_name = "DATE", value_parser = until_flag)]
+    pub until: Option<String>,
     /// The period each row counts.
     #[arg(long, value_enum, default_value_t = Period::Month)]
     pub by: Period,
@@ -51,14 +59,22 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
         text("by", Some(by)),
         text("source", args.source.as_deref()),
         text("entity", args.entity.as_deref()),
+        text("since", args.since.as_deref()),
+        text("until", args.until.as_deref()),
     ];
     let store = context.open_read_only()?;
+    super::articles::check_names(
+        &store,
+        "timeline",
+        args.source.as_deref(),
+        args.entity.as_deref(),
+    )?;
     let query = super::run::built_in("timeline")?;
-    if args.format.format != OutputFormat::Table {
-        return super::run::print(&store, query, &parameters, args.format.format, None);
+    if args.format.format() != OutputFormat::Table {
+        return super::run::print(&store, query, &parameters, &args.format, None);
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let style = output::style();
+    let style = args.format.style();
     let result = canned::run(
         store.connection(),
         query,
@@ -72,7 +88,8 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
                 .collect::<Result<Vec<_>, _>>()?;
             let widest = shown.iter().map(|row| count(row)).max().unwrap_or(0);
             // Leave room for the period and count columns and their gaps.
-            let width = format::terminal_width()
+            let width = style
+                .max_width
                 .map(|terminal| terminal.saturating_sub(10 + 2 + widest.to_string().len() + 2))
                 .map_or(BAR_WIDTH, |room| room.clamp(10, BAR_WIDTH));
             let with_bar = |mut row: Vec<Value>| {

@@ -6,7 +6,8 @@
 //! and never substitutes the import time.
 //!
 //! Command-line dates (`--since`, `--until` of every command) go through [`parse_date_flag`]:
-//! `YYYY-MM-DD` or RFC 3339, turned into the stored UTC text they are compared with. Stored
+//! `YYYY-MM-DD`, `YYYY-MM`, RFC 3339, `today`, `yesterday`, or an age such as `12h`, `7d`, `2w`
+//! (that long before now), turned into the stored UTC text they are compared with. Stored
 //! times are compared as text, which orders correctly only for four-digit years, so a date
 //! outside 0000..=9999 is refused rather than silently meaning "everything" or "nothing".
 
@@ -54,11 +55,48 @@ pub enum DateBound {
     Until,
 }
 
-/// A `--since`/`--until` DATE (`YYYY-MM-DD`, or RFC 3339 with any offset) as stored UTC text
-/// `YYYY-MM-DDTHH:MM:SSZ`, comparable with `published_at` and `imported_at`.
+/// What a DATE flag accepts, for error messages.
+const DATE_FORMS: &str = "use YYYY-MM-DD, YYYY-MM, RFC 3339, today, yesterday, or an age like \
+                          12h, 7d or 2w";
+
+/// A `--since`/`--until` DATE as stored UTC text `YYYY-MM-DDTHH:MM:SSZ`, comparable with
+/// `published_at` and `imported_at`: `YYYY-MM-DD`, `YYYY-MM` (the whole month), RFC 3339 with
+/// any offset, `today`, `yesterday` (whole UTC days), or an age `Nh`, `Nd`, `Nw` before now.
 pub fn parse_date_flag(text: &str, bound: DateBound) -> Result<String, String> {
+    parse_date_flag_at(text, bound, Utc::now())
+}
+
+/// [`parse_date_flag`] with `now` given, for ages and `today`.
+pub fn parse_date_flag_at(
+    text: &str,
+    bound: DateBound,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
     let trimmed = text.trim();
-    let moment = if let Ok(day) = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+    let lowered = trimmed.to_ascii_lowercase();
+    let named_day = match lowered.as_str() {
+        "today" => Some(now.date_naive()),
+        "yesterday" => now.date_naive().pred_opt(),
+        _ => None,
+    };
+    let month = NaiveDate::parse_from_str(&format!("{trimmed}-01"), "%Y-%m-%d")
+        .ok()
+        .filter(|_| trimmed.len() == 7);
+    let moment = if let Some(age) = parse_age(&lowered) {
+        now.with_nanosecond(0).unwrap_or(now) - age
+    } else if let Some(first) = month {
+        match bound {
+            DateBound::Since => first.and_time(NaiveTime::MIN).and_utc(),
+            DateBound::Until => {
+                let next = first
+                    .checked_add_months(chrono::Months::new(1))
+                    .unwrap_or(NaiveDate::MAX);
+                next.and_time(NaiveTime::MIN).and_utc() - TimeDelta::seconds(1)
+            }
+        }
+    } else if let Some(day) =
+        named_day.or_else(|| NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").ok())
+    {
         let time = match bound {
             DateBound::Since => NaiveTime::MIN,
             DateBound::Until => NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
@@ -76,7 +114,7 @@ pub fn parse_date_flag(text: &str, bound: DateBound) -> Result<String, String> {
                 if year_digits > 4 && trimmed.contains('-') {
                     out_of_range(text)
                 } else {
-                    format!("`{text}` is not a date (use YYYY-MM-DD or RFC 3339)")
+                    format!("`{text}` is not a date ({DATE_FORMS})")
                 }
             })?
             .to_utc();
@@ -91,6 +129,21 @@ pub fn parse_date_flag(text: &str, bound: DateBound) -> Result<String, String> {
         return Err(out_of_range(text));
     }
     Ok(moment.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// `12h`, `7d`, `2w`: an age in hours, days or weeks, up to 10,000 years.
+fn parse_age(text: &str) -> Option<TimeDelta> {
+    let unit = text.chars().last()?;
+    let count: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+    if !(0..=3_650_000).contains(&count) {
+        return None;
+    }
+    match unit {
+        'h' => TimeDelta::try_hours(count),
+        'd' => TimeDelta::try_days(count),
+        'w' => TimeDelta::try_weeks(count),
+        _ => None,
+    }
 }
 
 fn out_of_range(text: &str) -> String {
@@ -522,6 +575,31 @@ mod tests {
             let error = until(unreadable).unwrap_err();
             assert!(error.contains("is not a date"), "{unreadable}: {error}");
         }
+    }
+
+    #[test]
+    fn date_flags_take_ages_named_days_and_months() {
+        let now = DateTime::parse_from_rfc3339("2024-06-15T12:30:45.5Z")
+            .unwrap()
+            .to_utc();
+        let since = |text| parse_date_flag_at(text, DateBound::Since, now);
+        let until = |text| parse_date_flag_at(text, DateBound::Until, now);
+        assert_eq!(since("7d").unwrap(), "2024-06-08T12:30:45Z");
+        assert_eq!(since("2w").unwrap(), "2024-06-01T12:30:45Z");
+        assert_eq!(since("12h").unwrap(), "2024-06-15T00:30:45Z");
+        assert_eq!(until("0d").unwrap(), "2024-06-15T12:30:45Z");
+        assert_eq!(since("today").unwrap(), "2024-06-15T00:00:00Z");
+        assert_eq!(since("Yesterday").unwrap(), "2024-06-14T00:00:00Z");
+        assert_eq!(until("yesterday").unwrap(), "2024-06-14T23:59:59Z");
+        assert_eq!(since("2024-06").unwrap(), "2024-06-01T00:00:00Z");
+        assert_eq!(until("2024-06").unwrap(), "2024-06-30T23:59:59Z");
+        assert_eq!(until("2024-02").unwrap(), "2024-02-29T23:59:59Z");
+        assert_eq!(until("2024-12").unwrap(), "2024-12-31T23:59:59Z");
+        for unreadable in ["7", "d", "-7d", "7y", "7 days", "2024-13", "2024-6"] {
+            let error = since(unreadable).unwrap_err();
+            assert!(error.contains("is not a date"), "{unreadable}: {error}");
+        }
+        assert!(since("99999999w").is_err());
     }
 
     fn now() -> DateTime<Utc> {

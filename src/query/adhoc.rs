@@ -16,7 +16,12 @@ use std::time::Duration;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, Statement};
 
-/// A `-p NAME=VALUE` parameter.
+/// A `-p NAME=VALUE` (text) or `-p NAME:TYPE=VALUE` parameter.
+///
+/// Values bind as text unless typed, as in sqlite-utils: `007` stays `007` and a 20-digit id
+/// keeps every digit. SQLite's column affinity turns text into a number where a column wants
+/// one (`WHERE id = :id` against an INTEGER column), and `LIMIT '5'` works; `:int`, `:real`
+/// and `:null` type a value where nothing else would.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parameter {
     /// Without its `:`, `@` or `$` prefix.
@@ -25,33 +30,39 @@ pub struct Parameter {
 }
 
 impl Parameter {
-    /// Parses `NAME=VALUE`; integers and decimal numbers bind as numbers, everything else as text.
+    /// Parses `NAME=VALUE` (text) or `NAME:TYPE=VALUE` with TYPE `text`, `int`, `real` or
+    /// `null` (whose value is ignored).
     pub fn parse(argument: &str) -> Result<Parameter, String> {
         let (name, value) = argument
             .split_once('=')
             .ok_or_else(|| format!("parameter `{argument}` is not NAME=VALUE"))?;
         let name = name.trim_start_matches([':', '@', '$']);
+        let (name, kind) = name.split_once(':').unwrap_or((name, "text"));
         if name.is_empty() {
             return Err(format!("parameter `{argument}` has no name"));
         }
+        let value = match kind.to_ascii_lowercase().as_str() {
+            "text" => Value::Text(value.to_owned()),
+            "int" | "integer" => value
+                .trim()
+                .parse::<i64>()
+                .map(Value::Integer)
+                .map_err(|_| format!("parameter `{argument}`: `{value}` is not an integer"))?,
+            "real" | "float" => match value.trim().parse::<f64>() {
+                Ok(real) if real.is_finite() => Value::Real(real),
+                _ => return Err(format!("parameter `{argument}`: `{value}` is not a number")),
+            },
+            "null" => Value::Null,
+            other => {
+                return Err(format!(
+                    "parameter `{argument}`: unknown type `{other}` (use text, int, real or null)"
+                ));
+            }
+        };
         Ok(Parameter {
             name: name.to_owned(),
-            value: typed_value(value),
+            value,
         })
-    }
-}
-
-fn typed_value(text: &str) -> Value {
-    if let Ok(integer) = text.parse::<i64>() {
-        return Value::Integer(integer);
-    }
-    let looks_numeric = text
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-        && text.chars().any(|c| c.is_ascii_digit());
-    match text.parse::<f64>() {
-        Ok(real) if looks_numeric && real.is_finite() => Value::Real(real),
-        _ => Value::Text(text.to_owned()),
     }
 }
 
@@ -350,18 +361,23 @@ mod tests {
     }
 
     #[test]
-    fn parameters_are_typed() {
-        assert_eq!(Parameter::parse("n=5").unwrap().value, Value::Integer(5));
-        assert_eq!(Parameter::parse(":x=2.5").unwrap().value, Value::Real(2.5));
+    fn parameters_are_text_unless_typed() {
+        let value = |argument: &str| Parameter::parse(argument).map(|p| p.value);
+        assert_eq!(value("n=007"), Ok(Value::Text("007".into())));
         assert_eq!(
-            Parameter::parse("s=inf").unwrap().value,
-            Value::Text("inf".into())
+            value("id=12345678901234567890"),
+            Ok(Value::Text("12345678901234567890".into()))
         );
-        assert_eq!(
-            Parameter::parse("s=007x").unwrap().value,
-            Value::Text("007x".into())
-        );
-        assert!(Parameter::parse("novalue").is_err());
+        assert_eq!(value("n:int=7"), Ok(Value::Integer(7)));
+        assert_eq!(value(":x:real=2.5"), Ok(Value::Real(2.5)));
+        assert_eq!(value("x:null="), Ok(Value::Null));
+        assert_eq!(value("s:text=a=b"), Ok(Value::Text("a=b".into())));
+        assert!(value("n:int=seven").is_err());
+        assert!(value("n:real=inf").is_err());
+        assert!(value("n:date=2024").is_err());
+        assert!(value("novalue").is_err());
+        assert!(value(":int:int=3").is_ok());
+        assert!(value(":n:=3").is_err());
     }
 
     #[test]
@@ -370,7 +386,7 @@ mod tests {
         let rows = collect(
             &conn,
             "SELECT x FROM t WHERE x = :n",
-            &[Parameter::parse("n=2").unwrap()],
+            &[Parameter::parse("n:int=2").unwrap()],
             QueryLimits::default(),
         )
         .unwrap();

@@ -64,7 +64,7 @@ pub enum Requirement {
     Required,
     /// NULL when not given: the SQL treats NULL as "no filter".
     Optional,
-    /// This value when not given (typed like `-p`: numbers bind as numbers).
+    /// This value when not given: an integer when it is one, else text.
     Default(String),
 }
 
@@ -140,11 +140,9 @@ impl CannedQuery {
                         return Err(QueryError::MissingParameter(spec.name.clone()));
                     }
                     Requirement::Optional => Value::Null,
-                    Requirement::Default(text) => {
-                        Parameter::parse(&format!("{}={text}", spec.name))
-                            .map_err(|_| QueryError::MissingParameter(spec.name.clone()))?
-                            .value
-                    }
+                    Requirement::Default(text) => text
+                        .parse::<i64>()
+                        .map_or_else(|_| Value::Text(text.clone()), Value::Integer),
                 },
             };
             bound.push(Parameter {

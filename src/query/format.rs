@@ -25,7 +25,11 @@
 //! - **Table**: columns separated by two spaces, a `─` rule under the header, numeric columns
 //!   right-aligned, newlines shown as `⏎` and other control characters as a space. Widths are
 //!   display widths (the `unicode-width` crate), so CJK text and emoji line up. With a maximum
-//!   width the widest columns shrink first, cells are cut with `…`, never wrapped.
+//!   width the widest columns shrink first and their cells wrap onto more lines, nothing is cut
+//!   (see [`super::layout`]); when the columns cannot fit even so, each row is printed as in
+//!   the lines format. Without a width (a pipe, `--no-truncate`) every row is one line.
+//! - **Lines**: `column  value` per field, labels padded, a blank line between rows; values wrap
+//!   to the width and line breaks inside a value continue under it. Rows stream.
 //! - **Markdown**: a GitHub pipe table; `|` and `\` are backslash-escaped and newlines become
 //!   `<br>`.
 //! - **Empty results** still print the header (table, CSV, TSV, Markdown), `[]` for JSON and
@@ -39,23 +43,31 @@ use std::collections::HashSet;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use rusqlite::types::Value;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
+
+use super::layout::{self, ColumnKind, ColumnNeed};
 
 /// The output format of a listing command, as given to `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum OutputFormat {
-    /// Aligned text for a terminal.
+    /// Aligned columns for a terminal; long text wraps.
     #[default]
     Table,
+    /// One `column  value` line per field, a blank line between records (like sqlite3's
+    /// `.mode line` or psql's `\x`).
+    #[value(alias = "line", alias = "vertical")]
+    Lines,
     /// RFC 4180 comma-separated values with a header.
     Csv,
     /// Tab-separated values with a header; tabs, newlines and backslashes escaped.
     Tsv,
     /// One JSON array of objects.
     Json,
-    /// One JSON object per line.
+    /// One JSON object per line (JSON Lines; also called nl or ndjson).
+    #[value(alias = "nl", alias = "ndjson")]
     Jsonl,
     /// A GitHub pipe table.
+    #[value(alias = "md")]
     Markdown,
 }
 
@@ -69,7 +81,8 @@ pub const TABLE_BYTES: usize = 64 << 20;
 /// How the table format lays itself out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableStyle {
-    /// Fit each line in this many columns (the terminal width); `None` never truncates.
+    /// Fit each line in this many columns (the terminal width) by wrapping long cells; `None`
+    /// keeps every cell on one line.
     pub max_width: Option<usize>,
     /// Show at most this many rows (table and Markdown); the rest are counted.
     pub max_rows: usize,
@@ -120,6 +133,7 @@ where
         OutputFormat::Tsv => write_tsv(&mut out, columns, rows)?,
         OutputFormat::Json => write_json(&mut out, columns, rows)?,
         OutputFormat::Jsonl => write_jsonl(&mut out, columns, rows)?,
+        OutputFormat::Lines => write_lines(&mut out, columns, rows, style.max_width)?,
         OutputFormat::Table => {
             let mut rows = rows.into_iter();
             let grid = Grid::collect(columns, &mut rows, style)?;
@@ -381,6 +395,8 @@ struct Grid {
     rows: Vec<Vec<String>>,
     /// Right-align a column when every non-NULL value in it is a number (and it has one).
     numeric: Vec<bool>,
+    /// Whether some value in the column has whitespace in it: prose that may wrap at spaces.
+    prose: Vec<bool>,
 }
 
 impl Grid {
@@ -392,6 +408,7 @@ impl Grid {
         let n = columns.len();
         let mut seen_number = vec![false; n];
         let mut only_numbers = vec![true; n];
+        let mut prose = vec![false; n];
         let mut text_rows = Vec::new();
         let mut bytes = 0;
         while text_rows.len() < style.max_rows && bytes < style.max_bytes {
@@ -407,6 +424,7 @@ impl Grid {
                 }
                 let text = plain_text(v).into_owned();
                 bytes += text.len();
+                prose[i] = prose[i] || text.contains(char::is_whitespace);
                 cells.push(text);
             }
             text_rows.push(cells);
@@ -420,6 +438,7 @@ impl Grid {
             headers: columns.to_vec(),
             rows: text_rows,
             numeric,
+            prose,
         })
     }
 }
@@ -448,74 +467,7 @@ fn table_cell(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// `s` cut to at most `width` display columns, ending in `…` when something was cut.
-fn truncate(s: &str, width: usize) -> Cow<'_, str> {
-    if s.width() <= width {
-        return Cow::Borrowed(s);
-    }
-    if width == 0 {
-        return Cow::Borrowed("");
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width - 1 {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    // "headline …" reads worse than "headline…".
-    out.truncate(out.trim_end().len());
-    out.push('…');
-    Cow::Owned(out)
-}
-
-/// Columns shrink no narrower than this (or their natural width), so a cut cell still shows
-/// a character or two before the `…`.
-const MIN_COLUMN_WIDTH: usize = 3;
 const COLUMN_GAP: &str = "  ";
-
-/// Column widths for `natural` widths under a line budget of `max_width`.
-///
-/// The widest columns give way first: find the largest cap such that every column clipped to
-/// it fits, then hand the leftover columns to the capped ones. Columns already narrower than
-/// the cap keep their width. When even `MIN_COLUMN_WIDTH` for all does not fit, the line
-/// overflows rather than losing whole columns.
-fn fit_widths(natural: &[usize], max_width: usize) -> Vec<usize> {
-    let gaps = COLUMN_GAP.len() * natural.len().saturating_sub(1);
-    let total = |cap: usize| -> usize { natural.iter().map(|&w| w.min(cap)).sum::<usize>() + gaps };
-    let widest = natural.iter().copied().max().unwrap_or(0);
-    if total(widest) <= max_width {
-        return natural.to_vec();
-    }
-    let (mut lo, mut hi) = (MIN_COLUMN_WIDTH, widest);
-    if total(lo) > max_width {
-        return natural.iter().map(|&w| w.min(lo)).collect();
-    }
-    // total(lo) fits and total(hi) does not: binary search for the largest fitting cap.
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if total(mid) <= max_width {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    let mut widths: Vec<usize> = natural.iter().map(|&w| w.min(lo)).collect();
-    let mut spare = max_width - total(lo);
-    for (w, &n) in widths.iter_mut().zip(natural) {
-        if spare == 0 {
-            break;
-        }
-        if n > *w {
-            *w += 1;
-            spare -= 1;
-        }
-    }
-    widths
-}
 
 fn pad<W: Write>(out: &mut W, n: usize) -> io::Result<()> {
     for _ in 0..n {
@@ -524,30 +476,49 @@ fn pad<W: Write>(out: &mut W, n: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes one table line, without trailing spaces.
-fn write_table_line<W: Write>(
+/// Writes one table row, each cell wrapped to its column's width, over as many lines as its
+/// tallest cell needs; no trailing spaces.
+fn write_table_row<W: Write>(
     out: &mut W,
     cells: &[Cow<'_, str>],
     widths: &[usize],
     numeric: &[bool],
-) -> io::Result<()> {
-    let mut line = String::new();
-    for (i, c) in cells.iter().enumerate() {
-        if i > 0 {
-            line.push_str(COLUMN_GAP);
+    is_header: bool,
+) -> io::Result<usize> {
+    let wrapped: Vec<Vec<String>> = cells
+        .iter()
+        .zip(widths)
+        .enumerate()
+        // Numbers are never wrapped: their column is as wide as the widest.
+        .map(|(i, (c, &w))| {
+            if numeric[i] && !is_header {
+                vec![c.to_string()]
+            } else {
+                layout::wrap(c, w)
+            }
+        })
+        .collect();
+    let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+    for n in 0..height {
+        let mut line = String::new();
+        for (i, lines) in wrapped.iter().enumerate() {
+            if i > 0 {
+                line.push_str(COLUMN_GAP);
+            }
+            let text = lines.get(n).map_or("", String::as_str);
+            let fill = " ".repeat(widths[i].saturating_sub(text.width()));
+            if numeric[i] {
+                line.push_str(&fill);
+                line.push_str(text);
+            } else {
+                line.push_str(text);
+                line.push_str(&fill);
+            }
         }
-        let text = truncate(c, widths[i]);
-        let fill = " ".repeat(widths[i].saturating_sub(text.width()));
-        if numeric[i] {
-            line.push_str(&fill);
-            line.push_str(&text);
-        } else {
-            line.push_str(&text);
-            line.push_str(&fill);
-        }
+        out.write_all(line.trim_end_matches(' ').as_bytes())?;
+        out.write_all(b"\n")?;
     }
-    out.write_all(line.trim_end_matches(' ').as_bytes())?;
-    out.write_all(b"\n")
+    Ok(height)
 }
 
 fn write_table<W: Write>(out: &mut W, grid: &Grid, max_width: Option<usize>) -> io::Result<()> {
@@ -560,22 +531,117 @@ fn write_table<W: Write>(out: &mut W, grid: &Grid, max_width: Option<usize>) -> 
         .iter()
         .map(|r| r.iter().map(|c| table_cell(c)).collect())
         .collect();
-    let mut natural: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    let mut widest = vec![0; headers.len()];
+    let mut unbreakable = vec![0; headers.len()];
     for row in &rows {
-        for (w, c) in natural.iter_mut().zip(row) {
-            *w = (*w).max(c.width());
+        for (i, c) in row.iter().enumerate() {
+            widest[i] = widest[i].max(c.width());
+            unbreakable[i] = unbreakable[i].max(layout::unbreakable_width(c));
         }
     }
-    let widths = match max_width {
-        Some(max) => fit_widths(&natural, max),
-        None => natural,
+    let needs: Vec<ColumnNeed> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, header)| {
+            let kind = if grid.numeric[i] {
+                ColumnKind::Number
+            } else if grid.prose[i] {
+                ColumnKind::Prose
+            } else {
+                ColumnKind::Token
+            };
+            ColumnNeed::measure(header, widest[i], unbreakable[i], kind)
+        })
+        .collect();
+    // Too many columns to share the width without breaking ids and numbers: one field a line
+    // reads better than a table wider than the screen (psql's `\x auto`).
+    if let Some(max) = max_width
+        && !layout::fits(&needs, max, COLUMN_GAP.len())
+    {
+        let labels: Vec<Cow<'_, str>> = grid.headers.iter().map(|h| table_cell(h)).collect();
+        for (n, row) in grid.rows.iter().enumerate() {
+            if n > 0 {
+                out.write_all(b"\n")?;
+            }
+            write_record(out, &labels, row.iter().map(String::as_str), max_width)?;
+        }
+        return Ok(());
+    }
+    let widths: Vec<usize> = match max_width {
+        Some(max) => layout::fit_widths(&needs, max, COLUMN_GAP.len()),
+        None => needs.iter().map(|need| need.natural).collect(),
     };
-    write_table_line(out, &headers, &widths, &grid.numeric)?;
+    write_table_row(out, &headers, &widths, &grid.numeric, true)?;
     let rule: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
     out.write_all(rule.join(COLUMN_GAP).as_bytes())?;
     out.write_all(b"\n")?;
+    // Once a row takes several lines, a blank line between rows shows where each one ends.
+    let mut separate = false;
     for row in &rows {
-        write_table_line(out, row, &widths, &grid.numeric)?;
+        if separate {
+            out.write_all(b"\n")?;
+        }
+        separate = write_table_row(out, row, &widths, &grid.numeric, false)? > 1 || separate;
+    }
+    Ok(())
+}
+
+/// The lines format: for each row, one `column  value` line per column (labels padded to the
+/// longest), a blank line between rows. Values wrap to `max_width`; line breaks inside a value
+/// continue under it. Rows are written as they arrive.
+fn write_lines<W, I, E>(
+    out: &mut W,
+    columns: &[String],
+    rows: I,
+    max_width: Option<usize>,
+) -> Result<u64, E>
+where
+    W: Write,
+    I: IntoIterator<Item = Result<Vec<Value>, E>>,
+    E: From<io::Error>,
+{
+    let labels: Vec<Cow<'_, str>> = columns.iter().map(|c| table_cell(c)).collect();
+    let mut count = 0;
+    for row in rows {
+        let row = row?;
+        if count > 0 {
+            out.write_all(b"\n")?;
+        }
+        let cells: Vec<Cow<'_, str>> = (0..labels.len())
+            .map(|i| plain_text(cell(&row, i)))
+            .collect();
+        write_record(out, &labels, cells.iter().map(|c| c.as_ref()), max_width)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// One record of the lines format: `label  value` lines, values wrapped to fit `max_width`.
+fn write_record<'a, W: Write>(
+    out: &mut W,
+    labels: &[Cow<'_, str>],
+    cells: impl Iterator<Item = &'a str>,
+    max_width: Option<usize>,
+) -> io::Result<()> {
+    let label_width = labels.iter().map(|l| l.width()).max().unwrap_or(0);
+    let value_width = max_width.map(|max| max.saturating_sub(label_width + COLUMN_GAP.len()));
+    for (label, text) in labels.iter().zip(cells) {
+        let mut first = true;
+        for line in text.lines().chain(text.is_empty().then_some("")) {
+            let line = table_cell(line);
+            let pieces = match value_width {
+                Some(width) => layout::wrap(&line, width.max(layout::TEXT_FLOOR)),
+                None => vec![line.into_owned()],
+            };
+            for piece in pieces {
+                let label = if first { label.as_ref() } else { "" };
+                first = false;
+                let fill = label_width - label.width();
+                let text = format!("{label}{:fill$}{COLUMN_GAP}{piece}", "");
+                out.write_all(text.trim_end_matches(' ').as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+        }
     }
     Ok(())
 }
@@ -840,7 +906,7 @@ mod tests {
     }
 
     #[test]
-    fn table_shrinks_the_widest_column_to_fit() {
+    fn table_wraps_the_widest_column_to_fit_and_cuts_nothing() {
         let columns = vec!["id".to_string(), "title".to_string(), "source".to_string()];
         let rows = vec![
             vec![
@@ -862,19 +928,32 @@ mod tests {
             text,
             "id  title                   source\n\
              ──  ──────────────────────  ────────────\n\
-             \x207  A very long headline…   Korea Herald\n\
+             \x207  A very long headline    Korea Herald\n\
+             \x20   about a summit in\n\
+             \x20   Vladivostok\n\
+             \n\
              \x208  Short                   CNN\n"
         );
     }
 
     #[test]
-    fn table_shrinks_all_wide_columns_evenly_and_keeps_a_minimum() {
-        assert_eq!(fit_widths(&[2, 50, 30], 30), vec![2, 12, 12]);
-        assert_eq!(fit_widths(&[2, 50, 30], 31), vec![2, 13, 12]);
-        assert_eq!(fit_widths(&[5, 5], 100), vec![5, 5]);
-        // Too narrow for anything useful: every column at the minimum, the line overflows.
-        assert_eq!(fit_widths(&[10, 10, 10], 5), vec![3, 3, 3]);
-        assert_eq!(fit_widths(&[1, 10], 5), vec![1, 3]);
+    fn lines_format_puts_one_field_a_line_and_wraps_long_values() {
+        let (text, count) = render_rows(OutputFormat::Lines, &columns(), rows(), None);
+        assert_eq!(count, 3);
+        assert!(
+            text.starts_with(
+                "id     1\ntitle  Hello, \"world\"\nscore  1.5\nnote\nraw    00ff10\n\n\
+                 id     -20\ntitle  tab here\n       new line\n"
+            ),
+            "{text}"
+        );
+        let columns = vec!["id".to_string(), "body".to_string()];
+        let rows = vec![vec![
+            Value::Integer(1),
+            Value::Text("one two three four five six".into()),
+        ]];
+        let (text, _) = render_rows(OutputFormat::Lines, &columns, rows, Some(20));
+        assert_eq!(text, "id    1\nbody  one two three\n      four five six\n");
     }
 
     #[test]
@@ -892,14 +971,6 @@ mod tests {
         assert_eq!(text(1e300), "1e300");
         assert_eq!(text(f64::NAN), "NaN");
         assert_eq!(text(f64::NEG_INFINITY), "-inf");
-    }
-
-    #[test]
-    fn truncate_counts_display_columns() {
-        assert_eq!(truncate("hello", 5), "hello");
-        assert_eq!(truncate("hello!", 5), "hell…");
-        assert_eq!(truncate("北朝鮮", 4), "北…");
-        assert_eq!(truncate("北朝鮮", 5), "北朝…");
     }
 
     #[test]

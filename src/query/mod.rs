@@ -3,6 +3,7 @@
 pub mod adhoc;
 pub mod canned;
 pub mod format;
+pub mod layout;
 pub mod saved;
 pub mod search;
 pub mod show;

@@ -27,7 +27,10 @@ pub struct EntityFilter {
     pub kind: Option<EntityKind>,
     /// Only articles dated on or after this UTC time (`YYYY-MM-DDTHH:MM:SSZ`).
     pub since: Option<String>,
-    pub top: usize,
+    /// At most this many entities...
+    pub limit: usize,
+    /// ...after skipping this many.
+    pub offset: usize,
 }
 
 /// An entity with its counts: a row of `entities`, the head of `entity NAME`.
@@ -94,9 +97,9 @@ const TOP_ENTITIES: &str = "
       JOIN entities e ON e.id = r.entity_id
      WHERE ?1 IS NULL OR e.kind = ?1
      ORDER BY r.articles DESC, r.mentions DESC, e.name, e.id
-     LIMIT ?2";
+     LIMIT ?2 OFFSET ?3";
 
-/// The same, restricted to articles dated on or after ?3. `CROSS JOIN` makes SQLite start from
+/// The same, restricted to articles dated on or after ?4. `CROSS JOIN` makes SQLite start from
 /// the articles in range (index `articles_seen`); left to itself it scans every mention to keep
 /// the GROUP BY order, reading one article row per mention.
 const TOP_ENTITIES_SINCE: &str = "
@@ -106,7 +109,7 @@ const TOP_ENTITIES_SINCE: &str = "
                max(coalesce(a.published_at, a.imported_at)) AS last_seen
           FROM articles a
          CROSS JOIN mentions m ON m.article_id = a.id
-         WHERE coalesce(a.published_at, a.imported_at) >= ?3
+         WHERE coalesce(a.published_at, a.imported_at) >= ?4
          GROUP BY m.entity_id
     )
     SELECT e.id, e.name, e.kind, r.mentions, r.articles, r.first_seen, r.last_seen
@@ -114,7 +117,7 @@ const TOP_ENTITIES_SINCE: &str = "
       JOIN entities e ON e.id = r.entity_id
      WHERE ?1 IS NULL OR e.kind = ?1
      ORDER BY r.articles DESC, r.mentions DESC, e.name, e.id
-     LIMIT ?2";
+     LIMIT ?2 OFFSET ?3";
 
 /// First and last date of the articles that mention one entity, from its own articles: for an
 /// entity in few articles (one article row read each).
@@ -254,7 +257,7 @@ impl Store {
         if let Some(since) = &filter.since {
             return self.query_rows(
                 TOP_ENTITIES_SINCE,
-                params![kind, limit(filter.top), since],
+                params![kind, limit(filter.limit), limit(filter.offset), since],
                 what,
                 |row| {
                     Ok(EntitySummary {
@@ -267,7 +270,7 @@ impl Store {
         }
         let mut entities = self.query_rows(
             TOP_ENTITIES,
-            params![kind, limit(filter.top)],
+            params![kind, limit(filter.limit), limit(filter.offset)],
             what,
             summary_from_row,
         )?;
@@ -457,7 +460,8 @@ mod tests {
         let all = EntityFilter {
             kind: None,
             since: None,
-            top: 50,
+            limit: 50,
+            offset: 0,
         };
         let top = store.top_entities(&all).unwrap();
         let names: Vec<(&str, i64, i64)> = top
@@ -479,12 +483,17 @@ mod tests {
 
         let places = EntityFilter {
             kind: Some(EntityKind::Location),
-            top: 1,
+            limit: 1,
             ..all.clone()
         };
         let top = store.top_entities(&places).unwrap();
         assert_eq!(top.len(), 1);
         assert_eq!(top[0].name, "Russia");
+        let next = EntityFilter {
+            offset: 1,
+            ..places.clone()
+        };
+        assert_eq!(store.top_entities(&next).unwrap()[0].name, "Seoul");
 
         let since = EntityFilter {
             since: Some("2023-09-11T00:00:00Z".into()),

@@ -65,6 +65,7 @@ mod embedded {
 mod feeds;
 pub use feeds::{Feed, FeedAdded, NewFeed, PollRecord, SubscriptionsImported, backoff_after};
 mod lookup;
+mod names;
 mod saved;
 
 pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};

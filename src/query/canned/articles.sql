@@ -4,7 +4,9 @@
 -- :entity  optional   an entity name or alias the article mentions
 -- :since   optional   published at or after (YYYY-MM-DD or RFC 3339)
 -- :until   optional   published at or before (a bare date includes that whole day)
+-- :category optional  a category the article is filed under (any case)
 -- :limit   20         maximum rows
+-- :offset  0          rows to skip first (for the next page)
 --
 -- Articles without a publication date come last.
 SELECT a.id,
@@ -32,9 +34,12 @@ SELECT a.id,
                                          UNION
                                          SELECT entity_id FROM entity_aliases
                                           WHERE key = name_key(:entity))))
+   AND (:category IS NULL
+        OR a.id IN (SELECT article_id FROM article_categories
+                     WHERE category = :category COLLATE NOCASE))
    AND (:since IS NULL OR a.published_at >= strftime('%Y-%m-%dT%H:%M:%SZ', :since))
    AND (:until IS NULL
         OR a.published_at <= strftime('%Y-%m-%dT%H:%M:%SZ', :until,
                                       iif(length(:until) = 10, '+86399 seconds', '+0 seconds')))
  ORDER BY a.published_at DESC, a.id DESC
- LIMIT :limit
+ LIMIT :limit OFFSET :offset

@@ -3,6 +3,8 @@
 -- :by      month      day, week (ISO, as 2024-W01) or month
 -- :source  optional   publisher or credited outlet: name or normalised key
 -- :entity  optional   an entity name or alias the articles mention
+-- :since   optional   published at or after (YYYY-MM-DD or RFC 3339)
+-- :until   optional   published at or before (a bare date includes that whole day)
 --
 -- Articles without a publication date are not counted. A run of more than 366 empty periods
 -- is left out rather than filled with zeros, so that one stray date (0001-01-01 written by
@@ -12,6 +14,11 @@ WITH RECURSIVE
         SELECT a.published_at
           FROM articles AS a
          WHERE a.published_at IS NOT NULL
+           AND (:since IS NULL OR a.published_at >= strftime('%Y-%m-%dT%H:%M:%SZ', :since))
+           AND (:until IS NULL
+                OR a.published_at <= strftime('%Y-%m-%dT%H:%M:%SZ', :until,
+                                              iif(length(:until) = 10, '+86399 seconds',
+                                                  '+0 seconds')))
            AND (:source IS NULL
                 OR a.source_id IN (SELECT id FROM sources
                                     WHERE key = source_key(:source) OR name = :source COLLATE NOCASE)
