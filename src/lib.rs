@@ -14,6 +14,7 @@ pub mod item;
 pub mod normalize;
 pub mod opml;
 pub mod query;
+pub mod raw_codec;
 pub mod store;
 
 pub use store::Store;

@@ -10,6 +10,7 @@ use newsdb::store::{OpenOptions, Store, StoreError};
 
 mod articles;
 mod backup;
+mod compact;
 mod entities;
 mod entity;
 mod entity_edit;
@@ -75,6 +76,9 @@ pub enum Command {
     Query(query::QueryArgs),
     /// Recompute every article's entity mentions, honouring the corrections.
     Reextract(reextract::ReextractArgs),
+    /// Compress raw copies stored uncompressed (by an older newsdb), in batches; --vacuum then
+    /// shrinks the file.
+    Compact(compact::CompactArgs),
     /// Write every article as JSON Lines that `newsdb import` reads back.
     Export(export::ExportArgs),
     /// Copy the database with SQLite's online backup, safely while others use it.
@@ -262,6 +266,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Import(args) => import::run(&context, &args),
         Command::Query(args) => query::run(&context, &args),
         Command::Reextract(args) => reextract::run(&context, &args),
+        Command::Compact(args) => compact::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),
         Command::Backup(args) => backup::run(&context, &args),
         Command::Feeds(args) => feeds::run(&context, &args),

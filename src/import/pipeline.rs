@@ -436,6 +436,7 @@ fn produce(
         input_items: 0,
         normalize_options: normalize_options.clone(),
         extraction: extraction.as_ref(),
+        keep_raw: options.keep_raw,
         feed_id: None,
         sender: &sender,
         open: true,
@@ -544,6 +545,8 @@ struct Chunker<'a> {
     /// The run's options, with the current input's publisher when it has its own.
     normalize_options: NormalizeOptions,
     extraction: Option<&'a Extraction>,
+    /// Raw copies are kept: compress them here, on the pool, not on the writer thread.
+    keep_raw: bool,
     /// The feed the current input came from.
     feed_id: Option<i64>,
     sender: &'a SyncSender<Event>,
@@ -585,10 +588,15 @@ impl Chunker<'_> {
         // The store handle stays on this thread; the workers get the extractor's parts.
         let extractor =
             extraction.map(|extraction| (extraction.extractor, &extraction.corrections));
+        let keep_raw = self.keep_raw;
         let entries: Vec<Entry> = normalized
             .into_par_iter()
             .map(|normalized| match normalized {
-                Ok(article) => {
+                Ok(mut article) => {
+                    // A content the store already has keeps no second raw copy.
+                    if keep_raw && !known.contains(&article.hash) {
+                        article.compress_raw();
+                    }
                     let mentions = match extractor {
                         Some((extractor, corrections)) => extracted_mentions(
                             &article,

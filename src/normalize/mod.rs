@@ -136,6 +136,7 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
         format: format.unwrap_or(Format::Text),
         location,
         raw,
+        raw_codec: crate::raw_codec::RawCodec::Identity,
         warnings,
     })
 }

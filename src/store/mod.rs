@@ -42,8 +42,10 @@ use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 mod arrivals;
 mod cache;
 mod checkpoint;
+mod compact;
 mod entities;
 mod open;
+pub use compact::CompactSummary;
 pub use open::{disk_full_hint, sqlite_temp_dir};
 
 use arrivals::Fields;
@@ -95,6 +97,12 @@ pub enum StoreError {
     },
     #[error("{path}: migration failed: {reason}")]
     Migration { path: PathBuf, reason: String },
+    #[error("article {article}: cannot read its raw copy: {source}")]
+    RawCopy {
+        article: i64,
+        #[source]
+        source: crate::raw_codec::RawDecodeError,
+    },
     #[error("{context}: {source}{hint}", hint = open::disk_full_hint(.source))]
     Sql {
         context: String,
@@ -106,7 +114,7 @@ pub enum StoreError {
 impl StoreError {
     /// Errors that mean the database could not be opened or migrated (exit status 2).
     pub fn is_open_failure(&self) -> bool {
-        !matches!(self, StoreError::Sql { .. })
+        !matches!(self, StoreError::Sql { .. } | StoreError::RawCopy { .. })
     }
 }
 
@@ -980,8 +988,8 @@ impl BatchWriter<'_> {
         if self.options.keep_raw {
             self.tx
                 .prepare_cached(
-                    "INSERT INTO article_raw (article_id, format, origin, locator, bytes)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO article_raw (article_id, format, origin, locator, codec, bytes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .and_then(|mut statement| {
                     statement.execute(params![
@@ -989,6 +997,7 @@ impl BatchWriter<'_> {
                         article.format.name(),
                         without_credentials(&article.location.origin),
                         article.location.locator(),
+                        article.raw_codec.name(),
                         article.raw
                     ])
                 })

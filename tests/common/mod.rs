@@ -89,6 +89,26 @@ impl TestDb {
             .unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
 
+    /// Every raw copy's original bytes, by article id, decoded from its codec the way another
+    /// tool would: `identity` as stored, `zstd` as one zstd frame.
+    pub fn raw_copies(&self) -> Vec<Vec<u8>> {
+        let conn = self.connect();
+        let mut statement = conn
+            .prepare("SELECT codec, bytes FROM article_raw ORDER BY article_id")
+            .unwrap();
+        statement
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
+            })
+            .unwrap()
+            .map(|row| match row.unwrap() {
+                (codec, bytes) if codec == "identity" => bytes,
+                (codec, bytes) if codec == "zstd" => zstd::decode_all(bytes.as_slice()).unwrap(),
+                (codec, _) => panic!("unknown raw codec {codec}"),
+            })
+            .collect()
+    }
+
     /// Every row's first column, as text.
     pub fn column(&self, sql: &str) -> Vec<String> {
         let conn = self.connect();
