@@ -17,7 +17,8 @@ runs=${4:-2}
 dir=$(mktemp -d "${NEWSDB_BENCH_DIR:-${TMPDIR:-/tmp}}/newsdb-raw-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
-NEWSDB_BENCH_GENERATE_ONLY="$dir" NEWSDB_BENCH_SIZES="$size" cargo bench --bench import >/dev/null
+# `cargo test --bench import` runs the same generator without a release build of the bench.
+NEWSDB_BENCH_GENERATE_ONLY="$dir" NEWSDB_BENCH_SIZES="$size" cargo test --bench import >/dev/null
 input="$dir/articles-$size.jsonl"
 input_bytes=$(stat -c %s "$input")
 echo "input: $size articles, $input_bytes bytes of JSON Lines"
