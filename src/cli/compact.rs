@@ -51,7 +51,7 @@ pub fn run(context: &Context, args: &CompactArgs) -> Outcome {
             )
         } else {
             format!(
-                "{} free inside the file for new articles (--vacuum gives it back to the disk)",
+                "{} of free pages; the space saved stays inside half-empty pages until --vacuum",
                 megabytes(summary.free_bytes)
             )
         };

@@ -7,9 +7,11 @@
 //! goes on with the rows still `identity`. SQLite's automatic checkpoints stay on, so the WAL
 //! does not grow past a batch or two.
 //!
-//! Compressing frees pages inside the file (its freelist) but does not shrink the file: new
-//! articles reuse those pages first. `VACUUM` gives them back to the file system, at the cost of
-//! rewriting the whole database (and needing that much free disk for the copy).
+//! Without `VACUUM` compressing returns almost nothing: each compressed row stays in its page,
+//! which is left half empty rather than freed (at 20,000 articles the freelist stayed at 0 bytes
+//! while the raw copies went from 48.9 to 23.4 MB), and new rows, appended by article id, do not
+//! fill those gaps. `VACUUM` repacks the pages (175 -> 142 MB there), at the cost of rewriting
+//! the whole database and needing that much free disk for the copy.
 
 use rayon::prelude::*;
 use rusqlite::params;
