@@ -8,7 +8,7 @@
 //! URLs are read on the producer thread too, with the [`fetch::Client`]; `newsdb fetch` hands in
 //! bodies it has already downloaded ([`Input::Fetched`]), lazily, so one run covers all its feeds.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -131,6 +131,25 @@ pub trait ImportObserver {
     fn progress(&mut self, _items: u64) {}
     /// An input was read to its end, giving this many items and rejects.
     fn input_finished(&mut self, _origin: &str, _items: u64) {}
+    /// Bytes of the input files read so far (as stored: gzip counts compressed), to set against
+    /// [`input_files_size`].
+    fn bytes_read(&mut self, _bytes: u64) {}
+}
+
+/// The total size of the files `inputs` name (folders walked as the import walks them), or None
+/// when some input's size is not known in advance (standard input, a URL).
+pub fn input_files_size(inputs: &[Input]) -> Option<u64> {
+    let mut total = 0;
+    for input in inputs {
+        let Input::Path(path) = input else {
+            return None;
+        };
+        for file in files_under(path, &mut |_| {}) {
+            // A file that cannot be read is rejected by the import; it adds nothing here.
+            total += std::fs::metadata(&file).map_or(0, |metadata| metadata.len());
+        }
+    }
+    Some(total)
 }
 
 /// An observer that ignores everything.
@@ -155,10 +174,13 @@ enum Event {
     Entries {
         feed_id: Option<i64>,
         entries: Vec<Entry>,
+        /// Bytes of input files read so far.
+        bytes_read: u64,
     },
     InputDone {
         origin: String,
         items: u64,
+        bytes_read: u64,
     },
 }
 
@@ -305,11 +327,21 @@ fn write_all(
             Err(RecvTimeoutError::Disconnected) => break,
         };
         match event {
-            Event::InputDone { origin, items } => {
+            Event::InputDone {
+                origin,
+                items,
+                bytes_read,
+            } => {
                 summary.inputs += 1;
                 observer.input_finished(&origin, items);
+                observer.bytes_read(bytes_read);
             }
-            Event::Entries { feed_id, entries } => {
+            Event::Entries {
+                feed_id,
+                entries,
+                bytes_read,
+            } => {
+                observer.bytes_read(bytes_read);
                 if feed_id != batch_feed {
                     flush(&mut batch, batch_feed, summary)?;
                     batch_feed = feed_id;
@@ -401,8 +433,10 @@ fn produce(
     extraction: Option<Extraction>,
     sender: SyncSender<Event>,
 ) {
+    let bytes_read = Cell::new(0);
     let mut chunker = Chunker {
         pending: Vec::with_capacity(CHUNK_ITEMS),
+        bytes_read: &bytes_read,
         input_items: 0,
         normalize_options: normalize_options.clone(),
         extraction: extraction.as_ref(),
@@ -467,12 +501,16 @@ fn produce(
                     .clone_from(&normalize_options.default_source);
             }
             Input::Path(path) => {
-                for file in expand(&path, &mut chunker) {
+                for file in files_under(&path, &mut |error| chunker.push(Parsed::Rejected(error))) {
                     let name = file.display().to_string();
                     let origin = Location::new(name.clone());
                     match File::open(&file) {
                         Ok(handle) => {
-                            read_one(handle, origin, options.format, None, &mut |parsed| {
+                            let counted = CountingReader {
+                                inner: handle,
+                                count: &bytes_read,
+                            };
+                            read_one(counted, origin, options.format, None, &mut |parsed| {
                                 chunker.push(parsed)
                             })
                         }
@@ -489,9 +527,25 @@ fn produce(
     chunker.flush();
 }
 
+/// A reader that adds what it reads to a count: the progress through the input files.
+struct CountingReader<'a, R> {
+    inner: R,
+    count: &'a Cell<u64>,
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.count.set(self.count.get() + read as u64);
+        Ok(read)
+    }
+}
+
 /// Collects parsed items into chunks, normalises each chunk in parallel and sends it on.
 struct Chunker<'a> {
     pending: Vec<Parsed>,
+    /// Bytes of input files read so far (by [`CountingReader`]).
+    bytes_read: &'a Cell<u64>,
     /// Items and rejects of the current input so far.
     input_items: u64,
     /// The run's options, with the current input's publisher when it has its own.
@@ -564,6 +618,7 @@ impl Chunker<'_> {
         let event = Event::Entries {
             feed_id: self.feed_id,
             entries,
+            bytes_read: self.bytes_read.get(),
         };
         self.open = self.sender.send(event).is_ok();
     }
@@ -573,19 +628,21 @@ impl Chunker<'_> {
         let event = Event::InputDone {
             origin: origin.to_owned(),
             items: std::mem::take(&mut self.input_items),
+            bytes_read: self.bytes_read.get(),
         };
         self.open = self.open && self.sender.send(event).is_ok();
     }
 }
 
 /// The files under `path`: itself, or every file below a folder, sorted, hidden ones skipped.
-fn expand(path: &Path, chunker: &mut Chunker<'_>) -> Vec<PathBuf> {
+/// What cannot be read goes to `rejected`.
+fn files_under(path: &Path, rejected: &mut dyn FnMut(ImportError)) -> Vec<PathBuf> {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(error) => {
-            chunker.push(cannot_read(
+            rejected(ImportError::new(
                 Location::new(path.display().to_string()),
-                &error,
+                format!("cannot read: {}", io_reason(&error)),
             ));
             return Vec::new();
         }
@@ -599,10 +656,10 @@ fn expand(path: &Path, chunker: &mut Chunker<'_>) -> Vec<PathBuf> {
         let entries = match std::fs::read_dir(&folder) {
             Ok(entries) => entries,
             Err(error) => {
-                chunker.push(Parsed::Rejected(ImportError::new(
+                rejected(ImportError::new(
                     Location::new(folder.display().to_string()),
                     format!("cannot read folder: {}", io_reason(&error)),
-                )));
+                ));
                 continue;
             }
         };
