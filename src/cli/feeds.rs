@@ -25,6 +25,9 @@ pub struct FeedsArgs {
 #[derive(Debug, Subcommand)]
 pub enum FeedsAction {
     /// Subscribe to a feed URL.
+    #[command(
+        after_help = "Examples:\n  newsdb feeds add https://example.org/rss.xml\n  newsdb feeds add https://example.org/atom.xml --source \"Example Gazette\""
+    )]
     Add {
         /// An http:// or https:// feed URL.
         url: String,
@@ -60,9 +63,16 @@ pub enum FeedsAction {
         force: bool,
     },
     /// List subscriptions with the outcome of their last poll.
+    #[command(after_help = "Examples:\n  newsdb feeds list\n  newsdb feeds list --format json")]
     List(FormatArgs),
     /// Unsubscribe (articles already imported stay).
-    Remove { url: String },
+    #[command(
+        after_help = "Examples:\n  newsdb feeds remove https://example.org/rss.xml\n  newsdb feeds list --format csv"
+    )]
+    Remove {
+        /// The subscribed URL, as `feeds list` shows it.
+        url: String,
+    },
 }
 
 pub fn run(context: &Context, args: &FeedsArgs) -> Outcome {
