@@ -44,6 +44,9 @@ pub enum FeedsAction {
     },
     /// Subscribe to every feed of an OPML file (from another feed reader); re-importing adds
     /// nothing.
+    #[command(
+        after_help = "Examples:\n  newsdb feeds import subscriptions.opml\n  newsdb feeds import - --replace < exported.opml"
+    )]
     Import {
         /// The OPML file (`-` for standard input).
         file: PathBuf,
@@ -53,6 +56,9 @@ pub enum FeedsAction {
         replace: bool,
     },
     /// Write the subscriptions as OPML 2.0, grouped by folder.
+    #[command(
+        after_help = "Examples:\n  newsdb feeds export\n  newsdb feeds export -o subscriptions.opml --force"
+    )]
     Export {
         /// Write to FILE instead of standard output: a new file, or a FIFO or device written
         /// into. Never the database itself.

@@ -149,7 +149,7 @@ pub enum Command {
     Run(run::RunArgs),
     /// List the most mentioned entities, or score the extractor (`entities eval FILE.conll`).
     #[command(
-        after_help = "Examples:\n  newsdb entities --kind person --top 20\n  newsdb entities eval gold.conll --format json"
+        after_help = "Examples:\n  newsdb entities --kind person --limit 20\n  newsdb entities eval gold.conll --format json"
     )]
     Entities(entities::EntitiesArgs),
     /// Show one entity (counts, aliases, co-mentioned entities, latest articles), or correct
