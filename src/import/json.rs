@@ -65,6 +65,106 @@ const KNOWN_FIELDS: &[&[&str]] = &[
     &[ENTITIES],
 ];
 
+/// Fields that make a record an article rather than metadata: a body, or where it was found.
+/// A title alone (with a byline or an excerpt) is how test expectations and settings look.
+const ARTICLE_FIELDS: &[&[&str]] = &[
+    &["body", "content", "text", "content_html", "content_text"],
+    URL,
+];
+
+/// Whether a JSON or JSON Lines document (or its first bytes) holds article records: its first
+/// record (the object, the first element of the array, the first line) has a body or URL field.
+/// Used for files found in a folder, where a JSON file may as well be settings or expectations.
+/// A first record cut off by the end of `head` before any such field is given the benefit of
+/// the doubt.
+pub fn looks_like_articles(head: &[u8], format: Format) -> bool {
+    let decoded = charset::decode(head, None);
+    let text = decoded.text.trim_start_matches('\u{feff}').trim_start();
+    let first = match format {
+        Format::JsonLines => text.lines().map(str::trim).find(|line| !line.is_empty()),
+        _ => Some(text),
+    };
+    let Some(first) = first else {
+        return false;
+    };
+    let mut found = false;
+    let mut deserializer = serde_json::Deserializer::from_str(first);
+    let probed = serde::Deserializer::deserialize_any(
+        &mut deserializer,
+        ArticleProbe {
+            found: &mut found,
+            depth: 0,
+        },
+    );
+    found || probed.is_err_and(|error| error.is_eof())
+}
+
+/// Looks for an article field in the first object (at the top, or first in an array).
+struct ArticleProbe<'a> {
+    found: &'a mut bool,
+    depth: u8,
+}
+
+impl<'de> Visitor<'de> for ArticleProbe<'_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a JSON object or array")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
+            if ARTICLE_FIELDS
+                .iter()
+                .any(|names| names.contains(&key.as_ref()))
+            {
+                *self.found = true;
+                // Stop reading: the rest of a cut-off document does not matter.
+                return Err(de::Error::custom("probe done"));
+            }
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.depth == 0 {
+            seq.next_element_seed(ArticleProbe {
+                found: self.found,
+                depth: 1,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for ArticleProbe<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
 /// Parse a JSON document: one article object, or an array of them.
 ///
 /// Array elements are located by line and JSON pointer (`12 (/3)`); a non-object element is
@@ -695,6 +795,35 @@ mod tests {
 
     fn lines(bytes: &[u8]) -> Vec<Parsed> {
         collect(|emit| parse_json_lines(bytes, Location::new("in.jsonl"), 1 << 20, emit))
+    }
+
+    #[test]
+    fn article_shape_of_json_documents() {
+        let yes = |bytes: &[u8]| looks_like_articles(bytes, Format::Json);
+        assert!(yes(br#"{"title": "T", "body": "B"}"#));
+        assert!(yes(br#"[{"url": "https://x"}, 1]"#));
+        assert!(yes(
+            b"{\"url\": \"http://x\", \"expected\": {\"title\": \"T\"}}"
+        ));
+        // Readability's expected-metadata.json: a title and an excerpt, no body, no URL.
+        assert!(!yes(
+            br#"{"title": "T", "byline": "B", "excerpt": "E", "readerable": true}"#
+        ));
+        // Settings, a feed parse wrapped in an object, an array of numbers.
+        assert!(!yes(
+            br#"{"feed": {"items": [{"title": "T", "link": "x"}]}}"#
+        ));
+        assert!(!yes(br#"{"title": {"content": "x"}, "entries": []}"#));
+        assert!(!yes(b"[1, 2, 3]"));
+        assert!(!yes(b"[]"));
+        // Cut off in the first record before any field is known: read it.
+        assert!(yes(br#"[{"title": "T", "summary": "a very long"#));
+        let lines = b"\n{\"title\": \"A\", \"text\": \"B\"}\n{\"title\": 2}\n";
+        assert!(looks_like_articles(lines, Format::JsonLines));
+        assert!(!looks_like_articles(
+            b"{\"level\": \"info\"}\n{\"level\": \"warn\"}\n",
+            Format::JsonLines
+        ));
     }
 
     fn item(parsed: &Parsed) -> &RawItem {
