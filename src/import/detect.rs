@@ -9,7 +9,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
-use encoding_rs::{Encoding, UTF_8};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::import::charset;
@@ -39,15 +38,15 @@ pub fn detect(bytes: &[u8], path: Option<&Path>) -> Result<Format, String> {
         .map(str::to_ascii_lowercase);
     let extension = extension.as_deref().unwrap_or("");
 
-    let content: Cow<[u8]> = match Encoding::for_bom(bytes) {
-        Some((encoding, bom_length)) if encoding == UTF_8 => Cow::Borrowed(&bytes[bom_length..]),
-        // UTF-16 is full of NUL bytes: judge the decoded text instead. A prefix may end inside a
-        // character; that only costs one replacement character.
-        Some((encoding, bom_length)) => {
-            let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_length..]);
-            Cow::Owned(text.into_owned().into_bytes())
+    // UTF-16 and UTF-32 are full of NUL bytes: judge the decoded text instead, before calling
+    // them binary. A prefix may end inside a character; that only costs one replacement.
+    let content: Cow<[u8]> = match charset::sniff_wide(bytes) {
+        Some((wide, bom_length)) => {
+            let mut text = String::new();
+            charset::WideDecoder::new(wide).decode(&bytes[bom_length..], true, &mut text);
+            Cow::Owned(text.into_bytes())
         }
-        None => Cow::Borrowed(bytes),
+        None => Cow::Borrowed(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)),
     };
     let Some(start) = content.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Err(EMPTY.to_owned());
@@ -315,12 +314,17 @@ mod tests {
             .map(|i| if i % 10 == 0 { 0x01 } else { b'a' })
             .collect();
         assert_eq!(sniff(&controls).unwrap_err(), "binary file");
-        // UTF-16 without a BOM is indistinguishable from binary here.
-        let utf16: Vec<u8> = "Title\n"
+        // UTF-16 without a BOM is told from binary by its NUL pattern (see charset::sniff_wide).
+        let utf16: Vec<u8> = "A title\n"
             .encode_utf16()
             .flat_map(u16::to_le_bytes)
             .collect();
-        assert_eq!(sniff(&utf16).unwrap_err(), "binary file");
+        assert_eq!(sniff(&utf16), Ok(Format::Text));
+        let utf32: Vec<u8> = "<rss version=\"2.0\">"
+            .chars()
+            .flat_map(|c| u32::from(c).to_be_bytes())
+            .collect();
+        assert_eq!(sniff(&utf32), Ok(Format::Feed));
     }
 
     #[test]
