@@ -65,18 +65,21 @@ const KNOWN_FIELDS: &[&[&str]] = &[
     &[ENTITIES],
 ];
 
-/// Fields that make a record an article rather than metadata: a body, or where it was found.
-/// A title alone (with a byline or an excerpt) is how test expectations and settings look.
+/// Fields that make a record an article rather than metadata: a body, where it was found, or
+/// its identity. A title with a byline or an excerpt alone is how test expectations look
+/// (Readability's `expected-metadata.json`).
 const ARTICLE_FIELDS: &[&[&str]] = &[
     &["body", "content", "text", "content_html", "content_text"],
     URL,
+    GUID,
 ];
 
 /// Whether a JSON or JSON Lines document (or its first bytes) holds article records: its first
-/// record (the object, the first element of the array, the first line) has a body or URL field.
+/// record (the object, the first element of the array, the first line) has a body, URL or GUID
+/// field holding text, and no title that is not text (a feed parser's dump has `title` objects).
 /// Used for files found in a folder, where a JSON file may as well be settings or expectations.
-/// A first record cut off by the end of `head` before any such field is given the benefit of
-/// the doubt.
+/// A document that is cut off by the end of `head`, or broken, is given the benefit of the doubt
+/// (the parser then reads it, and reports what is wrong).
 pub fn looks_like_articles(head: &[u8], format: Format) -> bool {
     let decoded = charset::decode(head, None);
     let text = decoded.text.trim_start_matches('\u{feff}').trim_start();
@@ -87,21 +90,32 @@ pub fn looks_like_articles(head: &[u8], format: Format) -> bool {
     let Some(first) = first else {
         return false;
     };
-    let mut found = false;
+    let mut shape = RecordShape::default();
     let mut deserializer = serde_json::Deserializer::from_str(first);
     let probed = serde::Deserializer::deserialize_any(
         &mut deserializer,
         ArticleProbe {
-            found: &mut found,
+            shape: &mut shape,
             depth: 0,
         },
     );
-    found || probed.is_err_and(|error| error.is_eof())
+    match probed {
+        Ok(()) => shape.article_field && !shape.title_not_text,
+        Err(error) if error.is_eof() || error.is_syntax() => !shape.title_not_text,
+        Err(_) => false,
+    }
 }
 
-/// Looks for an article field in the first object (at the top, or first in an array).
+/// What the probe saw of the first record.
+#[derive(Default)]
+struct RecordShape {
+    article_field: bool,
+    title_not_text: bool,
+}
+
+/// Reads the first object (at the top, or first in an array) and notes its shape.
 struct ArticleProbe<'a> {
-    found: &'a mut bool,
+    shape: &'a mut RecordShape,
     depth: u8,
 }
 
@@ -114,15 +128,19 @@ impl<'de> Visitor<'de> for ArticleProbe<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
-            if ARTICLE_FIELDS
-                .iter()
-                .any(|names| names.contains(&key.as_ref()))
-            {
-                *self.found = true;
-                // Stop reading: the rest of a cut-off document does not matter.
-                return Err(de::Error::custom("probe done"));
+            let value = map.next_value::<Value>()?;
+            if TITLE.contains(&key.as_ref()) && !(value.is_string() || value.is_null()) {
+                self.shape.title_not_text = true;
             }
-            map.next_value::<IgnoredAny>()?;
+            let is_text =
+                value.as_str().is_some_and(|text| !text.trim().is_empty()) || value.is_number();
+            if is_text
+                && ARTICLE_FIELDS
+                    .iter()
+                    .any(|names| names.contains(&key.as_ref()))
+            {
+                self.shape.article_field = true;
+            }
         }
         Ok(())
     }
@@ -130,9 +148,11 @@ impl<'de> Visitor<'de> for ArticleProbe<'_> {
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         if self.depth == 0 {
             seq.next_element_seed(ArticleProbe {
-                found: self.found,
+                shape: self.shape,
                 depth: 1,
             })?;
+            // The rest of the array does not matter.
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
         }
         Ok(())
     }
@@ -809,15 +829,26 @@ mod tests {
         assert!(!yes(
             br#"{"title": "T", "byline": "B", "excerpt": "E", "readerable": true}"#
         ));
-        // Settings, a feed parse wrapped in an object, an array of numbers.
+        // A teaser with its GUID is an article.
+        assert!(yes(br#"{"title": "T", "summary": "S", "guid": "urn:x"}"#));
+        // Settings, a feed parse wrapped in an object, a feed parser's dump (its title an
+        // object), an array of numbers.
         assert!(!yes(
             br#"{"feed": {"items": [{"title": "T", "link": "x"}]}}"#
         ));
-        assert!(!yes(br#"{"title": {"content": "x"}, "entries": []}"#));
+        assert!(!yes(
+            br#"{"title": {"content": "x"}, "id": "ae79", "entries": []}"#
+        ));
+        assert!(!yes(br#"{"theme": "dark", "url": ""}"#));
         assert!(!yes(b"[1, 2, 3]"));
         assert!(!yes(b"[]"));
-        // Cut off in the first record before any field is known: read it.
+        // Cut off in the first record before any field is known, or broken: read it (the
+        // parser reports what is wrong), unless what was seen is not an article.
         assert!(yes(br#"[{"title": "T", "summary": "a very long"#));
+        assert!(yes(br#"{"title": "T" "body": "B"}"#));
+        assert!(!yes(
+            br#"{"title": {"content": "x"}, "summary": "a very long"#
+        ));
         let lines = b"\n{\"title\": \"A\", \"text\": \"B\"}\n{\"title\": 2}\n";
         assert!(looks_like_articles(lines, Format::JsonLines));
         assert!(!looks_like_articles(
