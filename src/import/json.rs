@@ -65,20 +65,20 @@ const KNOWN_FIELDS: &[&[&str]] = &[
     &[ENTITIES],
 ];
 
-/// Fields that make a record an article rather than metadata: a body, where it was found, or
-/// its identity. A title with a byline or an excerpt alone is how test expectations look
-/// (Readability's `expected-metadata.json`).
+/// Fields that make a record an article rather than metadata: a body, or where it was found
+/// (or, with a title, its GUID). A title with a byline or an excerpt alone is how test
+/// expectations look (Readability's `expected-metadata.json`).
 const ARTICLE_FIELDS: &[&[&str]] = &[
     &["body", "content", "text", "content_html", "content_text"],
     URL,
-    GUID,
 ];
 
 /// Whether a JSON or JSON Lines document (or its first bytes) holds article records: its first
-/// record (the object, the first element of the array, the first line) has a body, URL or GUID
-/// field holding text, and no title that is not text (a feed parser's dump has `title` objects).
-/// Used for files found in a folder, where a JSON file may as well be settings or expectations.
-/// A document that is cut off by the end of `head`, or broken, is given the benefit of the doubt
+/// record (the object, the first element of the array, the first line) has a body or URL field
+/// holding text, or a title and a GUID, and no title that is not text (a feed parser's dump has
+/// `title` objects). Used for files found in a folder, where a JSON file may as well be settings
+/// or expectations. A document cut off by the end of `head` after a title, inside an article
+/// field (a long body), or before its first field, or broken, is given the benefit of the doubt
 /// (the parser then reads it, and reports what is wrong).
 pub fn looks_like_articles(head: &[u8], format: Format) -> bool {
     let decoded = charset::decode(head, None);
@@ -99,9 +99,14 @@ pub fn looks_like_articles(head: &[u8], format: Format) -> bool {
             depth: 0,
         },
     );
+    let is_article = shape.article_field || (shape.title && shape.guid);
     match probed {
-        Ok(()) => shape.article_field && !shape.title_not_text,
-        Err(error) if error.is_eof() || error.is_syntax() => !shape.title_not_text,
+        Ok(()) => is_article && !shape.title_not_text,
+        Err(error) if error.is_eof() => {
+            let may_be = shape.title || shape.in_article_field || shape.keys == 0;
+            !shape.title_not_text && (is_article || may_be)
+        }
+        Err(error) if error.is_syntax() => !shape.title_not_text,
         Err(_) => false,
     }
 }
@@ -109,7 +114,14 @@ pub fn looks_like_articles(head: &[u8], format: Format) -> bool {
 /// What the probe saw of the first record.
 #[derive(Default)]
 struct RecordShape {
+    /// Keys read (their values may be cut off).
+    keys: usize,
+    /// A body or URL holding text.
     article_field: bool,
+    /// The value being read when the input ended is a body or URL.
+    in_article_field: bool,
+    title: bool,
+    guid: bool,
     title_not_text: bool,
 }
 
@@ -128,19 +140,20 @@ impl<'de> Visitor<'de> for ArticleProbe<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
+            let key = key.as_ref();
+            let is_article_field = ARTICLE_FIELDS.iter().any(|names| names.contains(&key));
+            self.shape.in_article_field = is_article_field;
+            self.shape.keys += 1;
             let value = map.next_value::<Value>()?;
-            if TITLE.contains(&key.as_ref()) && !(value.is_string() || value.is_null()) {
-                self.shape.title_not_text = true;
-            }
+            self.shape.in_article_field = false;
             let is_text =
                 value.as_str().is_some_and(|text| !text.trim().is_empty()) || value.is_number();
-            if is_text
-                && ARTICLE_FIELDS
-                    .iter()
-                    .any(|names| names.contains(&key.as_ref()))
-            {
-                self.shape.article_field = true;
+            if TITLE.contains(&key) {
+                self.shape.title |= is_text;
+                self.shape.title_not_text |= !(value.is_string() || value.is_null());
             }
+            self.shape.guid |= is_text && GUID.contains(&key);
+            self.shape.article_field |= is_text && is_article_field;
         }
         Ok(())
     }
@@ -848,6 +861,16 @@ mod tests {
         assert!(yes(br#"{"title": "T" "body": "B"}"#));
         assert!(!yes(
             br#"{"title": {"content": "x"}, "summary": "a very long"#
+        ));
+        assert!(yes(br#"[{"title": "T", "body": "a very long"#));
+        assert!(yes(br#"[{"tit"#));
+        // A feed parser's expectations, cut off inside their one key: not articles.
+        assert!(!yes(
+            br#"{"feed": {"items": [{"title": "T", "link": "https://x"#
+        ));
+        // A GUID alone (a feed dump's id) is not enough.
+        assert!(!yes(
+            br#"{"feed_type": "Atom", "id": "d6ff", "title": null}"#
         ));
         let lines = b"\n{\"title\": \"A\", \"text\": \"B\"}\n{\"title\": 2}\n";
         assert!(looks_like_articles(lines, Format::JsonLines));
