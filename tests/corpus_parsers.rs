@@ -97,6 +97,7 @@ fn run(parser: Parser, bytes: &[u8], origin: &str) -> Outcome {
                 outcome.rejected.push(error.to_string());
             }
             Parsed::Warning(error) => outcome.warnings.push(error.to_string()),
+            Parsed::Skipped(skipped) => panic!("parsers do not skip files: {skipped:?}"),
         },
     );
     outcome

@@ -10,7 +10,8 @@ use newsdb::import::limits;
 use newsdb::import::pipeline::{
     self, ImportObserver, ImportOptions, ImportSummary, Input, input_files_size,
 };
-use newsdb::item::{Format, ImportError};
+use newsdb::import::select::FileSelection;
+use newsdb::item::{Format, ImportError, SkipReason, Skipped};
 
 use super::{Context, Failure, Outcome};
 
@@ -45,6 +46,14 @@ pub struct ImportArgs {
     /// followed; each file is read once).
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// In folders, read only files whose path below the folder matches GLOB (repeatable; `*`
+    /// crosses `/`). They are read whatever their name or shape: a README, a .csv.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// In folders, leave out files whose path below the folder matches GLOB (repeatable; wins
+    /// over --include). Files named on the command line are always read.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// Articles per write transaction.
     #[arg(long, default_value_t = 1000, value_name = "N", hide = true,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
@@ -73,6 +82,7 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
             "standard input (`-`) can be read only once".into(),
         ));
     }
+    let selection = FileSelection::new(&args.include, &args.exclude).map_err(Failure::Usage)?;
     let mut store = context.open()?;
     let options = ImportOptions {
         format: args.format,
@@ -84,6 +94,7 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         max_record_bytes: args.max_record_size,
         follow_symlinks: args.follow_symlinks,
+        selection,
     };
     // Files and folders have a size known in advance: the bar then shows how far through it is.
     let total_bytes = input_files_size(&inputs, &options, &context.db);
@@ -111,8 +122,24 @@ fn describe(summary: &ImportSummary) -> String {
     let plural = |count: u64, one: &str, many: &str| {
         format!("{count} {}", if count == 1 { one } else { many })
     };
+    let skipped = if summary.skipped == 0 {
+        String::new()
+    } else {
+        let reasons: Vec<String> = SkipReason::ALL
+            .iter()
+            .filter_map(|reason| {
+                let count = summary.skipped_by_reason.get(reason.key())?;
+                Some(format!("{count} {}", reason.describe()))
+            })
+            .collect();
+        format!(
+            ", {} not articles skipped ({})",
+            summary.skipped,
+            reasons.join(", ")
+        )
+    };
     format!(
-        "{}{}, {}: {} new, {}, {}, {} ({:.2} s)",
+        "{}{}, {}: {} new, {}, {}, {}{skipped} ({:.2} s)",
         if summary.dry_run {
             "dry run, nothing written: "
         } else {
@@ -272,6 +299,18 @@ impl ImportObserver for Reporter {
     fn warning(&mut self, warning: &ImportError) {
         if !self.quiet {
             self.print(format!("newsdb: warning: {warning}"));
+        }
+    }
+
+    fn skipped(&mut self, skipped: &Skipped) {
+        // What was read and found not to be articles is worth a word; paperwork and code left
+        // out by name are only counted, unless -v.
+        if self.verbose || (!self.quiet && skipped.reason.is_by_content()) {
+            self.print(format!(
+                "newsdb: warning: {}: skipped: {} (--include reads it)",
+                skipped.location,
+                skipped.reason.describe()
+            ));
         }
     }
 

@@ -24,9 +24,10 @@ use crate::entities::{ArticleText, Corrections, Extractor, Mention};
 use crate::fetch;
 use crate::import::limits;
 use crate::import::read::{Reading, cannot_read, read_seekable, read_stream};
+use crate::import::select::FileSelection;
 use crate::import::stream::PausingReader;
-use crate::import::walk::FolderWalk;
-use crate::item::{Format, ImportError, Location, Parsed};
+use crate::import::walk::{FolderWalk, Pick};
+use crate::item::{Format, ImportError, Location, Parsed, Skipped};
 use crate::normalize::{self, ContentHash, NormalizeOptions};
 use crate::store::{
     self, BatchEntry, BatchOutcome, ImportCounts, ImportId, OpenOptions, Store, WriteOptions,
@@ -93,6 +94,8 @@ pub struct ImportOptions {
     pub max_record_bytes: u64,
     /// Follow symbolic links that lead out of an imported folder.
     pub follow_symlinks: bool,
+    /// Which files found in a folder are read (`--include`, `--exclude`, the name rules).
+    pub selection: FileSelection,
 }
 
 impl Default for ImportOptions {
@@ -107,6 +110,7 @@ impl Default for ImportOptions {
             command: "import".into(),
             max_record_bytes: limits::DEFAULT_MAX_RECORD_BYTES,
             follow_symlinks: false,
+            selection: FileSelection::default(),
         }
     }
 }
@@ -123,6 +127,10 @@ pub struct ImportSummary {
     pub new_versions: u64,
     pub rejected: u64,
     pub warnings: u64,
+    /// Files found in folders and left out as not articles (not rejects: the exit status
+    /// stays 0), in all and by reason (`SkipReason::key`).
+    pub skipped: u64,
+    pub skipped_by_reason: std::collections::BTreeMap<&'static str, u64>,
     pub elapsed_seconds: f64,
 }
 
@@ -137,6 +145,8 @@ impl ImportSummary {
 pub trait ImportObserver {
     fn rejected(&mut self, _error: &ImportError) {}
     fn warning(&mut self, _warning: &ImportError) {}
+    /// A file found in a folder was left out.
+    fn skipped(&mut self, _skipped: &Skipped) {}
     /// Items handled so far (stored, duplicate or rejected).
     fn progress(&mut self, _items: u64) {}
     /// An input was read to its end, giving this many items and rejects.
@@ -152,13 +162,14 @@ pub fn input_files_size(inputs: &[Input], options: &ImportOptions, database: &Pa
     let walk = FolderWalk {
         follow_symlinks: options.follow_symlinks,
         database,
+        selection: &options.selection,
     };
     let mut total = 0;
     for input in inputs {
         let Input::Path(path) = input else {
             return None;
         };
-        for file in walk.files(path, &mut |_| {}) {
+        for (file, _) in walk.files(path, &mut |_| {}) {
             // A file that cannot be read is rejected by the import; it adds nothing here.
             total += std::fs::metadata(&file).map_or(0, |metadata| metadata.len());
         }
@@ -197,6 +208,7 @@ enum Entry {
     Article(Box<normalize::Article>, Vec<Mention>),
     Rejected(ImportError),
     Warning(ImportError),
+    Skipped(Skipped),
 }
 
 /// Imports `inputs` into `store`.
@@ -389,6 +401,14 @@ fn write_all(
                             summary.warnings += 1;
                             observer.warning(&warning);
                         }
+                        Entry::Skipped(skipped) => {
+                            summary.skipped += 1;
+                            *summary
+                                .skipped_by_reason
+                                .entry(skipped.reason.key())
+                                .or_default() += 1;
+                            observer.skipped(&skipped);
+                        }
                     }
                 }
                 if batch.len() >= options.batch_size || batch_started.elapsed() >= MAX_BATCH_AGE {
@@ -484,6 +504,7 @@ fn produce(
         forced: options.format,
         http_content_type: None,
         max_record: options.max_record_bytes,
+        articles_only: false,
     };
     for input in inputs {
         match input {
@@ -550,22 +571,33 @@ fn produce(
                 let walk = FolderWalk {
                     follow_symlinks: options.follow_symlinks,
                     database,
+                    selection: &options.selection,
                 };
-                for file in walk.files(&path, &mut |parsed| chunker.push(parsed)) {
+                for (file, pick) in walk.files(&path, &mut |parsed| chunker.push(parsed)) {
                     let name = file.display().to_string();
                     let origin = Location::new(name.clone());
                     let mut emit = |parsed| chunker.push(parsed);
+                    let reading = &Reading {
+                        articles_only: pick == Pick::Found,
+                        ..reading
+                    };
+                    let counted_before = bytes_read.get();
                     match File::open(&file) {
                         // A FIFO or a device named on the command line is read as a stream.
                         Ok(handle) if handle.metadata().is_ok_and(|m| !m.is_file()) => {
                             let counted = CountingReader::new(handle, &bytes_read);
-                            read_stream(counted, origin, &reading, &mut emit)
+                            read_stream(counted, origin, reading, &mut emit)
                         }
                         Ok(handle) => {
                             let counted = CountingReader::new(handle, &bytes_read);
-                            read_seekable(counted, origin, &reading, &mut emit)
+                            read_seekable(counted, origin, reading, &mut emit)
                         }
                         Err(error) => emit(cannot_read(origin, &error)),
+                    }
+                    // A file skipped after its first bytes still counts whole, as in the total.
+                    if let Ok(metadata) = std::fs::metadata(&file) {
+                        let whole = counted_before + metadata.len();
+                        bytes_read.set(bytes_read.get().max(whole));
                     }
                     chunker.input_done(&name);
                 }
@@ -637,7 +669,7 @@ struct Chunker<'a> {
 
 impl Chunker<'_> {
     fn push(&mut self, parsed: Parsed) {
-        if !matches!(parsed, Parsed::Warning(_)) {
+        if !matches!(parsed, Parsed::Warning(_) | Parsed::Skipped(_)) {
             self.input_items += 1;
         }
         self.pending.push(parsed);
@@ -689,6 +721,7 @@ impl Chunker<'_> {
                 }
                 Err(Parsed::Rejected(error)) => Entry::Rejected(error),
                 Err(Parsed::Warning(warning)) => Entry::Warning(warning),
+                Err(Parsed::Skipped(skipped)) => Entry::Skipped(skipped),
                 Err(Parsed::Item(_)) => unreachable!("items were normalised above"),
             })
             .collect();
