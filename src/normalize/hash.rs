@@ -3,6 +3,13 @@
 //! Folding (steps 2-4 of the scheme) makes the hash see content, not presentation: the same story
 //! with curly or straight quotes, an em dash or a hyphen, NBSPs or doubled spaces, hashes the same.
 //! Every rule is pinned by a test vector below; changing one means a new [`HASH_SCHEME`].
+//!
+//! Feed items whose only text is a description (no content): the description is the item's body
+//! (see `import::feed`), so the hash is the folded clean description, and the title is not in it.
+//! The same teaser carried by two feeds under different headlines is one article; the full text
+//! imported later is another content (the story grouping links them as near copies). Only an item
+//! with no body at all (a JSON record with a title and a summary, say) hashes title + "\n" +
+//! summary, as step 1 of the scheme says.
 
 use std::fmt;
 
@@ -55,8 +62,8 @@ impl fmt::Display for ContentHash {
     }
 }
 
-/// SHA-256 of [`fold`]`(body)`. The caller passes the clean body, or title + "\n" + summary when
-/// the body is empty (see `normalize`).
+/// SHA-256 of [`fold`]`(body)`. The caller passes the clean body (a feed item's description when it
+/// has no content), or title + "\n" + summary when the body is empty (see `normalize`).
 pub fn content_hash(body: &str) -> ContentHash {
     ContentHash(Sha256::digest(fold(body).as_bytes()).into())
 }

@@ -44,7 +44,7 @@ impl Default for NormalizeOptions {
     }
 }
 
-/// Normalises one raw item. Rejects an item with neither a title nor a body after cleaning.
+/// Normalises one raw item. Rejects an item with no title, body or summary left after cleaning.
 pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, ImportError> {
     let RawItem {
         location,
@@ -78,16 +78,17 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
     boilerplate::strip_boilerplate(&mut paragraphs);
     let credits = credits::extract_credits(&mut paragraphs);
     let body = text::join_paragraphs(&paragraphs);
-    if title.is_none() && body.is_empty() {
-        return Err(ImportError::new(
-            location,
-            "item has neither title nor body",
-        ));
-    }
     let summary = summary
         .as_deref()
         .map(|summary| clean_summary(summary, &mut warnings))
         .filter(|s| !s.is_empty());
+    // Any text keeps an item (DESIGN.md): a summary alone is enough, and is hashed with the title.
+    if title.is_none() && body.is_empty() && summary.is_none() {
+        return Err(ImportError::new(
+            location,
+            "item has no text: no title, body or summary",
+        ));
+    }
 
     let hash = if body.is_empty() {
         let title = title.as_deref().unwrap_or_default();
@@ -394,7 +395,7 @@ mod tests {
             ..RawItem::default()
         };
         let error = normalize(item, &options()).unwrap_err();
-        assert_eq!(error.reason, "item has neither title nor body");
+        assert_eq!(error.reason, "item has no text: no title, body or summary");
         assert_eq!(error.location.item.as_deref(), Some("item 3"));
     }
 
@@ -413,6 +414,53 @@ mod tests {
             article.hash,
             hash::content_hash("Kim & Putin meet\nThe two leaders met.")
         );
+    }
+
+    #[test]
+    fn a_summary_alone_keeps_an_item() {
+        let item = RawItem {
+            summary: Some("<p>Ferry times change on Monday.</p>".into()),
+            ..RawItem::default()
+        };
+        let article = normalize(item, &options()).unwrap();
+        assert_eq!(article.title, None);
+        assert_eq!(article.body, "");
+        assert_eq!(
+            article.hash,
+            hash::content_hash("\nFerry times change on Monday.")
+        );
+    }
+
+    /// The description-only rule (see `hash`): a feed item whose only text is its description
+    /// arrives with the description as its body, so its hash is the teaser's, whatever the title.
+    #[test]
+    fn description_only_items_hash_the_teaser_not_the_title() {
+        let teaser = |title: Option<&str>| RawItem {
+            title: title.map(str::to_string),
+            body: Some("The harbour bridge reopens on <b>Friday</b>.".into()),
+            body_markup: Markup::Detect,
+            ..RawItem::default()
+        };
+        let first = normalize(teaser(Some("Bridge reopens")), &options()).unwrap();
+        let second = normalize(teaser(Some("Harbour bridge: open Friday")), &options()).unwrap();
+        let untitled = normalize(teaser(None), &options()).unwrap();
+        assert_eq!(first.body, "The harbour bridge reopens on Friday.");
+        assert_eq!(
+            first.hash,
+            hash::content_hash("The harbour bridge reopens on Friday.")
+        );
+        assert_eq!(second.hash, first.hash);
+        assert_eq!(untitled.hash, first.hash);
+        assert_eq!(untitled.title, None);
+        let full = RawItem {
+            body: Some(
+                "<p>The harbour bridge reopens on Friday.</p><p>Repairs took six weeks.</p>".into(),
+            ),
+            body_markup: Markup::Html,
+            summary: Some("The harbour bridge reopens on Friday.".into()),
+            ..RawItem::default()
+        };
+        assert_ne!(normalize(full, &options()).unwrap().hash, first.hash);
     }
 
     #[test]

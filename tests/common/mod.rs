@@ -146,9 +146,37 @@ pub fn three_samples() -> TestDb {
     db
 }
 
-/// `../shared/corpus/RELATIVE`, or None (with a message) when the corpus is absent.
+/// The shared corpus: `$NEWSDB_CORPUS`, else `../shared/corpus` beside the project (a worktree
+/// elsewhere names it with the variable).
+pub fn corpus_root() -> PathBuf {
+    std::env::var_os("NEWSDB_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus"))
+}
+
+/// `CORPUS/RELATIVE`, or None with a visible SKIP line when it is absent; under `CI=true` an
+/// absent corpus fails the test instead, so that CI never passes by skipping.
+pub fn required_corpus(relative: &str) -> Option<PathBuf> {
+    let path = corpus_root().join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    let message = format!(
+        "SKIP: {} is absent (set NEWSDB_CORPUS to the shared corpus)",
+        path.display()
+    );
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{message}, and CI=true"
+    );
+    println!("{message}");
+    eprintln!("{message}");
+    None
+}
+
+/// `CORPUS/RELATIVE`, or None (with a message) when the corpus is absent.
 pub fn corpus(relative: &str) -> Option<PathBuf> {
-    let path = root().join("../shared/corpus").join(relative);
+    let path = corpus_root().join(relative);
     if path.exists() {
         Some(path)
     } else {

@@ -14,6 +14,9 @@
 //!   truncated or unbalanced document, or one with an `&name` that has no `;`, is rejected whole
 //!   with the line and column of the damage, never half-imported.
 //!
+//! An item with no content gets its description (or summary) as its body, so an RSS item that
+//! is only a description is stored and searchable like any other ([`description_as_body`]).
+//!
 //! Each item keeps its own bytes (the `<item>` element or the JSON object, as UTF-8), its line,
 //! its GUID only when the feed gives one (feed-rs's made-up ids are switched off), and its date as
 //! the raw string. Duplicate GUIDs inside one feed are all emitted: the store dedups by content.
@@ -395,9 +398,11 @@ fn emit_item(
 ) {
     let text = source.text;
     let Mapped { mut item, span } = mapped;
+    description_as_body(&mut item);
     let label = format!("item {}", n + 1);
     match span {
         Some(span) => {
+            fill_from_extensions(&mut item, &text[span.clone()]);
             item.location = location.at_line(source.line(span.start)).with_item(label);
             item.raw = text[span].as_bytes().to_vec();
         }
@@ -410,6 +415,38 @@ fn emit_item(
         }
     }
     emit(Parsed::Item(Box::new(item)));
+}
+
+/// DESIGN.md, feed items: with no content, the description (or Atom/JSON Feed summary) is the
+/// body, cleaned like any HTML; `summary` keeps the teaser only when both exist. Without this an
+/// RSS 2.0 item with a description and no title (which the spec allows) had no text to store.
+fn description_as_body(item: &mut RawItem) {
+    if item.body.is_none()
+        && let Some(description) = item.summary.take()
+    {
+        item.body = Some(description);
+        // RSS descriptions are usually escaped HTML, Atom summaries often plain text.
+        item.body_markup = Markup::Detect;
+    }
+}
+
+/// An item's text in the Dublin Core or iTunes spelling (`dc:title`, `dc:description`,
+/// `itunes:summary`, `itunes:subtitle`), read from its own element when the feed reading found no
+/// title or no body: such an item has text, and is stored like any other.
+fn fill_from_extensions(item: &mut RawItem, element: &str) {
+    if (item.title.is_some() && item.body.is_some()) || !element.starts_with('<') {
+        return;
+    }
+    let fields = xml::fields(element, false);
+    if item.title.is_none() {
+        item.title = fields.first(&["title"]).map(str::to_string);
+    }
+    if item.body.is_none()
+        && let Some(text) = fields.first(&["description", "summary", "subtitle"])
+    {
+        item.body = Some(text.to_string());
+        item.body_markup = Markup::Detect;
+    }
 }
 
 fn map_entry(entry: Entry, context: &FeedContext, extras: Extras) -> Mapped {
@@ -653,6 +690,53 @@ mod tests {
         // No GUID in the source: none made up.
         assert_eq!(items[1].guid, None);
         assert_eq!(items[1].location.locator().as_deref(), Some("4 (item 2)"));
+    }
+
+    #[test]
+    fn a_description_without_content_is_the_body() {
+        let feed = b"<rss version=\"2.0\"><channel><title>T</title>\n<item><description>Only &lt;b&gt;this&lt;/b&gt;.</description></item>\n<item><title>Both</title><description>Teaser</description><content:encoded xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">Full</content:encoded></item></channel></rss>";
+        let parsed = parse(feed);
+        let items = items(&parsed);
+        assert_eq!(items.len(), 2, "{parsed:?}");
+        assert_eq!(items[0].title, None);
+        assert_eq!(items[0].body.as_deref(), Some("Only <b>this</b>."));
+        assert_eq!(items[0].body_markup, Markup::Detect);
+        assert_eq!(items[0].summary, None);
+        assert_eq!(items[1].body.as_deref(), Some("Full"));
+        assert_eq!(items[1].summary.as_deref(), Some("Teaser"));
+    }
+
+    #[test]
+    fn tolerant_and_json_readings_also_take_the_description_as_body() {
+        // RSS 0.90 goes through the tolerant reading.
+        let rss090 = b"<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://my.netscape.com/rdf/simple/0.9/\"><channel><title>C</title></channel><item><description>Desc only</description></item></rdf:RDF>";
+        let parsed = parse(rss090);
+        let items090 = items(&parsed);
+        assert_eq!(items090.len(), 1, "{parsed:?}");
+        assert_eq!(items090[0].body.as_deref(), Some("Desc only"));
+        let json = br#"{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [{"id": "1", "summary": "Sum only"}]}"#;
+        let parsed = parse(json);
+        let json_items = items(&parsed);
+        assert_eq!(
+            json_items[0].body.as_deref(),
+            Some("Sum only"),
+            "{parsed:?}"
+        );
+        assert_eq!(json_items[0].summary, None);
+    }
+
+    #[test]
+    fn dublin_core_and_itunes_text_is_read_when_nothing_else_is() {
+        let feed = b"<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\"><channel><title>T</title>\n<item><dc:title>DC title</dc:title><dc:description>DC text</dc:description></item>\n<item><itunes:summary>Episode notes</itunes:summary></item>\n<item><title>Own</title><dc:title>Other</dc:title><description>Own text</description></item></channel></rss>";
+        let parsed = parse(feed);
+        let items = items(&parsed);
+        assert_eq!(items.len(), 3, "{parsed:?}");
+        assert_eq!(items[0].title.as_deref(), Some("DC title"));
+        assert_eq!(items[0].body.as_deref(), Some("DC text"));
+        assert_eq!(items[1].title, None);
+        assert_eq!(items[1].body.as_deref(), Some("Episode notes"));
+        assert_eq!(items[2].title.as_deref(), Some("Own"));
+        assert_eq!(items[2].body.as_deref(), Some("Own text"));
     }
 
     #[test]
