@@ -248,20 +248,16 @@ fn the_description_only_sample_feed_imports_once_and_is_searchable() {
     assert_eq!(again["duplicates"], 3, "{again}");
 }
 
-// The description-only hash rule: the teaser is the body, the title is not hashed, so one teaser
-// from two feeds is one article; the full text, with that teaser as its summary, is another.
+// The description-only hash rule: a teaser is hashed with its headline. One teaser under one
+// headline in two feeds is one article; under another headline it is another (generic teasers
+// like Reddit's "submitted by" would otherwise merge different stories); the full text, with that
+// teaser as its summary, is another.
 #[test]
 fn one_teaser_in_two_feeds_is_one_article_and_the_full_text_another() {
     let db = TestDb::new();
     let teaser = "The harbour bridge reopens on &lt;b&gt;Friday&lt;/b&gt;.";
     let radio = one_item_feed(&db, "radio.rss", "Bridge reopens", teaser, "");
-    let gazette = one_item_feed(
-        &db,
-        "gazette.rss",
-        "Harbour bridge: open Friday",
-        teaser,
-        "",
-    );
+    let gazette = one_item_feed(&db, "gazette.rss", "Bridge reopens", teaser, "");
     let summary = import(&db, &[radio, gazette]);
     assert_eq!(summary["new_articles"], 1, "{summary}");
     assert_eq!(summary["duplicates"], 1, "{summary}");
@@ -271,6 +267,7 @@ fn one_teaser_in_two_feeds_is_one_article_and_the_full_text_another() {
     );
     assert_eq!(db.count("SELECT count(*) FROM sightings"), 2);
 
+    let retitled = one_item_feed(&db, "wire.rss", "Harbour bridge: open Friday", teaser, "");
     let full = one_item_feed(
         &db,
         "full.rss",
@@ -278,10 +275,31 @@ fn one_teaser_in_two_feeds_is_one_article_and_the_full_text_another() {
         teaser,
         "<p>The harbour bridge reopens on Friday.</p><p>Repairs took six weeks.</p>",
     );
-    let summary = import(&db, &[full]);
-    assert_eq!(summary["new_articles"], 1, "{summary}");
+    let summary = import(&db, &[retitled, full]);
+    assert_eq!(summary["new_articles"], 2, "{summary}");
     assert_eq!(
         db.column("SELECT summary FROM articles WHERE summary IS NOT NULL"),
         ["The harbour bridge reopens on Friday."]
+    );
+}
+
+// Reddit's descriptions are raw HTML elements after "submitted by", which feed-rs cut there: the
+// whole description is read, and 24 posts are 24 articles.
+#[test]
+fn descriptions_of_raw_html_are_read_whole_and_stay_different_articles() {
+    let Some(feed) = required_corpus("feeds/realworld/rss-parser/input/reddit-atom.rss") else {
+        return;
+    };
+    let db = TestDb::new();
+    let summary = import(&db, &[feed]);
+    assert_eq!(summary["items"], 24, "{summary}");
+    assert_eq!(summary["new_articles"], 24, "{summary}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM articles WHERE body LIKE 'submitted by%comments]'"),
+        21
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM articles WHERE body = 'submitted by'"),
+        0
     );
 }

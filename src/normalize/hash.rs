@@ -4,12 +4,13 @@
 //! with curly or straight quotes, an em dash or a hyphen, NBSPs or doubled spaces, hashes the same.
 //! Every rule is pinned by a test vector below; changing one means a new [`HASH_SCHEME`].
 //!
-//! Feed items whose only text is a description (no content): the description is the item's body
-//! (see `import::feed`), so the hash is the folded clean description, and the title is not in it.
-//! The same teaser carried by two feeds under different headlines is one article; the full text
-//! imported later is another content (the story grouping links them as near copies). Only an item
-//! with no body at all (a JSON record with a title and a summary, say) hashes title + "\n" +
-//! summary, as step 1 of the scheme says.
+//! Items with no content (an RSS item that is only a description; a record with only a title and
+//! a summary): step 1 applies as written, the hash is title + "\n" + the clean description, even
+//! though the description is then stored as the body. The title stays in because a teaser is not
+//! an article: generic teasers ("submitted by ...", "Read more") would otherwise make different
+//! stories one article. So the same teaser under the same headline from two feeds is one
+//! article; the full text imported later is another content (the story grouping links them as
+//! near copies); and databases filled before descriptions were stored as bodies keep their hashes.
 
 use std::fmt;
 
@@ -62,8 +63,8 @@ impl fmt::Display for ContentHash {
     }
 }
 
-/// SHA-256 of [`fold`]`(body)`. The caller passes the clean body (a feed item's description when it
-/// has no content), or title + "\n" + summary when the body is empty (see `normalize`).
+/// SHA-256 of [`fold`]`(body)`. The caller passes the clean body, or title + "\n" + summary when
+/// the item has no content (see `normalize`).
 pub fn content_hash(body: &str) -> ContentHash {
     ContentHash(Sha256::digest(fold(body).as_bytes()).into())
 }
@@ -208,6 +209,15 @@ mod tests {
         assert_eq!(
             hex_of(text),
             "5fbaefef22b30e1df832a5bfe6046f661729a71d85c304817b081b3fbb152c6b"
+        );
+    }
+
+    #[test]
+    fn vector_item_with_no_content_hashes_title_newline_description() {
+        // python3: hashlib.sha256(b"bridge reopens the harbour bridge reopens on friday.").hexdigest()
+        assert_eq!(
+            hex_of("Bridge reopens\nThe harbour bridge reopens on Friday."),
+            "c3243deffeb4d5f17f6bf2d5266eebfee0e368dc9da19449e18ff6f97cb362c7"
         );
     }
 

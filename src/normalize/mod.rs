@@ -90,12 +90,18 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
         ));
     }
 
-    let hash = if body.is_empty() {
-        let title = title.as_deref().unwrap_or_default();
-        let summary = summary.as_deref().unwrap_or_default();
-        hash::content_hash(&format!("{title}\n{summary}"))
+    let (hash, body, summary) = if body.is_empty() {
+        // No content: the hash is title + "\n" + summary (step 1 of the scheme), and the summary
+        // (a feed item's description) is stored as the body, so that it reads and searches like
+        // one. See `hash` for why the title stays in this hash.
+        let hash = hash::content_hash(&format!(
+            "{}\n{}",
+            title.as_deref().unwrap_or_default(),
+            summary.as_deref().unwrap_or_default()
+        ));
+        (hash, summary.unwrap_or_default(), None)
     } else {
-        hash::content_hash(&body)
+        (hash::content_hash(&body), body, summary)
     };
 
     let url = url.as_deref().and_then(url::canonicalize);
@@ -400,7 +406,23 @@ mod tests {
     }
 
     #[test]
-    fn title_only_items_hash_title_and_summary() {
+    fn title_only_items_hash_the_title() {
+        let item = RawItem {
+            title: Some("Kim &amp; Putin meet".into()),
+            ..RawItem::default()
+        };
+        let article = normalize(item, &options()).unwrap();
+        assert_eq!(article.title.as_deref(), Some("Kim & Putin meet"));
+        assert_eq!(article.body, "");
+        assert_eq!(article.summary, None);
+        assert_eq!(article.hash, hash::content_hash("Kim & Putin meet\n"));
+    }
+
+    /// An item without content (an RSS item that is only a description, a record with only a
+    /// summary): the summary is its body, and its hash is title + "\n" + summary, as before the
+    /// summary was moved (databases filled then keep their hashes).
+    #[test]
+    fn with_no_content_the_summary_is_the_body_and_the_title_is_hashed() {
         let item = RawItem {
             title: Some("Kim &amp; Putin meet".into()),
             summary: Some("<p>The two leaders met.</p>".into()),
@@ -408,8 +430,9 @@ mod tests {
         };
         let article = normalize(item, &options()).unwrap();
         assert_eq!(article.title.as_deref(), Some("Kim & Putin meet"));
-        assert_eq!(article.summary.as_deref(), Some("The two leaders met."));
-        assert_eq!(article.body, "");
+        assert_eq!(article.body, "The two leaders met.");
+        assert_eq!(article.summary, None);
+        assert_eq!(article.word_count, 4);
         assert_eq!(
             article.hash,
             hash::content_hash("Kim & Putin meet\nThe two leaders met.")
@@ -424,35 +447,39 @@ mod tests {
         };
         let article = normalize(item, &options()).unwrap();
         assert_eq!(article.title, None);
-        assert_eq!(article.body, "");
+        assert_eq!(article.body, "Ferry times change on Monday.");
         assert_eq!(
             article.hash,
             hash::content_hash("\nFerry times change on Monday.")
         );
     }
 
-    /// The description-only rule (see `hash`): a feed item whose only text is its description
-    /// arrives with the description as its body, so its hash is the teaser's, whatever the title.
+    /// The description-only rule (see `hash`): the same teaser under the same headline is one
+    /// content; under another headline, or as the summary of a full text, it is another.
     #[test]
-    fn description_only_items_hash_the_teaser_not_the_title() {
+    fn description_only_items_hash_title_and_teaser() {
         let teaser = |title: Option<&str>| RawItem {
             title: title.map(str::to_string),
-            body: Some("The harbour bridge reopens on <b>Friday</b>.".into()),
-            body_markup: Markup::Detect,
+            summary: Some("The harbour bridge reopens on <b>Friday</b>.".into()),
             ..RawItem::default()
         };
         let first = normalize(teaser(Some("Bridge reopens")), &options()).unwrap();
-        let second = normalize(teaser(Some("Harbour bridge: open Friday")), &options()).unwrap();
+        let again = normalize(teaser(Some("Bridge  reopens")), &options()).unwrap();
+        let retitled = normalize(teaser(Some("Harbour bridge: open Friday")), &options()).unwrap();
         let untitled = normalize(teaser(None), &options()).unwrap();
         assert_eq!(first.body, "The harbour bridge reopens on Friday.");
         assert_eq!(
             first.hash,
-            hash::content_hash("The harbour bridge reopens on Friday.")
+            hash::content_hash("Bridge reopens\nThe harbour bridge reopens on Friday.")
         );
-        assert_eq!(second.hash, first.hash);
-        assert_eq!(untitled.hash, first.hash);
-        assert_eq!(untitled.title, None);
+        assert_eq!(again.hash, first.hash);
+        assert_ne!(retitled.hash, first.hash);
+        assert_eq!(
+            untitled.hash,
+            hash::content_hash("\nThe harbour bridge reopens on Friday.")
+        );
         let full = RawItem {
+            title: Some("Bridge reopens".into()),
             body: Some(
                 "<p>The harbour bridge reopens on Friday.</p><p>Repairs took six weeks.</p>".into(),
             ),
@@ -460,7 +487,12 @@ mod tests {
             summary: Some("The harbour bridge reopens on Friday.".into()),
             ..RawItem::default()
         };
-        assert_ne!(normalize(full, &options()).unwrap().hash, first.hash);
+        let full = normalize(full, &options()).unwrap();
+        assert_ne!(full.hash, first.hash);
+        assert_eq!(
+            full.summary.as_deref(),
+            Some("The harbour bridge reopens on Friday.")
+        );
     }
 
     #[test]
