@@ -4,13 +4,14 @@
 //! with curly or straight quotes, an em dash or a hyphen, NBSPs or doubled spaces, hashes the same.
 //! Every rule is pinned by a test vector below; changing one means a new [`HASH_SCHEME`].
 //!
-//! Items with no content (an RSS item that is only a description; a record with only a title and
-//! a summary): step 1 applies as written, the hash is title + "\n" + the clean description, even
-//! though the description is then stored as the body. The title stays in because a teaser is not
-//! an article: generic teasers ("submitted by ...", "Read more") would otherwise make different
-//! stories one article. So the same teaser under the same headline from two feeds is one
-//! article; the full text imported later is another content (the story grouping links them as
-//! near copies); and databases filled before descriptions were stored as bodies keep their hashes.
+//! Items whose body is only a teaser (no content: an RSS item that is only a description; or a
+//! body equal to the summary, as an export of such an item has): step 1 applies as written, the
+//! hash is title + "\n" + the clean teaser, even though the teaser is also stored as the body.
+//! The title stays in because a teaser is not an article: generic teasers (Hacker News'
+//! "Comments", "Read more") would otherwise make different stories one article. So the same
+//! teaser under the same headline from two feeds is one article; the full text imported later is
+//! another content (the story grouping links them as near copies); and databases filled before
+//! teasers were stored as bodies keep their hashes.
 
 use std::fmt;
 

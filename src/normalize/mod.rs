@@ -90,18 +90,27 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
         ));
     }
 
-    let (hash, body, summary) = if body.is_empty() {
-        // No content: the hash is title + "\n" + summary (step 1 of the scheme), and the summary
-        // (a feed item's description) is stored as the body, so that it reads and searches like
-        // one. See `hash` for why the title stays in this hash.
-        let hash = hash::content_hash(&format!(
+    // An item whose body is only its teaser (no content: an RSS item that is only a description)
+    // stores the teaser as its body and keeps it as its summary, and is hashed title + "\n" +
+    // summary (step 1 of the scheme; see `hash` for why the title stays in). The same rule for a
+    // body equal to its summary makes an exported teaser, imported again, the same article.
+    let teaser_only = body.is_empty()
+        || summary
+            .as_deref()
+            .is_some_and(|summary| hash::fold(summary) == hash::fold(&body));
+    let body = if body.is_empty() {
+        summary.clone().unwrap_or_default()
+    } else {
+        body
+    };
+    let hash = if teaser_only {
+        hash::content_hash(&format!(
             "{}\n{}",
             title.as_deref().unwrap_or_default(),
             summary.as_deref().unwrap_or_default()
-        ));
-        (hash, summary.unwrap_or_default(), None)
+        ))
     } else {
-        (hash::content_hash(&body), body, summary)
+        hash::content_hash(&body)
     };
 
     let url = url.as_deref().and_then(url::canonicalize);
@@ -419,8 +428,8 @@ mod tests {
     }
 
     /// An item without content (an RSS item that is only a description, a record with only a
-    /// summary): the summary is its body, and its hash is title + "\n" + summary, as before the
-    /// summary was moved (databases filled then keep their hashes).
+    /// summary): the summary is also its body, and its hash is title + "\n" + summary, as before
+    /// (databases filled then keep their hashes); the same record with that body (an export) too.
     #[test]
     fn with_no_content_the_summary_is_the_body_and_the_title_is_hashed() {
         let item = RawItem {
@@ -431,12 +440,19 @@ mod tests {
         let article = normalize(item, &options()).unwrap();
         assert_eq!(article.title.as_deref(), Some("Kim & Putin meet"));
         assert_eq!(article.body, "The two leaders met.");
-        assert_eq!(article.summary, None);
+        assert_eq!(article.summary.as_deref(), Some("The two leaders met."));
         assert_eq!(article.word_count, 4);
         assert_eq!(
             article.hash,
             hash::content_hash("Kim & Putin meet\nThe two leaders met.")
         );
+        let exported = RawItem {
+            title: Some("Kim & Putin meet".into()),
+            body: Some("The two leaders met.".into()),
+            summary: Some("The two leaders met.".into()),
+            ..RawItem::default()
+        };
+        assert_eq!(normalize(exported, &options()).unwrap().hash, article.hash);
     }
 
     #[test]
