@@ -4,14 +4,14 @@
 //! with curly or straight quotes, an em dash or a hyphen, NBSPs or doubled spaces, hashes the same.
 //! Every rule is pinned by a test vector below; changing one means a new [`HASH_SCHEME`].
 //!
-//! Items whose body is only a teaser (no content: an RSS item that is only a description; or a
-//! body equal to the summary, as an export of such an item has): step 1 applies as written, the
-//! hash is title + "\n" + the clean teaser, even though the teaser is also stored as the body.
-//! The title stays in because a teaser is not an article: generic teasers (Hacker News'
-//! "Comments", "Read more") would otherwise make different stories one article. So the same
-//! teaser under the same headline from two feeds is one article; the full text imported later is
-//! another content (the story grouping links them as near copies); and databases filled before
-//! teasers were stored as bodies keep their hashes.
+//! Items with no content (an RSS item that is only a description): step 1 applies as written,
+//! the body stays empty and the hash is title + "\n" + the clean description (kept in `summary`,
+//! which the full-text index covers). The title stays in because a teaser is not an article:
+//! generic teasers (Hacker News' "Comments", "Read more") would otherwise make different stories
+//! one article. So the same teaser under the same headline from two feeds is one article; the
+//! full text imported later is another content (the story grouping links them as near copies).
+//! Storing the teaser as the body instead would change the hash of such items in databases
+//! filled before, and an export of one, imported again, would be hashed by its body.
 
 use std::fmt;
 

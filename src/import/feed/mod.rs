@@ -15,7 +15,7 @@
 //!   with the line and column of the damage, never half-imported.
 //!
 //! An RSS description (Atom or JSON Feed summary) is the item's `summary`, its content the `body`;
-//! an item with no content is stored with its description as its body by the normaliser. A title
+//! an item that is only a description is kept (see `normalize::hash` for how it is hashed). A title
 //! or description that feed-rs does not see (Dublin Core or iTunes spelling, raw HTML elements in
 //! a description) is read from the item's element ([`fill_from_extensions`]).
 //!
