@@ -183,7 +183,7 @@ fn bad_inputs_are_rejected_with_a_located_reason_and_the_rest_stored() {
     for (file, reason) in [
         (&empty, "empty file"),
         (&binary, "binary file"),
-        (&untitled, "neither title nor body"),
+        (&untitled, "item has no text"),
     ] {
         let prefix = format!("newsdb: {}", file.display());
         assert!(

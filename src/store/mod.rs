@@ -228,19 +228,28 @@ pub struct WriteOptions {
 /// [`OpenOptions::read_only`] to read alongside a running import (WAL mode: readers never block
 /// the writer).
 ///
+/// The example uses nothing but `newsdb`: [`rusqlite`] is re-exported as `newsdb::rusqlite`, so
+/// a dependent crate needs no `rusqlite` dependency of its own (and cannot pick a second,
+/// mismatched version of it).
+///
 /// ```
 /// use newsdb::import::pipeline::{self, ImportOptions, Input, Silent};
+/// use newsdb::rusqlite::named_params;
 /// use newsdb::store::{OpenOptions, Store};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let folder = tempfile::tempdir()?;
-/// let records = folder.path().join("records.jsonl");
+/// # let folder = std::env::temp_dir().join(format!("newsdb-doctest-{}", std::process::id()));
+/// # std::fs::create_dir_all(&folder)?;
+/// # struct Cleanup(std::path::PathBuf);
+/// # impl Drop for Cleanup { fn drop(&mut self) { let _ = std::fs::remove_dir_all(&self.0); } }
+/// # let _cleanup = Cleanup(folder.clone());
+/// let records = folder.join("records.jsonl");
 /// std::fs::write(
 ///     &records,
 ///     r#"{"title": "Rain in Seoul", "body": "Heavy rain fell on Seoul on Tuesday.", "source": "Example Wire"}"#,
 /// )?;
 ///
-/// let mut store = Store::open(&folder.path().join("news.sqlite"), &OpenOptions::default())?;
+/// let mut store = Store::open(&folder.join("news.sqlite"), &OpenOptions::default())?;
 /// let inputs = [Input::Path(records.clone())];
 /// let summary = pipeline::run(&mut store, &inputs, &ImportOptions::default(), &mut Silent)?;
 /// assert_eq!(summary.new_articles, 1);
@@ -252,7 +261,7 @@ pub struct WriteOptions {
 /// let (title, source): (String, String) = store.connection().query_row(
 ///     "SELECT o.title, o.source FROM articles_fts f JOIN article_overview o ON o.id = f.rowid
 ///       WHERE articles_fts MATCH :terms",
-///     rusqlite::named_params! { ":terms": "rain seoul" },
+///     named_params! { ":terms": "rain seoul" },
 ///     |row| Ok((row.get(0)?, row.get(1)?)),
 /// )?;
 /// assert_eq!((title.as_str(), source.as_str()), ("Rain in Seoul", "Example Wire"));

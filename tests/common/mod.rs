@@ -2,6 +2,10 @@
 
 #![allow(dead_code)]
 
+mod corpus;
+#[allow(unused_imports)]
+pub use corpus::{MissingCorpus, corpus, missing_corpus_rule};
+
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -164,17 +168,6 @@ pub fn three_samples() -> TestDb {
         .assert()
         .success();
     db
-}
-
-/// `../shared/corpus/RELATIVE`, or None (with a message) when the corpus is absent.
-pub fn corpus(relative: &str) -> Option<PathBuf> {
-    let path = root().join("../shared/corpus").join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
 }
 
 /// `../shared/seeds/000_49c2ab0e28656829.txt`, falling back to the copy in data/samples.
