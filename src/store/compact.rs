@@ -134,27 +134,23 @@ impl Store {
 
     /// Bytes of free pages inside the database file.
     pub fn free_bytes(&self) -> Result<u64> {
-        self.conn
-            .query_row(
-                "SELECT f.freelist_count * s.page_size FROM pragma_freelist_count() AS f,
-                        pragma_page_size() AS s",
-                [],
-                |row| row.get::<_, i64>(0),
-            )
-            .map(|bytes| bytes.max(0) as u64)
-            .context("reading the free page count")
+        self.pages_in_bytes("freelist_count", "reading the free page count")
     }
 
     /// The database's size in bytes (pages times page size, as `stats` reports it).
     pub fn file_bytes(&self) -> Result<u64> {
+        self.pages_in_bytes("page_count", "reading the database size")
+    }
+
+    /// A page count (`page_count` or `freelist_count`, read as a pragma) times the page size.
+    fn pages_in_bytes(&self, pages: &str, context: &'static str) -> Result<u64> {
         self.conn
             .query_row(
-                "SELECT c.page_count * s.page_size FROM pragma_page_count() AS c,
-                        pragma_page_size() AS s",
+                &format!("SELECT p.{pages} * s.page_size FROM pragma_{pages}() AS p, pragma_page_size() AS s"),
                 [],
                 |row| row.get::<_, i64>(0),
             )
             .map(|bytes| bytes.max(0) as u64)
-            .context("reading the database size")
+            .context(context)
     }
 }
