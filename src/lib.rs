@@ -20,6 +20,7 @@ pub mod normalize;
 pub mod opml;
 pub mod query;
 pub mod raw_codec;
+pub mod serve;
 pub mod store;
 
 pub use store::{OpenOptions, Store};

@@ -30,6 +30,7 @@ mod reextract;
 mod run;
 mod schema;
 mod search;
+mod serve;
 mod show;
 mod sources;
 mod stats;
@@ -163,6 +164,12 @@ pub enum Command {
         after_help = "Examples:\n  newsdb entity \"Kim Jong Un\"\n  newsdb entity merge \"Kim Jong Un\" \"Kim Jong-un\"\n  newsdb entity alias add \"Kim Jong Un\" \"Dear Leader\""
     )]
     Entity(entity::EntityArgs),
+    /// Browse the database read-only in a web browser: search, articles, entities, sources,
+    /// stories, feeds and SQL, each page also as JSON.
+    #[command(
+        after_help = "Examples:\n  newsdb serve\n  newsdb serve --port 0 --open\n  newsdb --db archive.sqlite serve --host 0.0.0.0 --port 8080"
+    )]
+    Serve(serve::ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Examples:\n  newsdb completions bash > ~/.local/share/bash-completion/completions/newsdb\n  newsdb completions zsh > ~/.zfunc/_newsdb\n  newsdb completions fish > ~/.config/fish/completions/newsdb.fish"
@@ -253,6 +260,11 @@ impl Context {
         Ok(Store::open(&self.db, &options)?)
     }
 
+    /// A warning on stderr, even with `--quiet`.
+    pub fn warn(&self, message: &str) {
+        let _ = writeln!(io::stderr(), "newsdb: warning: {message}");
+    }
+
     /// A note on stderr, unless `--quiet`.
     pub fn note(&self, message: &str) {
         if !self.quiet {
@@ -341,6 +353,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Run(args) => run::run(&context, &args),
         Command::Entities(args) => entities::run(&context, &args),
         Command::Entity(args) => entity::run(&context, &args),
+        Command::Serve(args) => serve::run(&context, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     }

@@ -68,9 +68,14 @@ mod feeds;
 pub use feeds::{Feed, FeedAdded, NewFeed, PollRecord, SubscriptionsImported, backoff_after};
 mod lookup;
 mod names;
+mod pages;
 mod saved;
 
 pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};
+pub use pages::{
+    FACET_MATCHES, FacetCount, LinkedMention, ListedArticle, PeriodCount, SOURCE_ENTITY_ARTICLES,
+    SearchFacets, Sighting, SourceRow, StoryOrder, StorySummary,
+};
 pub use saved::{Saved, SavedQuery};
 
 /// Errors of the store, each naming the database it concerns.

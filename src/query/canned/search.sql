@@ -5,7 +5,10 @@
 -- :entity  optional   an entity name or alias the article mentions
 -- :since   optional   published at or after (YYYY-MM-DD or RFC 3339)
 -- :until   optional   published at or before (a bare date includes that whole day)
+-- :category optional  a category the article is filed under (any case)
+-- :order   relevance  relevance (best first) or date (newest first)
 -- :limit   20         maximum rows
+-- :offset  0          rows to skip first (for the next page)
 --
 -- `score` is bm25 with the sign turned (higher is better). `snippet` is about 12 words around
 -- the best match, from the field it is in (title, summary or body), matches marked «like this»,
@@ -39,9 +42,12 @@ SELECT a.id,
                                          UNION
                                          SELECT entity_id FROM entity_aliases
                                           WHERE key = name_key(:entity))))
+   AND (:category IS NULL
+        OR a.id IN (SELECT article_id FROM article_categories
+                     WHERE category = :category COLLATE NOCASE))
    AND (:since IS NULL OR a.published_at >= strftime('%Y-%m-%dT%H:%M:%SZ', :since))
    AND (:until IS NULL
         OR a.published_at <= strftime('%Y-%m-%dT%H:%M:%SZ', :until,
                                       iif(length(:until) = 10, '+86399 seconds', '+0 seconds')))
- ORDER BY articles_fts.rank
- LIMIT :limit
+ ORDER BY CASE WHEN :order = 'date' THEN a.published_at END DESC, articles_fts.rank
+ LIMIT :limit OFFSET :offset

@@ -1,0 +1,94 @@
+//! A small pool of read-only stores for the pages, used from tokio's blocking threads.
+//!
+//! A semaphore bounds how many queries run at once (one per connection); idle stores are kept
+//! for the next request, so each keeps its prepared statements. A store whose job panicked is
+//! dropped, and a new one opened in its place when needed.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+
+use crate::store::{OpenOptions, Store, StoreError};
+
+/// An open read-only store and what was learnt about its database once.
+pub struct Reader {
+    pub store: Store,
+    /// Whether the database has stories (the `article_stories` view), checked at open.
+    pub has_stories: bool,
+}
+
+impl Reader {
+    fn new(store: Store) -> Result<Reader, StoreError> {
+        let has_stories = store.has_stories()?;
+        Ok(Reader { store, has_stories })
+    }
+}
+
+/// Read-only stores shared by the request handlers.
+pub struct ReadPool {
+    path: PathBuf,
+    options: OpenOptions,
+    idle: Mutex<Vec<Reader>>,
+    permits: Arc<Semaphore>,
+}
+
+/// Why a job on the pool did not give its answer.
+#[derive(Debug)]
+pub enum PoolError {
+    Store(StoreError),
+    /// The job panicked or the runtime is shutting down.
+    Aborted,
+}
+
+impl ReadPool {
+    /// A pool of at most `size` stores, starting with `first`.
+    pub fn new(path: PathBuf, options: OpenOptions, size: usize, first: Store) -> ReadPool {
+        let idle = Reader::new(first)
+            .map(|reader| vec![reader])
+            .unwrap_or_default();
+        ReadPool {
+            path,
+            options,
+            idle: Mutex::new(idle),
+            permits: Arc::new(Semaphore::new(size)),
+        }
+    }
+
+    /// Runs `job` with a read-only store on a blocking thread.
+    pub async fn read<T, F>(self: &Arc<Self>, job: F) -> Result<T, PoolError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Reader) -> T + Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| PoolError::Aborted)?;
+        let pool = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let reader = pool.take().map_err(PoolError::Store)?;
+            let answer = job(&reader);
+            pool.give_back(reader);
+            drop(permit);
+            Ok(answer)
+        })
+        .await
+        .map_err(|_| PoolError::Aborted)?
+    }
+
+    fn take(&self) -> Result<Reader, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match idle {
+            Some(reader) => Ok(reader),
+            None => Reader::new(Store::open(&self.path, &self.options)?),
+        }
+    }
+
+    fn give_back(&self, reader: Reader) {
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(reader);
+    }
+}

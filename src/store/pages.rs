@@ -1,0 +1,498 @@
+//! Read queries the web pages (`newsdb serve`) need beyond the canned ones the CLI runs: an
+//! article's sightings and linked mentions, its story, the stories listing, one source's page,
+//! an entity's mentions over time, search facets.
+//!
+//! **Stories** come from the view `article_stories(article_id, story_id)`, which a later
+//! migration adds: [`Store::has_stories`] says whether this database has it, and the story
+//! queries are only run when it does.
+//!
+//! **Bounded work.** Every listing takes a limit; facets and a source's top entities look at a
+//! capped number of articles, so no page reads the whole store per request.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Context, Result, Store};
+
+/// One place an article was seen: a row of `sightings`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sighting {
+    pub origin: String,
+    pub locator: Option<String>,
+    pub title: Option<String>,
+    pub feed_id: Option<i64>,
+    pub first_seen_at: String,
+    pub last_seen_at: String,
+    pub times_seen: i64,
+}
+
+/// One entity mention in a field, with the entity it names.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkedMention {
+    pub start: usize,
+    pub end: usize,
+    pub entity_id: i64,
+    pub kind: String,
+    pub entity: String,
+}
+
+/// An article in a short listing: a story's versions, a source's latest articles.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ListedArticle {
+    pub id: i64,
+    pub published_at: Option<String>,
+    pub source: Option<String>,
+    pub title: Option<String>,
+    pub word_count: Option<i64>,
+}
+
+/// A story: the near copies of one article, named by the id of its oldest article.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StorySummary {
+    pub story_id: i64,
+    /// The title of the story's first article.
+    pub title: Option<String>,
+    pub articles: i64,
+    pub first_published: Option<String>,
+    pub last_published: Option<String>,
+}
+
+/// How the stories listing is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoryOrder {
+    /// Most versions first.
+    Biggest,
+    /// Latest publication first.
+    Newest,
+}
+
+/// A number of articles in a period (`YYYY-MM`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PeriodCount {
+    pub period: String,
+    pub articles: i64,
+}
+
+/// A value of a search facet with how many results have it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub articles: i64,
+}
+
+/// The facets of a full-text query's matches.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SearchFacets {
+    /// How many matches the counts cover (at most [`FACET_MATCHES`]).
+    pub counted: i64,
+    pub sources: Vec<FacetCount>,
+    pub months: Vec<FacetCount>,
+    pub entities: Vec<FacetCount>,
+}
+
+/// A row of `sources` for its page.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceRow {
+    pub id: i64,
+    pub name: String,
+    pub key: String,
+    pub domain: Option<String>,
+    pub home_url: Option<String>,
+    pub articles: i64,
+}
+
+/// Facets count the best matches up to this many: enough to show the spread of a query, cheap
+/// whatever the store's size.
+pub const FACET_MATCHES: i64 = 1000;
+
+/// A source's top entities are counted over its latest articles up to this many.
+pub const SOURCE_ENTITY_ARTICLES: i64 = 500;
+
+const SIGHTINGS: &str = "
+    SELECT origin, locator, title, feed_id, first_seen_at, last_seen_at, times_seen
+      FROM sightings WHERE article_id = ?1
+     ORDER BY first_seen_at, id
+     LIMIT ?2";
+
+const LINKED_MENTIONS: &str = "
+    SELECT m.start, m.\"end\", m.entity_id, e.kind, e.name
+      FROM mentions AS m JOIN entities AS e ON e.id = m.entity_id
+     WHERE m.article_id = ?1 AND m.field = ?2
+     ORDER BY m.start, m.\"end\" DESC";
+
+const STORY_OF: &str = "SELECT story_id FROM article_stories WHERE article_id = ?1";
+
+const STORY_ARTICLES: &str = "
+    SELECT a.id, a.published_at, s.name, a.title, a.word_count
+      FROM article_stories AS x
+      JOIN articles AS a ON a.id = x.article_id
+      LEFT JOIN sources AS s ON s.id = a.source_id
+     WHERE x.story_id = ?1
+     ORDER BY a.published_at, a.id
+     LIMIT ?2";
+
+/// Stories with more than one article: a story of one is just an article.
+const STORIES: &str = "
+    WITH grouped AS (
+        SELECT x.story_id, count(*) AS articles,
+               min(a.published_at) AS first_published, max(a.published_at) AS last_published
+          FROM article_stories AS x JOIN articles AS a ON a.id = x.article_id
+         GROUP BY x.story_id
+        HAVING count(*) > 1
+    )
+    SELECT g.story_id, (SELECT title FROM articles WHERE id = g.story_id), g.articles,
+           g.first_published, g.last_published
+      FROM grouped AS g
+     ORDER BY CASE WHEN ?1 = 'newest' THEN g.last_published END DESC,
+              g.articles DESC, g.last_published DESC, g.story_id
+     LIMIT ?2 OFFSET ?3";
+
+const STORY_SUMMARY: &str = "
+    SELECT x.story_id, (SELECT title FROM articles WHERE id = x.story_id), count(*),
+           min(a.published_at), max(a.published_at)
+      FROM article_stories AS x JOIN articles AS a ON a.id = x.article_id
+     WHERE x.story_id = ?1
+     GROUP BY x.story_id";
+
+const SOURCE_BY_ID: &str = "
+    SELECT s.id, s.name, s.key, s.domain, s.home_url,
+           (SELECT count(*) FROM articles WHERE source_id = s.id)
+      FROM sources AS s WHERE s.id = ?1";
+
+const SOURCE_MONTHS: &str = "
+    SELECT substr(published_at, 1, 7) AS period, count(*)
+      FROM articles
+     WHERE source_id = ?1 AND published_at IS NOT NULL
+     GROUP BY period ORDER BY period";
+
+const SOURCE_LATEST: &str = "
+    SELECT a.id, a.published_at, s.name, a.title, a.word_count
+      FROM articles AS a LEFT JOIN sources AS s ON s.id = a.source_id
+     WHERE a.source_id = ?1
+     ORDER BY a.published_at DESC, a.id DESC
+     LIMIT ?2 OFFSET ?3";
+
+const SOURCE_TOP_ENTITIES: &str = "
+    WITH latest AS (
+        SELECT id FROM articles WHERE source_id = ?1
+         ORDER BY published_at DESC, id DESC LIMIT ?3
+    )
+    SELECT e.id, e.name, e.kind, count(DISTINCT m.article_id) AS articles
+      FROM latest JOIN mentions AS m ON m.article_id = latest.id
+      JOIN entities AS e ON e.id = m.entity_id
+     GROUP BY e.id
+     ORDER BY articles DESC, e.name
+     LIMIT ?2";
+
+/// Articles that mention an entity, per month of their date (published, else imported).
+const ENTITY_MONTHS: &str = "
+    SELECT substr(coalesce(a.published_at, a.imported_at), 1, 7) AS period,
+           count(*) AS articles
+      FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1) AS m
+      JOIN articles AS a ON a.id = m.article_id
+     GROUP BY period ORDER BY period";
+
+const FACET_SOURCES: &str = "
+    WITH hits AS (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)
+    SELECT s.name, count(*) AS n
+      FROM hits JOIN articles AS a ON a.id = hits.id JOIN sources AS s ON s.id = a.source_id
+     GROUP BY s.id ORDER BY n DESC, s.name LIMIT ?3";
+
+const FACET_MONTHS: &str = "
+    WITH hits AS (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)
+    SELECT substr(a.published_at, 1, 7) AS period, count(*)
+      FROM hits JOIN articles AS a ON a.id = hits.id
+     WHERE a.published_at IS NOT NULL
+     GROUP BY period ORDER BY period DESC LIMIT ?3";
+
+const FACET_ENTITIES: &str = "
+    WITH hits AS (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)
+    SELECT e.name, count(DISTINCT m.article_id) AS n
+      FROM hits JOIN mentions AS m ON m.article_id = hits.id JOIN entities AS e ON e.id = m.entity_id
+     GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?3";
+
+const FACET_COUNTED: &str = "
+    SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)";
+
+fn listed_article(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListedArticle> {
+    Ok(ListedArticle {
+        id: row.get(0)?,
+        published_at: row.get(1)?,
+        source: row.get(2)?,
+        title: row.get(3)?,
+        word_count: row.get(4)?,
+    })
+}
+
+fn story_summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<StorySummary> {
+    Ok(StorySummary {
+        story_id: row.get(0)?,
+        title: row.get(1)?,
+        articles: row.get(2)?,
+        first_published: row.get(3)?,
+        last_published: row.get(4)?,
+    })
+}
+
+fn facet(row: &rusqlite::Row<'_>) -> rusqlite::Result<FacetCount> {
+    Ok(FacetCount {
+        value: row.get(0)?,
+        articles: row.get(1)?,
+    })
+}
+
+fn count(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Whether this database has stories (the `article_stories` view).
+    pub fn has_stories(&self) -> Result<bool> {
+        self.conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'article_stories')",
+            )
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+            .context("looking for stories")
+    }
+
+    /// Whether article `id` has its original bytes stored.
+    pub fn has_raw_copy(&self, id: i64) -> Result<bool> {
+        self.conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM article_raw WHERE article_id = ?1)")
+            .and_then(|mut statement| statement.query_row([id], |row| row.get(0)))
+            .context("looking for a raw copy")
+    }
+
+    /// Where article `id` was seen, first arrival first; at most `limit` places.
+    pub fn article_sightings(&self, id: i64, limit: usize) -> Result<Vec<Sighting>> {
+        self.query_rows(
+            SIGHTINGS,
+            params![id, count(limit)],
+            "reading sightings",
+            |row| {
+                Ok(Sighting {
+                    origin: row.get(0)?,
+                    locator: row.get(1)?,
+                    title: row.get(2)?,
+                    feed_id: row.get(3)?,
+                    first_seen_at: row.get(4)?,
+                    last_seen_at: row.get(5)?,
+                    times_seen: row.get(6)?,
+                })
+            },
+        )
+    }
+
+    /// The mentions in one field (`title` or `body`) of article `id`, in text order, each with
+    /// its entity's id.
+    pub fn linked_mentions(&self, id: i64, field: &str) -> Result<Vec<LinkedMention>> {
+        self.query_rows(
+            LINKED_MENTIONS,
+            params![id, field],
+            "reading mentions",
+            |row| {
+                Ok(LinkedMention {
+                    start: row.get::<_, i64>(0)?.max(0) as usize,
+                    end: row.get::<_, i64>(1)?.max(0) as usize,
+                    entity_id: row.get(2)?,
+                    kind: row.get(3)?,
+                    entity: row.get(4)?,
+                })
+            },
+        )
+    }
+
+    /// The story article `id` belongs to (call only when [`Store::has_stories`]).
+    pub fn story_of(&self, id: i64) -> Result<Option<i64>> {
+        self.conn
+            .prepare_cached(STORY_OF)
+            .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
+            .context("reading an article's story")
+    }
+
+    /// A story's articles, oldest first; at most `limit`.
+    pub fn story_articles(&self, story_id: i64, limit: usize) -> Result<Vec<ListedArticle>> {
+        self.query_rows(
+            STORY_ARTICLES,
+            params![story_id, count(limit)],
+            "reading a story",
+            listed_article,
+        )
+    }
+
+    /// One story's head, `None` when no article belongs to it.
+    pub fn story(&self, story_id: i64) -> Result<Option<StorySummary>> {
+        self.conn
+            .prepare_cached(STORY_SUMMARY)
+            .and_then(|mut statement| statement.query_row([story_id], story_summary).optional())
+            .context("reading a story")
+    }
+
+    /// Stories of more than one article, biggest or newest first.
+    pub fn stories(
+        &self,
+        order: StoryOrder,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<StorySummary>> {
+        let order = match order {
+            StoryOrder::Biggest => "biggest",
+            StoryOrder::Newest => "newest",
+        };
+        self.query_rows(
+            STORIES,
+            params![order, count(limit), count(offset)],
+            "listing stories",
+            story_summary,
+        )
+    }
+
+    /// A source with the number of articles it published, `None` if there is no such id.
+    pub fn source_row(&self, id: i64) -> Result<Option<SourceRow>> {
+        self.conn
+            .prepare_cached(SOURCE_BY_ID)
+            .and_then(|mut statement| {
+                statement
+                    .query_row([id], |row| {
+                        Ok(SourceRow {
+                            id: row.get(0)?,
+                            name: row.get(1)?,
+                            key: row.get(2)?,
+                            domain: row.get(3)?,
+                            home_url: row.get(4)?,
+                            articles: row.get(5)?,
+                        })
+                    })
+                    .optional()
+            })
+            .context("reading a source")
+    }
+
+    /// Articles a source published per month (dated ones only).
+    pub fn source_months(&self, id: i64) -> Result<Vec<PeriodCount>> {
+        self.query_rows(SOURCE_MONTHS, [id], "counting a source's articles", |row| {
+            Ok(PeriodCount {
+                period: row.get(0)?,
+                articles: row.get(1)?,
+            })
+        })
+    }
+
+    /// A source's articles, newest first.
+    pub fn source_articles(
+        &self,
+        id: i64,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<ListedArticle>> {
+        self.query_rows(
+            SOURCE_LATEST,
+            params![id, count(limit), count(offset)],
+            "listing a source's articles",
+            listed_article,
+        )
+    }
+
+    /// The entities most often named in a source's latest [`SOURCE_ENTITY_ARTICLES`] articles.
+    pub fn source_top_entities(&self, id: i64, limit: usize) -> Result<Vec<super::CoMention>> {
+        self.query_rows(
+            SOURCE_TOP_ENTITIES,
+            params![id, count(limit), SOURCE_ENTITY_ARTICLES],
+            "counting a source's entities",
+            |row| {
+                Ok(super::CoMention {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    kind: row.get(2)?,
+                    articles: row.get(3)?,
+                })
+            },
+        )
+    }
+
+    /// Articles that mention an entity, per month.
+    pub fn entity_months(&self, entity_id: i64) -> Result<Vec<PeriodCount>> {
+        self.query_rows(
+            ENTITY_MONTHS,
+            [entity_id],
+            "counting an entity's mentions over time",
+            |row| {
+                Ok(PeriodCount {
+                    period: row.get(0)?,
+                    articles: row.get(1)?,
+                })
+            },
+        )
+    }
+
+    /// Sources, months and entities of the best [`FACET_MATCHES`] matches of a full-text query,
+    /// `limit` values each.
+    pub fn search_facets(&self, query: &str, limit: usize) -> rusqlite::Result<SearchFacets> {
+        let run = |sql: &str| -> rusqlite::Result<Vec<FacetCount>> {
+            let mut statement = self.conn.prepare_cached(sql)?;
+            let rows = statement.query_map(params![query, FACET_MATCHES, count(limit)], facet)?;
+            rows.collect()
+        };
+        let counted = self
+            .conn
+            .prepare_cached(FACET_COUNTED)?
+            .query_row(params![query, FACET_MATCHES], |row| row.get(0))?;
+        Ok(SearchFacets {
+            counted,
+            sources: run(FACET_SOURCES)?,
+            months: run(FACET_MONTHS)?,
+            entities: run(FACET_ENTITIES)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_statement_prepares_on_the_current_schema() {
+        let store = Store::open_in_memory().unwrap();
+        for sql in [
+            SIGHTINGS,
+            LINKED_MENTIONS,
+            SOURCE_BY_ID,
+            SOURCE_MONTHS,
+            SOURCE_LATEST,
+            SOURCE_TOP_ENTITIES,
+            ENTITY_MONTHS,
+            FACET_SOURCES,
+            FACET_MONTHS,
+            FACET_ENTITIES,
+            FACET_COUNTED,
+        ] {
+            let statement = store
+                .connection()
+                .prepare(sql)
+                .unwrap_or_else(|error| panic!("{sql}: {error}"));
+            assert!(statement.readonly(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn story_statements_prepare_once_the_view_exists() {
+        let store = Store::open_in_memory().unwrap();
+        let has_view = store.has_stories().unwrap();
+        if !has_view {
+            store
+                .connection()
+                .execute_batch(
+                    "CREATE TEMP VIEW article_stories (article_id, story_id) AS
+                         SELECT id, id FROM articles",
+                )
+                .unwrap();
+        }
+        for sql in [STORY_OF, STORY_ARTICLES, STORIES, STORY_SUMMARY] {
+            store
+                .connection()
+                .prepare(sql)
+                .unwrap_or_else(|error| panic!("{sql}: {error}"));
+        }
+    }
+}
