@@ -6,7 +6,8 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them; `$NEWSDB_CHROMIUM`
 //! and `$NEWSDB_CHROMEDRIVER` point elsewhere). Without them the test says SKIPPED and passes,
 //! unless `CI` is set, where it fails. `NEWSDB_UPDATE_SCREENSHOTS=1` also copies the README's two
-//! screenshots into `docs/screenshots/`.
+//! screenshots into `docs/screenshots/` (then shrink them: `pngquant --quality 80-95 --speed 1
+//! --force --ext .png docs/screenshots/*.png`).
 
 mod common;
 #[path = "common/webdriver.rs"]
