@@ -156,8 +156,10 @@ fn browse_with_javascript(browser: &mut Browser, db: &TestDb, downloads: &Path) 
     );
     browser.check_page("home");
     browser.screenshot("home.png");
+    search_with_the_keyboard(browser);
 
     // Type a search into the home page's form and submit it with Enter.
+    browser.open("/");
     let session = &browser.session;
     let query = session.find("form#search input#q");
     session.clear(&query);
@@ -296,6 +298,48 @@ fn browse_with_javascript(browser: &mut Browser, db: &TestDb, downloads: &Path) 
     assert_ne!(
         light, dark,
         "the page background is {light} in light and dark mode alike"
+    );
+}
+
+/// From the top of the home page, Tab shows where the focus is and reaches the search box; typing
+/// and Enter search.
+fn search_with_the_keyboard(browser: &Browser) {
+    let session = &browser.session;
+    let focused = |property: &str| {
+        session.execute(
+            &format!("return document.activeElement && document.activeElement.{property}"),
+            vec![],
+        )
+    };
+    session.press_keys("\u{E004}");
+    let outline = session.execute(
+        "const style = getComputedStyle(document.activeElement);
+         return style.outlineStyle + ' ' + style.outlineWidth + ' / ' + style.boxShadow;",
+        vec![],
+    );
+    let outline = outline.as_str().unwrap_or_default().to_string();
+    assert!(
+        !outline.starts_with("none") || !outline.ends_with("/ none"),
+        "the first Tab focuses {} with no visible focus ring ({outline})",
+        focused("outerHTML")
+    );
+    let mut tabs = 1;
+    while focused("id") != "q" {
+        assert!(
+            tabs < 20,
+            "20 Tabs from the top do not reach the search box"
+        );
+        session.press_keys("\u{E004}");
+        tabs += 1;
+    }
+    session.press_keys(&format!("{SEARCH_WORD}\u{E007}"));
+    session.wait_until("the search results by keyboard", || {
+        session.current_url().contains("/search")
+    });
+    session.wait_loaded();
+    assert!(
+        !session.find_all("a.result-title").is_empty(),
+        "a search typed with the keyboard found nothing"
     );
 }
 

@@ -230,6 +230,25 @@ impl Session {
         self.must("POST", &path, Some(&json!({ "text": text })));
     }
 
+    /// Presses these keys in turn on whatever has the focus, as a keyboard user would
+    /// (`"\u{E004}"` is Tab, `"\u{E007}"` Enter).
+    pub fn press_keys(&self, keys: &str) {
+        let strokes: Vec<Value> = keys
+            .chars()
+            .flat_map(|key| {
+                let key = key.to_string();
+                [
+                    json!({ "type": "keyDown", "value": key }),
+                    json!({ "type": "keyUp", "value": key }),
+                ]
+            })
+            .collect();
+        let actions = json!({
+            "actions": [{ "type": "key", "id": "keyboard", "actions": strokes }]
+        });
+        self.must("POST", "/actions", Some(&actions));
+    }
+
     /// The element's rendered text.
     pub fn text(&self, element: &Element) -> String {
         let path = format!("/element/{}/text", element.id);
