@@ -511,7 +511,10 @@ pub fn entity(data: &EntityData, frame: Frame) -> Markup {
                     ", from " (date(Some(first))) " to " (date(Some(last)))
                 }
             }
-            p.muted { "Corrections (merge, alias, rename, ignore) are made with " code { "newsdb entity" } " on the command line." }
+            @if let Some(external) = external_id(entity) {
+                p.meta { "External id: " (link_or_text(&external)) }
+            }
+            p.muted { "Corrections (merge, alias, rename, ignore) are made with " code { "newsdb entity" } " on the command line; aliases users added show as " i { "user" } "." }
             section {
                 h2 { "Articles per month" }
                 (months_chart(&data.months, &format!("Articles mentioning {} per month", entity.name)))
@@ -551,6 +554,13 @@ pub fn entity(data: &EntityData, frame: Frame) -> Markup {
             }
         },
     )
+}
+
+/// The entity's external id (a Wikidata or GeoNames id from a gazetteer) when this build's
+/// entities carry one: read through its JSON so the page works with and without that field.
+fn external_id(entity: &crate::store::EntitySummary) -> Option<String> {
+    let value = serde_json::to_value(entity).ok()?;
+    value.get("external_id")?.as_str().map(str::to_owned)
 }
 
 pub fn source(data: &SourceData, frame: Frame) -> Markup {
