@@ -648,3 +648,65 @@ fn pages_keep_answering_while_another_process_imports() {
         "new articles are seen"
     );
 }
+
+#[test]
+fn open_runs_the_system_opener_only_when_asked() {
+    let db = samples();
+    let bin = db.folder.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let marker = db.folder.path().join("opened.txt");
+    let opener = bin.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\necho \"$1\" >> '{}'\n", marker.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |extra: &[&str]| {
+        let mut child = db
+            .process()
+            .env("PATH", &path)
+            .args(["serve", "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        (
+            child,
+            line.trim()
+                .strip_prefix("listening on ")
+                .unwrap()
+                .to_owned(),
+        )
+    };
+    let (mut quiet, _) = run(&[]);
+    let (mut opened, url) = run(&["--open"]);
+    // The opener runs in the background: wait for its line.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&marker)
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(std::time::Instant::now() < deadline, "the opener never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for child in [&mut quiet, &mut opened] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap(),
+        format!("{url}\n")
+    );
+}

@@ -42,7 +42,8 @@ pub fn months_chart(periods: &[PeriodCount], label: &str) -> Markup {
     let months = fill_months(periods);
     let max = months.iter().map(|p| p.articles).max().unwrap_or(0).max(1);
     let (width, height, bottom) = (640.0_f64, 160.0_f64, 20.0_f64);
-    let slot = width / months.len().max(1) as f64;
+    // A few months do not each get a third of the width: bars stay bar-shaped.
+    let slot = (width / months.len().max(1) as f64).min(48.0);
     let bar = (slot * 0.8).max(1.0);
     let description = format!(
         "{label}: {} months{}",
@@ -56,8 +57,7 @@ pub fn months_chart(periods: &[PeriodCount], label: &str) -> Markup {
             ))
     );
     html! {
-        svg.chart viewBox={ "0 0 " (width) " " (height) } role="img" aria-label=(description)
-            preserveAspectRatio="none" {
+        svg.chart viewBox={ "0 0 " (width) " " (height) } role="img" aria-label=(description) {
             title { (description) }
             @for (index, month) in months.iter().enumerate() {
                 @let bar_height = (height - bottom) * month.articles as f64 / max as f64;
@@ -69,7 +69,10 @@ pub fn months_chart(periods: &[PeriodCount], label: &str) -> Markup {
             }
             @if let (Some(first), Some(last)) = (months.first(), months.last()) {
                 text.axis x="0" y=(height - 4.0) { (first.period) }
-                text.axis x=(width) y=(height - 4.0) text-anchor="end" { (last.period) }
+                @if months.len() > 1 {
+                    text.axis x=(slot * months.len() as f64) y=(height - 4.0) text-anchor="end" { (last.period) }
+                }
+                text.axis x=(width) y="12" text-anchor="end" { "max " (max) }
             }
         }
     }

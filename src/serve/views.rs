@@ -98,6 +98,15 @@ fn date(value: Option<&str>) -> Markup {
     }
 }
 
+/// `1 article`, `2 articles`.
+fn plural(count: i64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 fn article_title(title: Option<&str>) -> &str {
     title
         .filter(|t| !t.trim().is_empty())
@@ -210,7 +219,7 @@ pub fn home(data: &HomeData, frame: Frame) -> Markup {
                         @for entity in &data.top_entities_this_week {
                             li {
                                 a href={ "/entities/" (entity.id) } { (entity.name) }
-                                " " span.meta { (entity.kind) " · " (entity.articles) " articles" }
+                                " " span.meta { (entity.kind) " · " (plural(entity.articles, "article")) }
                             }
                         }
                     }
@@ -445,7 +454,7 @@ pub fn article(data: &ArticleData, frame: Frame) -> Markup {
             }
             section {
                 h2 { "Seen at" }
-                table {
+                div.scroll { table {
                     thead { tr { th scope="col" { "Where" } th scope="col" { "Title as seen" } th scope="col" { "First" } th scope="col" { "Last" } th.num scope="col" { "Times" } } }
                     tbody {
                         @for sighting in &data.sightings {
@@ -461,7 +470,7 @@ pub fn article(data: &ArticleData, frame: Frame) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
             @if let Some(urls) = field(article, "urls") {
                 section {
@@ -506,12 +515,15 @@ pub fn entity(data: &EntityData, frame: Frame) -> Markup {
         html! {
             h1 { (entity.name) " " span.kind { (entity.kind) } }
             p.meta {
-                (entity.articles) " articles, " (entity.mentions) " mentions"
+                (plural(entity.articles, "article")) ", " (plural(entity.mentions, "mention"))
                 @if let (Some(first), Some(last)) = (&entity.first_seen, &entity.last_seen) {
                     ", from " (date(Some(first))) " to " (date(Some(last)))
                 }
             }
-            p.muted { "Corrections (merge, alias, rename, ignore) are made with " code { "newsdb entity" } " on the command line." }
+            @if let Some(external) = external_id(entity) {
+                p.meta { "External id: " (link_or_text(&external)) }
+            }
+            p.muted { "Corrections (merge, alias, rename, ignore) are made with " code { "newsdb entity" } " on the command line; aliases users added show as " i { "user" } "." }
             section {
                 h2 { "Articles per month" }
                 (months_chart(&data.months, &format!("Articles mentioning {} per month", entity.name)))
@@ -523,7 +535,7 @@ pub fn entity(data: &EntityData, frame: Frame) -> Markup {
                         @for article in &data.detail.articles {
                             li {
                                 a href={ "/articles/" (article.id) } { (article_title(article.title.as_deref())) }
-                                " " span.meta { (date(article.published_at.as_deref())) " · " (article.mentions) " mentions" }
+                                " " span.meta { (date(article.published_at.as_deref())) " · " (plural(article.mentions, "mention")) }
                             }
                         }
                     }
@@ -534,7 +546,7 @@ pub fn entity(data: &EntityData, frame: Frame) -> Markup {
                         @for other in &data.detail.co_mentions {
                             li {
                                 a href={ "/entities/" (other.id) } { (other.name) }
-                                " " span.meta { (other.kind) " · " (other.articles) " articles" }
+                                " " span.meta { (other.kind) " · " (plural(other.articles, "article")) }
                             }
                         }
                     }
@@ -551,6 +563,13 @@ pub fn entity(data: &EntityData, frame: Frame) -> Markup {
             }
         },
     )
+}
+
+/// The entity's external id (a Wikidata or GeoNames id from a gazetteer) when this build's
+/// entities carry one: read through its JSON so the page works with and without that field.
+fn external_id(entity: &crate::store::EntitySummary) -> Option<String> {
+    let value = serde_json::to_value(entity).ok()?;
+    value.get("external_id")?.as_str().map(str::to_owned)
 }
 
 pub fn source(data: &SourceData, frame: Frame) -> Markup {
@@ -585,7 +604,7 @@ pub fn source(data: &SourceData, frame: Frame) -> Markup {
                         @for entity in &data.top_entities {
                             li {
                                 a href={ "/entities/" (entity.id) } { (entity.name) }
-                                " " span.meta { (entity.kind) " · " (entity.articles) " articles" }
+                                " " span.meta { (entity.kind) " · " (plural(entity.articles, "article")) }
                             }
                         }
                     }

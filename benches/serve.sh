@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Load on `newsdb serve` (issue 16, item 4): a database of 100,000 generated articles (the import
+# bench's generator, benches/common), the release binary serving it on loopback, and wrk with 8
+# connections for 30 s on each of: article pages, entity pages, search pages. Prints p50 and p99
+# latency, requests per second, errors (socket errors and non-2xx answers) and the server's peak
+# RSS; then the same three runs again while another process imports 30% more articles (the same
+# 100,000 again, recorded as seen again, and 30,000 new ones) into the same database.
+#
+#   benches/serve.sh                       # targets: p50 < 30 ms, p99 < 150 ms, 0 errors, RSS < 150 MB
+#
+# Knobs (environment): NEWSDB_BENCH_ARTICLES (100000), NEWSDB_BENCH_SECONDS (30),
+# NEWSDB_BENCH_CONNECTIONS (8), NEWSDB_BENCH_BIN (skip the release build and use this binary),
+# NEWSDB_BENCH_DB (keep the database there and reuse it when it holds the articles; the import
+# phase then adds to it), NEWSDB_BENCH_DIR (where work files go; removed at the end).
+# Needs wrk (Debian: apt-get install wrk). Nothing leaves 127.0.0.1.
+set -euo pipefail
+
+articles=${NEWSDB_BENCH_ARTICLES:-100000}
+seconds=${NEWSDB_BENCH_SECONDS:-30}
+connections=${NEWSDB_BENCH_CONNECTIONS:-8}
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=$(mktemp -d "${NEWSDB_BENCH_DIR:-${TMPDIR:-/tmp}}/newsdb-serve-XXXXXX")
+server_pid=
+import_pid=
+cleanup() {
+    [ -n "$import_pid" ] && kill "$import_pid" 2>/dev/null || true
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "serve.sh: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+
+if [ -n "${NEWSDB_BENCH_BIN:-}" ]; then
+    bin=$(realpath "$NEWSDB_BENCH_BIN")
+else
+    (cd "$root" && cargo build --release --bin newsdb >/dev/null)
+    bin="${CARGO_TARGET_DIR:-$root/target}/release/newsdb"
+fi
+
+extra=$((articles * 3 / 10))
+more=$((articles + extra))
+db=${NEWSDB_BENCH_DB:-$dir/serve.sqlite}
+(cd "$root" && NEWSDB_BENCH_GENERATE_ONLY="$dir" NEWSDB_BENCH_SIZES="$articles $more" \
+    cargo test --bench import >/dev/null)
+
+count() { "$bin" --db "$db" query "$1" --format csv | tail -n +2; }
+
+if [ ! -s "$db" ] || [ "$(count 'SELECT count(*) FROM articles')" -lt "$articles" ]; then
+    echo "importing $articles articles into $db"
+    /usr/bin/time -f 'import: %e s, peak RSS %M KB' "$bin" --db "$db" import "$dir/articles-$articles.jsonl" -q
+fi
+echo "database: $(count 'SELECT count(*) FROM articles') articles, $(count 'SELECT count(*) FROM entities') entities, $(($(stat -c %s "$db") / 1048576)) MB"
+echo "load: $(cut -d' ' -f1 /proc/loadavg) (1-minute average) on $(nproc) cores"
+
+"$bin" --db "$db" serve --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
+server_pid=$!
+for _ in $(seq 100); do
+    grep -q '^listening on ' "$dir/serve.out" 2>/dev/null && break
+    sleep 0.1
+done
+base=$(sed -n 's/^listening on \(http:[^ ]*\)\/$/\1/p' "$dir/serve.out")
+[ -n "$base" ] || { echo "serve.sh: the server did not start" >&2; cat "$dir/serve.err" >&2; exit 1; }
+
+# The paths each run cycles through: 1,000 random articles; 1,000 entities, the 100 most
+# mentioned and 900 at random; search terms from the generator's names, places and topics,
+# selective and common, with a phrase and a date sort among them.
+count "SELECT '/articles/' || id FROM articles ORDER BY random() LIMIT 1000" >"$dir/articles.paths"
+count "SELECT '/entities/' || id FROM (SELECT entity_id AS id FROM mentions GROUP BY entity_id
+       ORDER BY count(*) DESC LIMIT 100)
+       UNION ALL SELECT '/entities/' || id FROM (SELECT id FROM entities ORDER BY random() LIMIT 900)" \
+    >"$dir/entities.paths"
+for term in okafor schmidt tanaka novak haddad mensah kowalski brennan seoul lagos nairobi \
+    lima oslo dakar quito ceasefire budget '%22anna+okafor%22' 'sato+berlin' 'park&sort=date' \
+    'gupta&page=2' 'lisbon+OR+vienna' 'harbour*'; do
+    echo "/search?q=$term"
+done >"$dir/search.paths"
+
+cat >"$dir/paths.lua" <<'LUA'
+local paths = {}
+for line in io.lines(os.getenv("PATHS_FILE")) do paths[#paths + 1] = line end
+local i = math.random(#paths)
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+LUA
+
+# Prints: p50_ms p99_ms requests_per_second errors
+load() {
+    PATHS_FILE="$dir/$1.paths" wrk -t2 -c"$connections" -d"${seconds}s" --latency \
+        -s "$dir/paths.lua" "$base" >"$dir/wrk.out"
+    awk '
+        function ms(text) {
+            if (text ~ /us$/) return substr(text, 1, length(text) - 2) / 1000;
+            if (text ~ /ms$/) return substr(text, 1, length(text) - 2) + 0;
+            if (text ~ /s$/)  return substr(text, 1, length(text) - 1) * 1000;
+            return text + 0;
+        }
+        $1 == "50%" { p50 = ms($2) }
+        $1 == "99%" { p99 = ms($2) }
+        /^Requests\/sec/ { rps = $2 }
+        /Non-2xx/ { errors += $NF }
+        /Socket errors/ { for (i = 4; i <= NF; i += 2) errors += $i }
+        END { printf "%.1f %.1f %.0f %d\n", p50, p99, rps, errors }
+    ' "$dir/wrk.out"
+}
+
+report() {
+    printf '%-26s %8s %8s %8s %7s\n' "$1" p50_ms p99_ms req/s errors
+    for page in articles entities search; do
+        read -r p50 p99 rps errors < <(load "$page")
+        printf '%-26s %8s %8s %8s %7s\n' "  $page" "$p50" "$p99" "$rps" "$errors"
+    done
+}
+
+echo
+echo "wrk: $connections connections, 2 threads, ${seconds} s per page kind, on $base"
+report "idle store"
+
+"$bin" --db "$db" import "$dir/articles-$more.jsonl" -q 2>"$dir/import.err" &
+import_pid=$!
+report "while importing"
+if kill -0 "$import_pid" 2>/dev/null; then
+    echo "  (the import was still running at the end of the runs)"
+fi
+wait "$import_pid" || { echo "serve.sh: the import failed" >&2; cat "$dir/import.err" >&2; exit 1; }
+import_pid=
+
+rss=$(awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$server_pid/status")
+echo
+echo "server peak RSS: ${rss} MB"
+kill -TERM "$server_pid"
+wait "$server_pid" && echo "server stopped cleanly on SIGTERM"
+server_pid=
