@@ -10,13 +10,15 @@
 //! link only when it is http or https; a Content-Security-Policy allows scripts, styles and
 //! images from this server only, and no inline script. Assets are embedded in the binary.
 //!
-//! **Bounded.** Listings are paginated, the SQL page shows at most [`routes::SQL_PAGE_ROWS`]
-//! rows and downloads at most [`routes::SQL_DOWNLOAD_ROWS`], request bodies are refused past a
+//! **Bounded.** Listings are paginated, the SQL page shows at most [`sql_page::SQL_PAGE_ROWS`]
+//! rows and downloads at most [`sql_page::SQL_DOWNLOAD_ROWS`], request bodies are refused past a
 //! few kilobytes, and ad-hoc SQL runs under the same time limit as `newsdb query`.
 
 mod chart;
+mod pages;
 mod pool;
 mod routes;
+mod sql_page;
 pub mod text;
 mod views;
 

@@ -6,10 +6,11 @@ use maud::{DOCTYPE, Markup, html};
 use serde_json::Value as Json;
 
 use super::chart::months_chart;
-use super::routes::{
-    ArticleData, EntityData, FeedsData, Frame, HomeData, PAGE_ROWS, Record, SearchData, SourceData,
-    SqlData, StoriesData, StoryData,
+use super::pages::{
+    ArticleData, EntityData, FeedsData, HomeData, SearchData, SourceData, StoriesData, StoryData,
 };
+use super::routes::{Frame, PAGE_ROWS, Record};
+use super::sql_page::{SQL_DOWNLOAD_ROWS, SQL_PAGE_ROWS, SqlData};
 use super::text::{Piece, paragraphs, snippet_runs, web_link};
 use crate::store::{FACET_MATCHES, ListedArticle};
 
@@ -720,8 +721,8 @@ pub fn sql(data: &SqlData, frame: Frame) -> Markup {
                 p.muted {
                     "Runs on a read-only connection"
                     @if let Some(seconds) = data.timeout_seconds { ", interrupted after " (seconds) " s" }
-                    "; the page shows the first " (super::routes::SQL_PAGE_ROWS) " rows, downloads hold up to "
-                    (super::routes::SQL_DOWNLOAD_ROWS) "."
+                    "; the page shows the first " (SQL_PAGE_ROWS) " rows, downloads hold up to "
+                    (SQL_DOWNLOAD_ROWS) "."
                 }
                 button type="submit" { "Run" }
             }
