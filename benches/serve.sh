@@ -11,7 +11,8 @@
 # Knobs (environment): NEWSDB_BENCH_ARTICLES (100000), NEWSDB_BENCH_SECONDS (30),
 # NEWSDB_BENCH_CONNECTIONS (8), NEWSDB_BENCH_BIN (skip the release build and use this binary),
 # NEWSDB_BENCH_DB (keep the database there and reuse it when it holds the articles; the import
-# phase then adds to it), NEWSDB_BENCH_DIR (where work files go; removed at the end).
+# phase then adds to it), NEWSDB_BENCH_INPUTS (a folder holding, or to hold, the generated
+# articles-N.jsonl files, kept), NEWSDB_BENCH_DIR (where work files go; removed at the end).
 # Needs wrk (Debian: apt-get install wrk). Nothing leaves 127.0.0.1.
 set -euo pipefail
 
@@ -42,14 +43,17 @@ fi
 extra=$((articles * 3 / 10))
 more=$((articles + extra))
 db=${NEWSDB_BENCH_DB:-$dir/serve.sqlite}
-(cd "$root" && NEWSDB_BENCH_GENERATE_ONLY="$dir" NEWSDB_BENCH_SIZES="$articles $more" \
-    cargo test --bench import >/dev/null)
+inputs=${NEWSDB_BENCH_INPUTS:-$dir}
+if [ ! -s "$inputs/articles-$articles.jsonl" ] || [ ! -s "$inputs/articles-$more.jsonl" ]; then
+    (cd "$root" && NEWSDB_BENCH_GENERATE_ONLY="$inputs" NEWSDB_BENCH_SIZES="$articles,$more" \
+        cargo test --bench import >/dev/null)
+fi
 
 count() { "$bin" --db "$db" query "$1" --format csv | tail -n +2; }
 
 if [ ! -s "$db" ] || [ "$(count 'SELECT count(*) FROM articles')" -lt "$articles" ]; then
     echo "importing $articles articles into $db"
-    /usr/bin/time -f 'import: %e s, peak RSS %M KB' "$bin" --db "$db" import "$dir/articles-$articles.jsonl" -q
+    /usr/bin/time -f 'import: %e s, peak RSS %M KB' "$bin" --db "$db" import "$inputs/articles-$articles.jsonl" -q
 fi
 echo "database: $(count 'SELECT count(*) FROM articles') articles, $(count 'SELECT count(*) FROM entities') entities, $(($(stat -c %s "$db") / 1048576)) MB"
 echo "load: $(cut -d' ' -f1 /proc/loadavg) (1-minute average) on $(nproc) cores"
@@ -119,7 +123,7 @@ echo
 echo "wrk: $connections connections, 2 threads, ${seconds} s per page kind, on $base"
 report "idle store"
 
-"$bin" --db "$db" import "$dir/articles-$more.jsonl" -q 2>"$dir/import.err" &
+"$bin" --db "$db" import "$inputs/articles-$more.jsonl" -q 2>"$dir/import.err" &
 import_pid=$!
 report "while importing"
 if kill -0 "$import_pid" 2>/dev/null; then

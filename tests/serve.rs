@@ -710,3 +710,27 @@ fn open_runs_the_system_opener_only_when_asked() {
         format!("{url}\n")
     );
 }
+
+/// Entity pages are cached while the database is unchanged; a change another process commits
+/// shows on the next request (a cheap page is never served stale).
+#[test]
+fn an_entity_page_follows_a_change_made_by_another_process() {
+    let db = samples();
+    let kim = id_of(
+        &db,
+        "SELECT id FROM entities WHERE kind = 'person' AND name LIKE 'Kim Jong%'",
+    );
+    let server = Server::start(&db);
+    let path = format!("/entities/{kim}.json");
+    let before = server.json(&path);
+    assert_eq!(
+        server.json(&path),
+        before,
+        "the same answer while nothing changes"
+    );
+    db.newsdb()
+        .args(["entity", "rename", &format!("#{kim}"), "Kim the Renamed"])
+        .assert()
+        .success();
+    assert_eq!(server.json(&path)["entity"]["name"], "Kim the Renamed");
+}

@@ -14,6 +14,7 @@
 //! rows and downloads at most [`sql_page::SQL_DOWNLOAD_ROWS`], request bodies are refused past a
 //! few kilobytes, and ad-hoc SQL runs under the same time limit as `newsdb query`.
 
+mod cache;
 mod chart;
 mod pages;
 mod pool;
@@ -92,6 +93,7 @@ pub fn serve(options: &ServeOptions, listening: impl FnOnce(SocketAddr)) -> Resu
         let app = routes::router(routes::AppState {
             pool,
             query_timeout: options.query_timeout,
+            entity_pages: Arc::default(),
         });
         axum::serve(listener, app)
             .with_graceful_shutdown(stop_signal())

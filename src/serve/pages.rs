@@ -359,7 +359,7 @@ pub(super) async fn article_raw(
 /// Rows of an entity's co-mentions and latest articles, as `newsdb entity` shows by default.
 pub(super) const ENTITY_ROWS: usize = 10;
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct EntityData {
     /// `entity, aliases, co_mentions, articles`: what `newsdb entity NAME --format json` prints.
     #[serde(flatten)]
@@ -376,17 +376,24 @@ pub(super) async fn entity(
     let Ok(id) = id.parse::<i64>() else {
         return error_response(format, &PageError::not_found(format!("no entity `{id}`")));
     };
-    let answer = state.pool.read(move |reader| entity_data(reader, id)).await;
+    let cache = state.entity_pages.clone();
+    let answer = state
+        .pool
+        .read(move |reader| {
+            let data = cache.get_or_compute(id, reader.generation(), || entity_data(reader, id))?;
+            Ok((data, frame(reader)))
+        })
+        .await;
     respond(format, answer, views::entity)
 }
 
-pub(super) fn entity_data(reader: &Reader, id: i64) -> Answer<EntityData> {
+pub(super) fn entity_data(reader: &Reader, id: i64) -> Result<EntityData, PageError> {
     let detail = reader
         .store
         .entity_detail(id, ENTITY_ROWS)?
         .ok_or_else(|| PageError::not_found(format!("there is no entity {id}")))?;
     let months = reader.store.entity_months(id)?;
-    Ok((EntityData { detail, months }, frame(reader)))
+    Ok(EntityData { detail, months })
 }
 
 // ----- source -----

@@ -4,7 +4,9 @@
 //! for the next request, so each keeps its prepared statements. A store whose job panicked is
 //! dropped, and a new one opened in its place when needed.
 
+use std::cell::Cell;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
@@ -16,12 +18,27 @@ pub struct Reader {
     pub store: Store,
     /// Whether the database has stories (the `article_stories` view), checked at open.
     pub has_stories: bool,
+    /// The pool's generation when this job started: it moves whenever a connection sees the
+    /// database changed (see [`super::cache`]).
+    generation: Cell<u64>,
+    /// `PRAGMA data_version` when this connection last looked.
+    data_version: Cell<Option<i64>>,
 }
 
 impl Reader {
     fn new(store: Store) -> Result<Reader, StoreError> {
         let has_stories = store.has_stories()?;
-        Ok(Reader { store, has_stories })
+        Ok(Reader {
+            store,
+            has_stories,
+            generation: Cell::new(0),
+            data_version: Cell::new(None),
+        })
+    }
+
+    /// The generation of the data this job reads, for cached page data.
+    pub fn generation(&self) -> u64 {
+        self.generation.get()
     }
 }
 
@@ -31,6 +48,8 @@ pub struct ReadPool {
     options: OpenOptions,
     idle: Mutex<Vec<Reader>>,
     permits: Arc<Semaphore>,
+    /// Moves when any connection sees the database changed.
+    generation: AtomicU64,
 }
 
 /// Why a job on the pool did not give its answer.
@@ -52,6 +71,7 @@ impl ReadPool {
             options,
             idle: Mutex::new(idle),
             permits: Arc::new(Semaphore::new(size)),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -68,6 +88,7 @@ impl ReadPool {
         let pool = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let reader = pool.take().map_err(PoolError::Store)?;
+            pool.observe_changes(&reader);
             let answer = job(&reader);
             pool.give_back(reader);
             drop(permit);
@@ -83,6 +104,19 @@ impl ReadPool {
             Some(reader) => Ok(reader),
             None => Reader::new(Store::open(&self.path, &self.options)?),
         }
+    }
+
+    /// Moves the generation when `reader`'s connection sees a commit it had not seen (a new
+    /// connection counts as one: it may have opened after a change), and stamps the job.
+    fn observe_changes(&self, reader: &Reader) {
+        let now = reader.store.data_version().ok();
+        if now.is_none() || now != reader.data_version.get() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            reader.data_version.set(now);
+        }
+        reader
+            .generation
+            .set(self.generation.load(Ordering::SeqCst));
     }
 
     fn give_back(&self, reader: Reader) {

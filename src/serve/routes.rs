@@ -17,6 +17,8 @@ use maud::Markup;
 use rusqlite::types::Value;
 use serde::Serialize;
 
+use super::cache::PageCache;
+use super::pages::EntityData;
 use super::pages::{
     article, article_raw, entity, feeds, feeds_json, home, home_json, search, search_json, source,
     stories, stories_json, story,
@@ -47,6 +49,8 @@ pub(super) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src
 pub struct AppState {
     pub pool: Arc<ReadPool>,
     pub query_timeout: Option<Duration>,
+    /// Entity pages, the costly ones (see [`super::cache`]).
+    pub entity_pages: Arc<PageCache<EntityData>>,
 }
 
 /// The routes, 405 for other methods, 404 elsewhere, and the security headers on every answer.

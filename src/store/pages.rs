@@ -256,6 +256,15 @@ impl Store {
             .context("looking for stories")
     }
 
+    /// SQLite's `PRAGMA data_version`: it changes when another connection commits, so a reader
+    /// knows whether what it computed before still holds.
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+            .context("reading the data version")
+    }
+
     /// Whether article `id` has its original bytes stored.
     pub fn has_raw_copy(&self, id: i64) -> Result<bool> {
         self.conn
