@@ -13,6 +13,8 @@
 //! Precision matters more than recall here: a wrong entity pollutes every query on it, while a
 //! missed mention in one article costs little.
 
+mod news;
+
 use std::collections::{HashMap, HashSet};
 
 use super::lexicon::{Class, Entry, Lexicon};
@@ -43,6 +45,8 @@ struct FieldText<'t> {
     /// A Title Case or all-caps headline: capitals say nothing, so only gazetteer and
     /// in-article matches count.
     headline: bool,
+    /// Per sentence: does it read as a sports report (see [`news`])?
+    sports: Vec<bool>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -140,12 +144,14 @@ fn prepare<'t>(lex: &Lexicon, field: Field, text: &'t str) -> FieldText<'t> {
         }
     }
     let headline = field == Field::Title && is_headline(&tokens, text);
+    let sports = news::sports_sentences(lex, &tokens, text);
     FieldText {
         field,
         text,
         tokens,
         gaz,
         headline,
+        sports,
     }
 }
 
@@ -237,7 +243,7 @@ impl<'t> Ctx<'_, 't> {
                             gaz: Some(entry),
                         });
                         j = end;
-                    } else if self.namey(f, j) {
+                    } else if self.namey(f, j) || self.club_suffix_at(f, j, a) {
                         self.units.push(Unit {
                             start: j,
                             end: j + 1,
@@ -411,6 +417,45 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
 
+        // "governor Kazuo Ueda": after a role noun, a name whose later words only happen to be
+        // small towns is a person's.
+        if !headline
+            && (2..=3).contains(&units.len())
+            && units[0].gaz.is_none()
+            && start > 0
+            && self.lex.roles.contains(self.word(f, start - 1))
+            && units[1..].iter().all(|u| {
+                u.gaz
+                    .is_none_or(|e| e.kind == EntityKind::Location && !e.major)
+            })
+            && (start..end).all(|i| {
+                let t = self.tok(f, i);
+                t.has(CAP) && !t.has(ALLCAPS)
+            })
+        {
+            spans.push(span(EntityKind::Person, Name::Surface, Method::Rule, 0.7));
+            return;
+        }
+
+        // A team named after its town ("Liverpool manager", "DALLAS 4 WASHINGTON 2"): before
+        // the gazetteers, which know the town.
+        if !headline && let Some(weak) = self.team_run(f, units) {
+            let shouted = (start..end).all(|i| {
+                let t = self.tok(f, i);
+                t.has(ALLCAPS) || !t.has(WORD)
+            });
+            let name = if shouted {
+                Name::Owned(title_case(text))
+            } else {
+                Name::Surface
+            };
+            let confidence = if weak { 0.55 } else { 0.7 };
+            let mut s = span(EntityKind::Organization, name, Method::Rule, confidence);
+            s.weak = weak;
+            spans.push(s);
+            return;
+        }
+
         // The whole run is one gazetteer entry.
         if let [u] = units
             && let Some(e) = u.gaz
@@ -536,6 +581,17 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
 
+        // A company by its context: "Glencore shares", "miner Glencore".
+        if !headline && self.company_run(f, &self.units[a..b]) {
+            spans.push(span(
+                EntityKind::Organization,
+                Name::Surface,
+                Method::Rule,
+                0.65,
+            ));
+            return;
+        }
+
         // An unknown acronym ("NAACP", "RIAA") is most often an organisation.
         if !headline && end - start == 1 && self.is_acronym(f, start) {
             let mut s = span(EntityKind::Organization, Name::Surface, Method::Rule, 0.5);
@@ -588,8 +644,8 @@ impl<'t> Ctx<'_, 't> {
             .tokens
             .get(end as usize)
             .map(|t| t.text(self.fields[f].text));
-        // Not a dash: "SOCCER -" opens sports results.
-        matches!(next, Some("," | "("))
+        // Not a dash: "SOCCER -" opens sports results. A date: "LONDON 1996-08-31".
+        matches!(next, Some("," | "(")) || next.is_some_and(is_iso_date)
     }
 
     /// Organisation or place by the run's last or first word.
@@ -661,6 +717,18 @@ impl<'t> Ctx<'_, 't> {
         {
             return Some((EntityKind::Person, 0.75, false));
         }
+        // "Ato Boldon ( Trinidad ) 10.05": results lists give a competitor's country in brackets.
+        if next == Some("(")
+            && let Some(Some((country_end, e))) = self.fields[f].gaz.get(end as usize + 1)
+            && e.kind == EntityKind::Location
+            && e.class == Class::Entity
+            && e.major
+            && tokens
+                .get(*country_end as usize)
+                .is_some_and(|t| t.text(self.fields[f].text) == ")")
+        {
+            return Some((EntityKind::Person, 0.6, false));
+        }
         // "X said", except a lone plural opening a sentence that is no known name: "Critics
         // said", "Officials said" are groups of people, not someone's name.
         let lone_sentence_opener = end - start == 1 && self.tok(f, start).has(SENT_START) && {
@@ -709,6 +777,8 @@ impl<'t> Ctx<'_, 't> {
         let mut by_key: HashMap<String, (EntityKind, String)> = HashMap::new();
         let mut person_parts: HashMap<String, Option<String>> = HashMap::new();
         let mut acronyms: HashMap<String, String> = HashMap::new();
+        // "Halvorsen" after "Halvorsen Inc": the name without its legal form.
+        let mut company_stems: HashMap<String, String> = HashMap::new();
         for s in spans.iter().filter(|s| !s.adjectival && !s.weak) {
             let name = self.name_of(s);
             let key = entity_key(&name);
@@ -732,6 +802,10 @@ impl<'t> Ctx<'_, 't> {
                     if initials.chars().count() >= 2 {
                         acronyms.entry(initials).or_insert(name.clone());
                     }
+                    if self.lex.legal_suffix.contains(words[words.len() - 1]) {
+                        let stem = entity_key(&words[..words.len() - 1].join(" "));
+                        company_stems.entry(stem).or_insert(name.clone());
+                    }
                 }
                 _ => {}
             }
@@ -740,6 +814,15 @@ impl<'t> Ctx<'_, 't> {
             let key = alias_key(text);
             if let Some(Some(name)) = person_parts.get(&key) {
                 return Some((EntityKind::Person, name.clone(), Method::Coreference, 0.8));
+            }
+            // Before the key: "Brightwater said" was typed a person by its verb alone.
+            if let Some(name) = company_stems.get(&key) {
+                return Some((
+                    EntityKind::Organization,
+                    name.clone(),
+                    Method::Coreference,
+                    0.8,
+                ));
             }
             if let Some((kind, name)) = by_key.get(&key) {
                 return Some((*kind, name.clone(), Method::Alias, 0.85));
@@ -898,6 +981,17 @@ impl<'t> Ctx<'_, 't> {
         }
         out
     }
+}
+
+/// "1996-08-31".
+fn is_iso_date(word: &str) -> bool {
+    let b = word.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// "SEOUL" -> "Seoul", "NEW YORK" -> "New York".
