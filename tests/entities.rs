@@ -322,3 +322,33 @@ fn news_reports_give_clubs_companies_and_people() {
     assert_eq!(mentions_of(&db, "Juergen Klopp").len(), 2);
     assert_eq!(mentions_of(&db, "Brightwater Ltd").len(), 2);
 }
+
+/// Issue 14: a business story imported as text names its companies where they are bought, sold
+/// or listed with a known one, and keeps a hyphenated adjective out of the name after it.
+#[test]
+fn deals_and_lists_name_companies_without_a_suffix() {
+    let db = TestDb::new();
+    let file = db.file(
+        "deal.txt",
+        "Grocer changes hands\n\n\
+         Shoppers at the Tarnell-owned Greenway Foods Ltd paid more this year. Tarnell bought \
+         Quillfeather in May, and its sale to Harbourview closed on Friday.\n\n\
+         It competes with Toyota, Zorvex and Quellon, which all watch it on TV.\n",
+    );
+    let output = db.run(&["import", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let kind = |name: &str| db.column(&format!("SELECT kind FROM entities WHERE name = '{name}'"));
+    for company in [
+        "Greenway Foods Ltd",
+        "Quillfeather",
+        "Harbourview",
+        "Zorvex",
+        "Quellon",
+    ] {
+        assert_eq!(kind(company), ["organization"], "{company}");
+    }
+    assert_eq!(
+        db.count("SELECT count(*) FROM entities WHERE name LIKE '%-owned%' OR name = 'TV'"),
+        0
+    );
+}

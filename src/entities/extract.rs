@@ -14,6 +14,8 @@
 //! missed mention in one article costs little.
 
 mod news;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, HashSet};
 
@@ -216,7 +218,9 @@ impl<'t> Ctx<'_, 't> {
             // Mid-sentence "The" belongs to names like "The Beatles".
             return w == "The" && !t.has(SENT_START) && !t.has(LINE_START);
         }
-        true
+        // "Amazon-owned Whole Foods", "Pakistan-based developer": an adjective, not a name word.
+        !w.rsplit_once('-')
+            .is_some_and(|(_, tail)| self.lex.hyphen_adjective.contains(tail))
     }
 
     /// Groups every field's tokens into runs of name units.
@@ -428,6 +432,8 @@ impl<'t> Ctx<'_, 't> {
                 u.gaz
                     .is_none_or(|e| e.kind == EntityKind::Location && !e.major)
             })
+            // Only to overrule a town: "by Fairfax Media", with none, is typed as usual.
+            && units[1..].iter().any(|u| u.gaz.is_some())
             && (start..end).all(|i| {
                 let t = self.tok(f, i);
                 t.has(CAP) && !t.has(ALLCAPS)
@@ -453,6 +459,23 @@ impl<'t> Ctx<'_, 't> {
             let mut s = span(EntityKind::Organization, name, Method::Rule, confidence);
             s.weak = weak;
             spans.push(s);
+            return;
+        }
+
+        // "its sale to Verizon": a small town's name where a company is bought, sold or quoted.
+        if !headline
+            && let [u] = units
+            && u.gaz.is_some_and(|e| {
+                e.kind == EntityKind::Location && e.class == Class::Entity && !e.major
+            })
+            && self.company_context(f, start, end)
+        {
+            spans.push(span(
+                EntityKind::Organization,
+                Name::Surface,
+                Method::Rule,
+                0.65,
+            ));
             return;
         }
 
@@ -551,6 +574,24 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
 
+        // "Yahoo Japan", "Sony Europe": a known organisation's branch in a country or region.
+        if let [org, place] = units
+            && org
+                .gaz
+                .is_some_and(|e| e.kind == EntityKind::Organization && e.class == Class::Entity)
+            && place.gaz.is_some_and(|e| {
+                e.kind == EntityKind::Location && e.class == Class::Entity && e.major
+            })
+        {
+            spans.push(span(
+                EntityKind::Organization,
+                Name::Surface,
+                Method::Rule,
+                0.7,
+            ));
+            return;
+        }
+
         // Otherwise the gazetteer parts stand alone and the rest is typed by context or
         // resolved against the article later.
         if units.iter().any(|u| u.gaz.is_some()) {
@@ -632,6 +673,7 @@ impl<'t> Ctx<'_, 't> {
                 .bytes()
                 .all(|b| matches!(b, b'I' | b'V' | b'X' | b'L' | b'C' | b'M'))
             && !neighbours_caps
+            && !self.lex.common_acronym.contains(w)
     }
 
     /// A news dateline: all-caps words opening a line, then "," or "(" ("SEOUL, South Korea —",
@@ -853,13 +895,21 @@ impl<'t> Ctx<'_, 't> {
             }
         }
         // Lists share a type: "Kevin Drake and Solon Bixler".
-        let mut typed_ends: HashMap<(usize, u32), EntityKind> = HashMap::new();
-        let mut typed_starts: HashMap<(usize, u32), EntityKind> = HashMap::new();
+        // The kind of each typed span by its end and start token, and whether a gazetteer
+        // knows it.
+        let mut typed_ends: HashMap<(usize, u32), (EntityKind, bool)> = HashMap::new();
+        let mut typed_starts: HashMap<(usize, u32), (EntityKind, bool)> = HashMap::new();
         for s in spans.iter().filter(|s| !s.weak && !s.adjectival) {
-            typed_ends.insert((s.f, s.end), s.kind);
-            typed_starts.insert((s.f, s.start), s.kind);
+            let known = s.method == Method::Gazetteer;
+            typed_ends.insert((s.f, s.end), (s.kind, known));
+            typed_starts.insert((s.f, s.start), (s.kind, known));
         }
-        let coordinated = |run: &Run, start: u32, end: u32| -> Option<EntityKind> {
+        let coordinated = |typed_ends: &HashMap<(usize, u32), (EntityKind, bool)>,
+                           typed_starts: &HashMap<(usize, u32), (EntityKind, bool)>,
+                           run: &Run,
+                           start: u32,
+                           end: u32|
+         -> Option<(EntityKind, bool)> {
             let n_tokens = self.fields[run.f].tokens.len() as u32;
             let is_conj =
                 |i: u32| i < n_tokens && matches!(self.word(run.f, i), "and" | "&" | "," | "or");
@@ -869,19 +919,37 @@ impl<'t> Ctx<'_, 't> {
             let after = is_conj(end)
                 .then(|| typed_starts.get(&(run.f, end + 1)).copied())
                 .flatten();
-            let kind = before.or(after)?;
+            let (kind, known) = before.or(after)?;
             let n = end - start;
             let plain = (start..end).all(|i| !self.tok(run.f, i).has(ALLCAPS));
-            // Only people: place lists are too often mixed with other names on wikigold.
-            let ok = kind == EntityKind::Person && (2..=3).contains(&n);
-            (ok && plain && !self.tok(run.f, start).has(SENT_START)).then_some(kind)
+            // People, and one-word companies listed with a known one ("Walmart, Kroger and
+            // Costco"), between list words on both sides ("the US Navy, Langejans made" is no
+            // list); not the last words of a longer name ("Department of Physics and Astronomy"),
+            // nor "CBS, Inc.". Place lists are too often mixed with other names on wikigold.
+            let ok = match kind {
+                EntityKind::Person => (2..=3).contains(&n),
+                EntityKind::Organization => {
+                    let word = self.word(run.f, start);
+                    let joined =
+                        |i: u32| i < n_tokens && matches!(self.word(run.f, i), "and" | "&" | "or");
+                    known
+                        && n == 1
+                        && (start.checked_sub(1).is_some_and(joined) || joined(end) || is_conj(end))
+                        && !self.lex.org_suffix.contains(word)
+                        && !self.lex.legal_suffix.contains(word)
+                }
+                _ => false,
+            };
+            (ok && plain && !self.tok(run.f, start).has(SENT_START)).then_some((kind, known))
         };
         for run in pending {
             let start = self.units[run.a].start;
             let end = self.units[run.b - 1].end;
             let text = self.span_text(run.f, start, end);
+            let mut listed_with_known = false;
             let found = resolve(text).or_else(|| {
-                coordinated(run, start, end).map(|kind| {
+                coordinated(&typed_ends, &typed_starts, run, start, end).map(|(kind, known)| {
+                    listed_with_known = known;
                     (
                         kind,
                         self.name_of_range(run.f, start, end),
@@ -891,6 +959,9 @@ impl<'t> Ctx<'_, 't> {
                 })
             });
             if let Some((kind, name, method, confidence)) = found {
+                // A list read left to right: "Walmart, Kroger and Costco" types Costco too.
+                typed_ends.insert((run.f, end), (kind, listed_with_known));
+                typed_starts.insert((run.f, start), (kind, listed_with_known));
                 spans.push(Span {
                     f: run.f,
                     start,

@@ -73,6 +73,9 @@ pub(crate) struct Lexicon {
     pub company_after: HashSet<&'static str>,
     pub legal_suffix: HashSet<&'static str>,
     pub company_before: HashSet<&'static str>,
+    pub company_verb: HashSet<&'static str>,
+    pub hyphen_adjective: HashSet<&'static str>,
+    pub common_acronym: HashSet<&'static str>,
 }
 
 /// Lines of a data file without comments and blank lines.
@@ -205,6 +208,9 @@ impl Lexicon {
             company_after: take("company_after"),
             legal_suffix: take("legal_suffix"),
             company_before: take("company_before"),
+            company_verb: take("company_verb"),
+            hyphen_adjective: take("hyphen_adjective"),
+            common_acronym: take("common_acronym"),
         }
     }
 

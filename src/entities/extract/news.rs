@@ -196,13 +196,16 @@ impl Ctx<'_, '_> {
     pub(super) fn company_run(&self, f: usize, units: &[Unit]) -> bool {
         let start = units[0].start;
         let end = units[units.len() - 1].end;
-        if units.iter().any(|u| u.gaz.is_some())
+        !(units.iter().any(|u| u.gaz.is_some())
             || end - start > 3
             || self.person_shaped(f, units)
-            || (start..end).any(|i| self.tok(f, i).has(ALLCAPS) && self.word(f, i).len() > 5)
-        {
-            return false;
-        }
+            || (start..end).any(|i| self.tok(f, i).has(ALLCAPS) && self.word(f, i).len() > 5))
+            && self.company_context(f, start, end)
+    }
+
+    /// The words around tokens `start..end` say a company: see [`Self::company_run`]; also a
+    /// deal ("bought Snapchat", "its sale to Verizon", "partnered with Zeiss").
+    pub(super) fn company_context(&self, f: usize, start: u32, end: u32) -> bool {
         let mut next_i = end;
         if self
             .word_at(f, next_i)
@@ -222,7 +225,9 @@ impl Ctx<'_, '_> {
         if next.is_some_and(|w| self.lex.company_after.contains(w)) {
             return true;
         }
-        if prev.is_some_and(|w| self.lex.company_before.contains(w)) {
+        if prev.is_some_and(|w| {
+            self.lex.company_before.contains(w) || self.lex.company_verb.contains(w)
+        }) {
             return true;
         }
         if matches!(
@@ -231,9 +236,14 @@ impl Ctx<'_, '_> {
                 Some("shares" | "stake" | "stakes" | "investors"),
                 Some("in" | "of")
             ) | (
-                Some("takeover" | "acquisition" | "unit" | "subsidiary"),
+                Some("takeover" | "acquisition" | "buyout" | "purchase" | "unit" | "subsidiary"),
                 Some("of")
             ) | (Some("bid" | "offer"), Some("for"))
+                | (Some("sale" | "sold" | "selling"), Some("to"))
+                | (
+                    Some("partnered" | "partnership" | "merger" | "merged"),
+                    Some("with")
+                )
         ) {
             return true;
         }
