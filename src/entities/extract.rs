@@ -219,8 +219,13 @@ impl<'t> Ctx<'_, 't> {
             return w == "The" && !t.has(SENT_START) && !t.has(LINE_START);
         }
         // "Amazon-owned Whole Foods", "Pakistan-based developer": an adjective, not a name word.
-        !w.rsplit_once('-')
+        if w.rsplit_once('-')
             .is_some_and(|(_, tail)| self.lex.hyphen_adjective.contains(tail))
+        {
+            return false;
+        }
+        // "We’re", "They'll", "Don’t": a contraction opening a sentence.
+        !is_contraction(w)
     }
 
     /// Groups every field's tokens into runs of name units.
@@ -1052,6 +1057,14 @@ impl<'t> Ctx<'_, 't> {
         }
         out
     }
+}
+
+/// "We’re", "I'm", "Don’t" (straight or curly apostrophe); not "O'Neill" or "D'Amato".
+fn is_contraction(word: &str) -> bool {
+    let Some((_, tail)) = word.rsplit_once(['\'', '’']) else {
+        return false;
+    };
+    matches!(tail, "re" | "ve" | "ll" | "m" | "d" | "t")
 }
 
 /// "1996-08-31".

@@ -100,3 +100,19 @@ fn a_service_or_platform_before_a_name_makes_it_a_company() {
         kinds(body)
     );
 }
+
+/// "We’re told": a contraction opening a sentence is no name; "O'Neill" still is one.
+#[test]
+fn contractions_are_not_names() {
+    let body = "We’re told the fares went up.\nThey'll meet Brendan O'Neill later.";
+    let got = kinds(body);
+    assert!(
+        got.iter().all(|(s, _)| s != "We’re" && s != "They'll"),
+        "{got:?}"
+    );
+    assert_eq!(
+        kind_of(body, "Brendan O'Neill"),
+        Some(EntityKind::Person),
+        "{got:?}"
+    );
+}
