@@ -798,6 +798,13 @@ impl<'t> Ctx<'_, 't> {
         {
             return Some((EntityKind::Location, 0.7, false));
         }
+        // "the Tuva region", "Kherson province"; not an adjective ("the English county").
+        let adjective = ["ish", "ized", "ised", "ian", "ese"]
+            .iter()
+            .any(|ending| self.word(f, end - 1).ends_with(ending));
+        if next.is_some_and(|w| self.lex.place_after.contains(w)) && !adjective {
+            return Some((EntityKind::Location, 0.7, false));
+        }
         // "the town of Coleman", "north of Hornsea".
         if prev == Some("of") && start >= 2 && self.lex.place_of.contains(self.word(f, start - 2)) {
             return Some((EntityKind::Location, 0.7, false));
@@ -892,6 +899,9 @@ impl<'t> Ctx<'_, 't> {
             if let Some((kind, name, method, conf)) = resolve(text)
                 && (s.weak || method == Method::Coreference)
             {
+                if kind == EntityKind::Person && method == Method::Coreference {
+                    s.start = self.with_particle(s.f, s.start, &name);
+                }
                 s.kind = kind;
                 s.name = Name::Owned(name);
                 s.method = method;
@@ -963,6 +973,10 @@ impl<'t> Ctx<'_, 't> {
                     )
                 })
             });
+            let mut start = start;
+            if let Some((EntityKind::Person, name, Method::Coreference, _)) = &found {
+                start = self.with_particle(run.f, start, name);
+            }
             if let Some((kind, name, method, confidence)) = found {
                 // A list read left to right: "Walmart, Kroger and Costco" types Costco too.
                 typed_ends.insert((run.f, end), (kind, listed_with_known));
@@ -980,6 +994,20 @@ impl<'t> Ctx<'_, 't> {
                 });
             }
         }
+    }
+
+    /// "de Miranda" after "Luis de Miranda": a lone surname's start, moved back over the
+    /// lowercase particle that the full name puts before it.
+    fn with_particle(&self, f: usize, start: u32, full_name: &str) -> u32 {
+        if start == 0 {
+            return start;
+        }
+        let particle = self.word(f, start - 1);
+        let surname = self.word(f, start);
+        let own = CONNECTORS.contains(&particle)
+            && self.tok(f, start - 1).has(LOWER)
+            && full_name.ends_with(&format!(" {particle} {surname}"));
+        if own { start - 1 } else { start }
     }
 
     fn name_of_range(&self, f: usize, start: u32, end: u32) -> String {

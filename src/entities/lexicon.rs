@@ -76,6 +76,7 @@ pub(crate) struct Lexicon {
     pub company_verb: HashSet<&'static str>,
     pub hyphen_adjective: HashSet<&'static str>,
     pub common_acronym: HashSet<&'static str>,
+    pub place_after: HashSet<&'static str>,
 }
 
 /// Lines of a data file without comments and blank lines.
@@ -211,6 +212,7 @@ impl Lexicon {
             company_verb: take("company_verb"),
             hyphen_adjective: take("hyphen_adjective"),
             common_acronym: take("common_acronym"),
+            place_after: take("place_after"),
         }
     }
 

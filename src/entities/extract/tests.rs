@@ -116,3 +116,29 @@ fn contractions_are_not_names() {
         "{got:?}"
     );
 }
+
+/// "the Tuva region": a name before a region word is a place, not an adjective before it.
+#[test]
+fn a_name_before_region_or_province_is_a_place() {
+    let body = "The craft fell over the remote Russian Tuva region on Thursday.\n\
+                Elmsby is a hamlet in the English county of Dorset.";
+    assert_eq!(
+        kind_of(body, "Tuva"),
+        Some(EntityKind::Location),
+        "{:?}",
+        kinds(body)
+    );
+    assert_eq!(kind_of(body, "English"), None, "{:?}", kinds(body));
+}
+
+/// "de Miranda" after "Luis de Miranda": the particle is part of the lone surname.
+#[test]
+fn a_lone_surname_keeps_its_particle() {
+    let body = "The philosopher Luis de Miranda wrote it.\nLater de Miranda said more.";
+    let got = Extractor::shared().extract(ArticleText::body(body), &Corrections::default());
+    let later = got.iter().find(|m| m.start > 30).expect("found");
+    assert_eq!(
+        (later.surface.as_str(), later.name.as_str(), later.kind),
+        ("de Miranda", "Luis de Miranda", EntityKind::Person)
+    );
+}
