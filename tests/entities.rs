@@ -292,3 +292,63 @@ fn names_in_the_summary_are_mentions_in_the_summary() {
         ["summary:Zorblat Quux"]
     );
 }
+
+/// Issue 14: a sports report and a business story imported as text give clubs and companies as
+/// organisations, and a lone surname as the person named earlier.
+#[test]
+fn news_reports_give_clubs_companies_and_people() {
+    let db = TestDb::new();
+    let file = db.file(
+        "report.txt",
+        "Weekend football and markets\n\n\
+         Real Madrid beat Bayer Leverkusen 2-1 on Saturday. Liverpool manager Juergen Klopp \
+         said his side played well.\n\n\
+         Shares of Glencore fell 4 percent. Halvorsen would buy Brightwater Ltd for cash, \
+         and later Brightwater said its board agreed. Klopp was not asked.\n",
+    );
+    let output = db.run(&["import", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let kind = |name: &str| db.column(&format!("SELECT kind FROM entities WHERE name = '{name}'"));
+    for club in [
+        "Real Madrid",
+        "Bayer Leverkusen",
+        "Liverpool",
+        "Glencore",
+        "Brightwater Ltd",
+    ] {
+        assert_eq!(kind(club), ["organization"], "{club}");
+    }
+    assert_eq!(kind("Juergen Klopp"), ["person"]);
+    assert_eq!(mentions_of(&db, "Juergen Klopp").len(), 2);
+    assert_eq!(mentions_of(&db, "Brightwater Ltd").len(), 2);
+}
+
+/// Issue 14: a business story imported as text names its companies where they are bought, sold
+/// or listed with a known one, and keeps a hyphenated adjective out of the name after it.
+#[test]
+fn deals_and_lists_name_companies_without_a_suffix() {
+    let db = TestDb::new();
+    let file = db.file(
+        "deal.txt",
+        "Grocer changes hands\n\n\
+         Shoppers at the Tarnell-owned Greenway Foods Ltd paid more this year. Tarnell bought \
+         Quillfeather in May, and its sale to Harbourview closed on Friday.\n\n\
+         It competes with Toyota, Zorvex and Quellon, which all watch it on TV.\n",
+    );
+    let output = db.run(&["import", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let kind = |name: &str| db.column(&format!("SELECT kind FROM entities WHERE name = '{name}'"));
+    for company in [
+        "Greenway Foods Ltd",
+        "Quillfeather",
+        "Harbourview",
+        "Zorvex",
+        "Quellon",
+    ] {
+        assert_eq!(kind(company), ["organization"], "{company}");
+    }
+    assert_eq!(
+        db.count("SELECT count(*) FROM entities WHERE name LIKE '%-owned%' OR name = 'TV'"),
+        0
+    );
+}

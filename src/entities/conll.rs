@@ -452,9 +452,27 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let scores = evaluate(&read_conll(&text), Extractor::shared());
         println!("{}", serde_json::to_string(&scores).unwrap());
-        assert!(scores.micro.f1 >= 0.64, "micro F1 {:.4}", scores.micro.f1);
-        assert!(scores.per.f1 >= 0.72, "PER F1 {:.4}", scores.per.f1);
-        assert!(scores.org.f1 >= 0.43, "ORG F1 {:.4}", scores.org.f1);
-        assert!(scores.loc.f1 >= 0.71, "LOC F1 {:.4}", scores.loc.f1);
+        // Issue 14: every type at or above what it was before the news rules (main at
+        // 0.6516 micro, PER 0.7363, ORG 0.4415, LOC 0.7241).
+        assert!(scores.micro.f1 >= 0.6516, "micro F1 {:.4}", scores.micro.f1);
+        assert!(scores.per.f1 >= 0.7363, "PER F1 {:.4}", scores.per.f1);
+        assert!(scores.org.f1 >= 0.4415, "ORG F1 {:.4}", scores.org.f1);
+        assert!(scores.loc.f1 >= 0.7241, "LOC F1 {:.4}", scores.loc.f1);
+    }
+
+    /// Floor on the hand-annotated news dev set (issue 14; sports reports, results tables,
+    /// companies without a suffix, lone surnames). A dev set the rules were tuned on, so it
+    /// guards against regressions, not a held-out measure.
+    #[test]
+    fn news_dev_set_floor() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/ner/news_dev.conll");
+        let text = std::fs::read_to_string(&path).expect("the news dev set is in the repo");
+        let scores = evaluate(&read_conll(&text), Extractor::shared());
+        println!("{}", serde_json::to_string(&scores).unwrap());
+        assert!(scores.micro.f1 >= 0.90, "micro F1 {:.4}", scores.micro.f1);
+        assert!(scores.per.f1 >= 0.84, "PER F1 {:.4}", scores.per.f1);
+        assert!(scores.org.f1 >= 0.92, "ORG F1 {:.4}", scores.org.f1);
+        assert!(scores.loc.f1 >= 0.94, "LOC F1 {:.4}", scores.loc.f1);
     }
 }

@@ -13,6 +13,10 @@
 //! Precision matters more than recall here: a wrong entity pollutes every query on it, while a
 //! missed mention in one article costs little.
 
+mod news;
+#[cfg(test)]
+mod tests;
+
 use std::collections::{HashMap, HashSet};
 
 use super::lexicon::{Class, Entry, Lexicon};
@@ -43,6 +47,8 @@ struct FieldText<'t> {
     /// A Title Case or all-caps headline: capitals say nothing, so only gazetteer and
     /// in-article matches count.
     headline: bool,
+    /// Per sentence: does it read as a sports report (see [`news`])?
+    sports: Vec<bool>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -140,12 +146,14 @@ fn prepare<'t>(lex: &Lexicon, field: Field, text: &'t str) -> FieldText<'t> {
         }
     }
     let headline = field == Field::Title && is_headline(&tokens, text);
+    let sports = news::sports_sentences(lex, &tokens, text);
     FieldText {
         field,
         text,
         tokens,
         gaz,
         headline,
+        sports,
     }
 }
 
@@ -210,7 +218,14 @@ impl<'t> Ctx<'_, 't> {
             // Mid-sentence "The" belongs to names like "The Beatles".
             return w == "The" && !t.has(SENT_START) && !t.has(LINE_START);
         }
-        true
+        // "Amazon-owned Whole Foods", "Pakistan-based developer": an adjective, not a name word.
+        if w.rsplit_once('-')
+            .is_some_and(|(_, tail)| self.lex.hyphen_adjective.contains(tail))
+        {
+            return false;
+        }
+        // "We’re", "They'll", "Don’t": a contraction opening a sentence.
+        !is_contraction(w)
     }
 
     /// Groups every field's tokens into runs of name units.
@@ -237,7 +252,7 @@ impl<'t> Ctx<'_, 't> {
                             gaz: Some(entry),
                         });
                         j = end;
-                    } else if self.namey(f, j) {
+                    } else if self.namey(f, j) || self.club_suffix_at(f, j, a) {
                         self.units.push(Unit {
                             start: j,
                             end: j + 1,
@@ -411,6 +426,64 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
 
+        // "governor Kazuo Ueda": after a role noun, a name whose later words only happen to be
+        // small towns is a person's.
+        if !headline
+            && (2..=3).contains(&units.len())
+            && units[0].gaz.is_none()
+            && start > 0
+            && self.lex.roles.contains(self.word(f, start - 1))
+            && units[1..].iter().all(|u| {
+                u.gaz
+                    .is_none_or(|e| e.kind == EntityKind::Location && !e.major)
+            })
+            // Only to overrule a town: "by Fairfax Media", with none, is typed as usual.
+            && units[1..].iter().any(|u| u.gaz.is_some())
+            && (start..end).all(|i| {
+                let t = self.tok(f, i);
+                t.has(CAP) && !t.has(ALLCAPS)
+            })
+        {
+            spans.push(span(EntityKind::Person, Name::Surface, Method::Rule, 0.7));
+            return;
+        }
+
+        // A team named after its town ("Liverpool manager", "DALLAS 4 WASHINGTON 2"): before
+        // the gazetteers, which know the town.
+        if !headline && let Some(weak) = self.team_run(f, units) {
+            let shouted = (start..end).all(|i| {
+                let t = self.tok(f, i);
+                t.has(ALLCAPS) || !t.has(WORD)
+            });
+            let name = if shouted {
+                Name::Owned(title_case(text))
+            } else {
+                Name::Surface
+            };
+            let confidence = if weak { 0.55 } else { 0.7 };
+            let mut s = span(EntityKind::Organization, name, Method::Rule, confidence);
+            s.weak = weak;
+            spans.push(s);
+            return;
+        }
+
+        // "its sale to Verizon": a small town's name where a company is bought, sold or quoted.
+        if !headline
+            && let [u] = units
+            && u.gaz.is_some_and(|e| {
+                e.kind == EntityKind::Location && e.class == Class::Entity && !e.major
+            })
+            && self.company_context(f, start, end)
+        {
+            spans.push(span(
+                EntityKind::Organization,
+                Name::Surface,
+                Method::Rule,
+                0.65,
+            ));
+            return;
+        }
+
         // The whole run is one gazetteer entry.
         if let [u] = units
             && let Some(e) = u.gaz
@@ -506,6 +579,24 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
 
+        // "Yahoo Japan", "Sony Europe": a known organisation's branch in a country or region.
+        if let [org, place] = units
+            && org
+                .gaz
+                .is_some_and(|e| e.kind == EntityKind::Organization && e.class == Class::Entity)
+            && place.gaz.is_some_and(|e| {
+                e.kind == EntityKind::Location && e.class == Class::Entity && e.major
+            })
+        {
+            spans.push(span(
+                EntityKind::Organization,
+                Name::Surface,
+                Method::Rule,
+                0.7,
+            ));
+            return;
+        }
+
         // Otherwise the gazetteer parts stand alone and the rest is typed by context or
         // resolved against the article later.
         if units.iter().any(|u| u.gaz.is_some()) {
@@ -533,6 +624,17 @@ impl<'t> Ctx<'_, 't> {
                     k = m;
                 }
             }
+            return;
+        }
+
+        // A company by its context: "Glencore shares", "miner Glencore".
+        if !headline && self.company_run(f, &self.units[a..b]) {
+            spans.push(span(
+                EntityKind::Organization,
+                Name::Surface,
+                Method::Rule,
+                0.65,
+            ));
             return;
         }
 
@@ -576,6 +678,7 @@ impl<'t> Ctx<'_, 't> {
                 .bytes()
                 .all(|b| matches!(b, b'I' | b'V' | b'X' | b'L' | b'C' | b'M'))
             && !neighbours_caps
+            && !self.lex.common_acronym.contains(w)
     }
 
     /// A news dateline: all-caps words opening a line, then "," or "(" ("SEOUL, South Korea —",
@@ -588,8 +691,8 @@ impl<'t> Ctx<'_, 't> {
             .tokens
             .get(end as usize)
             .map(|t| t.text(self.fields[f].text));
-        // Not a dash: "SOCCER -" opens sports results.
-        matches!(next, Some("," | "("))
+        // Not a dash: "SOCCER -" opens sports results. A date: "LONDON 1996-08-31".
+        matches!(next, Some("," | "(")) || next.is_some_and(is_iso_date)
     }
 
     /// Organisation or place by the run's last or first word.
@@ -661,6 +764,18 @@ impl<'t> Ctx<'_, 't> {
         {
             return Some((EntityKind::Person, 0.75, false));
         }
+        // "Ato Boldon ( Trinidad ) 10.05": results lists give a competitor's country in brackets.
+        if next == Some("(")
+            && let Some(Some((country_end, e))) = self.fields[f].gaz.get(end as usize + 1)
+            && e.kind == EntityKind::Location
+            && e.class == Class::Entity
+            && e.major
+            && tokens
+                .get(*country_end as usize)
+                .is_some_and(|t| t.text(self.fields[f].text) == ")")
+        {
+            return Some((EntityKind::Person, 0.6, false));
+        }
         // "X said", except a lone plural opening a sentence that is no known name: "Critics
         // said", "Officials said" are groups of people, not someone's name.
         let lone_sentence_opener = end - start == 1 && self.tok(f, start).has(SENT_START) && {
@@ -681,6 +796,13 @@ impl<'t> Ctx<'_, 't> {
             && e.kind == EntityKind::Location
             && e.class == Class::Entity
         {
+            return Some((EntityKind::Location, 0.7, false));
+        }
+        // "the Tuva region", "Kherson province"; not an adjective ("the English county").
+        let adjective = ["ish", "ized", "ised", "ian", "ese"]
+            .iter()
+            .any(|ending| self.word(f, end - 1).ends_with(ending));
+        if next.is_some_and(|w| self.lex.place_after.contains(w)) && !adjective {
             return Some((EntityKind::Location, 0.7, false));
         }
         // "the town of Coleman", "north of Hornsea".
@@ -709,6 +831,8 @@ impl<'t> Ctx<'_, 't> {
         let mut by_key: HashMap<String, (EntityKind, String)> = HashMap::new();
         let mut person_parts: HashMap<String, Option<String>> = HashMap::new();
         let mut acronyms: HashMap<String, String> = HashMap::new();
+        // "Halvorsen" after "Halvorsen Inc": the name without its legal form.
+        let mut company_stems: HashMap<String, String> = HashMap::new();
         for s in spans.iter().filter(|s| !s.adjectival && !s.weak) {
             let name = self.name_of(s);
             let key = entity_key(&name);
@@ -732,6 +856,10 @@ impl<'t> Ctx<'_, 't> {
                     if initials.chars().count() >= 2 {
                         acronyms.entry(initials).or_insert(name.clone());
                     }
+                    if self.lex.legal_suffix.contains(words[words.len() - 1]) {
+                        let stem = entity_key(&words[..words.len() - 1].join(" "));
+                        company_stems.entry(stem).or_insert(name.clone());
+                    }
                 }
                 _ => {}
             }
@@ -740,6 +868,15 @@ impl<'t> Ctx<'_, 't> {
             let key = alias_key(text);
             if let Some(Some(name)) = person_parts.get(&key) {
                 return Some((EntityKind::Person, name.clone(), Method::Coreference, 0.8));
+            }
+            // Before the key: "Brightwater said" was typed a person by its verb alone.
+            if let Some(name) = company_stems.get(&key) {
+                return Some((
+                    EntityKind::Organization,
+                    name.clone(),
+                    Method::Coreference,
+                    0.8,
+                ));
             }
             if let Some((kind, name)) = by_key.get(&key) {
                 return Some((*kind, name.clone(), Method::Alias, 0.85));
@@ -762,6 +899,9 @@ impl<'t> Ctx<'_, 't> {
             if let Some((kind, name, method, conf)) = resolve(text)
                 && (s.weak || method == Method::Coreference)
             {
+                if kind == EntityKind::Person && method == Method::Coreference {
+                    s.start = self.with_particle(s.f, s.start, &name);
+                }
                 s.kind = kind;
                 s.name = Name::Owned(name);
                 s.method = method;
@@ -770,13 +910,21 @@ impl<'t> Ctx<'_, 't> {
             }
         }
         // Lists share a type: "Kevin Drake and Solon Bixler".
-        let mut typed_ends: HashMap<(usize, u32), EntityKind> = HashMap::new();
-        let mut typed_starts: HashMap<(usize, u32), EntityKind> = HashMap::new();
+        // The kind of each typed span by its end and start token, and whether a gazetteer
+        // knows it.
+        let mut typed_ends: HashMap<(usize, u32), (EntityKind, bool)> = HashMap::new();
+        let mut typed_starts: HashMap<(usize, u32), (EntityKind, bool)> = HashMap::new();
         for s in spans.iter().filter(|s| !s.weak && !s.adjectival) {
-            typed_ends.insert((s.f, s.end), s.kind);
-            typed_starts.insert((s.f, s.start), s.kind);
+            let known = s.method == Method::Gazetteer;
+            typed_ends.insert((s.f, s.end), (s.kind, known));
+            typed_starts.insert((s.f, s.start), (s.kind, known));
         }
-        let coordinated = |run: &Run, start: u32, end: u32| -> Option<EntityKind> {
+        let coordinated = |typed_ends: &HashMap<(usize, u32), (EntityKind, bool)>,
+                           typed_starts: &HashMap<(usize, u32), (EntityKind, bool)>,
+                           run: &Run,
+                           start: u32,
+                           end: u32|
+         -> Option<(EntityKind, bool)> {
             let n_tokens = self.fields[run.f].tokens.len() as u32;
             let is_conj =
                 |i: u32| i < n_tokens && matches!(self.word(run.f, i), "and" | "&" | "," | "or");
@@ -786,19 +934,37 @@ impl<'t> Ctx<'_, 't> {
             let after = is_conj(end)
                 .then(|| typed_starts.get(&(run.f, end + 1)).copied())
                 .flatten();
-            let kind = before.or(after)?;
+            let (kind, known) = before.or(after)?;
             let n = end - start;
             let plain = (start..end).all(|i| !self.tok(run.f, i).has(ALLCAPS));
-            // Only people: place lists are too often mixed with other names on wikigold.
-            let ok = kind == EntityKind::Person && (2..=3).contains(&n);
-            (ok && plain && !self.tok(run.f, start).has(SENT_START)).then_some(kind)
+            // People, and one-word companies listed with a known one ("Walmart, Kroger and
+            // Costco"), between list words on both sides ("the US Navy, Langejans made" is no
+            // list); not the last words of a longer name ("Department of Physics and Astronomy"),
+            // nor "CBS, Inc.". Place lists are too often mixed with other names on wikigold.
+            let ok = match kind {
+                EntityKind::Person => (2..=3).contains(&n),
+                EntityKind::Organization => {
+                    let word = self.word(run.f, start);
+                    let joined =
+                        |i: u32| i < n_tokens && matches!(self.word(run.f, i), "and" | "&" | "or");
+                    known
+                        && n == 1
+                        && (start.checked_sub(1).is_some_and(joined) || joined(end) || is_conj(end))
+                        && !self.lex.org_suffix.contains(word)
+                        && !self.lex.legal_suffix.contains(word)
+                }
+                _ => false,
+            };
+            (ok && plain && !self.tok(run.f, start).has(SENT_START)).then_some((kind, known))
         };
         for run in pending {
             let start = self.units[run.a].start;
             let end = self.units[run.b - 1].end;
             let text = self.span_text(run.f, start, end);
+            let mut listed_with_known = false;
             let found = resolve(text).or_else(|| {
-                coordinated(run, start, end).map(|kind| {
+                coordinated(&typed_ends, &typed_starts, run, start, end).map(|(kind, known)| {
+                    listed_with_known = known;
                     (
                         kind,
                         self.name_of_range(run.f, start, end),
@@ -807,7 +973,14 @@ impl<'t> Ctx<'_, 't> {
                     )
                 })
             });
+            let mut start = start;
+            if let Some((EntityKind::Person, name, Method::Coreference, _)) = &found {
+                start = self.with_particle(run.f, start, name);
+            }
             if let Some((kind, name, method, confidence)) = found {
+                // A list read left to right: "Walmart, Kroger and Costco" types Costco too.
+                typed_ends.insert((run.f, end), (kind, listed_with_known));
+                typed_starts.insert((run.f, start), (kind, listed_with_known));
                 spans.push(Span {
                     f: run.f,
                     start,
@@ -821,6 +994,20 @@ impl<'t> Ctx<'_, 't> {
                 });
             }
         }
+    }
+
+    /// "de Miranda" after "Luis de Miranda": a lone surname's start, moved back over the
+    /// lowercase particle that the full name puts before it.
+    fn with_particle(&self, f: usize, start: u32, full_name: &str) -> u32 {
+        if start == 0 {
+            return start;
+        }
+        let particle = self.word(f, start - 1);
+        let surname = self.word(f, start);
+        let own = CONNECTORS.contains(&particle)
+            && self.tok(f, start - 1).has(LOWER)
+            && full_name.ends_with(&format!(" {particle} {surname}"));
+        if own { start - 1 } else { start }
     }
 
     fn name_of_range(&self, f: usize, start: u32, end: u32) -> String {
@@ -898,6 +1085,25 @@ impl<'t> Ctx<'_, 't> {
         }
         out
     }
+}
+
+/// "We’re", "I'm", "Don’t" (straight or curly apostrophe); not "O'Neill" or "D'Amato".
+fn is_contraction(word: &str) -> bool {
+    let Some((_, tail)) = word.rsplit_once(['\'', '’']) else {
+        return false;
+    };
+    matches!(tail, "re" | "ve" | "ll" | "m" | "d" | "t")
+}
+
+/// "1996-08-31".
+fn is_iso_date(word: &str) -> bool {
+    let b = word.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// "SEOUL" -> "Seoul", "NEW YORK" -> "New York".

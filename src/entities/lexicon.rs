@@ -64,6 +64,19 @@ pub(crate) struct Lexicon {
     pub misc_suffix: HashSet<&'static str>,
     pub person_verb: HashSet<&'static str>,
     pub stop: HashSet<&'static str>,
+    pub sport_word: HashSet<&'static str>,
+    pub team_role: HashSet<&'static str>,
+    pub team_verb: HashSet<&'static str>,
+    pub team_before: HashSet<&'static str>,
+    pub club_prefix: HashSet<&'static str>,
+    pub club_suffix: HashSet<&'static str>,
+    pub company_after: HashSet<&'static str>,
+    pub legal_suffix: HashSet<&'static str>,
+    pub company_before: HashSet<&'static str>,
+    pub company_verb: HashSet<&'static str>,
+    pub hyphen_adjective: HashSet<&'static str>,
+    pub common_acronym: HashSet<&'static str>,
+    pub place_after: HashSet<&'static str>,
 }
 
 /// Lines of a data file without comments and blank lines.
@@ -187,6 +200,19 @@ impl Lexicon {
             misc_suffix: take("misc_suffix"),
             person_verb: take("person_verb"),
             stop: take("stop"),
+            sport_word: take("sport_word"),
+            team_role: take("team_role"),
+            team_verb: take("team_verb"),
+            team_before: take("team_before"),
+            club_prefix: take("club_prefix"),
+            club_suffix: take("club_suffix"),
+            company_after: take("company_after"),
+            legal_suffix: take("legal_suffix"),
+            company_before: take("company_before"),
+            company_verb: take("company_verb"),
+            hyphen_adjective: take("hyphen_adjective"),
+            common_acronym: take("common_acronym"),
+            place_after: take("place_after"),
         }
     }
 

@@ -28,7 +28,8 @@ use lexicon::Lexicon;
 
 /// Recorded in `meta.extractor_version` with the mentions it produced; bump it when the rules or
 /// gazetteers change, so users know to run `newsdb reextract`. 2: the summary is read too.
-pub const EXTRACTOR_VERSION: &str = "2";
+/// 3: sports teams, results tables, companies by context (issue 14).
+pub const EXTRACTOR_VERSION: &str = "3";
 
 /// What an entity is. Stored as [`EntityKind::name`] in `entities.kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

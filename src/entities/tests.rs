@@ -295,3 +295,106 @@ fn the_summary_is_read_between_title_and_body_with_its_own_offsets() {
         assert_eq!(char_slice(text.field(m.field), m.start, m.end), m.surface);
     }
 }
+
+/// (surface, kind) of every mention of `body`, in text order.
+fn kinds(body: &str) -> Vec<(String, EntityKind)> {
+    Extractor::shared()
+        .extract(ArticleText::body(body), &Corrections::default())
+        .into_iter()
+        .map(|m| (m.surface, m.kind))
+        .collect()
+}
+
+fn kind_of(body: &str, surface: &str) -> Option<EntityKind> {
+    kinds(body)
+        .into_iter()
+        .find(|(s, _)| s == surface)
+        .map(|(_, k)| k)
+}
+
+/// Issue 14: clubs named after their towns are organisations, the whole name a span.
+#[test]
+fn sports_report_types_clubs_as_organizations() {
+    let body = "Real Madrid beat Bayer Leverkusen 2-1 on Saturday.\n\
+                Liverpool manager Juergen Klopp said his side played well.\n\
+                Barcelona drew 1-1 at home to Sevilla before the teams met in Milan.";
+    let org = Some(EntityKind::Organization);
+    assert_eq!(kind_of(body, "Real Madrid"), org, "{:?}", kinds(body));
+    assert_eq!(kind_of(body, "Bayer Leverkusen"), org);
+    assert_eq!(kind_of(body, "Liverpool"), org);
+    assert_eq!(kind_of(body, "Barcelona"), org);
+    assert_eq!(kind_of(body, "Sevilla"), org);
+    assert_eq!(kind_of(body, "Juergen Klopp"), Some(EntityKind::Person));
+    // A town in a sports sentence with no team cue stays a place.
+    assert_eq!(kind_of(body, "Milan"), Some(EntityKind::Location));
+    // Outside sport, the same words are places.
+    let body = "Leaders met in Madrid and flew on to Barcelona.";
+    assert_eq!(kind_of(body, "Barcelona"), Some(EntityKind::Location));
+}
+
+/// Issue 14: results lines and table rows name teams, in capitals too.
+#[test]
+fn results_table_rows_are_teams() {
+    let body = "NEW YORK 1996-12-06\nDALLAS 4 WASHINGTON 2\nBoston 5 Toronto 2\n\
+                Newcastle 3 Sheffield Wednesday 1\nArsenal 4 3 0 1 8 4 9";
+    let got = kinds(body);
+    for team in [
+        "DALLAS",
+        "WASHINGTON",
+        "Boston",
+        "Toronto",
+        "Newcastle",
+        "Sheffield Wednesday",
+        "Arsenal",
+    ] {
+        assert!(
+            got.contains(&(team.to_string(), EntityKind::Organization)),
+            "{team} in {got:?}"
+        );
+    }
+    // The dateline stays a place.
+    assert!(got.contains(&("NEW YORK".to_string(), EntityKind::Location)));
+}
+
+/// Issue 14: companies with no legal suffix, typed by their context.
+#[test]
+fn companies_without_suffix_are_organizations() {
+    let org = Some(EntityKind::Organization);
+    let body = "Shares of Glencore fell 4 percent after the miner cut its forecast.";
+    assert_eq!(kind_of(body, "Glencore"), org, "{:?}", kinds(body));
+    let body = "Rio Tinto chief executive Jakob Stausholm said in a statement that demand held.";
+    assert_eq!(kind_of(body, "Rio Tinto"), org, "{:?}", kinds(body));
+    assert_eq!(kind_of(body, "Jakob Stausholm"), Some(EntityKind::Person));
+    let body = "Earlier, insurer Allianz raised its outlook.";
+    assert_eq!(kind_of(body, "Allianz"), org, "{:?}", kinds(body));
+    // Seen once with "Ltd", the same company later, even before "said".
+    let body =
+        "Halvorsen would buy Brightwater Ltd for cash.\nLater Brightwater said its board agreed.";
+    let got = Extractor::shared().extract(ArticleText::body(body), &Corrections::default());
+    let later = got
+        .iter()
+        .find(|m| m.surface == "Brightwater")
+        .expect("found");
+    assert_eq!(later.kind, EntityKind::Organization);
+    assert_eq!(later.name, "Brightwater Ltd");
+}
+
+/// Issue 14: a lone surname refers back to the full name, even a name typed by a role noun
+/// whose surname is also a small town's name.
+#[test]
+fn lone_surname_refers_back_to_the_full_name() {
+    let body = "Olaf Scholz met reporters in Berlin.\nLater Scholz told them talks went well.\n\
+                Tanaka will work with governor Kazuo Ueda on bond buying.";
+    let got = Extractor::shared().extract(ArticleText::body(body), &Corrections::default());
+    let scholz = got.iter().find(|m| m.surface == "Scholz").expect("found");
+    assert_eq!(
+        (scholz.kind, scholz.name.as_str()),
+        (EntityKind::Person, "Olaf Scholz")
+    );
+    assert_eq!(
+        kind_of(body, "Kazuo Ueda"),
+        Some(EntityKind::Person),
+        "{:?}",
+        kinds(body)
+    );
+}
