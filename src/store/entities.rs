@@ -113,12 +113,31 @@ impl Store {
     /// alias of `kept` (so later extractions name `kept`), and it is removed.
     pub fn merge_entities(&mut self, kept: &EntityRow, absorbed: &EntityRow) -> Result<()> {
         let transaction = self.write_transaction()?;
+        // Where both are mentioned in one field their spans become one row: restage both.
         transaction
             .execute(
-                "UPDATE OR IGNORE mentions SET entity_id = ?1 WHERE entity_id = ?2",
+                "INSERT INTO temp.staged_mentions
+                        (article_id, field, start, \"end\", entity_id, sentence, method, confidence)
+                 SELECT m.article_id, m.field, m.start, m.\"end\", ?1, m.sentence, m.method,
+                        m.confidence
+                   FROM mentions m
+                  WHERE m.entity_id IN (?1, ?2)
+                    AND m.article_id IN (SELECT article_id FROM article_entities
+                                          WHERE entity_id = ?2)
+                  ORDER BY m.article_id, m.field, m.start, m.\"end\"",
                 params![kept.id, absorbed.id],
             )
             .context("moving mentions")?;
+        transaction
+            .execute(
+                "DELETE FROM article_entities
+                  WHERE entity_id = ?2
+                     OR (entity_id = ?1
+                         AND article_id IN (SELECT article_id FROM temp.staged_mentions))",
+                params![kept.id, absorbed.id],
+            )
+            .context("moving mentions")?;
+        store_staged_mentions(&transaction)?;
         transaction
             .execute(
                 "INSERT OR IGNORE INTO entity_aliases (entity_id, alias, key, origin)
@@ -127,7 +146,6 @@ impl Store {
             )
             .context("moving aliases")?;
         insert_user_alias(&transaction, kept.id, &absorbed.name, &absorbed.key)?;
-        // Mentions left behind overlapped one of `kept`'s: the cascade drops them.
         transaction
             .execute("DELETE FROM entities WHERE id = ?1", [absorbed.id])
             .context("removing the merged entity")?;
@@ -172,16 +190,27 @@ impl Store {
                 params![key, surface],
             )
             .context("recording an ignored surface")?;
-        let removed = transaction
+        // The rows the `mentions` view's INSTEAD OF trigger removes are not counted as
+        // changes, so they are counted first.
+        let ignored = "SELECT m.article_id, m.field, m.start, m.\"end\"
+                         FROM mentions m JOIN articles a ON a.id = m.article_id
+                        WHERE m.method <> 'import'
+                          AND name_key(substr(CASE m.field WHEN 'title' THEN a.title
+                                                           WHEN 'summary' THEN a.summary
+                                                           ELSE a.body END,
+                                              m.start + 1, m.\"end\" - m.start)) = ?1";
+        let removed: i64 = transaction
+            .query_row(
+                &format!("SELECT count(*) FROM ({ignored})"),
+                [&key],
+                |row| row.get(0),
+            )
+            .context("removing ignored mentions")?;
+        transaction
             .execute(
-                "DELETE FROM mentions WHERE (article_id, field, start, \"end\") IN (
-                    SELECT m.article_id, m.field, m.start, m.\"end\"
-                      FROM mentions m JOIN articles a ON a.id = m.article_id
-                     WHERE m.method <> 'import'
-                       AND name_key(substr(CASE m.field WHEN 'title' THEN a.title
-                                                        WHEN 'summary' THEN a.summary
-                                                        ELSE a.body END,
-                                                   m.start + 1, m.\"end\" - m.start)) = ?1)",
+                &format!(
+                    "DELETE FROM mentions WHERE (article_id, field, start, \"end\") IN ({ignored})"
+                ),
                 [&key],
             )
             .context("removing ignored mentions")?;
@@ -194,7 +223,7 @@ impl Store {
         remove_orphan_entities(&transaction)?;
         transaction.commit().context("ignoring a surface")?;
         self.forget_entity_caches();
-        Ok(removed as u64)
+        Ok(removed.unsigned_abs())
     }
 
     /// Recomputes the extracted mentions of every article with the current extractor and the
@@ -207,7 +236,7 @@ impl Store {
     ) -> Result<ReextractSummary> {
         let corrections = self.corrections()?;
         let mut summary = ReextractSummary {
-            mentions_before: self.count("SELECT count(*) FROM mentions")?,
+            mentions_before: self.count(COUNT_MENTIONS)?,
             ..ReextractSummary::default()
         };
         self.forget_entity_caches();
@@ -238,7 +267,8 @@ impl Store {
         transaction
             .execute(
                 "DELETE FROM entity_aliases WHERE origin = 'extracted'
-                   AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = entity_aliases.entity_id)",
+                   AND NOT EXISTS (SELECT 1 FROM article_entities m
+                                    WHERE m.entity_id = entity_aliases.entity_id)",
                 [],
             )
             .context("removing stale aliases")?;
@@ -248,7 +278,7 @@ impl Store {
             .commit()
             .context("finishing the re-extraction")?;
         self.forget_entity_caches();
-        summary.mentions_after = self.count("SELECT count(*) FROM mentions")?;
+        summary.mentions_after = self.count(COUNT_MENTIONS)?;
         Ok(summary)
     }
 
@@ -277,8 +307,21 @@ impl Store {
         let Store { conn, caches, .. } = self;
         let transaction = begin_cached_write(conn, caches)?;
         let written = found.iter().try_for_each(|(article_id, mentions)| {
+            // Imported mentions are staged again ahead of the extracted ones, so they keep
+            // their spans; the article's rows are then rewritten whole.
             transaction
-                .prepare_cached("DELETE FROM mentions WHERE article_id = ?1 AND method <> 'import'")
+                .prepare_cached(
+                    "INSERT INTO temp.staged_mentions
+                            (article_id, field, start, \"end\", entity_id, sentence, method,
+                             confidence)
+                     SELECT article_id, field, start, \"end\", entity_id, sentence, method,
+                            confidence
+                       FROM mentions WHERE article_id = ?1 AND method = 'import'",
+                )
+                .and_then(|mut statement| statement.execute([article_id]))
+                .context("removing old mentions")?;
+            transaction
+                .prepare_cached("DELETE FROM article_entities WHERE article_id = ?1")
                 .and_then(|mut statement| statement.execute([article_id]))
                 .context("removing old mentions")?;
             let extracted: Vec<Mention> = mentions
@@ -377,12 +420,15 @@ pub(super) fn record_extractor_version(transaction: &rusqlite::Transaction<'_>) 
         .map(|_| ())
 }
 
+/// How many mentions are stored: the packed rows' counts.
+const COUNT_MENTIONS: &str = "SELECT coalesce(sum(mention_count), 0) FROM article_entities";
+
 /// Removes entities with no mention and no user alias; returns how many.
 fn remove_orphan_entities(transaction: &rusqlite::Transaction<'_>) -> Result<u64> {
     transaction
         .execute(
             "DELETE FROM entities WHERE
-               NOT EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = entities.id)
+               NOT EXISTS (SELECT 1 FROM article_entities m WHERE m.entity_id = entities.id)
                AND NOT EXISTS (SELECT 1 FROM entity_aliases a
                                 WHERE a.entity_id = entities.id AND a.origin = 'user')",
             [],

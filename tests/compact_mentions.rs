@@ -1,0 +1,232 @@
+//! Mentions stored one row per (article, entity, field) (issue 14, "Storage"): the `mentions`
+//! view gives back exactly the rows the old per-mention table held, for a database the old code
+//! wrote and then migrated, and for the same input imported now; other tools still write
+//! through it.
+
+mod common;
+
+use common::{TestDb, root};
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+/// A V7 database the code before V9 wrote from `newsdb import data/samples`.
+const OLD_DATABASE: &str = include_str!("fixtures/compact_mentions/samples_v7.sql");
+
+/// Every column of every mention, with the types SQLite reports, in a fixed order.
+const ALL_MENTIONS: &str = "
+    SELECT article_id, field, start, \"end\", entity_id, sentence, method, confidence,
+           typeof(start), typeof(\"end\"), typeof(sentence), typeof(confidence)
+      FROM mentions
+     ORDER BY article_id, field, start, \"end\"";
+
+/// The same by what the ids stand for, so two databases can be compared: the article's
+/// content hash, the entity's kind and key, and the surface the offsets cut from the field.
+const MENTIONS_BY_MEANING: &str = "
+    SELECT a.content_hash, e.kind, e.key, m.field, m.start, m.\"end\", m.sentence, m.method,
+           m.confidence,
+           substr(CASE m.field WHEN 'title' THEN a.title
+                               WHEN 'summary' THEN a.summary
+                               ELSE a.body END, m.start + 1, m.\"end\" - m.start)
+      FROM mentions m
+      JOIN articles a ON a.id = m.article_id
+      JOIN entities e ON e.id = m.entity_id
+     ORDER BY a.content_hash, m.field, m.start, m.\"end\"";
+
+fn rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
+    let mut statement = conn.prepare(sql).unwrap();
+    let width = statement.column_count();
+    statement
+        .query_map([], |row| {
+            (0..width)
+                .map(|i| row.get::<_, Value>(i))
+                .collect::<rusqlite::Result<Vec<Value>>>()
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn old_database() -> TestDb {
+    let db = TestDb::new();
+    Connection::open(&db.path)
+        .unwrap()
+        .execute_batch(OLD_DATABASE)
+        .unwrap();
+    db
+}
+
+#[test]
+fn migrating_keeps_every_mention_exactly() {
+    let db = old_database();
+    let before = rows(&db.connect(), ALL_MENTIONS);
+    assert_eq!(before.len(), 71, "the fixture holds the samples' mentions");
+    // Some (article, entity, field) mix methods and confidences: the packed spans must keep them.
+    let mixed = db.count(
+        "SELECT count(*) FROM (SELECT 1 FROM mentions GROUP BY article_id, entity_id, field
+                                HAVING count(DISTINCT method || confidence) > 1)",
+    );
+    assert!(mixed > 0);
+
+    let output = db.run(&["migrate"]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+
+    let conn = db.connect();
+    assert_eq!(rows(&conn, ALL_MENTIONS), before);
+    let table: String = conn
+        .query_row(
+            "SELECT type FROM sqlite_master WHERE name = 'mentions'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(table, "view");
+    let packed = db.count("SELECT count(*) FROM article_entities");
+    assert!(packed < 40, "{packed} rows for 71 mentions");
+    assert_eq!(
+        db.count("SELECT sum(mention_count) FROM article_entities"),
+        71
+    );
+}
+
+#[test]
+fn importing_now_stores_what_the_old_code_stored() {
+    let old = old_database();
+    let expected = rows(&old.connect(), MENTIONS_BY_MEANING);
+
+    let db = TestDb::new();
+    let output = db
+        .newsdb()
+        .arg("import")
+        .arg(root().join("data/samples"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert_eq!(rows(&db.connect(), MENTIONS_BY_MEANING), expected);
+}
+
+#[test]
+fn other_tools_insert_update_and_delete_through_the_view() {
+    let db = TestDb::new();
+    let output = db
+        .newsdb()
+        .arg("import")
+        .arg(root().join("data/samples/seed-kim-jong-un-train.txt"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let conn = db.connect();
+    conn.execute_batch(
+        "INSERT INTO entities (id, kind, name, key) VALUES (900, 'other', 'Train', 'train');",
+    )
+    .unwrap();
+    let body_mentions = |entity: i64| -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM mentions WHERE entity_id = ?1",
+            [entity],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    let total = db.count("SELECT count(*) FROM mentions");
+
+    // A new span: stored, with the defaults of the old table (sentence 0, confidence 1).
+    conn.execute(
+        "INSERT INTO mentions (article_id, field, start, \"end\", entity_id, method)
+         VALUES (1, 'body', 0, 3, 900, 'import')",
+        [],
+    )
+    .unwrap();
+    // A second one for the same (article, entity, field) with another method joins its row.
+    conn.execute(
+        "INSERT INTO mentions (article_id, field, start, \"end\", entity_id, sentence, method,
+                               confidence)
+         VALUES (1, 'body', 4, 9, 900, 2, 'rule', 0.5)",
+        [],
+    )
+    .unwrap();
+    assert_eq!(body_mentions(900), 2);
+    assert_eq!(
+        db.count("SELECT count(*) FROM article_entities WHERE entity_id = 900"),
+        1
+    );
+    let stored = rows(
+        &conn,
+        "SELECT start, \"end\", sentence, method, confidence FROM mentions
+          WHERE entity_id = 900 ORDER BY start",
+    );
+    assert_eq!(
+        stored,
+        [
+            vec![
+                Value::Integer(0),
+                Value::Integer(3),
+                Value::Integer(0),
+                Value::Text("import".into()),
+                Value::Real(1.0)
+            ],
+            vec![
+                Value::Integer(4),
+                Value::Integer(9),
+                Value::Integer(2),
+                Value::Text("rule".into()),
+                Value::Real(0.5)
+            ],
+        ]
+    );
+    // A span already stored names one entity: the second insert is ignored.
+    conn.execute(
+        "INSERT INTO mentions (article_id, field, start, \"end\", entity_id, method)
+         VALUES (1, 'body', 0, 3, 900, 'rule')",
+        [],
+    )
+    .unwrap();
+    assert_eq!(body_mentions(900), 2);
+    // Bad rows are refused as the old table's checks refused them.
+    let refused = conn.execute(
+        "INSERT INTO mentions (article_id, field, start, \"end\", entity_id, method)
+         VALUES (1, 'body', 5, 5, 900, 'rule')",
+        [],
+    );
+    assert!(refused.unwrap_err().to_string().contains("start < end"));
+
+    // UPDATE moves a mention; DELETE removes one and, with the last, its row.
+    conn.execute(
+        "UPDATE mentions SET start = 10, \"end\" = 12 WHERE entity_id = 900 AND start = 4",
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        db.count("SELECT count(*) FROM mentions WHERE entity_id = 900 AND start = 10"),
+        1
+    );
+    conn.execute(
+        "DELETE FROM mentions WHERE entity_id = 900 AND start = 0",
+        [],
+    )
+    .unwrap();
+    assert_eq!(body_mentions(900), 1);
+    conn.execute("DELETE FROM mentions WHERE entity_id = 900", [])
+        .unwrap();
+    assert_eq!(
+        db.count("SELECT count(*) FROM article_entities WHERE entity_id = 900"),
+        0
+    );
+    assert_eq!(db.count("SELECT count(*) FROM mentions"), total);
+
+    // What newsdb reads sees what other tools wrote.
+    conn.execute(
+        "INSERT INTO mentions (article_id, field, start, \"end\", entity_id, method)
+         VALUES (1, 'body', 0, 3, 900, 'import')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let output = db.run(&["entity", "Train", "--format", "json"]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert!(
+        common::stdout(&output).contains("\"mentions\": 1")
+            || common::stdout(&output).contains("\"mentions\":1"),
+        "{}",
+        common::stdout(&output)
+    );
+}
