@@ -17,6 +17,14 @@
 
 DROP VIEW IF EXISTS entity_mentions;
 
+-- Stable external identifiers (issue 14): the identifier of the source list an entity from a
+-- gazetteer comes from, as `scheme:id`: `iso3166:KP` (ISO 3166-1 alpha-2) for countries,
+-- `geonames:1835848` (GeoNames id) for places, `wikidata:Q1065` where a list gives a Wikidata
+-- QID. NULL for an entity no such list names. newsdb fills it for entities stored before (when
+-- a writer opens the file); merges and renames keep it.
+ALTER TABLE entities ADD COLUMN external_id TEXT;
+CREATE INDEX entities_external_id ON entities (external_id) WHERE external_id IS NOT NULL;
+
 CREATE TABLE article_entities (
     article_id    INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     entity_id     INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,

@@ -230,3 +230,27 @@ fn other_tools_insert_update_and_delete_through_the_view() {
         common::stdout(&output)
     );
 }
+
+/// Entities stored before V9 get their source list's identifier when a writer opens the file.
+#[test]
+fn migrating_fills_in_external_ids() {
+    let db = old_database();
+    let output = db.run(&["migrate"]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let ids = db.column(
+        "SELECT name || '=' || external_id FROM entities
+          WHERE name IN ('North Korea', 'Russia', 'Seoul') ORDER BY name",
+    );
+    assert_eq!(
+        ids,
+        [
+            "North Korea=iso3166:KP",
+            "Russia=iso3166:RU",
+            "Seoul=geonames:1835848"
+        ]
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM meta WHERE key = 'external_ids_version'"),
+        1
+    );
+}

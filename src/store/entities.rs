@@ -109,6 +109,50 @@ impl Store {
             .context("reading an entity")
     }
 
+    /// Gives stored entities the identifiers of their source lists (`entities.external_id`)
+    /// once per version of the gazetteers: entities stored before V9, or before a list gained
+    /// identifiers. An id already there (set by a user or another tool) stays.
+    pub(crate) fn fill_external_ids(&mut self) -> Result<()> {
+        let what = "filling in entity identifiers";
+        let done: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'external_ids_version'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .context(what)?;
+        if done.as_deref() == Some(EXTERNAL_IDS_VERSION) {
+            return Ok(());
+        }
+        let stored: bool = self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM entities)", [], |row| {
+                row.get(0)
+            })
+            .context(what)?;
+        let transaction = self.write_transaction()?;
+        if stored {
+            let mut fill = transaction
+                .prepare_cached(
+                    "UPDATE entities SET external_id = ?3
+                      WHERE kind = ?1 AND key = ?2 AND external_id IS NULL",
+                )
+                .context(what)?;
+            for (kind, key, id) in crate::entities::external_ids() {
+                fill.execute(params![kind.name(), key, id]).context(what)?;
+            }
+        }
+        transaction
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('external_ids_version', ?1)",
+                [EXTERNAL_IDS_VERSION],
+            )
+            .context(what)?;
+        transaction.commit().context(what)
+    }
+
     /// Merges `absorbed` into `kept`: its mentions and aliases move over, its key becomes a user
     /// alias of `kept` (so later extractions name `kept`), and it is removed.
     pub fn merge_entities(&mut self, kept: &EntityRow, absorbed: &EntityRow) -> Result<()> {
@@ -146,6 +190,15 @@ impl Store {
             )
             .context("moving aliases")?;
         insert_user_alias(&transaction, kept.id, &absorbed.name, &absorbed.key)?;
+        // `kept` keeps its identifier; one it lacks comes from `absorbed`.
+        transaction
+            .execute(
+                "UPDATE entities
+                    SET external_id = (SELECT external_id FROM entities WHERE id = ?2)
+                  WHERE id = ?1 AND external_id IS NULL",
+                params![kept.id, absorbed.id],
+            )
+            .context("keeping the merged entity's identifier")?;
         transaction
             .execute("DELETE FROM entities WHERE id = ?1", [absorbed.id])
             .context("removing the merged entity")?;
@@ -419,6 +472,9 @@ pub(super) fn record_extractor_version(transaction: &rusqlite::Transaction<'_>) 
         .context("recording the extractor version")
         .map(|_| ())
 }
+
+/// Bumped when the gazetteers' identifiers change, so stored entities get them again.
+const EXTERNAL_IDS_VERSION: &str = "1";
 
 /// How many mentions are stored: the packed rows' counts.
 const COUNT_MENTIONS: &str = "SELECT coalesce(sum(mention_count), 0) FROM article_entities";

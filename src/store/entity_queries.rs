@@ -41,6 +41,9 @@ pub struct EntitySummary {
     pub kind: String,
     pub mentions: i64,
     pub articles: i64,
+    /// The identifier of the entity's source list (`iso3166:KP`, `geonames:1835848`), when it
+    /// comes from a gazetteer that has one: `entities.external_id`.
+    pub external_id: Option<String>,
     /// The earliest and latest date (published, else imported) of the articles that mention it.
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
@@ -93,7 +96,7 @@ const TOP_ENTITIES: &str = "
           FROM article_entities
          GROUP BY entity_id
     )
-    SELECT e.id, e.name, e.kind, r.mentions, r.articles
+    SELECT e.id, e.name, e.kind, r.mentions, r.articles, e.external_id
       FROM ranked r
       JOIN entities e ON e.id = r.entity_id
      WHERE ?1 IS NULL OR e.kind = ?1
@@ -114,7 +117,7 @@ const TOP_ENTITIES_SINCE: &str = "
          WHERE coalesce(a.published_at, a.imported_at) >= ?4
          GROUP BY m.entity_id
     )
-    SELECT e.id, e.name, e.kind, r.mentions, r.articles, r.first_seen, r.last_seen
+    SELECT e.id, e.name, e.kind, r.mentions, r.articles, r.first_seen, r.last_seen, e.external_id
       FROM ranked r
       JOIN entities e ON e.id = r.entity_id
      WHERE ?1 IS NULL OR e.kind = ?1
@@ -161,7 +164,8 @@ const FIND_ENTITIES: &str = "
            (SELECT coalesce(sum(mention_count), 0) FROM article_entities WHERE entity_id = e.id)
                AS mentions,
            (SELECT count(DISTINCT article_id) FROM article_entities WHERE entity_id = e.id)
-               AS articles
+               AS articles,
+           e.external_id
       FROM matched
       JOIN entities e ON e.id = matched.entity_id
      WHERE ?3 IS NULL OR e.kind = ?3
@@ -171,7 +175,8 @@ const FIND_ENTITIES: &str = "
 const ENTITY_BY_ID: &str = "
     SELECT e.id, e.name, e.kind,
            (SELECT coalesce(sum(mention_count), 0) FROM article_entities WHERE entity_id = e.id),
-           (SELECT count(DISTINCT article_id) FROM article_entities WHERE entity_id = e.id)
+           (SELECT count(DISTINCT article_id) FROM article_entities WHERE entity_id = e.id),
+           e.external_id
       FROM entities e
      WHERE e.id = ?1";
 
@@ -247,6 +252,7 @@ fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EntitySummary> 
         kind: row.get(2)?,
         mentions: row.get(3)?,
         articles: row.get(4)?,
+        external_id: row.get("external_id")?,
         first_seen: None,
         last_seen: None,
     })
@@ -340,6 +346,7 @@ impl Store {
                         kind: row.get(2)?,
                         mentions: row.get(4)?,
                         articles: row.get(5)?,
+                        external_id: row.get("external_id")?,
                         first_seen: None,
                         last_seen: None,
                     })

@@ -1262,10 +1262,15 @@ fn resolve_entity(
         Some(id) => id,
         None => tx
             .prepare_cached(
-                "INSERT INTO entities (kind, name, key) VALUES (?1, ?2, ?3) RETURNING id",
+                "INSERT INTO entities (kind, name, key, external_id) VALUES (?1, ?2, ?3, ?4)
+                 RETURNING id",
             )
             .and_then(|mut statement| {
-                statement.query_row(params![kind, mention.name, mention.key], |row| row.get(0))
+                let external_id = crate::entities::external_id(mention.kind, &mention.key);
+                statement.query_row(
+                    params![kind, mention.name, mention.key, external_id],
+                    |row| row.get(0),
+                )
             })
             .context("recording an entity")?,
     };
