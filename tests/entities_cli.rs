@@ -461,6 +461,15 @@ fn gazetteer_entities_carry_their_source_list_id() {
         1
     );
 
+    // The export names it beside the entity, for other tools to join on.
+    let output = db.run(&["export"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let exported = stdout(&output);
+    assert!(
+        exported.contains(r#""name":"North Korea","kind":"location","external_id":"iso3166:KP""#),
+        "{exported}"
+    );
+
     // Pyongyang merged into North Korea: North Korea keeps its code.
     let output = db.run(&["entity", "merge", "North Korea", "Pyongyang"]);
     assert!(output.status.success(), "{}", stderr(&output));
