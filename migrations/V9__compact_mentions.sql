@@ -10,6 +10,8 @@
 -- values of the table it replaces, so `substr(body, start + 1, "end" - start)` still returns the
 -- surface. Other tools may INSERT into it (a span already stored is ignored, where the old table
 -- refused it), DELETE from it and UPDATE it; INSTEAD OF triggers keep `article_entities` right.
+-- The view and triggers use only SQL that SQLite 3.9 and later parse (json_extract, no
+-- `->>`, no ORDER BY inside an aggregate), so older tools can still open the file.
 --
 -- Storing 30 mention rows per article was most of what extraction cost at import; one row per
 -- entity and field is about a third of the rows, and the entity queries count `mention_count`
@@ -62,12 +64,12 @@ DROP TABLE mentions;
 CREATE VIEW mentions AS
 SELECT ae.article_id,
        ae.field,
-       span.value ->> 0 AS start,
-       span.value ->> 1 AS "end",
+       json_extract(span.value, '$[0]') AS start,
+       json_extract(span.value, '$[1]') AS "end",
        ae.entity_id,
-       span.value ->> 2 AS sentence,
-       coalesce(span.value ->> 3, ae.method) AS method,
-       coalesce(span.value ->> 4, ae.confidence) AS confidence
+       json_extract(span.value, '$[2]') AS sentence,
+       coalesce(json_extract(span.value, '$[3]'), ae.method) AS method,
+       coalesce(json_extract(span.value, '$[4]'), ae.confidence) AS confidence
   FROM article_entities ae, json_each(ae.spans) AS span;
 
 CREATE TRIGGER mentions_insert INSTEAD OF INSERT ON mentions
@@ -113,9 +115,11 @@ BEGIN
        AND mention_count = 1;
     UPDATE article_entities
        SET mention_count = mention_count - 1,
-           spans = (SELECT '[' || group_concat(span.value, ',' ORDER BY span.key) || ']'
-                      FROM json_each(spans) AS span
-                     WHERE NOT (span.value ->> 0 = OLD.start AND span.value ->> 1 = OLD."end"))
+           spans = (SELECT '[' || group_concat(kept.value, ',') || ']'
+                      FROM (SELECT span.value FROM json_each(spans) AS span
+                             WHERE NOT (json_extract(span.value, '$[0]') = OLD.start
+                                        AND json_extract(span.value, '$[1]') = OLD."end")
+                             ORDER BY span.key) AS kept)
      WHERE article_id = OLD.article_id AND field = OLD.field AND entity_id = OLD.entity_id;
 END;
 
