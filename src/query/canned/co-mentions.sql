@@ -9,13 +9,13 @@ WITH target AS (
     SELECT entity_id FROM entity_aliases WHERE key = name_key(:entity)
 ),
 articles AS (
-    SELECT DISTINCT article_id FROM article_entities WHERE entity_id IN target
+    SELECT DISTINCT article_id FROM mentions WHERE entity_id IN target
 )
 SELECT e.id,
        e.name,
        e.kind,
        count(DISTINCT m.article_id) AS articles
-  FROM article_entities AS m
+  FROM mentions AS m
   JOIN entities AS e ON e.id = m.entity_id
  WHERE m.article_id IN articles
    AND m.entity_id NOT IN target

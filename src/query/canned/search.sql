@@ -32,7 +32,7 @@ SELECT a.id,
                                             WHERE key = source_key(:source)
                                                OR name = :source COLLATE NOCASE)))
    AND (:entity IS NULL
-        OR a.id IN (SELECT article_id FROM article_entities
+        OR a.id IN (SELECT article_id FROM mentions
                      WHERE entity_id IN (SELECT id FROM entities
                                           WHERE key = name_key(:entity)
                                              OR name = :entity COLLATE NOCASE

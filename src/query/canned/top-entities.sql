@@ -6,8 +6,8 @@ SELECT e.id,
        e.name,
        e.kind,
        count(DISTINCT m.article_id) AS articles,
-       sum(m.mention_count) AS mentions
-  FROM article_entities AS m
+       count(*) AS mentions
+  FROM mentions AS m
   JOIN entities AS e ON e.id = m.entity_id
  WHERE :kind IS NULL OR e.kind = :kind
  GROUP BY e.id
