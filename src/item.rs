@@ -211,4 +211,79 @@ pub enum Parsed {
     Rejected(ImportError),
     /// Read, but with a problem worth telling (e.g. invalid UTF-8 decoded by fallback).
     Warning(ImportError),
+    /// A file found in a folder that is not an article (a licence, source code, a JSON file of
+    /// settings): not imported, not a reject, counted by reason.
+    Skipped(Skipped),
+}
+
+/// A file left out of a folder import, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub location: Location,
+    pub reason: SkipReason,
+}
+
+/// Why a file found in a folder was not imported. `--include` overrides all but `Excluded`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    /// Matched by `--exclude`, or not matched by any `--include`.
+    Excluded,
+    /// LICENSE, COPYING, README, CHANGELOG, NOTICE, AUTHORS, CONTRIBUTING (any case, any extension).
+    LicenceOrReadme,
+    /// Source code, styles, spreadsheets and configuration, by extension or by shape.
+    CodeOrData,
+    /// Images, audio, video, archives, office documents: by extension.
+    Media,
+    /// JSON whose first record has no article field (body, content, text, url, link).
+    JsonNotArticles,
+    /// Plain text with no line that reads like prose.
+    TextNotArticle,
+    /// HTML that starts with a `<div>` or `<article>`, not a page: an extract made by a tool.
+    HtmlFragment,
+}
+
+impl SkipReason {
+    pub const ALL: [SkipReason; 7] = [
+        SkipReason::Excluded,
+        SkipReason::LicenceOrReadme,
+        SkipReason::CodeOrData,
+        SkipReason::Media,
+        SkipReason::JsonNotArticles,
+        SkipReason::TextNotArticle,
+        SkipReason::HtmlFragment,
+    ];
+
+    /// The key in the `--json` summary.
+    pub fn key(self) -> &'static str {
+        match self {
+            SkipReason::Excluded => "excluded",
+            SkipReason::LicenceOrReadme => "licence_or_readme",
+            SkipReason::CodeOrData => "code_or_data",
+            SkipReason::Media => "media",
+            SkipReason::JsonNotArticles => "json_not_articles",
+            SkipReason::TextNotArticle => "text_not_article",
+            SkipReason::HtmlFragment => "html_fragment",
+        }
+    }
+
+    /// In words, for messages and the summary line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::Excluded => "excluded by --include/--exclude",
+            SkipReason::LicenceOrReadme => "licence or readme",
+            SkipReason::CodeOrData => "source code or data",
+            SkipReason::Media => "media or archive",
+            SkipReason::JsonNotArticles => "JSON without article fields",
+            SkipReason::TextNotArticle => "text that does not read like an article",
+            SkipReason::HtmlFragment => "HTML fragment, not a page",
+        }
+    }
+
+    /// Found only by reading the file: worth a warning, since the user may have expected it.
+    pub fn is_by_content(self) -> bool {
+        matches!(
+            self,
+            SkipReason::JsonNotArticles | SkipReason::TextNotArticle | SkipReason::HtmlFragment
+        )
+    }
 }

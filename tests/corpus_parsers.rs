@@ -4,7 +4,8 @@
 //! versions of a few files, which must never panic.
 //!
 //! The corpus lives outside the repository (`../shared/corpus`); when it is absent these tests
-//! print a message and pass.
+//! say SKIPPED on stderr and pass, except under CI (`CI=true` or `NEWSDB_REQUIRE_CORPUS=1`, which
+//! `.ci/run` sets), where they fail.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,20 +15,29 @@ use newsdb::import::html::parse_html_page;
 use newsdb::item::{Location, Parsed, RawItem};
 use newsdb::normalize::NormalizeOptions;
 
-/// `$NEWSDB_CORPUS`, else `../shared/corpus` beside the project (a worktree elsewhere names it).
+mod common;
+
+/// The whole corpus folder; skipped visibly, or failing under CI, when absent.
 fn corpus() -> Option<PathBuf> {
-    let path = std::env::var_os("NEWSDB_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipping: the shared corpus is not at {} (see ../shared/corpus/README.md)",
-            path.display()
-        );
-        None
-    }
+    common::corpus("")
+}
+
+/// Issue 12 item 9: a missing corpus is a visible skip on a workstation and a failure in CI.
+#[test]
+fn a_missing_corpus_fails_under_ci_or_when_required() {
+    use common::{MissingCorpus, missing_corpus_rule};
+    assert_eq!(missing_corpus_rule(None, None), MissingCorpus::Skip);
+    assert_eq!(
+        missing_corpus_rule(Some(""), Some("0")),
+        MissingCorpus::Skip
+    );
+    assert_eq!(
+        missing_corpus_rule(Some("false"), None),
+        MissingCorpus::Skip
+    );
+    assert_eq!(missing_corpus_rule(Some("true"), None), MissingCorpus::Fail);
+    assert_eq!(missing_corpus_rule(Some("1"), None), MissingCorpus::Fail);
+    assert_eq!(missing_corpus_rule(None, Some("1")), MissingCorpus::Fail);
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -87,6 +97,7 @@ fn run(parser: Parser, bytes: &[u8], origin: &str) -> Outcome {
                 outcome.rejected.push(error.to_string());
             }
             Parsed::Warning(error) => outcome.warnings.push(error.to_string()),
+            Parsed::Skipped(skipped) => panic!("parsers do not skip files: {skipped:?}"),
         },
     );
     outcome

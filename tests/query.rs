@@ -36,7 +36,7 @@ fn writes_are_refused_without_write() {
             stderr(&output)
         );
     }
-    assert_eq!(db.count("SELECT count(*) FROM articles"), 6);
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 9);
     let output = db.run(&[
         "query",
         "--write",
@@ -66,7 +66,7 @@ fn parameters_bind_and_json_is_typed() {
     let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         rows,
-        serde_json::json!([{"n": 2, "s": "hello", "missing": null, "real": 2.5, "articles": 6}])
+        serde_json::json!([{"n": 2, "s": "hello", "missing": null, "real": 2.5, "articles": 9}])
     );
     // Numbers are numbers in the text too, not strings.
     assert!(stdout(&output).contains(r#""n":2,"#), "{}", stdout(&output));

@@ -43,6 +43,9 @@ pub struct EntitiesArgs {
 #[derive(Debug, Subcommand)]
 pub enum EntitiesCommand {
     /// Score the extractor against a CoNLL file: precision, recall and F1 for PER, ORG, LOC.
+    #[command(
+        after_help = "Examples:\n  newsdb entities eval gold.conll\n  newsdb entities eval ../shared/corpus/ner/wikigold.conll --format json"
+    )]
     Eval(EvalArgs),
 }
 

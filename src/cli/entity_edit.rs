@@ -10,6 +10,9 @@ use super::{Context, Failure, Outcome};
 #[derive(Debug, Subcommand)]
 pub enum EntityEdit {
     /// Merge entity B into entity A: B's mentions and aliases move to A, and B is removed.
+    #[command(
+        after_help = "Examples:\n  newsdb entity merge \"Kim Jong Un\" \"Kim Jong-un\"\n  newsdb entity merge person:Putin \"#42\""
+    )]
     Merge {
         /// The entity that stays (a name, an alias, KIND:NAME or #ID).
         a: String,
@@ -18,17 +21,42 @@ pub enum EntityEdit {
     },
     /// Add an alias: the surface will be found as a mention of the entity.
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  newsdb entity alias add \"Kim Jong Un\" \"Dear Leader\"\n  newsdb entity alias add \"United Nations\" UN"
+    )]
     Alias(AliasCommand),
     /// Give an entity another canonical name.
-    Rename { entity: String, new_name: String },
+    #[command(
+        after_help = "Examples:\n  newsdb entity rename \"Kim Jong-un\" \"Kim Jong Un\"\n  newsdb entity rename \"#42\" \"Korean Central News Agency\""
+    )]
+    Rename {
+        /// The entity (a name, an alias, KIND:NAME or #ID).
+        entity: String,
+        /// Its new canonical name.
+        new_name: String,
+    },
     /// Never treat this surface as an entity; its stored mentions are removed now.
-    Ignore { surface: String },
+    #[command(
+        after_help = "Examples:\n  newsdb entity ignore \"Read More\"\n  newsdb entity ignore Advertisement"
+    )]
+    Ignore {
+        /// The text never to take for an entity.
+        surface: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum AliasCommand {
     /// Add ALIAS to ENTITY.
-    Add { entity: String, alias: String },
+    #[command(
+        after_help = "Examples:\n  newsdb entity alias add \"Kim Jong Un\" \"Dear Leader\"\n  newsdb entity alias add organization:\"United Nations\" UN"
+    )]
+    Add {
+        /// The entity (a name, an alias, KIND:NAME or #ID).
+        entity: String,
+        /// Another name it goes by, found as its mention from now on.
+        alias: String,
+    },
 }
 
 pub fn run(context: &Context, edit: &EntityEdit) -> Outcome {

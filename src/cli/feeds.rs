@@ -25,6 +25,9 @@ pub struct FeedsArgs {
 #[derive(Debug, Subcommand)]
 pub enum FeedsAction {
     /// Subscribe to a feed URL.
+    #[command(
+        after_help = "Examples:\n  newsdb feeds add https://example.org/rss.xml\n  newsdb feeds add https://example.org/atom.xml --source \"Example Gazette\""
+    )]
     Add {
         /// An http:// or https:// feed URL.
         url: String,
@@ -41,6 +44,9 @@ pub enum FeedsAction {
     },
     /// Subscribe to every feed of an OPML file (from another feed reader); re-importing adds
     /// nothing.
+    #[command(
+        after_help = "Examples:\n  newsdb feeds import subscriptions.opml\n  newsdb feeds import - --replace < exported.opml"
+    )]
     Import {
         /// The OPML file (`-` for standard input).
         file: PathBuf,
@@ -50,6 +56,9 @@ pub enum FeedsAction {
         replace: bool,
     },
     /// Write the subscriptions as OPML 2.0, grouped by folder.
+    #[command(
+        after_help = "Examples:\n  newsdb feeds export\n  newsdb feeds export -o subscriptions.opml --force"
+    )]
     Export {
         /// Write to FILE instead of standard output: a new file, or a FIFO or device written
         /// into. Never the database itself.
@@ -60,9 +69,16 @@ pub enum FeedsAction {
         force: bool,
     },
     /// List subscriptions with the outcome of their last poll.
+    #[command(after_help = "Examples:\n  newsdb feeds list\n  newsdb feeds list --format json")]
     List(FormatArgs),
     /// Unsubscribe (articles already imported stay).
-    Remove { url: String },
+    #[command(
+        after_help = "Examples:\n  newsdb feeds remove https://example.org/rss.xml\n  newsdb feeds list --format csv"
+    )]
+    Remove {
+        /// The subscribed URL, as `feeds list` shows it.
+        url: String,
+    },
 }
 
 pub fn run(context: &Context, args: &FeedsArgs) -> Outcome {

@@ -10,6 +10,8 @@ use newsdb::store::{OpenOptions, Store, StoreError};
 
 mod articles;
 mod backup;
+mod compact;
+mod completions;
 mod entities;
 mod entity;
 mod entity_edit;
@@ -18,6 +20,7 @@ mod feeds;
 mod fetch;
 mod import;
 mod init;
+mod man;
 mod migrate;
 mod output;
 pub use output::FormatArgs;
@@ -62,24 +65,48 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the database (or migrate an existing one) and print its schema version.
+    #[command(after_help = "Examples:\n  newsdb init\n  newsdb --db archive.sqlite init")]
     Init(init::InitArgs),
     /// Apply pending migrations, or list applied and pending ones.
+    #[command(after_help = "Examples:\n  newsdb migrate --status\n  newsdb migrate")]
     Migrate(migrate::MigrateArgs),
     /// Print the schema as SQL.
+    #[command(after_help = "Examples:\n  newsdb schema\n  newsdb schema > schema.sql")]
     Schema,
     /// Rows per table, date range, size and schema version.
+    #[command(after_help = "Examples:\n  newsdb stats\n  newsdb stats --format json")]
     Stats(FormatArgs),
     /// Import files, folders, URLs or standard input (`-`).
+    #[command(
+        after_help = "Examples:\n  newsdb import data/samples\n  newsdb import feeds/ dumps/*.jsonl.gz --source \"Wire Desk\"\n  producer | newsdb import - --format jsonl"
+    )]
     Import(import::ImportArgs),
     /// Run one SQL statement (read-only unless --write) and print its rows.
+    #[command(
+        after_help = "Examples:\n  newsdb query \"SELECT id, title, source FROM article_overview LIMIT 5\"\n  newsdb query \"SELECT title FROM articles WHERE published_at >= :since\" -p since=2024-01-01"
+    )]
     Query(query::QueryArgs),
     /// Recompute every article's entity mentions, honouring the corrections.
+    #[command(after_help = "Examples:\n  newsdb reextract\n  newsdb reextract --json")]
     Reextract(reextract::ReextractArgs),
+    /// Compress raw copies stored uncompressed (by an older newsdb), in batches; --vacuum then
+    /// shrinks the file.
+    #[command(after_help = "Examples:\n  newsdb compact\n  newsdb compact --vacuum --json")]
+    Compact(compact::CompactArgs),
     /// Write every article as JSON Lines that `newsdb import` reads back.
+    #[command(
+        after_help = "Examples:\n  newsdb export -o news.jsonl\n  newsdb export --since 2024-06-01 | gzip > june.jsonl.gz"
+    )]
     Export(export::ExportArgs),
     /// Copy the database with SQLite's online backup, safely while others use it.
+    #[command(
+        after_help = "Examples:\n  newsdb backup news-copy.sqlite\n  newsdb --db news.sqlite backup /backups/news.sqlite --force"
+    )]
     Backup(backup::BackupArgs),
     /// Subscribe to feed URLs, list or remove subscriptions, import or export them as OPML.
+    #[command(
+        after_help = "Examples:\n  newsdb feeds add https://example.org/rss.xml --source \"Example Gazette\"\n  newsdb feeds import subscriptions.opml\n  newsdb feeds list"
+    )]
     Feeds(feeds::FeedsArgs),
     /// Poll subscribed feeds (all that are due, or the URLs given) and import what changed.
     ///
@@ -88,26 +115,64 @@ pub enum Command {
     /// `next_check_at`). A URL named, or `--force`, polls it anyway. Exit status: 0 when every
     /// feed polled was read, or the only failures are of feeds that were already failing before
     /// this run; 1 when a feed newly fails.
+    #[command(
+        after_help = "Examples:\n  newsdb fetch\n  newsdb fetch https://example.org/rss.xml --timeout 10\n  newsdb fetch --force --json"
+    )]
     Fetch(fetch::FetchArgs),
     /// Full-text search, best matches first, with a snippet around the matches.
+    #[command(
+        after_help = "Examples:\n  newsdb search \"armored train\"\n  newsdb search 'sanction* OR \"Kim Jong-un\"' --since 2023-09-01 --limit 5"
+    )]
     Search(search::SearchArgs),
     /// Articles newest first, filtered by source, entity and date.
+    #[command(
+        after_help = "Examples:\n  newsdb articles\n  newsdb articles --entity \"Kim Jong Un\" --since 2023-09-01 --format csv"
+    )]
     Articles(articles::ArticlesArgs),
     /// One article by id or content-hash prefix: details and body, raw bytes, or mentions.
+    #[command(
+        after_help = "Examples:\n  newsdb show 1\n  newsdb show 3fa2c1 --mentions\n  newsdb show 1 --raw > original.txt"
+    )]
     Show(show::ShowArgs),
     /// Sources with their article counts and first and last publication.
+    #[command(after_help = "Examples:\n  newsdb sources\n  newsdb sources --format markdown")]
     Sources(FormatArgs),
     /// Articles per day, week or month, with a bar chart.
+    #[command(
+        after_help = "Examples:\n  newsdb timeline\n  newsdb timeline --by week --entity Putin"
+    )]
     Timeline(timeline::TimelineArgs),
     /// List, show, save and remove canned queries.
+    #[command(
+        after_help = "Examples:\n  newsdb queries\n  newsdb queries show co-mentions\n  newsdb queries save by-source \"SELECT title FROM article_overview WHERE source = :source\""
+    )]
     Queries(queries::QueriesArgs),
     /// Run a built-in or saved query by name.
+    #[command(
+        after_help = "Examples:\n  newsdb run top-entities -p limit=10\n  newsdb run co-mentions -p entity=Putin --format json"
+    )]
     Run(run::RunArgs),
     /// List the most mentioned entities, or score the extractor (`entities eval FILE.conll`).
+    #[command(
+        after_help = "Examples:\n  newsdb entities --kind person --limit 20\n  newsdb entities eval gold.conll --format json"
+    )]
     Entities(entities::EntitiesArgs),
     /// Show one entity (counts, aliases, co-mentioned entities, latest articles), or correct
     /// entities: merge, alias add, rename, ignore.
+    #[command(
+        after_help = "Examples:\n  newsdb entity \"Kim Jong Un\"\n  newsdb entity merge \"Kim Jong Un\" \"Kim Jong-un\"\n  newsdb entity alias add \"Kim Jong Un\" \"Dear Leader\""
+    )]
     Entity(entity::EntityArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  newsdb completions bash > ~/.local/share/bash-completion/completions/newsdb\n  newsdb completions zsh > ~/.zfunc/_newsdb\n  newsdb completions fish > ~/.config/fish/completions/newsdb.fish"
+    )]
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) of newsdb or of one of its commands.
+    #[command(
+        after_help = "Examples:\n  newsdb man | man -l -\n  newsdb man import > ~/.local/share/man/man1/newsdb-import.1"
+    )]
+    Man(man::ManArgs),
 }
 
 /// How a command ended, beyond plain success.
@@ -262,6 +327,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Import(args) => import::run(&context, &args),
         Command::Query(args) => query::run(&context, &args),
         Command::Reextract(args) => reextract::run(&context, &args),
+        Command::Compact(args) => compact::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),
         Command::Backup(args) => backup::run(&context, &args),
         Command::Feeds(args) => feeds::run(&context, &args),
@@ -275,12 +341,128 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Run(args) => run::run(&context, &args),
         Command::Entities(args) => entities::run(&context, &args),
         Command::Entity(args) => entity::run(&context, &args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use clap::CommandFactory;
+
+    /// The `newsdb ...` part of an example line, split like a shell would: quotes group, and a
+    /// pipe or redirection ends the command.
+    fn example_words(line: &str) -> Vec<String> {
+        let start = line.find("newsdb").expect("an example runs newsdb");
+        let (mut words, mut word, mut quote, mut in_word) =
+            (Vec::new(), String::new(), None, false);
+        for ch in line[start..].chars() {
+            match (quote, ch) {
+                (Some(open), _) if ch == open => quote = None,
+                (Some(_), _) => word.push(ch),
+                (None, '"' | '\'') => {
+                    quote = Some(ch);
+                    in_word = true;
+                }
+                (None, '|' | '>' | '<') => break,
+                (None, ' ') => {
+                    if in_word {
+                        words.push(std::mem::take(&mut word));
+                    }
+                    in_word = false;
+                }
+                (None, _) => {
+                    word.push(ch);
+                    in_word = true;
+                }
+            }
+        }
+        if in_word {
+            words.push(word);
+        }
+        words
+    }
+
+    /// Every command and subcommand, with its path (`["feeds", "add"]`).
+    fn every_command(
+        command: &clap::Command,
+        path: Vec<String>,
+        out: &mut Vec<(Vec<String>, clap::Command)>,
+    ) {
+        for sub in command
+            .get_subcommands()
+            .filter(|sub| !sub.is_hide_set() && sub.get_name() != "help")
+        {
+            let mut sub_path = path.clone();
+            sub_path.push(sub.get_name().to_string());
+            every_command(sub, sub_path.clone(), out);
+            out.push((sub_path, sub.clone()));
+        }
+    }
+
+    /// Issue 12 item 8: every command's help ends with two or three examples that parse, and no
+    /// argument goes without a description.
+    #[test]
+    fn every_command_has_examples_that_parse_and_described_arguments() {
+        let mut root = Cli::command();
+        root.build();
+        let mut commands = Vec::new();
+        every_command(&root, Vec::new(), &mut commands);
+        commands.push((Vec::new(), root.clone()));
+        let mut problems = Vec::new();
+        for (path, command) in &commands {
+            let name = format!("newsdb {}", path.join(" "));
+            for arg in command.get_arguments().filter(|arg| !arg.is_hide_set()) {
+                let help = arg
+                    .get_help()
+                    .map(|help| help.to_string())
+                    .unwrap_or_default();
+                if help.trim().is_empty() {
+                    problems.push(format!(
+                        "{name}: argument {} has no description",
+                        arg.get_id()
+                    ));
+                }
+            }
+            if path.is_empty() {
+                continue;
+            }
+            let after = command.get_after_help().map(|help| help.to_string());
+            let Some(examples) = after
+                .as_deref()
+                .and_then(|help| help.strip_prefix("Examples:\n"))
+            else {
+                problems.push(format!("{name}: --help does not end with Examples:"));
+                continue;
+            };
+            let lines: Vec<&str> = examples.lines().collect();
+            if !(2..=3).contains(&lines.len()) {
+                problems.push(format!("{name}: {} examples, not 2 or 3", lines.len()));
+            }
+            for line in lines {
+                // Longer lines are wrapped by clap at 100 columns, which breaks the example.
+                if line.len() > 96 {
+                    problems.push(format!("{name}: example `{line}` is wider than 96 columns"));
+                }
+                if let Err(error) = Cli::try_parse_from(example_words(line)) {
+                    problems.push(format!("{name}: example `{line}` does not parse: {error}"));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        assert!(commands.len() > 30, "{} commands found", commands.len());
+    }
+
+    #[test]
+    fn examples_are_split_like_a_shell_would() {
+        assert_eq!(
+            example_words(r#"producer | newsdb search 'a "b"' --x="c d" e > out"#),
+            ["newsdb", "search", "a \"b\"", "--x=c d", "e"]
+        );
+        assert_eq!(example_words("newsdb show ''"), ["newsdb", "show", ""]);
+    }
 
     #[test]
     fn seconds_are_range_checked() {

@@ -23,10 +23,22 @@ pub struct QueriesArgs {
 #[derive(Debug, Subcommand)]
 pub enum Action {
     /// List built-in and saved queries with their parameters (the default).
+    #[command(
+        after_help = "Examples:\n  newsdb queries list\n  newsdb queries list --format markdown"
+    )]
     List(FormatArgs),
     /// Print a query's SQL.
-    Show { name: String },
+    #[command(
+        after_help = "Examples:\n  newsdb queries show co-mentions\n  newsdb queries show by-source"
+    )]
+    Show {
+        /// A built-in or saved query's name.
+        name: String,
+    },
     /// Save a read-only query under NAME, for `newsdb run NAME` and every other tool.
+    #[command(
+        after_help = "Examples:\n  newsdb queries save by-source \"SELECT title FROM article_overview WHERE source = :source\"\n  newsdb queries save recent \"SELECT title FROM articles LIMIT 9\" --description Latest"
+    )]
     Save {
         /// Lowercase letters, digits, `-` and `_`; not a built-in's name.
         name: String,
@@ -40,7 +52,11 @@ pub enum Action {
         replace: bool,
     },
     /// Remove a saved query.
-    Remove { name: String },
+    #[command(after_help = "Examples:\n  newsdb queries remove by-source\n  newsdb queries list")]
+    Remove {
+        /// A saved query's name (built-in queries cannot be removed).
+        name: String,
+    },
 }
 
 pub fn run(context: &Context, args: &QueriesArgs) -> Outcome {

@@ -35,7 +35,8 @@ pub fn check_feed(client: &Client, url: &str) -> Result<CheckedFeed, String> {
             Parsed::Rejected(error) => {
                 refusal.get_or_insert(error);
             }
-            Parsed::Warning(_) => {}
+            // The feed parser never skips; only a folder walk does.
+            Parsed::Warning(_) | Parsed::Skipped(_) => {}
         },
     );
     // A feed with some bad items is still a feed; one rejected whole is not.

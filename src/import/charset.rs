@@ -115,6 +115,156 @@ pub fn decode<'a>(bytes: &'a [u8], http_content_type: Option<&str>) -> Decoded<'
     }
 }
 
+/// A wide Unicode encoding: UTF-16 or UTF-32, either byte order. Every other parser works on
+/// UTF-8 (or an ASCII-compatible legacy charset), so a wide input is turned into UTF-8 first, as
+/// it is read; encoding_rs decodes UTF-16, and UTF-32 (which it does not know) is decoded here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wide {
+    Utf16Le,
+    Utf16Be,
+    Utf32Le,
+    Utf32Be,
+}
+
+impl Wide {
+    pub fn name(self) -> &'static str {
+        match self {
+            Wide::Utf16Le => "UTF-16LE",
+            Wide::Utf16Be => "UTF-16BE",
+            Wide::Utf32Le => "UTF-32LE",
+            Wide::Utf32Be => "UTF-32BE",
+        }
+    }
+
+    fn unit(self) -> usize {
+        match self {
+            Wide::Utf16Le | Wide::Utf16Be => 2,
+            Wide::Utf32Le | Wide::Utf32Be => 4,
+        }
+    }
+
+    /// The code unit at the front of `bytes` (at least `unit()` long).
+    fn code_unit(self, bytes: &[u8]) -> u32 {
+        match self {
+            Wide::Utf16Le => u32::from(u16::from_le_bytes([bytes[0], bytes[1]])),
+            Wide::Utf16Be => u32::from(u16::from_be_bytes([bytes[0], bytes[1]])),
+            Wide::Utf32Le => u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
+            Wide::Utf32Be => u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
+        }
+    }
+}
+
+/// How many bytes of a head [`sniff_wide`] looks at for the NUL pattern.
+const WIDE_SAMPLE_BYTES: usize = 512;
+
+/// Whether `head` (the first bytes of an input) is UTF-16 or UTF-32, and the length of its BOM.
+/// With a BOM, that decides (the UTF-32LE BOM `FF FE 00 00` before UTF-16LE's `FF FE`). Without
+/// one, the NUL pattern of mostly-ASCII text does: XML, HTML and JSON start with ASCII markup, so
+/// in UTF-16LE every second byte is zero and in UTF-32LE three of four, and no code unit is zero.
+/// Text that is not mostly ASCII is not recognised without a BOM (nor can it be, reliably).
+pub fn sniff_wide(head: &[u8]) -> Option<(Wide, usize)> {
+    const BOMS: [(&[u8], Wide); 4] = [
+        (b"\xff\xfe\0\0", Wide::Utf32Le),
+        (b"\0\0\xfe\xff", Wide::Utf32Be),
+        (b"\xff\xfe", Wide::Utf16Le),
+        (b"\xfe\xff", Wide::Utf16Be),
+    ];
+    if let Some((bom, wide)) = BOMS.iter().find(|(bom, _)| head.starts_with(bom)) {
+        return Some((*wide, bom.len()));
+    }
+    let sample = &head[..head.len().min(WIDE_SAMPLE_BYTES)];
+    [Wide::Utf32Le, Wide::Utf32Be, Wide::Utf16Le, Wide::Utf16Be]
+        .into_iter()
+        .find(|&wide| {
+            let units: Vec<u32> = sample
+                .chunks_exact(wide.unit())
+                .map(|chunk| wide.code_unit(chunk))
+                .collect();
+            let ascii = units
+                .iter()
+                .filter(|&&unit| (0x09..0x80).contains(&unit))
+                .count();
+            units.len() >= 2
+                && !units.contains(&0)
+                && units.iter().all(|&unit| unit <= 0x10_ffff)
+                && ascii * 4 >= units.len() * 3
+        })
+        .map(|wide| (wide, 0))
+}
+
+/// Decodes a wide encoding to UTF-8 piece by piece, replacing invalid code units (lone
+/// surrogates, values past U+10FFFF, a cut-off last unit) with U+FFFD and counting them.
+pub struct WideDecoder {
+    wide: Wide,
+    /// UTF-16 goes through encoding_rs.
+    utf16: Option<encoding_rs::Decoder>,
+    /// The start of a UTF-32 unit cut by the end of the previous piece.
+    pending: Vec<u8>,
+    /// Code units replaced with U+FFFD so far.
+    pub replaced: u64,
+}
+
+impl WideDecoder {
+    pub fn new(wide: Wide) -> WideDecoder {
+        let utf16 = match wide {
+            Wide::Utf16Le => Some(encoding_rs::UTF_16LE.new_decoder_without_bom_handling()),
+            Wide::Utf16Be => Some(encoding_rs::UTF_16BE.new_decoder_without_bom_handling()),
+            Wide::Utf32Le | Wide::Utf32Be => None,
+        };
+        WideDecoder {
+            wide,
+            utf16,
+            pending: Vec::new(),
+            replaced: 0,
+        }
+    }
+
+    /// Appends the text of `bytes` to `out`; `last` when no more bytes follow.
+    pub fn decode(&mut self, bytes: &[u8], last: bool, out: &mut String) {
+        if let Some(decoder) = &mut self.utf16 {
+            let from = out.len();
+            out.reserve(
+                decoder
+                    .max_utf8_buffer_length(bytes.len())
+                    .unwrap_or(bytes.len() * 3),
+            );
+            let (_, _, had_replacements) = decoder.decode_to_string(bytes, out, last);
+            if had_replacements {
+                self.replaced += out[from..].matches('\u{fffd}').count() as u64;
+            }
+            return;
+        }
+        self.pending.extend_from_slice(bytes);
+        let whole = self.pending.len() / 4 * 4;
+        out.reserve(whole);
+        for chunk in self.pending[..whole].chunks_exact(4) {
+            let character = char::from_u32(self.wide.code_unit(chunk)).unwrap_or_else(|| {
+                self.replaced += 1;
+                '\u{fffd}'
+            });
+            out.push(character);
+        }
+        self.pending.drain(..whole);
+        if last && !self.pending.is_empty() {
+            self.pending.clear();
+            self.replaced += 1;
+            out.push('\u{fffd}');
+        }
+    }
+
+    /// A warning when some code units were replaced.
+    pub fn warning(&self) -> Option<String> {
+        (self.replaced > 0).then(|| {
+            format!(
+                "{} invalid {} code unit{} replaced with U+FFFD",
+                self.replaced,
+                self.wide.name(),
+                if self.replaced == 1 { "" } else { "s" }
+            )
+        })
+    }
+}
+
 /// The `charset=` parameter of a `Content-Type` value.
 fn charset_parameter(content_type: &str) -> Option<&'static Encoding> {
     content_type.split(';').skip(1).find_map(|parameter| {
@@ -215,6 +365,68 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn encode(text: &str, wide: Wide) -> Vec<u8> {
+        match wide {
+            Wide::Utf16Le => text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+            Wide::Utf16Be => text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+            Wide::Utf32Le => text
+                .chars()
+                .flat_map(|c| u32::from(c).to_le_bytes())
+                .collect(),
+            Wide::Utf32Be => text
+                .chars()
+                .flat_map(|c| u32::from(c).to_be_bytes())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn wide_encodings_by_bom_and_by_nul_pattern() {
+        let xml = "<?xml version=\"1.0\"?><rss><title>Käse für Straße</title></rss>";
+        for wide in [Wide::Utf16Le, Wide::Utf16Be, Wide::Utf32Le, Wide::Utf32Be] {
+            let bytes = encode(xml, wide);
+            assert_eq!(sniff_wide(&bytes), Some((wide, 0)), "{wide:?}");
+            let with_bom = encode(&format!("\u{feff}{xml}"), wide);
+            let (found, bom) = sniff_wide(&with_bom).unwrap();
+            assert_eq!((found, bom), (wide, wide.unit()));
+            // Decoded in pieces that cut code units in two.
+            let mut decoder = WideDecoder::new(wide);
+            let mut out = String::new();
+            for piece in with_bom[bom..].chunks(3) {
+                decoder.decode(piece, false, &mut out);
+            }
+            decoder.decode(&[], true, &mut out);
+            assert_eq!(out, xml);
+            assert_eq!(decoder.warning(), None);
+        }
+        // UTF-8, Latin-1 and binary are not wide.
+        assert_eq!(sniff_wide(xml.as_bytes()), None);
+        assert_eq!(sniff_wide(b"Caf\xe9 au lait"), None);
+        assert_eq!(sniff_wide(b"\x1f\x8b\x08\0\0\0\0\0"), None);
+        assert_eq!(sniff_wide(b"hello\0world"), None);
+    }
+
+    #[test]
+    fn invalid_wide_code_units_are_replaced_and_counted() {
+        let mut decoder = WideDecoder::new(Wide::Utf32Le);
+        let mut out = String::new();
+        let mut bytes = encode("ab", Wide::Utf32Le);
+        bytes.extend_from_slice(&0x0011_0000u32.to_le_bytes());
+        bytes.extend_from_slice(&0xd800u32.to_le_bytes());
+        bytes.extend_from_slice(b"c\0");
+        decoder.decode(&bytes, true, &mut out);
+        assert_eq!(out, "ab\u{fffd}\u{fffd}\u{fffd}");
+        assert_eq!(
+            decoder.warning().unwrap(),
+            "3 invalid UTF-32LE code units replaced with U+FFFD"
+        );
+        let mut decoder = WideDecoder::new(Wide::Utf16Be);
+        let mut out = String::new();
+        decoder.decode(b"\0a\xd8\0\0b", true, &mut out);
+        assert_eq!(out, "a\u{fffd}b");
+        assert_eq!(decoder.replaced, 1);
+    }
 
     #[test]
     fn valid_utf8_without_declaration_is_utf8() {

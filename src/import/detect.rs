@@ -9,7 +9,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
-use encoding_rs::{Encoding, UTF_8};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::import::charset;
@@ -39,15 +38,15 @@ pub fn detect(bytes: &[u8], path: Option<&Path>) -> Result<Format, String> {
         .map(str::to_ascii_lowercase);
     let extension = extension.as_deref().unwrap_or("");
 
-    let content: Cow<[u8]> = match Encoding::for_bom(bytes) {
-        Some((encoding, bom_length)) if encoding == UTF_8 => Cow::Borrowed(&bytes[bom_length..]),
-        // UTF-16 is full of NUL bytes: judge the decoded text instead. A prefix may end inside a
-        // character; that only costs one replacement character.
-        Some((encoding, bom_length)) => {
-            let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_length..]);
-            Cow::Owned(text.into_owned().into_bytes())
+    // UTF-16 and UTF-32 are full of NUL bytes: judge the decoded text instead, before calling
+    // them binary. A prefix may end inside a character; that only costs one replacement.
+    let content: Cow<[u8]> = match charset::sniff_wide(bytes) {
+        Some((wide, bom_length)) => {
+            let mut text = String::new();
+            charset::WideDecoder::new(wide).decode(&bytes[bom_length..], true, &mut text);
+            Cow::Owned(text.into_bytes())
         }
-        None => Cow::Borrowed(bytes),
+        None => Cow::Borrowed(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)),
     };
     let Some(start) = content.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Err(EMPTY.to_owned());
@@ -79,6 +78,34 @@ fn looks_binary(content: &[u8]) -> bool {
 /// XML or HTML: skip the prolog (XML declaration, processing instructions, comments, doctype)
 /// and look at the root element.
 fn detect_markup(content: &[u8], extension: &str) -> Result<Format, String> {
+    let rest = match skip_prolog(content) {
+        Prolog::HtmlDoctype => return Ok(Format::Html),
+        Prolog::RunsPast => return by_extension(extension),
+        Prolog::Root(rest) => rest,
+    };
+    if let Some(name) = root_name(rest) {
+        if FEED_ROOTS.contains(&name.as_str()) {
+            return Ok(Format::Feed);
+        }
+        if HTML_ROOTS.contains(&name.as_str()) {
+            return Ok(Format::Html);
+        }
+    }
+    by_extension(extension)
+}
+
+/// Where markup's prolog ends.
+enum Prolog<'a> {
+    /// `<!DOCTYPE html>`.
+    HtmlDoctype,
+    /// The prolog runs past the sample: nothing to see from content.
+    RunsPast,
+    /// The rest, from the root element (or whatever follows the prolog).
+    Root(&'a [u8]),
+}
+
+/// Skips the XML declaration, processing instructions, comments and doctype.
+fn skip_prolog(content: &[u8]) -> Prolog<'_> {
     let mut rest = content;
     loop {
         rest = trim_start(rest);
@@ -88,7 +115,7 @@ fn detect_markup(content: &[u8], extension: &str) -> Result<Format, String> {
             find(rest, b"-->").map(|end| end + 3)
         } else if starts_with_ignore_case(rest, b"<!doctype") {
             if starts_with_ignore_case(trim_start(&rest[b"<!doctype".len()..]), b"html") {
-                return Ok(Format::Html);
+                return Prolog::HtmlDoctype;
             }
             // An internal subset (`<!DOCTYPE rss [ ... ]>`) may contain `>` itself.
             let end_of_subset = match (find(rest, b"["), find(rest, b">")) {
@@ -101,24 +128,38 @@ fn detect_markup(content: &[u8], extension: &str) -> Result<Format, String> {
         };
         match skip_to {
             Some(end) => rest = &rest[end..],
-            // The prolog runs past the sample: nothing to see from content.
-            None => return by_extension(extension),
+            None => return Prolog::RunsPast,
         }
     }
-    if let Some(tag) = rest.strip_prefix(b"<") {
-        let name_length = tag
-            .iter()
-            .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
-            .unwrap_or(tag.len());
-        let name = String::from_utf8_lossy(&tag[..name_length]).to_ascii_lowercase();
-        if FEED_ROOTS.contains(&name.as_str()) {
-            return Ok(Format::Feed);
-        }
-        if HTML_ROOTS.contains(&name.as_str()) {
-            return Ok(Format::Html);
+    Prolog::Root(rest)
+}
+
+/// The lowercase name of the element `rest` starts with.
+fn root_name(rest: &[u8]) -> Option<String> {
+    let tag = rest.strip_prefix(b"<")?;
+    let name_length = tag
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
+        .unwrap_or(tag.len());
+    Some(String::from_utf8_lossy(&tag[..name_length]).to_ascii_lowercase())
+}
+
+/// Elements a saved page starts with; a `<div>` or `<article>` first is an extract of one.
+const PAGE_ROOTS: &[&str] = &[
+    "html", "head", "body", "title", "meta", "link", "script", "style", "base",
+];
+
+/// Whether HTML (its first bytes, UTF-8) is a whole page, not a fragment such as an article
+/// body extracted by another tool (Readability's `expected.html`): a doctype or a page element
+/// first. A fragment found in a folder is left out; named on the command line it is read.
+pub fn is_html_page(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    match skip_prolog(trim_start(head)) {
+        Prolog::HtmlDoctype | Prolog::RunsPast => true,
+        Prolog::Root(rest) => {
+            root_name(rest).is_some_and(|name| PAGE_ROOTS.contains(&name.as_str()))
         }
     }
-    by_extension(extension)
 }
 
 /// The extension's say, for markup and text the content alone could not place.
@@ -273,12 +314,17 @@ mod tests {
             .map(|i| if i % 10 == 0 { 0x01 } else { b'a' })
             .collect();
         assert_eq!(sniff(&controls).unwrap_err(), "binary file");
-        // UTF-16 without a BOM is indistinguishable from binary here.
-        let utf16: Vec<u8> = "Title\n"
+        // UTF-16 without a BOM is told from binary by its NUL pattern (see charset::sniff_wide).
+        let utf16: Vec<u8> = "A title\n"
             .encode_utf16()
             .flat_map(u16::to_le_bytes)
             .collect();
-        assert_eq!(sniff(&utf16).unwrap_err(), "binary file");
+        assert_eq!(sniff(&utf16), Ok(Format::Text));
+        let utf32: Vec<u8> = "<rss version=\"2.0\">"
+            .chars()
+            .flat_map(|c| u32::from(c).to_be_bytes())
+            .collect();
+        assert_eq!(sniff(&utf32), Ok(Format::Feed));
     }
 
     #[test]
@@ -443,6 +489,19 @@ mod tests {
         // A comment running past the sample.
         assert_eq!(sniff_named(b"<!-- very long", "page.htm"), Ok(Format::Html));
         assert!(sniff(b"<!-- very long").is_err());
+    }
+
+    #[test]
+    fn pages_and_fragments() {
+        assert!(is_html_page(b"<!DOCTYPE html>\n<html>"));
+        assert!(is_html_page(b"\xef\xbb\xbf  <!-- saved -->\n<HTML><HEAD>"));
+        assert!(is_html_page(b"<head><title>T</title>"));
+        assert!(is_html_page(b"<meta charset=utf-8><p>x"));
+        assert!(!is_html_page(
+            b"<div id=\"readability-page-1\" class=\"page\">\n<p>Text</p>"
+        ));
+        assert!(!is_html_page(b"<article><h1>T</h1>"));
+        assert!(!is_html_page(b"Breaking: <b>Kim</b> arrives"));
     }
 
     #[test]

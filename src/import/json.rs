@@ -65,6 +65,139 @@ const KNOWN_FIELDS: &[&[&str]] = &[
     &[ENTITIES],
 ];
 
+/// Fields that make a record an article rather than metadata: a body, or where it was found
+/// (or, with a title, its GUID). A title with a byline or an excerpt alone is how test
+/// expectations look (Readability's `expected-metadata.json`).
+const ARTICLE_FIELDS: &[&[&str]] = &[
+    &["body", "content", "text", "content_html", "content_text"],
+    URL,
+];
+
+/// Whether a JSON or JSON Lines document (or its first bytes) holds article records: its first
+/// record (the object, the first element of the array, the first line) has a body or URL field
+/// holding text, or a title and a GUID, and no title that is not text (a feed parser's dump has
+/// `title` objects). Used for files found in a folder, where a JSON file may as well be settings
+/// or expectations. A document cut off by the end of `head` after a title, inside an article
+/// field (a long body), or before its first field, or broken, is given the benefit of the doubt
+/// (the parser then reads it, and reports what is wrong).
+pub fn looks_like_articles(head: &[u8], format: Format) -> bool {
+    let decoded = charset::decode(head, None);
+    let text = decoded.text.trim_start_matches('\u{feff}').trim_start();
+    let first = match format {
+        Format::JsonLines => text.lines().map(str::trim).find(|line| !line.is_empty()),
+        _ => Some(text),
+    };
+    let Some(first) = first else {
+        return false;
+    };
+    let mut shape = RecordShape::default();
+    let mut deserializer = serde_json::Deserializer::from_str(first);
+    let probed = serde::Deserializer::deserialize_any(
+        &mut deserializer,
+        ArticleProbe {
+            shape: &mut shape,
+            depth: 0,
+        },
+    );
+    let is_article = shape.article_field || (shape.title && shape.guid);
+    match probed {
+        Ok(()) => is_article && !shape.title_not_text,
+        Err(error) if error.is_eof() => {
+            let may_be = shape.title || shape.in_article_field || shape.keys == 0;
+            !shape.title_not_text && (is_article || may_be)
+        }
+        Err(error) if error.is_syntax() => !shape.title_not_text,
+        Err(_) => false,
+    }
+}
+
+/// What the probe saw of the first record.
+#[derive(Default)]
+struct RecordShape {
+    /// Keys read (their values may be cut off).
+    keys: usize,
+    /// A body or URL holding text.
+    article_field: bool,
+    /// The value being read when the input ended is a body or URL.
+    in_article_field: bool,
+    title: bool,
+    guid: bool,
+    title_not_text: bool,
+}
+
+/// Reads the first object (at the top, or first in an array) and notes its shape.
+struct ArticleProbe<'a> {
+    shape: &'a mut RecordShape,
+    depth: u8,
+}
+
+impl<'de> Visitor<'de> for ArticleProbe<'_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a JSON object or array")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
+            let key = key.as_ref();
+            let is_article_field = ARTICLE_FIELDS.iter().any(|names| names.contains(&key));
+            self.shape.in_article_field = is_article_field;
+            self.shape.keys += 1;
+            let value = map.next_value::<Value>()?;
+            self.shape.in_article_field = false;
+            let is_text =
+                value.as_str().is_some_and(|text| !text.trim().is_empty()) || value.is_number();
+            if TITLE.contains(&key) {
+                self.shape.title |= is_text;
+                self.shape.title_not_text |= !(value.is_string() || value.is_null());
+            }
+            self.shape.guid |= is_text && GUID.contains(&key);
+            self.shape.article_field |= is_text && is_article_field;
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.depth == 0 {
+            seq.next_element_seed(ArticleProbe {
+                shape: self.shape,
+                depth: 1,
+            })?;
+            // The rest of the array does not matter.
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+        }
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for ArticleProbe<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
 /// Parse a JSON document: one article object, or an array of them.
 ///
 /// Array elements are located by line and JSON pointer (`12 (/3)`); a non-object element is
@@ -699,6 +832,56 @@ mod tests {
 
     fn lines(bytes: &[u8]) -> Vec<Parsed> {
         collect(|emit| parse_json_lines(bytes, Location::new("in.jsonl"), 1 << 20, emit))
+    }
+
+    #[test]
+    fn article_shape_of_json_documents() {
+        let yes = |bytes: &[u8]| looks_like_articles(bytes, Format::Json);
+        assert!(yes(br#"{"title": "T", "body": "B"}"#));
+        assert!(yes(br#"[{"url": "https://x"}, 1]"#));
+        assert!(yes(
+            b"{\"url\": \"http://x\", \"expected\": {\"title\": \"T\"}}"
+        ));
+        // Readability's expected-metadata.json: a title and an excerpt, no body, no URL.
+        assert!(!yes(
+            br#"{"title": "T", "byline": "B", "excerpt": "E", "readerable": true}"#
+        ));
+        // A teaser with its GUID is an article.
+        assert!(yes(br#"{"title": "T", "summary": "S", "guid": "urn:x"}"#));
+        // Settings, a feed parse wrapped in an object, a feed parser's dump (its title an
+        // object), an array of numbers.
+        assert!(!yes(
+            br#"{"feed": {"items": [{"title": "T", "link": "x"}]}}"#
+        ));
+        assert!(!yes(
+            br#"{"title": {"content": "x"}, "id": "ae79", "entries": []}"#
+        ));
+        assert!(!yes(br#"{"theme": "dark", "url": ""}"#));
+        assert!(!yes(b"[1, 2, 3]"));
+        assert!(!yes(b"[]"));
+        // Cut off in the first record before any field is known, or broken: read it (the
+        // parser reports what is wrong), unless what was seen is not an article.
+        assert!(yes(br#"[{"title": "T", "summary": "a very long"#));
+        assert!(yes(br#"{"title": "T" "body": "B"}"#));
+        assert!(!yes(
+            br#"{"title": {"content": "x"}, "summary": "a very long"#
+        ));
+        assert!(yes(br#"[{"title": "T", "body": "a very long"#));
+        assert!(yes(br#"[{"tit"#));
+        // A feed parser's expectations, cut off inside their one key: not articles.
+        assert!(!yes(
+            br#"{"feed": {"items": [{"title": "T", "link": "https://x"#
+        ));
+        // A GUID alone (a feed dump's id) is not enough.
+        assert!(!yes(
+            br#"{"feed_type": "Atom", "id": "d6ff", "title": null}"#
+        ));
+        let lines = b"\n{\"title\": \"A\", \"text\": \"B\"}\n{\"title\": 2}\n";
+        assert!(looks_like_articles(lines, Format::JsonLines));
+        assert!(!looks_like_articles(
+            b"{\"level\": \"info\"}\n{\"level\": \"warn\"}\n",
+            Format::JsonLines
+        ));
     }
 
     fn item(parsed: &Parsed) -> &RawItem {

@@ -8,6 +8,7 @@ pub mod json;
 pub mod limits;
 pub mod pipeline;
 mod read;
+pub mod select;
 mod stream;
 pub mod text;
 mod walk;

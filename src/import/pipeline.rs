@@ -9,10 +9,10 @@
 //! URLs are read on the producer thread too, with the [`fetch::Client`]; `newsdb fetch` hands in
 //! bodies it has already downloaded ([`Input::Fetched`]), lazily, so one run covers all its feeds.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fs::File;
-use std::io;
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
@@ -24,9 +24,10 @@ use crate::entities::{ArticleText, Corrections, Extractor, Mention};
 use crate::fetch;
 use crate::import::limits;
 use crate::import::read::{Reading, cannot_read, read_seekable, read_stream};
+use crate::import::select::FileSelection;
 use crate::import::stream::PausingReader;
-use crate::import::walk::FolderWalk;
-use crate::item::{Format, ImportError, Location, Parsed};
+use crate::import::walk::{FolderWalk, Pick};
+use crate::item::{Format, ImportError, Location, Parsed, Skipped};
 use crate::normalize::{self, ContentHash, NormalizeOptions};
 use crate::store::{
     self, BatchEntry, BatchOutcome, ImportCounts, ImportId, OpenOptions, Store, WriteOptions,
@@ -93,6 +94,8 @@ pub struct ImportOptions {
     pub max_record_bytes: u64,
     /// Follow symbolic links that lead out of an imported folder.
     pub follow_symlinks: bool,
+    /// Which files found in a folder are read (`--include`, `--exclude`, the name rules).
+    pub selection: FileSelection,
 }
 
 impl Default for ImportOptions {
@@ -107,6 +110,7 @@ impl Default for ImportOptions {
             command: "import".into(),
             max_record_bytes: limits::DEFAULT_MAX_RECORD_BYTES,
             follow_symlinks: false,
+            selection: FileSelection::default(),
         }
     }
 }
@@ -123,6 +127,10 @@ pub struct ImportSummary {
     pub new_versions: u64,
     pub rejected: u64,
     pub warnings: u64,
+    /// Files found in folders and left out as not articles (not rejects: the exit status
+    /// stays 0), in all and by reason (`SkipReason::key`).
+    pub skipped: u64,
+    pub skipped_by_reason: std::collections::BTreeMap<&'static str, u64>,
     pub elapsed_seconds: f64,
 }
 
@@ -137,10 +145,36 @@ impl ImportSummary {
 pub trait ImportObserver {
     fn rejected(&mut self, _error: &ImportError) {}
     fn warning(&mut self, _warning: &ImportError) {}
+    /// A file found in a folder was left out.
+    fn skipped(&mut self, _skipped: &Skipped) {}
     /// Items handled so far (stored, duplicate or rejected).
     fn progress(&mut self, _items: u64) {}
     /// An input was read to its end, giving this many items and rejects.
     fn input_finished(&mut self, _origin: &str, _items: u64) {}
+    /// Bytes of the input files read so far (as stored: gzip counts compressed), to set against
+    /// [`input_files_size`].
+    fn bytes_read(&mut self, _bytes: u64) {}
+}
+
+/// The total size of the files `inputs` name (folders walked as the import walks them), or None
+/// when some input's size is not known in advance (standard input, a URL).
+pub fn input_files_size(inputs: &[Input], options: &ImportOptions, database: &Path) -> Option<u64> {
+    let walk = FolderWalk {
+        follow_symlinks: options.follow_symlinks,
+        database,
+        selection: &options.selection,
+    };
+    let mut total = 0;
+    for input in inputs {
+        let Input::Path(path) = input else {
+            return None;
+        };
+        for (file, _) in walk.files(path, &mut |_| {}) {
+            // A file that cannot be read is rejected by the import; it adds nothing here.
+            total += std::fs::metadata(&file).map_or(0, |metadata| metadata.len());
+        }
+    }
+    Some(total)
 }
 
 /// An observer that ignores everything.
@@ -160,10 +194,13 @@ enum Event {
     Entries {
         feed_id: Option<i64>,
         entries: Vec<Entry>,
+        /// Bytes of input files read so far.
+        bytes_read: u64,
     },
     InputDone {
         origin: String,
         items: u64,
+        bytes_read: u64,
     },
 }
 
@@ -171,6 +208,7 @@ enum Entry {
     Article(Box<normalize::Article>, Vec<Mention>),
     Rejected(ImportError),
     Warning(ImportError),
+    Skipped(Skipped),
 }
 
 /// Imports `inputs` into `store`.
@@ -320,11 +358,21 @@ fn write_all(
             Err(RecvTimeoutError::Disconnected) => break,
         };
         match event {
-            Event::InputDone { origin, items } => {
+            Event::InputDone {
+                origin,
+                items,
+                bytes_read,
+            } => {
                 summary.inputs += 1;
                 observer.input_finished(&origin, items);
+                observer.bytes_read(bytes_read);
             }
-            Event::Entries { feed_id, entries } => {
+            Event::Entries {
+                feed_id,
+                entries,
+                bytes_read,
+            } => {
+                observer.bytes_read(bytes_read);
                 if feed_id != batch_feed {
                     flush(&mut batch, batch_feed, summary)?;
                     batch_feed = feed_id;
@@ -352,6 +400,14 @@ fn write_all(
                         Entry::Warning(warning) => {
                             summary.warnings += 1;
                             observer.warning(&warning);
+                        }
+                        Entry::Skipped(skipped) => {
+                            summary.skipped += 1;
+                            *summary
+                                .skipped_by_reason
+                                .entry(skipped.reason.key())
+                                .or_default() += 1;
+                            observer.skipped(&skipped);
                         }
                     }
                 }
@@ -431,11 +487,14 @@ fn produce(
     database: &Path,
     sender: SyncSender<Event>,
 ) {
+    let bytes_read = Cell::new(0);
     let mut chunker = Chunker {
         pending: Vec::with_capacity(CHUNK_ITEMS),
+        bytes_read: &bytes_read,
         input_items: 0,
         normalize_options: normalize_options.clone(),
         extraction: extraction.as_ref(),
+        keep_raw: options.keep_raw,
         feed_id: None,
         sender: &sender,
         open: true,
@@ -446,6 +505,7 @@ fn produce(
         forced: options.format,
         http_content_type: None,
         max_record: options.max_record_bytes,
+        articles_only: false,
     };
     for input in inputs {
         match input {
@@ -512,18 +572,33 @@ fn produce(
                 let walk = FolderWalk {
                     follow_symlinks: options.follow_symlinks,
                     database,
+                    selection: &options.selection,
                 };
-                for file in walk.files(&path, &mut |parsed| chunker.push(parsed)) {
+                for (file, pick) in walk.files(&path, &mut |parsed| chunker.push(parsed)) {
                     let name = file.display().to_string();
                     let origin = Location::new(name.clone());
                     let mut emit = |parsed| chunker.push(parsed);
+                    let reading = &Reading {
+                        articles_only: pick == Pick::Found,
+                        ..reading
+                    };
+                    let counted_before = bytes_read.get();
                     match File::open(&file) {
                         // A FIFO or a device named on the command line is read as a stream.
                         Ok(handle) if handle.metadata().is_ok_and(|m| !m.is_file()) => {
-                            read_stream(handle, origin, &reading, &mut emit)
+                            let counted = CountingReader::new(handle, &bytes_read);
+                            read_stream(counted, origin, reading, &mut emit)
                         }
-                        Ok(handle) => read_seekable(handle, origin, &reading, &mut emit),
+                        Ok(handle) => {
+                            let counted = CountingReader::new(handle, &bytes_read);
+                            read_seekable(counted, origin, reading, &mut emit)
+                        }
                         Err(error) => emit(cannot_read(origin, &error)),
+                    }
+                    // A file skipped after its first bytes still counts whole, as in the total.
+                    if let Ok(metadata) = std::fs::metadata(&file) {
+                        let whole = counted_before + metadata.len();
+                        bytes_read.set(bytes_read.get().max(whole));
                     }
                     chunker.input_done(&name);
                 }
@@ -536,14 +611,58 @@ fn produce(
     chunker.flush();
 }
 
+/// A reader that adds what it reads to a count: the progress through the input files. Bytes read
+/// again after a seek back (the gzip check reads a file twice) are counted once.
+struct CountingReader<'a, R> {
+    inner: R,
+    count: &'a Cell<u64>,
+    position: u64,
+    furthest: u64,
+}
+
+impl<'a, R> CountingReader<'a, R> {
+    fn new(inner: R, count: &'a Cell<u64>) -> Self {
+        CountingReader {
+            inner,
+            count,
+            position: 0,
+            furthest: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.position += read as u64;
+        if self.position > self.furthest {
+            self.count
+                .set(self.count.get() + (self.position - self.furthest));
+            self.furthest = self.position;
+        }
+        Ok(read)
+    }
+}
+
+impl<R: Seek> Seek for CountingReader<'_, R> {
+    fn seek(&mut self, target: io::SeekFrom) -> io::Result<u64> {
+        self.position = self.inner.seek(target)?;
+        Ok(self.position)
+    }
+}
+
 /// Collects parsed items into chunks, normalises each chunk in parallel and sends it on.
 struct Chunker<'a> {
     pending: Vec<Parsed>,
+    /// Bytes of input files read so far (by [`CountingReader`]).
+    bytes_read: &'a Cell<u64>,
     /// Items and rejects of the current input so far.
     input_items: u64,
     /// The run's options, with the current input's publisher when it has its own.
     normalize_options: NormalizeOptions,
     extraction: Option<&'a Extraction>,
+    /// Raw copies are kept: compress them here, on the pool, not on the writer thread.
+    keep_raw: bool,
     /// The feed the current input came from.
     feed_id: Option<i64>,
     sender: &'a SyncSender<Event>,
@@ -553,7 +672,7 @@ struct Chunker<'a> {
 
 impl Chunker<'_> {
     fn push(&mut self, parsed: Parsed) {
-        if !matches!(parsed, Parsed::Warning(_)) {
+        if !matches!(parsed, Parsed::Warning(_) | Parsed::Skipped(_)) {
             self.input_items += 1;
         }
         self.pending.push(parsed);
@@ -585,10 +704,15 @@ impl Chunker<'_> {
         // The store handle stays on this thread; the workers get the extractor's parts.
         let extractor =
             extraction.map(|extraction| (extraction.extractor, &extraction.corrections));
+        let keep_raw = self.keep_raw;
         let entries: Vec<Entry> = normalized
             .into_par_iter()
             .map(|normalized| match normalized {
-                Ok(article) => {
+                Ok(mut article) => {
+                    // A content the store already has keeps no second raw copy.
+                    if keep_raw && !known.contains(&article.hash) {
+                        article.compress_raw();
+                    }
                     let mentions = match extractor {
                         Some((extractor, corrections)) => extracted_mentions(
                             &article,
@@ -605,12 +729,14 @@ impl Chunker<'_> {
                 }
                 Err(Parsed::Rejected(error)) => Entry::Rejected(error),
                 Err(Parsed::Warning(warning)) => Entry::Warning(warning),
+                Err(Parsed::Skipped(skipped)) => Entry::Skipped(skipped),
                 Err(Parsed::Item(_)) => unreachable!("items were normalised above"),
             })
             .collect();
         let event = Event::Entries {
             feed_id: self.feed_id,
             entries,
+            bytes_read: self.bytes_read.get(),
         };
         self.open = self.sender.send(event).is_ok();
     }
@@ -620,6 +746,7 @@ impl Chunker<'_> {
         let event = Event::InputDone {
             origin: origin.to_owned(),
             items: std::mem::take(&mut self.input_items),
+            bytes_read: self.bytes_read.get(),
         };
         self.open = self.open && self.sender.send(event).is_ok();
     }

@@ -1,13 +1,15 @@
-//! Reading one input: gzip checked and inflated, the format detected (or forced), and the
+//! Reading one input: gzip checked and inflated, UTF-16/32 turned into UTF-8, the format
+//! detected (or forced), a file found in a folder kept only if it looks like articles, and the
 //! parser run with the record limit, emitting items and located rejects.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
+use crate::import::charset::{self, WideDecoder};
 use crate::import::limits::{self, too_large};
-use crate::import::{detect, feed, html, json, text};
-use crate::item::{Format, ImportError, Location, Parsed};
+use crate::import::{detect, feed, html, json, select, text};
+use crate::item::{Format, ImportError, Location, Parsed, Skipped};
 
 /// Feeds, pages and JSON arrays larger than this are rejected rather than read whole into memory
 /// (JSON Lines stream; a text file or a single JSON object is one record, capped by
@@ -25,6 +27,9 @@ pub(crate) struct Reading<'a> {
     pub http_content_type: Option<&'a str>,
     /// `--max-record-size`.
     pub max_record: u64,
+    /// Found in a folder (not named, not matched by `--include`): skip it unless its content
+    /// looks like articles.
+    pub articles_only: bool,
 }
 
 /// Reads an input that can be read twice (a regular file, a downloaded body). A gzip input is
@@ -101,8 +106,76 @@ fn spill(reader: &mut impl Read) -> io::Result<File> {
     Ok(file)
 }
 
-/// Detects the format of a (decompressed) input and runs its parser.
+/// Turns a UTF-16 or UTF-32 input into UTF-8, as it is read, and goes on with it.
 fn read_decompressed(
+    mut reader: impl BufRead,
+    origin: Location,
+    reading: &Reading,
+    emit: &mut dyn FnMut(Parsed),
+) {
+    let wide = match reader.fill_buf() {
+        Ok(head) => charset::sniff_wide(head),
+        Err(error) => return emit(cannot_read(origin, &error)),
+    };
+    let Some((wide, bom_length)) = wide else {
+        return read_utf8_or_legacy(reader, origin, reading, emit);
+    };
+    reader.consume(bom_length);
+    let replaced = std::rc::Rc::new(std::cell::Cell::new(None));
+    let narrow = BufReader::with_capacity(
+        SNIFF_BYTES,
+        WideReader {
+            inner: reader,
+            decoder: WideDecoder::new(wide),
+            decoded: String::new(),
+            position: 0,
+            finished: false,
+            warning: std::rc::Rc::clone(&replaced),
+        },
+    );
+    read_utf8_or_legacy(narrow, origin.clone(), reading, emit);
+    if let Some(warning) = replaced.take() {
+        emit(Parsed::Warning(ImportError::new(origin, warning)));
+    }
+}
+
+/// A reader of UTF-8 over a reader of UTF-16 or UTF-32 (its BOM already consumed). When done,
+/// it leaves its warning, if any code units were replaced, in `warning`.
+struct WideReader<R> {
+    inner: R,
+    decoder: WideDecoder,
+    decoded: String,
+    /// How much of `decoded` has been handed out.
+    position: usize,
+    finished: bool,
+    warning: std::rc::Rc<std::cell::Cell<Option<String>>>,
+}
+
+impl<R: BufRead> Read for WideReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        while self.position == self.decoded.len() && !self.finished {
+            self.decoded.clear();
+            self.position = 0;
+            let bytes = self.inner.fill_buf()?;
+            let last = bytes.is_empty();
+            let length = bytes.len();
+            self.decoder.decode(bytes, last, &mut self.decoded);
+            self.inner.consume(length);
+            if last {
+                self.finished = true;
+                self.warning.set(self.decoder.warning());
+            }
+        }
+        let available = &self.decoded.as_bytes()[self.position..];
+        let count = available.len().min(buffer.len());
+        buffer[..count].copy_from_slice(&available[..count]);
+        self.position += count;
+        Ok(count)
+    }
+}
+
+/// Detects the format of a (decompressed, not wide) input and runs its parser.
+fn read_utf8_or_legacy(
     mut reader: impl BufRead,
     origin: Location,
     reading: &Reading,
@@ -122,10 +195,19 @@ fn read_decompressed(
                 Ok(head) => head,
                 Err(error) => return emit(cannot_read(origin, &error)),
             };
-            match detect::detect(&head, Some(Path::new(&origin.origin))) {
-                Ok(format) => (format, head),
+            let format = match detect::detect(&head, Some(Path::new(&origin.origin))) {
+                Ok(format) => format,
                 Err(reason) => return emit(Parsed::Rejected(ImportError::new(origin, reason))),
+            };
+            if reading.articles_only
+                && let Err(reason) = looks_like_articles(&head, format)
+            {
+                return emit(Parsed::Skipped(Skipped {
+                    location: origin,
+                    reason,
+                }));
             }
+            (format, head)
         }
     };
     let mut whole = BufReader::with_capacity(SNIFF_BYTES, io::Cursor::new(head).chain(reader));
@@ -168,6 +250,24 @@ fn read_decompressed(
         Format::JsonLines => unreachable!("streamed above"),
         Format::Feed => feed::parse_feed(&bytes, origin, reading.http_content_type, emit),
         Format::Html => html::parse_html_page(&bytes, origin, reading.http_content_type, emit),
+    }
+}
+
+/// Whether the head of a file found in a folder looks like articles. Feeds do; HTML must be a
+/// page, not a fragment; JSON needs article fields and text a line of prose.
+fn looks_like_articles(head: &[u8], format: Format) -> Result<(), crate::item::SkipReason> {
+    match format {
+        Format::Feed => Ok(()),
+        Format::Html if detect::is_html_page(head) => Ok(()),
+        Format::Html => Err(crate::item::SkipReason::HtmlFragment),
+        Format::Json | Format::JsonLines => {
+            if json::looks_like_articles(head, format) {
+                Ok(())
+            } else {
+                Err(crate::item::SkipReason::JsonNotArticles)
+            }
+        }
+        Format::Text => select::text_reads_like_an_article(&charset::decode(head, None).text),
     }
 }
 

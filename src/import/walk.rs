@@ -2,13 +2,15 @@
 //! inode, so hard links, links to files already seen and link cycles such as `a -> .` cost one
 //! visit); never out of the folder through a symbolic link unless `--follow-symlinks`; FIFOs,
 //! sockets and devices skipped with a warning (reading one could block forever); the database's
-//! own files skipped silently (`import .` beside `./newsdb.sqlite`).
+//! own files skipped silently (`import .` beside `./newsdb.sqlite`); files that are not articles
+//! by name, or not chosen by `--include`/`--exclude`, left out and counted (see `select`).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::import::read::{cannot_read, io_reason};
-use crate::item::{ImportError, Location, Parsed};
+use crate::import::select::{Choice, FileSelection};
+use crate::item::{ImportError, Location, Parsed, Skipped};
 
 /// How a path named on the command line is walked when it is a folder.
 pub(crate) struct FolderWalk<'a> {
@@ -16,6 +18,17 @@ pub(crate) struct FolderWalk<'a> {
     pub follow_symlinks: bool,
     /// The database being written: a walk through its folder must not import its files.
     pub database: &'a Path,
+    /// `--include`/`--exclude`, and the name rules.
+    pub selection: &'a FileSelection,
+}
+
+/// A file to read, and how it was chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// Named on the command line, or matched by `--include`: always tried.
+    Asked,
+    /// Found in a folder: kept only if its content looks like articles.
+    Found,
 }
 
 impl FolderWalk<'_> {
@@ -23,8 +36,9 @@ impl FolderWalk<'_> {
     /// on the command line is read as a stream), or every regular file below it, sorted, each
     /// real file once (by device and inode, so link cycles end). Hidden entries and the
     /// database's own files are skipped silently; links out of the folder (unless followed),
-    /// broken links, FIFOs, sockets and devices are skipped with a warning.
-    pub fn files(&self, path: &Path, emit: &mut dyn FnMut(Parsed)) -> Vec<PathBuf> {
+    /// broken links, FIFOs, sockets and devices are skipped with a warning; files left out by
+    /// the selection are reported as skipped.
+    pub fn files(&self, path: &Path, emit: &mut dyn FnMut(Parsed)) -> Vec<(PathBuf, Pick)> {
         let at = || Location::new(path.display().to_string());
         let metadata = match std::fs::metadata(path) {
             Ok(metadata) => metadata,
@@ -34,7 +48,7 @@ impl FolderWalk<'_> {
             }
         };
         if !metadata.is_dir() {
-            return vec![path.to_owned()];
+            return vec![(path.to_owned(), Pick::Asked)];
         }
         let root = match std::fs::canonicalize(path) {
             Ok(root) => root,
@@ -48,6 +62,8 @@ impl FolderWalk<'_> {
             seen: HashSet::from([FileId::of(path, &metadata)]),
             files: Vec::new(),
             folders: vec![path.to_owned()],
+            top: path,
+            selection: self.selection,
         };
         let mut links = Vec::new();
         // Real entries first, links after, so that a file reached both ways is read under its
@@ -90,7 +106,7 @@ impl FolderWalk<'_> {
                 }
             }
         }
-        visited.files.sort();
+        visited.files.sort_by(|a, b| a.0.cmp(&b.0));
         visited.files
     }
 
@@ -138,15 +154,18 @@ impl FolderWalk<'_> {
 }
 
 /// What a folder walk has found so far.
-struct Visited {
+struct Visited<'a> {
     /// Every file and folder met, by identity.
     seen: HashSet<FileId>,
-    files: Vec<PathBuf>,
+    files: Vec<(PathBuf, Pick)>,
     /// Folders still to list.
     folders: Vec<PathBuf>,
+    /// The folder named on the command line, which the globs are relative to.
+    top: &'a Path,
+    selection: &'a FileSelection,
 }
 
-impl Visited {
+impl Visited<'_> {
     fn visit(
         &mut self,
         path: PathBuf,
@@ -162,8 +181,17 @@ impl Visited {
         if kind.is_dir() {
             self.folders.push(path);
         } else if kind.is_file() {
-            if !own.contains(&path, metadata) {
-                self.files.push(path);
+            if own.contains(&path, metadata) {
+                return;
+            }
+            let relative = path.strip_prefix(self.top).unwrap_or(&path);
+            match self.selection.choose(relative) {
+                Choice::Included => self.files.push((path, Pick::Asked)),
+                Choice::IfArticles => self.files.push((path, Pick::Found)),
+                Choice::Skip(reason) => emit(Parsed::Skipped(Skipped {
+                    location: Location::new(path.display().to_string()),
+                    reason,
+                })),
             }
         } else {
             // Reading a FIFO would block until someone writes to it; a device may never end.

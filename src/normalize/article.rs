@@ -2,6 +2,7 @@
 
 use crate::item::{Format, ImportedEntity, Location};
 use crate::normalize::hash::ContentHash;
+use crate::raw_codec::{self, RawCodec};
 
 /// An outlet (publisher or credited source), with its normalised identity.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,12 +63,24 @@ pub struct Article {
     pub entities: Vec<ImportedEntity>,
     pub format: Format,
     pub location: Location,
+    /// The item's original bytes, stored with `raw_codec` (the import compresses them on its
+    /// normaliser threads; see `raw_codec`).
     pub raw: Vec<u8>,
+    pub raw_codec: RawCodec,
     /// What the import should report about this item although it was kept (HTML read flat).
     pub warnings: Vec<String>,
 }
 
 impl Article {
+    /// Compresses the raw copy for storage, once (a tiny item stays as it is).
+    pub fn compress_raw(&mut self) {
+        if self.raw_codec == RawCodec::Identity {
+            let (codec, bytes) = raw_codec::encode(std::mem::take(&mut self.raw));
+            self.raw_codec = codec;
+            self.raw = bytes;
+        }
+    }
+
     /// The URLs and GUIDs this article is known under, for `article_urls`.
     pub fn identifiers(&self) -> impl Iterator<Item = (UrlKind, &str)> {
         self.url

@@ -3,6 +3,15 @@
 //! Folding (steps 2-4 of the scheme) makes the hash see content, not presentation: the same story
 //! with curly or straight quotes, an em dash or a hyphen, NBSPs or doubled spaces, hashes the same.
 //! Every rule is pinned by a test vector below; changing one means a new [`HASH_SCHEME`].
+//!
+//! Items with no content (an RSS item that is only a description): step 1 applies as written,
+//! the body stays empty and the hash is title + "\n" + the clean description (kept in `summary`,
+//! which the full-text index covers). The title stays in because a teaser is not an article:
+//! generic teasers (Hacker News' "Comments", "Read more") would otherwise make different stories
+//! one article. So the same teaser under the same headline from two feeds is one article; the
+//! full text imported later is another content (the story grouping links them as near copies).
+//! Storing the teaser as the body instead would change the hash of such items in databases
+//! filled before, and an export of one, imported again, would be hashed by its body.
 
 use std::fmt;
 
@@ -56,7 +65,7 @@ impl fmt::Display for ContentHash {
 }
 
 /// SHA-256 of [`fold`]`(body)`. The caller passes the clean body, or title + "\n" + summary when
-/// the body is empty (see `normalize`).
+/// the item has no content (see `normalize`).
 pub fn content_hash(body: &str) -> ContentHash {
     ContentHash(Sha256::digest(fold(body).as_bytes()).into())
 }
@@ -201,6 +210,15 @@ mod tests {
         assert_eq!(
             hex_of(text),
             "5fbaefef22b30e1df832a5bfe6046f661729a71d85c304817b081b3fbb152c6b"
+        );
+    }
+
+    #[test]
+    fn vector_item_with_no_content_hashes_title_newline_description() {
+        // python3: hashlib.sha256(b"bridge reopens the harbour bridge reopens on friday.").hexdigest()
+        assert_eq!(
+            hex_of("Bridge reopens\nThe harbour bridge reopens on Friday."),
+            "c3243deffeb4d5f17f6bf2d5266eebfee0e368dc9da19449e18ff6f97cb362c7"
         );
     }
 

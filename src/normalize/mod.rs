@@ -44,7 +44,7 @@ impl Default for NormalizeOptions {
     }
 }
 
-/// Normalises one raw item. Rejects an item with neither a title nor a body after cleaning.
+/// Normalises one raw item. Rejects an item with no title, body or summary left after cleaning.
 pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, ImportError> {
     let RawItem {
         location,
@@ -78,21 +78,27 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
     boilerplate::strip_boilerplate(&mut paragraphs);
     let credits = credits::extract_credits(&mut paragraphs);
     let body = text::join_paragraphs(&paragraphs);
-    if title.is_none() && body.is_empty() {
-        return Err(ImportError::new(
-            location,
-            "item has neither title nor body",
-        ));
-    }
     let summary = summary
         .as_deref()
         .map(|summary| clean_summary(summary, &mut warnings))
         .filter(|s| !s.is_empty());
+    // Any text keeps an item (DESIGN.md): a summary alone is enough, and is hashed with the title.
+    if title.is_none() && body.is_empty() && summary.is_none() {
+        return Err(ImportError::new(
+            location,
+            "item has no text: no title, body or summary",
+        ));
+    }
 
+    // An item with no content (an RSS item that is only a description) keeps its teaser in
+    // `summary`, searchable like the body, and is hashed title + "\n" + summary (step 1 of the
+    // scheme; see `hash` for why the body stays empty and the title stays in).
     let hash = if body.is_empty() {
-        let title = title.as_deref().unwrap_or_default();
-        let summary = summary.as_deref().unwrap_or_default();
-        hash::content_hash(&format!("{title}\n{summary}"))
+        hash::content_hash(&format!(
+            "{}\n{}",
+            title.as_deref().unwrap_or_default(),
+            summary.as_deref().unwrap_or_default()
+        ))
     } else {
         hash::content_hash(&body)
     };
@@ -136,6 +142,7 @@ pub fn normalize(item: RawItem, options: &NormalizeOptions) -> Result<Article, I
         format: format.unwrap_or(Format::Text),
         location,
         raw,
+        raw_codec: crate::raw_codec::RawCodec::Identity,
         warnings,
     })
 }
@@ -394,12 +401,28 @@ mod tests {
             ..RawItem::default()
         };
         let error = normalize(item, &options()).unwrap_err();
-        assert_eq!(error.reason, "item has neither title nor body");
+        assert_eq!(error.reason, "item has no text: no title, body or summary");
         assert_eq!(error.location.item.as_deref(), Some("item 3"));
     }
 
     #[test]
-    fn title_only_items_hash_title_and_summary() {
+    fn title_only_items_hash_the_title() {
+        let item = RawItem {
+            title: Some("Kim &amp; Putin meet".into()),
+            ..RawItem::default()
+        };
+        let article = normalize(item, &options()).unwrap();
+        assert_eq!(article.title.as_deref(), Some("Kim & Putin meet"));
+        assert_eq!(article.body, "");
+        assert_eq!(article.summary, None);
+        assert_eq!(article.hash, hash::content_hash("Kim & Putin meet\n"));
+    }
+
+    /// An item without content (an RSS item that is only a description, a record with only a
+    /// summary): the teaser stays the summary, the body stays empty, and the hash is title +
+    /// "\n" + summary, so databases filled before keep their hashes and exports round-trip.
+    #[test]
+    fn with_no_content_the_title_and_summary_are_hashed() {
         let item = RawItem {
             title: Some("Kim &amp; Putin meet".into()),
             summary: Some("<p>The two leaders met.</p>".into()),
@@ -407,11 +430,74 @@ mod tests {
         };
         let article = normalize(item, &options()).unwrap();
         assert_eq!(article.title.as_deref(), Some("Kim & Putin meet"));
-        assert_eq!(article.summary.as_deref(), Some("The two leaders met."));
         assert_eq!(article.body, "");
+        assert_eq!(article.summary.as_deref(), Some("The two leaders met."));
         assert_eq!(
             article.hash,
             hash::content_hash("Kim & Putin meet\nThe two leaders met.")
+        );
+    }
+
+    #[test]
+    fn a_summary_alone_keeps_an_item() {
+        let item = RawItem {
+            summary: Some("<p>Ferry times change on Monday.</p>".into()),
+            ..RawItem::default()
+        };
+        let article = normalize(item, &options()).unwrap();
+        assert_eq!(article.title, None);
+        assert_eq!(article.body, "");
+        assert_eq!(
+            article.summary.as_deref(),
+            Some("Ferry times change on Monday.")
+        );
+        assert_eq!(
+            article.hash,
+            hash::content_hash("\nFerry times change on Monday.")
+        );
+    }
+
+    /// The description-only rule (see `hash`): the same teaser under the same headline is one
+    /// content; under another headline, or as the summary of a full text, it is another.
+    #[test]
+    fn description_only_items_hash_title_and_teaser() {
+        let teaser = |title: Option<&str>| RawItem {
+            title: title.map(str::to_string),
+            summary: Some("The harbour bridge reopens on <b>Friday</b>.".into()),
+            ..RawItem::default()
+        };
+        let first = normalize(teaser(Some("Bridge reopens")), &options()).unwrap();
+        let again = normalize(teaser(Some("Bridge  reopens")), &options()).unwrap();
+        let retitled = normalize(teaser(Some("Harbour bridge: open Friday")), &options()).unwrap();
+        let untitled = normalize(teaser(None), &options()).unwrap();
+        assert_eq!(
+            first.summary.as_deref(),
+            Some("The harbour bridge reopens on Friday.")
+        );
+        assert_eq!(
+            first.hash,
+            hash::content_hash("Bridge reopens\nThe harbour bridge reopens on Friday.")
+        );
+        assert_eq!(again.hash, first.hash);
+        assert_ne!(retitled.hash, first.hash);
+        assert_eq!(
+            untitled.hash,
+            hash::content_hash("\nThe harbour bridge reopens on Friday.")
+        );
+        let full = RawItem {
+            title: Some("Bridge reopens".into()),
+            body: Some(
+                "<p>The harbour bridge reopens on Friday.</p><p>Repairs took six weeks.</p>".into(),
+            ),
+            body_markup: Markup::Html,
+            summary: Some("The harbour bridge reopens on Friday.".into()),
+            ..RawItem::default()
+        };
+        let full = normalize(full, &options()).unwrap();
+        assert_ne!(full.hash, first.hash);
+        assert_eq!(
+            full.summary.as_deref(),
+            Some("The harbour bridge reopens on Friday.")
         );
     }
 

@@ -3,8 +3,9 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Context, Result, Store};
+use super::{Context, Result, Store, StoreError};
 use crate::query::show::{ArticleRef, MentionSpan};
+use crate::raw_codec;
 
 /// An article that matched a reference, as `show` lists ambiguous candidates.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +28,7 @@ pub enum Resolved {
 /// How many candidates an ambiguous prefix lists.
 pub const CANDIDATES: usize = 20;
 
-/// The original bytes of an article's first arrival.
+/// The original bytes of an article's first arrival, decoded (whatever its stored codec).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawCopy {
     pub format: String,
@@ -84,22 +85,47 @@ impl Store {
         })
     }
 
-    /// The raw copy of article `id`, if it was kept.
+    /// The raw copy of article `id`, if it was kept, decoded to the bytes as received.
     pub fn article_raw(&self, id: i64) -> Result<Option<RawCopy>> {
-        self.conn
+        // A read-only open does not migrate: a database from before schema 10 has no `codec`
+        // column, and every copy in it is the bytes as received.
+        let has_codec: bool = self
+            .conn
             .query_row(
-                "SELECT format, origin, bytes FROM article_raw WHERE article_id = ?1",
-                [id],
-                |row| {
-                    Ok(RawCopy {
-                        format: row.get(0)?,
-                        origin: row.get(1)?,
-                        bytes: row.get(2)?,
-                    })
-                },
+                "SELECT count(*) > 0 FROM pragma_table_info('article_raw') WHERE name = 'codec'",
+                [],
+                |row| row.get(0),
             )
+            .context("reading the raw copy")?;
+        let sql = if has_codec {
+            "SELECT format, origin, codec, bytes FROM article_raw WHERE article_id = ?1"
+        } else {
+            "SELECT format, origin, 'identity', bytes FROM article_raw WHERE article_id = ?1"
+        };
+        let stored = self
+            .conn
+            .query_row(sql, [id], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Vec<u8>>(3)?,
+                ))
+            })
             .optional()
-            .context("reading the raw copy")
+            .context("reading the raw copy")?;
+        let Some((format, origin, codec, bytes)) = stored else {
+            return Ok(None);
+        };
+        let bytes = raw_codec::decode(&codec, bytes).map_err(|source| StoreError::RawCopy {
+            article: id,
+            source,
+        })?;
+        Ok(Some(RawCopy {
+            format,
+            origin,
+            bytes,
+        }))
     }
 
     /// The mentions in one field (`title`, `summary` or `body`) of article `id`, in text order.

@@ -42,8 +42,10 @@ use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 mod arrivals;
 mod cache;
 mod checkpoint;
+mod compact;
 mod entities;
 mod open;
+pub use compact::CompactSummary;
 pub use open::{disk_full_hint, sqlite_temp_dir};
 
 use arrivals::Fields;
@@ -95,6 +97,12 @@ pub enum StoreError {
     },
     #[error("{path}: migration failed: {reason}")]
     Migration { path: PathBuf, reason: String },
+    #[error("article {article}: cannot read its raw copy: {source}")]
+    RawCopy {
+        article: i64,
+        #[source]
+        source: crate::raw_codec::RawDecodeError,
+    },
     #[error("{context}: {source}{hint}", hint = open::disk_full_hint(.source))]
     Sql {
         context: String,
@@ -106,7 +114,7 @@ pub enum StoreError {
 impl StoreError {
     /// Errors that mean the database could not be opened or migrated (exit status 2).
     pub fn is_open_failure(&self) -> bool {
-        !matches!(self, StoreError::Sql { .. })
+        !matches!(self, StoreError::Sql { .. } | StoreError::RawCopy { .. })
     }
 }
 
@@ -220,19 +228,28 @@ pub struct WriteOptions {
 /// [`OpenOptions::read_only`] to read alongside a running import (WAL mode: readers never block
 /// the writer).
 ///
+/// The example uses nothing but `newsdb`: [`rusqlite`] is re-exported as `newsdb::rusqlite`, so
+/// a dependent crate needs no `rusqlite` dependency of its own (and cannot pick a second,
+/// mismatched version of it).
+///
 /// ```
 /// use newsdb::import::pipeline::{self, ImportOptions, Input, Silent};
+/// use newsdb::rusqlite::named_params;
 /// use newsdb::store::{OpenOptions, Store};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let folder = tempfile::tempdir()?;
-/// let records = folder.path().join("records.jsonl");
+/// # let folder = std::env::temp_dir().join(format!("newsdb-doctest-{}", std::process::id()));
+/// # std::fs::create_dir_all(&folder)?;
+/// # struct Cleanup(std::path::PathBuf);
+/// # impl Drop for Cleanup { fn drop(&mut self) { let _ = std::fs::remove_dir_all(&self.0); } }
+/// # let _cleanup = Cleanup(folder.clone());
+/// let records = folder.join("records.jsonl");
 /// std::fs::write(
 ///     &records,
 ///     r#"{"title": "Rain in Seoul", "body": "Heavy rain fell on Seoul on Tuesday.", "source": "Example Wire"}"#,
 /// )?;
 ///
-/// let mut store = Store::open(&folder.path().join("news.sqlite"), &OpenOptions::default())?;
+/// let mut store = Store::open(&folder.join("news.sqlite"), &OpenOptions::default())?;
 /// let inputs = [Input::Path(records.clone())];
 /// let summary = pipeline::run(&mut store, &inputs, &ImportOptions::default(), &mut Silent)?;
 /// assert_eq!(summary.new_articles, 1);
@@ -244,7 +261,7 @@ pub struct WriteOptions {
 /// let (title, source): (String, String) = store.connection().query_row(
 ///     "SELECT o.title, o.source FROM articles_fts f JOIN article_overview o ON o.id = f.rowid
 ///       WHERE articles_fts MATCH :terms",
-///     rusqlite::named_params! { ":terms": "rain seoul" },
+///     named_params! { ":terms": "rain seoul" },
 ///     |row| Ok((row.get(0)?, row.get(1)?)),
 /// )?;
 /// assert_eq!((title.as_str(), source.as_str()), ("Rain in Seoul", "Example Wire"));
@@ -980,8 +997,8 @@ impl BatchWriter<'_> {
         if self.options.keep_raw {
             self.tx
                 .prepare_cached(
-                    "INSERT INTO article_raw (article_id, format, origin, locator, bytes)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO article_raw (article_id, format, origin, locator, codec, bytes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .and_then(|mut statement| {
                     statement.execute(params![
@@ -989,6 +1006,7 @@ impl BatchWriter<'_> {
                         article.format.name(),
                         without_credentials(&article.location.origin),
                         article.location.locator(),
+                        article.raw_codec.name(),
                         article.raw
                     ])
                 })

@@ -2,6 +2,10 @@
 
 #![allow(dead_code)]
 
+mod corpus;
+#[allow(unused_imports)]
+pub use corpus::{MissingCorpus, corpus, missing_corpus_rule};
+
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -89,6 +93,26 @@ impl TestDb {
             .unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
 
+    /// Every raw copy's original bytes, by article id, decoded from its codec the way another
+    /// tool would: `identity` as stored, `zstd` as one zstd frame.
+    pub fn raw_copies(&self) -> Vec<Vec<u8>> {
+        let conn = self.connect();
+        let mut statement = conn
+            .prepare("SELECT codec, bytes FROM article_raw ORDER BY article_id")
+            .unwrap();
+        statement
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
+            })
+            .unwrap()
+            .map(|row| match row.unwrap() {
+                (codec, bytes) if codec == "identity" => bytes,
+                (codec, bytes) if codec == "zstd" => zstd::decode_all(bytes.as_slice()).unwrap(),
+                (codec, _) => panic!("unknown raw codec {codec}"),
+            })
+            .collect()
+    }
+
     /// Every row's first column, as text.
     pub fn column(&self, sql: &str) -> Vec<String> {
         let conn = self.connect();
@@ -144,17 +168,6 @@ pub fn three_samples() -> TestDb {
         .assert()
         .success();
     db
-}
-
-/// `../shared/corpus/RELATIVE`, or None (with a message) when the corpus is absent.
-pub fn corpus(relative: &str) -> Option<PathBuf> {
-    let path = root().join("../shared/corpus").join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
 }
 
 /// `../shared/seeds/000_49c2ab0e28656829.txt`, falling back to the copy in data/samples.

@@ -14,6 +14,11 @@
 //!   truncated or unbalanced document, or one with an `&name` that has no `;`, is rejected whole
 //!   with the line and column of the damage, never half-imported.
 //!
+//! An RSS description (Atom or JSON Feed summary) is the item's `summary`, its content the `body`;
+//! an item that is only a description is kept (see `normalize::hash` for how it is hashed). A title
+//! or description that feed-rs does not see (Dublin Core or iTunes spelling, raw HTML elements in
+//! a description) is read from the item's element ([`fill_from_extensions`]).
+//!
 //! Each item keeps its own bytes (the `<item>` element or the JSON object, as UTF-8), its line,
 //! its GUID only when the feed gives one (feed-rs's made-up ids are switched off), and its date as
 //! the raw string. Duplicate GUIDs inside one feed are all emitted: the store dedups by content.
@@ -262,6 +267,7 @@ fn read_json(text: &str, location: &Location, emit: &mut dyn FnMut(Parsed)) {
     let extras = |n: usize| Extras {
         span: spans.as_ref().map(|spans| spans[n].clone()),
         raw_date: items.get(n).and_then(json::raw_date),
+        description: None,
     };
     let source = Source::new(text, 0);
     let feed = feed_rs(text).or_else(|e| match repair::repair_json_version(&value) {
@@ -327,6 +333,9 @@ impl FeedContext {
 struct Extras {
     span: Option<Range<usize>>,
     raw_date: Option<String>,
+    /// The item's `<description>` as read from its own element (inner markup when it holds raw
+    /// HTML elements, which feed-rs cuts at the first one).
+    description: Option<String>,
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -367,12 +376,20 @@ fn emit_feed(
     let empty = feed.entries.is_empty();
     for (n, entry) in feed.entries.into_iter().enumerate() {
         let span = spans.map(|spans| spans[n].clone());
-        let raw_date = span.as_ref().and_then(|span| {
-            xml::fields(&text[span.clone()], false)
-                .first(&xml::DATE_FIELDS)
-                .map(str::to_string)
-        });
-        let item = map_entry(entry, &context, Extras { span, raw_date });
+        let fields = span
+            .as_ref()
+            .map(|span| xml::fields(&text[span.clone()], false));
+        let field = |names: &[&str]| {
+            fields
+                .as_ref()
+                .and_then(|fields| fields.first(names).map(str::to_string))
+        };
+        let extras = Extras {
+            raw_date: field(&xml::DATE_FIELDS),
+            description: field(&["description"]),
+            span,
+        };
+        let item = map_entry(entry, &context, extras);
         emit_item(item, n, &source, location, emit);
     }
     if empty {
@@ -398,6 +415,7 @@ fn emit_item(
     let label = format!("item {}", n + 1);
     match span {
         Some(span) => {
+            fill_from_extensions(&mut item, &text[span.clone()]);
             item.location = location.at_line(source.line(span.start)).with_item(label);
             item.raw = text[span].as_bytes().to_vec();
         }
@@ -410,6 +428,26 @@ fn emit_item(
         }
     }
     emit(Parsed::Item(Box::new(item)));
+}
+
+/// An item's text read from its own element when the feed reading found no title, or neither
+/// content nor description: the Dublin Core or iTunes spelling (`dc:title`, `dc:description`,
+/// `itunes:summary`, `itunes:subtitle`), or a `<description>` holding raw HTML elements, which
+/// feed-rs drops (Reddit's feeds). Such an item has text, and is stored like any other.
+fn fill_from_extensions(item: &mut RawItem, element: &str) {
+    let has_text = item.body.is_some() || item.summary.is_some();
+    if (item.title.is_some() && has_text) || !element.starts_with('<') {
+        return;
+    }
+    let fields = xml::fields(element, false);
+    if item.title.is_none() {
+        item.title = fields.first(&["title"]).map(str::to_string);
+    }
+    if !has_text {
+        item.summary = fields
+            .first(&["description", "summary", "subtitle"])
+            .map(str::to_string);
+    }
 }
 
 fn map_entry(entry: Entry, context: &FeedContext, extras: Extras) -> Mapped {
@@ -431,12 +469,21 @@ fn map_entry(entry: Entry, context: &FeedContext, extras: Extras) -> Mapped {
             .or(entry.updated)
             .map(|date| date.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
     });
+    let mut summary = entry.summary.as_ref().and_then(|t| non_empty(&t.content));
+    // A description of raw HTML elements ("submitted by<a>someone</a>"), which feed-rs cuts at
+    // the first element: the item's own reading is longer, and kept.
+    if let Some(description) = extras.description
+        && description.contains('<')
+        && description.len() > summary.as_ref().map_or(0, String::len)
+    {
+        summary = Some(description);
+    }
     let item = RawItem {
         format: Some(Format::Feed),
         title: entry.title.as_ref().and_then(|t| non_empty(&t.content)),
         body,
         body_markup,
-        summary: entry.summary.as_ref().and_then(|t| non_empty(&t.content)),
+        summary,
         url: alternate_link(&entry.links),
         guid: non_empty(&entry.id),
         source: context.title.clone(),
@@ -653,6 +700,61 @@ mod tests {
         // No GUID in the source: none made up.
         assert_eq!(items[1].guid, None);
         assert_eq!(items[1].location.locator().as_deref(), Some("4 (item 2)"));
+    }
+
+    #[test]
+    fn an_item_may_be_a_description_alone() {
+        let feed = b"<rss version=\"2.0\"><channel><title>T</title>\n<item><description>Only &lt;b&gt;this&lt;/b&gt;.</description></item>\n<item><title>Both</title><description>Teaser</description><content:encoded xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">Full</content:encoded></item></channel></rss>";
+        let parsed = parse(feed);
+        let items = items(&parsed);
+        assert_eq!(items.len(), 2, "{parsed:?}");
+        assert_eq!(items[0].title, None);
+        assert_eq!(items[0].body, None);
+        assert_eq!(items[0].summary.as_deref(), Some("Only <b>this</b>."));
+        assert_eq!(items[1].body.as_deref(), Some("Full"));
+        assert_eq!(items[1].summary.as_deref(), Some("Teaser"));
+    }
+
+    #[test]
+    fn tolerant_and_json_readings_keep_a_lone_description() {
+        // RSS 0.90 goes through the tolerant reading.
+        let rss090 = b"<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://my.netscape.com/rdf/simple/0.9/\"><channel><title>C</title></channel><item><description>Desc only</description></item></rdf:RDF>";
+        let parsed = parse(rss090);
+        let items090 = items(&parsed);
+        assert_eq!(items090.len(), 1, "{parsed:?}");
+        assert_eq!(items090[0].summary.as_deref(), Some("Desc only"));
+        let json = br#"{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [{"id": "1", "summary": "Sum only"}]}"#;
+        let parsed = parse(json);
+        let json_items = items(&parsed);
+        assert_eq!(
+            json_items[0].summary.as_deref(),
+            Some("Sum only"),
+            "{parsed:?}"
+        );
+    }
+
+    #[test]
+    fn dublin_core_and_itunes_text_is_read_when_nothing_else_is() {
+        let feed = b"<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\"><channel><title>T</title>\n<item><dc:title>DC title</dc:title><dc:description>DC text</dc:description></item>\n<item><itunes:summary>Episode notes</itunes:summary></item>\n<item><title>Own</title><dc:title>Other</dc:title><description>Own text</description></item></channel></rss>";
+        let parsed = parse(feed);
+        let items = items(&parsed);
+        assert_eq!(items.len(), 3, "{parsed:?}");
+        assert_eq!(items[0].title.as_deref(), Some("DC title"));
+        assert_eq!(items[0].summary.as_deref(), Some("DC text"));
+        assert_eq!(items[1].title, None);
+        assert_eq!(items[1].summary.as_deref(), Some("Episode notes"));
+        assert_eq!(items[2].title.as_deref(), Some("Own"));
+        assert_eq!(items[2].summary.as_deref(), Some("Own text"));
+    }
+
+    #[test]
+    fn a_description_of_raw_html_elements_is_read() {
+        let feed = b"<rss version=\"2.0\"><channel><title>T</title><item><title>Post</title><description>submitted by <a href=\"http://r/u\">someone</a> to <a href=\"http://r/s\">news</a></description></item></channel></rss>";
+        let parsed = parse(feed);
+        let items = items(&parsed);
+        let summary = items[0].summary.as_deref().unwrap_or_default();
+        assert!(summary.starts_with("submitted by"), "{summary:?}");
+        assert!(summary.contains("someone"), "{summary}");
     }
 
     #[test]

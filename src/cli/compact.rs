@@ -1,0 +1,71 @@
+//! `newsdb compact`: compress the raw copies stored uncompressed (by a newsdb before schema 10,
+//! or by other tools) in batches, then optionally VACUUM to give the freed space back.
+
+use std::io::Write;
+
+use clap::Args;
+
+use super::{Context, Failure, Outcome};
+
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// Then rewrite the database without its free pages (shrinks the file; needs free disk
+    /// space about the size of the database, and blocks other writers while it runs).
+    #[arg(long)]
+    pub vacuum: bool,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(context: &Context, args: &CompactArgs) -> Outcome {
+    let mut store = context.open()?;
+    let started = std::time::Instant::now();
+    let verbose = context.verbose;
+    let mut summary = store.compact_raw(&mut |so_far| {
+        if verbose {
+            let _ = writeln!(
+                std::io::stderr(),
+                "newsdb: compact: {} raw copies read, {} compressed",
+                so_far.rows_read,
+                so_far.rows_compressed
+            );
+        }
+    })?;
+    if args.vacuum {
+        store.vacuum()?;
+        summary.vacuumed = true;
+        summary.free_bytes = store.free_bytes()?;
+        summary.file_bytes_after = store.file_bytes()?;
+    }
+    if args.json {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer(&mut out, &summary).map_err(|e| Failure::Failed(e.to_string()))?;
+        writeln!(out)?;
+    } else {
+        let freed = if summary.vacuumed {
+            format!(
+                "file {} -> {} (vacuumed)",
+                megabytes(summary.file_bytes_before),
+                megabytes(summary.file_bytes_after)
+            )
+        } else {
+            format!(
+                "{} of free pages; the space saved stays inside half-empty pages until --vacuum",
+                megabytes(summary.free_bytes)
+            )
+        };
+        context.note(&format!(
+            "compacted {} raw copies: {} -> {}; {freed} ({:.2} s)",
+            summary.rows_compressed,
+            megabytes(summary.raw_bytes_before),
+            megabytes(summary.raw_bytes_after),
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(())
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
