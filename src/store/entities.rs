@@ -110,7 +110,7 @@ impl Store {
     }
 
     /// Gives stored entities the identifiers of their source lists (`entities.external_id`)
-    /// once per version of the gazetteers: entities stored before V9, or before a list gained
+    /// once per version of the gazetteers: entities stored before V12, or before a list gained
     /// identifiers. An id already there (set by a user or another tool) stays.
     pub(crate) fn fill_external_ids(&mut self) -> Result<()> {
         let what = "filling in entity identifiers";

@@ -1154,7 +1154,7 @@ fn begin_cached_write<'c>(
 }
 
 /// Moves the mentions `write_mentions` staged into `article_entities`, one row per (article,
-/// entity, field) with its spans packed (see `migrations/V9__compact_mentions.sql`), with one
+/// entity, field) with its spans packed (see `migrations/V12__compact_mentions.sql`), with one
 /// statement; to be called before the transaction commits. The first mention staged of a span
 /// wins, as a span names one entity.
 ///
@@ -1171,7 +1171,7 @@ fn store_staged_mentions(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Packs staged mentions the way V9 packed the old table: reals with 17 digits so a confidence
+/// Packs staged mentions the way V12 packed the old table: reals with 17 digits so a confidence
 /// reads back as the same double; a span's method and confidence only when they differ from
 /// the row's (its first mention's).
 const STORE_STAGED_MENTIONS: &str = "
