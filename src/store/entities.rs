@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Context, Result, Store, begin_cached_write, store_staged_mentions, write_mentions};
+use super::{Context, Result, Store, begin_cached_write, packed_mentions, resolve_mentions};
 use crate::entities::{
     ArticleText, Corrections, EntityKind, Extractor, Mention, Method, alias_key, entity_key,
 };
@@ -157,31 +157,38 @@ impl Store {
     /// alias of `kept` (so later extractions name `kept`), and it is removed.
     pub fn merge_entities(&mut self, kept: &EntityRow, absorbed: &EntityRow) -> Result<()> {
         let transaction = self.write_transaction()?;
-        // Where both are mentioned in one field their spans become one row: restage both.
-        transaction
-            .execute(
-                "INSERT INTO temp.staged_mentions
-                        (article_id, field, start, \"end\", entity_id, sentence, method, confidence)
-                 SELECT m.article_id, m.field, m.start, m.\"end\", ?1, m.sentence, m.method,
-                        m.confidence
-                   FROM mentions m
-                  WHERE m.entity_id IN (?1, ?2)
-                    AND m.article_id IN (SELECT article_id FROM article_entities
-                                          WHERE entity_id = ?2)
-                  ORDER BY m.article_id, m.field, m.start, m.\"end\"",
-                params![kept.id, absorbed.id],
-            )
+        // Where both are mentioned in one field their spans become one row: each article that
+        // mentions `absorbed` gets its rows for both packed again, as `kept`'s.
+        let articles: Vec<i64> = transaction
+            .prepare("SELECT DISTINCT article_id FROM article_entities WHERE entity_id = ?1")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([absorbed.id], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()
+            })
             .context("moving mentions")?;
-        transaction
-            .execute(
-                "DELETE FROM article_entities
-                  WHERE entity_id = ?2
-                     OR (entity_id = ?1
-                         AND article_id IN (SELECT article_id FROM temp.staged_mentions))",
-                params![kept.id, absorbed.id],
-            )
-            .context("moving mentions")?;
-        store_staged_mentions(&transaction)?;
+        for article_id in articles {
+            // On a span both name, `kept`'s mention wins.
+            let mut moved = packed_mentions::read(
+                &transaction,
+                "SELECT field, start, \"end\", entity_id, sentence, method, confidence
+                   FROM mentions WHERE article_id = ?1 AND entity_id IN (?2, ?3)
+                  ORDER BY field, start, \"end\", entity_id <> ?2",
+                params![article_id, kept.id, absorbed.id],
+            )?;
+            for mention in &mut moved {
+                mention.entity_id = kept.id;
+            }
+            transaction
+                .prepare_cached(
+                    "DELETE FROM article_entities WHERE article_id = ?1 AND entity_id IN (?2, ?3)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![article_id, kept.id, absorbed.id])
+                })
+                .context("moving mentions")?;
+            packed_mentions::insert(&transaction, article_id, &moved)?;
+        }
         transaction
             .execute(
                 "INSERT OR IGNORE INTO entity_aliases (entity_id, alias, key, origin)
@@ -360,19 +367,14 @@ impl Store {
         let Store { conn, caches, .. } = self;
         let transaction = begin_cached_write(conn, caches)?;
         let written = found.iter().try_for_each(|(article_id, mentions)| {
-            // Imported mentions are staged again ahead of the extracted ones, so they keep
-            // their spans; the article's rows are then rewritten whole.
-            transaction
-                .prepare_cached(
-                    "INSERT INTO temp.staged_mentions
-                            (article_id, field, start, \"end\", entity_id, sentence, method,
-                             confidence)
-                     SELECT article_id, field, start, \"end\", entity_id, sentence, method,
-                            confidence
-                       FROM mentions WHERE article_id = ?1 AND method = 'import'",
-                )
-                .and_then(|mut statement| statement.execute([article_id]))
-                .context("removing old mentions")?;
+            // Imported mentions stay, ahead of the extracted ones so they keep their spans;
+            // the article's rows are then rewritten whole.
+            let mut rows = packed_mentions::read(
+                &transaction,
+                "SELECT field, start, \"end\", entity_id, sentence, method, confidence
+                   FROM mentions WHERE article_id = ?1 AND method = 'import'",
+                [article_id],
+            )?;
             transaction
                 .prepare_cached("DELETE FROM article_entities WHERE article_id = ?1")
                 .and_then(|mut statement| statement.execute([article_id]))
@@ -382,11 +384,10 @@ impl Store {
                 .filter(|mention| mention.method != Method::Import)
                 .cloned()
                 .collect();
-            write_mentions(&transaction, caches, *article_id, &extracted)
+            resolve_mentions(&transaction, caches, &extracted, &mut rows)?;
+            packed_mentions::insert(&transaction, *article_id, &rows)
         });
-        let committed = written
-            .and_then(|()| store_staged_mentions(&transaction))
-            .and_then(|()| transaction.commit().context("storing mentions"));
+        let committed = written.and_then(|()| transaction.commit().context("storing mentions"));
         if committed.is_ok() {
             caches.commit();
         } else {

@@ -45,12 +45,14 @@ mod checkpoint;
 mod compact;
 mod entities;
 mod open;
+mod packed_mentions;
 pub use compact::CompactSummary;
 pub use open::{disk_full_hint, sqlite_temp_dir};
 
 use arrivals::Fields;
 use cache::Caches;
 use checkpoint::BackgroundCheckpoints;
+use packed_mentions::MentionRow;
 
 pub use entities::{EntityRow, ReextractSummary};
 mod entity_queries;
@@ -364,14 +366,12 @@ impl Store {
                 "PRAGMA foreign_keys = ON;
                  PRAGMA synchronous = NORMAL;
                  PRAGMA cache_size = -16384;
-                 -- See `write_entries` and `store_staged_mentions`; private to this connection.
+                 -- See `write_entries`; private to this connection.
                  CREATE TEMP TABLE IF NOT EXISTS staged_articles (
                      id INTEGER PRIMARY KEY, content_hash, title, body, summary, url, language,
                      published_at, published_raw, word_count, source_id
                  );
-                 CREATE TEMP TABLE IF NOT EXISTS staged_mentions (
-                     article_id, field, start, \"end\", entity_id, sentence, method, confidence
-                 );",
+",
             )
             .context("configuring the connection")
     }
@@ -627,7 +627,6 @@ impl Store {
             |entry| matches!(entry, BatchEntry::Article { mentions, .. } if !mentions.is_empty()),
         );
         let committed = written
-            .and_then(|()| store_staged_mentions(&transaction))
             .and_then(|()| writer.index_new_articles())
             .and_then(|()| {
                 if stored_mentions {
@@ -1153,52 +1152,8 @@ fn begin_cached_write<'c>(
     Ok(transaction)
 }
 
-/// Moves the mentions `write_mentions` staged into `article_entities`, one row per (article,
-/// entity, field) with its spans packed (see `migrations/V12__compact_mentions.sql`), with one
-/// statement; to be called before the transaction commits. The first mention staged of a span
-/// wins, as a span names one entity.
-///
-/// One `INSERT ... SELECT` per batch instead of one `INSERT` per mention: a single-row insert
-/// pays for a statement each time, and the checks run once per batch. Packing the spans stores
-/// about a third of the rows the per-mention table did, which was most of what extraction cost.
-fn store_staged_mentions(tx: &rusqlite::Transaction<'_>) -> Result<()> {
-    tx.prepare_cached(STORE_STAGED_MENTIONS)
-        .and_then(|mut statement| statement.execute([]))
-        .context("recording mentions")?;
-    tx.prepare_cached("DELETE FROM temp.staged_mentions")
-        .and_then(|mut statement| statement.execute([]))
-        .context("recording mentions")?;
-    Ok(())
-}
-
-/// Packs staged mentions the way V12 packed the old table: reals with 17 digits so a confidence
-/// reads back as the same double; a span's method and confidence only when they differ from
-/// the row's (its first mention's).
-const STORE_STAGED_MENTIONS: &str = "
-    INSERT INTO article_entities
-           (article_id, entity_id, field, mention_count, method, confidence, spans)
-    SELECT article_id, entity_id, field, count(*), row_method, row_confidence,
-           '[' || group_concat(
-                      CASE WHEN method = row_method AND confidence = row_confidence
-                           THEN '[' || start || ',' || \"end\" || ',' || sentence || ']'
-                           ELSE '[' || start || ',' || \"end\" || ',' || sentence || ','
-                                || json_quote(method) || ',' || printf('%!.17g', confidence) || ']'
-                      END, ',' ORDER BY start, \"end\") || ']'
-      FROM (SELECT *,
-                   first_value(method) OVER by_entity AS row_method,
-                   first_value(confidence) OVER by_entity AS row_confidence
-              FROM (SELECT *,
-                           row_number() OVER (PARTITION BY article_id, field, start, \"end\"
-                                              ORDER BY staged) AS nth
-                      FROM (SELECT rowid AS staged, * FROM temp.staged_mentions))
-             WHERE nth = 1
-            WINDOW by_entity AS (PARTITION BY article_id, entity_id, field
-                                 ORDER BY start, \"end\"))
-     GROUP BY article_id, entity_id, field";
-
-/// Stages an article's mentions for `store_staged_mentions`: each entity found or created by its
-/// (kind, key), or through a user alias (a merge or `entity alias add`), each surface recorded as
-/// an alias.
+/// Stores a new article's mentions: one `article_entities` row per (entity, field), packed in
+/// Rust (see `packed_mentions`).
 fn write_mentions(
     tx: &rusqlite::Transaction<'_>,
     caches: &mut Caches,
@@ -1208,19 +1163,26 @@ fn write_mentions(
     if mentions.is_empty() {
         return Ok(());
     }
+    let mut rows = Vec::with_capacity(mentions.len());
+    resolve_mentions(tx, caches, mentions, &mut rows)?;
+    packed_mentions::insert(tx, article_id, &rows)
+}
+
+/// Resolves mentions to rows the store writes: each entity found or created by its (kind,
+/// key), or through a user alias (a merge or `entity alias add`), each surface recorded as an
+/// alias. The rows are appended to `rows`, in the mentions' order.
+fn resolve_mentions(
+    tx: &rusqlite::Transaction<'_>,
+    caches: &mut Caches,
+    mentions: &[Mention],
+    rows: &mut Vec<MentionRow>,
+) -> Result<()> {
     let mut insert_alias = tx
         .prepare_cached(
             "INSERT OR IGNORE INTO entity_aliases (entity_id, alias, key, origin)
              VALUES (?1, ?2, ?3, ?4)",
         )
         .context("recording an entity alias")?;
-    let mut insert_mention = tx
-        .prepare_cached(
-            "INSERT INTO temp.staged_mentions
-                    (article_id, field, start, \"end\", entity_id, sentence, method, confidence)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .context("recording a mention")?;
     for mention in mentions {
         let entity_id = resolve_entity(tx, caches, mention)?;
         let alias = alias_text(&mention.surface);
@@ -1236,18 +1198,15 @@ fn write_mentions(
                 .context("recording an entity alias")?;
             caches.aliases.insert(alias_cache_key, entity_id);
         }
-        insert_mention
-            .execute(params![
-                article_id,
-                mention.field.name(),
-                mention.start as i64,
-                mention.end as i64,
-                entity_id,
-                mention.sentence,
-                mention.method.name(),
-                f64::from(mention.confidence).clamp(0.0, 1.0)
-            ])
-            .context("recording a mention")?;
+        rows.push(MentionRow {
+            field: mention.field,
+            start: mention.start as i64,
+            end: mention.end as i64,
+            entity_id,
+            sentence: i64::from(mention.sentence),
+            method: mention.method,
+            confidence: f64::from(mention.confidence).clamp(0.0, 1.0),
+        });
     }
     Ok(())
 }
