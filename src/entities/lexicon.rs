@@ -86,14 +86,36 @@ fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
 }
 
-/// `canonical<TAB>alias|alias` lines: the canonical name and every surface (itself included).
+/// `canonical<TAB>alias|alias[<TAB>id]` lines: the canonical name and every surface (itself
+/// included). The optional third column is read by [`external_ids`].
 fn tsv_entries(text: &'static str) -> impl Iterator<Item = (&'static str, Vec<&'static str>)> {
     data_lines(text).map(|line| {
-        let (canonical, aliases) = line.split_once('\t').unwrap_or((line, ""));
+        let (canonical, rest) = line.split_once('\t').unwrap_or((line, ""));
+        let aliases = rest.split('\t').next().unwrap_or("");
         let canonical = canonical.trim();
         let mut surfaces = vec![canonical];
         surfaces.extend(aliases.split('|').map(str::trim).filter(|a| !a.is_empty()));
         (canonical, surfaces)
+    })
+}
+
+/// The identifiers the source lists give their entities (`iso3166:KP`, `geonames:1835848`):
+/// kind, canonical name and id, from the third column of the gazetteers that have one, in the
+/// order [`Lexicon::build`] loads them (the first to name an entity wins).
+pub(crate) fn external_ids() -> impl Iterator<Item = (EntityKind, &'static str, &'static str)> {
+    [
+        (ORGANIZATIONS, EntityKind::Organization),
+        (COUNTRIES, EntityKind::Location),
+        (PLACES, EntityKind::Location),
+    ]
+    .into_iter()
+    .flat_map(|(text, kind)| {
+        data_lines(text).filter_map(move |line| {
+            let mut columns = line.split('\t');
+            let canonical = columns.next()?.trim();
+            let id = columns.nth(1)?.trim();
+            (!id.is_empty()).then_some((kind, canonical, id))
+        })
     })
 }
 

@@ -260,6 +260,29 @@ pub struct Extractor {
 
 static SHARED: LazyLock<Extractor> = LazyLock::new(Extractor::new);
 
+/// Source-list identifiers by (kind, entity key), built on first use.
+static EXTERNAL_IDS: LazyLock<HashMap<(EntityKind, String), &'static str>> = LazyLock::new(|| {
+    let mut ids = HashMap::new();
+    for (kind, canonical, id) in lexicon::external_ids() {
+        ids.entry((kind, entity_key(canonical))).or_insert(id);
+    }
+    ids
+});
+
+/// The identifier of the source list a gazetteer entity comes from (`iso3166:KP` for North
+/// Korea, `geonames:1835848` for Seoul), by kind and [`entity_key`]; `None` for an entity no
+/// list with identifiers names.
+pub fn external_id(kind: EntityKind, key: &str) -> Option<&'static str> {
+    EXTERNAL_IDS.get(&(kind, key.to_owned())).copied()
+}
+
+/// Every (kind, entity key, identifier) the gazetteers carry, to fill in stored entities.
+pub fn external_ids() -> impl Iterator<Item = (EntityKind, &'static str, &'static str)> {
+    EXTERNAL_IDS
+        .iter()
+        .map(|((kind, key), id)| (*kind, key.as_str(), *id))
+}
+
 impl Default for Extractor {
     fn default() -> Self {
         Extractor::new()

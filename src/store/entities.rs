@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Context, Result, Store, begin_cached_write, store_staged_mentions, write_mentions};
+use super::{Context, Result, Store, begin_cached_write, packed_mentions, resolve_mentions};
 use crate::entities::{
     ArticleText, Corrections, EntityKind, Extractor, Mention, Method, alias_key, entity_key,
 };
@@ -109,16 +109,86 @@ impl Store {
             .context("reading an entity")
     }
 
+    /// Gives stored entities the identifiers of their source lists (`entities.external_id`)
+    /// once per version of the gazetteers: entities stored before V12, or before a list gained
+    /// identifiers. An id already there (set by a user or another tool) stays.
+    pub(crate) fn fill_external_ids(&mut self) -> Result<()> {
+        let what = "filling in entity identifiers";
+        let done: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'external_ids_version'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .context(what)?;
+        if done.as_deref() == Some(EXTERNAL_IDS_VERSION) {
+            return Ok(());
+        }
+        let stored: bool = self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM entities)", [], |row| {
+                row.get(0)
+            })
+            .context(what)?;
+        let transaction = self.write_transaction()?;
+        if stored {
+            let mut fill = transaction
+                .prepare_cached(
+                    "UPDATE entities SET external_id = ?3
+                      WHERE kind = ?1 AND key = ?2 AND external_id IS NULL",
+                )
+                .context(what)?;
+            for (kind, key, id) in crate::entities::external_ids() {
+                fill.execute(params![kind.name(), key, id]).context(what)?;
+            }
+        }
+        transaction
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('external_ids_version', ?1)",
+                [EXTERNAL_IDS_VERSION],
+            )
+            .context(what)?;
+        transaction.commit().context(what)
+    }
+
     /// Merges `absorbed` into `kept`: its mentions and aliases move over, its key becomes a user
     /// alias of `kept` (so later extractions name `kept`), and it is removed.
     pub fn merge_entities(&mut self, kept: &EntityRow, absorbed: &EntityRow) -> Result<()> {
         let transaction = self.write_transaction()?;
-        transaction
-            .execute(
-                "UPDATE OR IGNORE mentions SET entity_id = ?1 WHERE entity_id = ?2",
-                params![kept.id, absorbed.id],
-            )
+        // Where both are mentioned in one field their spans become one row: each article that
+        // mentions `absorbed` gets its rows for both packed again, as `kept`'s.
+        let articles: Vec<i64> = transaction
+            .prepare("SELECT DISTINCT article_id FROM article_entities WHERE entity_id = ?1")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([absorbed.id], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()
+            })
             .context("moving mentions")?;
+        for article_id in articles {
+            // On a span both name, `kept`'s mention wins.
+            let mut moved = packed_mentions::read(
+                &transaction,
+                "SELECT field, start, \"end\", entity_id, sentence, method, confidence
+                   FROM mentions WHERE article_id = ?1 AND entity_id IN (?2, ?3)
+                  ORDER BY field, start, \"end\", entity_id <> ?2",
+                params![article_id, kept.id, absorbed.id],
+            )?;
+            for mention in &mut moved {
+                mention.entity_id = kept.id;
+            }
+            transaction
+                .prepare_cached(
+                    "DELETE FROM article_entities WHERE article_id = ?1 AND entity_id IN (?2, ?3)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![article_id, kept.id, absorbed.id])
+                })
+                .context("moving mentions")?;
+            packed_mentions::insert(&transaction, article_id, &moved)?;
+        }
         transaction
             .execute(
                 "INSERT OR IGNORE INTO entity_aliases (entity_id, alias, key, origin)
@@ -127,7 +197,15 @@ impl Store {
             )
             .context("moving aliases")?;
         insert_user_alias(&transaction, kept.id, &absorbed.name, &absorbed.key)?;
-        // Mentions left behind overlapped one of `kept`'s: the cascade drops them.
+        // `kept` keeps its identifier; one it lacks comes from `absorbed`.
+        transaction
+            .execute(
+                "UPDATE entities
+                    SET external_id = (SELECT external_id FROM entities WHERE id = ?2)
+                  WHERE id = ?1 AND external_id IS NULL",
+                params![kept.id, absorbed.id],
+            )
+            .context("keeping the merged entity's identifier")?;
         transaction
             .execute("DELETE FROM entities WHERE id = ?1", [absorbed.id])
             .context("removing the merged entity")?;
@@ -172,16 +250,27 @@ impl Store {
                 params![key, surface],
             )
             .context("recording an ignored surface")?;
-        let removed = transaction
+        // The rows the `mentions` view's INSTEAD OF trigger removes are not counted as
+        // changes, so they are counted first.
+        let ignored = "SELECT m.article_id, m.field, m.start, m.\"end\"
+                         FROM mentions m JOIN articles a ON a.id = m.article_id
+                        WHERE m.method <> 'import'
+                          AND name_key(substr(CASE m.field WHEN 'title' THEN a.title
+                                                           WHEN 'summary' THEN a.summary
+                                                           ELSE a.body END,
+                                              m.start + 1, m.\"end\" - m.start)) = ?1";
+        let removed: i64 = transaction
+            .query_row(
+                &format!("SELECT count(*) FROM ({ignored})"),
+                [&key],
+                |row| row.get(0),
+            )
+            .context("removing ignored mentions")?;
+        transaction
             .execute(
-                "DELETE FROM mentions WHERE (article_id, field, start, \"end\") IN (
-                    SELECT m.article_id, m.field, m.start, m.\"end\"
-                      FROM mentions m JOIN articles a ON a.id = m.article_id
-                     WHERE m.method <> 'import'
-                       AND name_key(substr(CASE m.field WHEN 'title' THEN a.title
-                                                        WHEN 'summary' THEN a.summary
-                                                        ELSE a.body END,
-                                                   m.start + 1, m.\"end\" - m.start)) = ?1)",
+                &format!(
+                    "DELETE FROM mentions WHERE (article_id, field, start, \"end\") IN ({ignored})"
+                ),
                 [&key],
             )
             .context("removing ignored mentions")?;
@@ -194,7 +283,7 @@ impl Store {
         remove_orphan_entities(&transaction)?;
         transaction.commit().context("ignoring a surface")?;
         self.forget_entity_caches();
-        Ok(removed as u64)
+        Ok(removed.unsigned_abs())
     }
 
     /// Recomputes the extracted mentions of every article with the current extractor and the
@@ -207,7 +296,7 @@ impl Store {
     ) -> Result<ReextractSummary> {
         let corrections = self.corrections()?;
         let mut summary = ReextractSummary {
-            mentions_before: self.count("SELECT count(*) FROM mentions")?,
+            mentions_before: self.count(COUNT_MENTIONS)?,
             ..ReextractSummary::default()
         };
         self.forget_entity_caches();
@@ -238,7 +327,8 @@ impl Store {
         transaction
             .execute(
                 "DELETE FROM entity_aliases WHERE origin = 'extracted'
-                   AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = entity_aliases.entity_id)",
+                   AND NOT EXISTS (SELECT 1 FROM article_entities m
+                                    WHERE m.entity_id = entity_aliases.entity_id)",
                 [],
             )
             .context("removing stale aliases")?;
@@ -248,7 +338,7 @@ impl Store {
             .commit()
             .context("finishing the re-extraction")?;
         self.forget_entity_caches();
-        summary.mentions_after = self.count("SELECT count(*) FROM mentions")?;
+        summary.mentions_after = self.count(COUNT_MENTIONS)?;
         Ok(summary)
     }
 
@@ -277,8 +367,16 @@ impl Store {
         let Store { conn, caches, .. } = self;
         let transaction = begin_cached_write(conn, caches)?;
         let written = found.iter().try_for_each(|(article_id, mentions)| {
+            // Imported mentions stay, ahead of the extracted ones so they keep their spans;
+            // the article's rows are then rewritten whole.
+            let mut rows = packed_mentions::read(
+                &transaction,
+                "SELECT field, start, \"end\", entity_id, sentence, method, confidence
+                   FROM mentions WHERE article_id = ?1 AND method = 'import'",
+                [article_id],
+            )?;
             transaction
-                .prepare_cached("DELETE FROM mentions WHERE article_id = ?1 AND method <> 'import'")
+                .prepare_cached("DELETE FROM article_entities WHERE article_id = ?1")
                 .and_then(|mut statement| statement.execute([article_id]))
                 .context("removing old mentions")?;
             let extracted: Vec<Mention> = mentions
@@ -286,11 +384,10 @@ impl Store {
                 .filter(|mention| mention.method != Method::Import)
                 .cloned()
                 .collect();
-            write_mentions(&transaction, caches, *article_id, &extracted)
+            resolve_mentions(&transaction, caches, &extracted, &mut rows)?;
+            packed_mentions::insert(&transaction, *article_id, &rows)
         });
-        let committed = written
-            .and_then(|()| store_staged_mentions(&transaction))
-            .and_then(|()| transaction.commit().context("storing mentions"));
+        let committed = written.and_then(|()| transaction.commit().context("storing mentions"));
         if committed.is_ok() {
             caches.commit();
         } else {
@@ -377,12 +474,18 @@ pub(super) fn record_extractor_version(transaction: &rusqlite::Transaction<'_>) 
         .map(|_| ())
 }
 
+/// Bumped when the gazetteers' identifiers change, so stored entities get them again.
+const EXTERNAL_IDS_VERSION: &str = "1";
+
+/// How many mentions are stored: the packed rows' counts.
+const COUNT_MENTIONS: &str = "SELECT coalesce(sum(mention_count), 0) FROM article_entities";
+
 /// Removes entities with no mention and no user alias; returns how many.
 fn remove_orphan_entities(transaction: &rusqlite::Transaction<'_>) -> Result<u64> {
     transaction
         .execute(
             "DELETE FROM entities WHERE
-               NOT EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = entities.id)
+               NOT EXISTS (SELECT 1 FROM article_entities m WHERE m.entity_id = entities.id)
                AND NOT EXISTS (SELECT 1 FROM entity_aliases a
                                 WHERE a.entity_id = entities.id AND a.origin = 'user')",
             [],

@@ -41,6 +41,9 @@ pub struct EntitySummary {
     pub kind: String,
     pub mentions: i64,
     pub articles: i64,
+    /// The identifier of the entity's source list (`iso3166:KP`, `geonames:1835848`), when it
+    /// comes from a gazetteer that has one: `entities.external_id`.
+    pub external_id: Option<String>,
     /// The earliest and latest date (published, else imported) of the articles that mention it.
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
@@ -85,14 +88,15 @@ pub struct EntityDetail {
     pub articles: Vec<ArticleRef>,
 }
 
-/// Counts per entity over all mentions: one pass over the covering index, no article read.
+/// Counts per entity over all (article, entity, field) rows: one pass over the covering index
+/// `article_entities_entity`, no article and no span read.
 const TOP_ENTITIES: &str = "
     WITH ranked AS (
-        SELECT entity_id, count(*) AS mentions, count(DISTINCT article_id) AS articles
-          FROM mentions
+        SELECT entity_id, sum(mention_count) AS mentions, count(DISTINCT article_id) AS articles
+          FROM article_entities
          GROUP BY entity_id
     )
-    SELECT e.id, e.name, e.kind, r.mentions, r.articles
+    SELECT e.id, e.name, e.kind, r.mentions, r.articles, e.external_id
       FROM ranked r
       JOIN entities e ON e.id = r.entity_id
      WHERE ?1 IS NULL OR e.kind = ?1
@@ -104,15 +108,16 @@ const TOP_ENTITIES: &str = "
 /// the GROUP BY order, reading one article row per mention.
 const TOP_ENTITIES_SINCE: &str = "
     WITH ranked AS (
-        SELECT m.entity_id, count(*) AS mentions, count(DISTINCT m.article_id) AS articles,
+        SELECT m.entity_id, sum(m.mention_count) AS mentions,
+               count(DISTINCT m.article_id) AS articles,
                min(coalesce(a.published_at, a.imported_at)) AS first_seen,
                max(coalesce(a.published_at, a.imported_at)) AS last_seen
           FROM articles a
-         CROSS JOIN mentions m ON m.article_id = a.id
+         CROSS JOIN article_entities m ON m.article_id = a.id
          WHERE coalesce(a.published_at, a.imported_at) >= ?4
          GROUP BY m.entity_id
     )
-    SELECT e.id, e.name, e.kind, r.mentions, r.articles, r.first_seen, r.last_seen
+    SELECT e.id, e.name, e.kind, r.mentions, r.articles, r.first_seen, r.last_seen, e.external_id
       FROM ranked r
       JOIN entities e ON e.id = r.entity_id
      WHERE ?1 IS NULL OR e.kind = ?1
@@ -125,20 +130,20 @@ const SEEN_RANGE: &str = "
     SELECT min(coalesce(a.published_at, a.imported_at)),
            max(coalesce(a.published_at, a.imported_at))
       FROM articles a
-     WHERE a.id IN (SELECT article_id FROM mentions WHERE entity_id = ?1)";
+     WHERE a.id IN (SELECT article_id FROM article_entities WHERE entity_id = ?1)";
 
 /// The same for an entity in many articles: walk the date index from each end until an article
 /// mentions it, which takes about (all articles / its articles) index steps.
 const FIRST_SEEN_BY_WALK: &str = "
     SELECT coalesce(a.published_at, a.imported_at)
       FROM articles a
-     WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+     WHERE EXISTS (SELECT 1 FROM article_entities m WHERE m.entity_id = ?1 AND m.article_id = a.id)
      ORDER BY coalesce(a.published_at, a.imported_at), a.id
      LIMIT 1";
 const LAST_SEEN_BY_WALK: &str = "
     SELECT coalesce(a.published_at, a.imported_at)
       FROM articles a
-     WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+     WHERE EXISTS (SELECT 1 FROM article_entities m WHERE m.entity_id = ?1 AND m.article_id = a.id)
      ORDER BY coalesce(a.published_at, a.imported_at) DESC, a.id DESC
      LIMIT 1";
 
@@ -156,8 +161,11 @@ const FIND_ENTITIES: &str = "
         SELECT entity_id, 1 AS rank FROM entity_aliases WHERE key IN (?1, ?2)
     )
     SELECT e.id, e.name, e.kind, min(matched.rank) AS rank,
-           (SELECT count(*) FROM mentions WHERE entity_id = e.id) AS mentions,
-           (SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = e.id) AS articles
+           (SELECT coalesce(sum(mention_count), 0) FROM article_entities WHERE entity_id = e.id)
+               AS mentions,
+           (SELECT count(DISTINCT article_id) FROM article_entities WHERE entity_id = e.id)
+               AS articles,
+           e.external_id
       FROM matched
       JOIN entities e ON e.id = matched.entity_id
      WHERE ?3 IS NULL OR e.kind = ?3
@@ -166,23 +174,26 @@ const FIND_ENTITIES: &str = "
 
 const ENTITY_BY_ID: &str = "
     SELECT e.id, e.name, e.kind,
-           (SELECT count(*) FROM mentions WHERE entity_id = e.id),
-           (SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = e.id)
+           (SELECT coalesce(sum(mention_count), 0) FROM article_entities WHERE entity_id = e.id),
+           (SELECT count(DISTINCT article_id) FROM article_entities WHERE entity_id = e.id),
+           e.external_id
       FROM entities e
      WHERE e.id = ?1";
 
 /// Stored aliases with how often each was written, then surfaces that are in mentions only.
-/// Reading a surface reads its article's text, so this costs one row read per mention.
+/// Reading a surface reads its article's text: once per (article, field) row, whose spans are
+/// then cut from it.
 const ALIASES: &str = "
     WITH seen AS (
-        SELECT substr(CASE m.field WHEN 'title' THEN a.title
-                                   WHEN 'summary' THEN a.summary
-                                   ELSE a.body END,
-                      m.start + 1, m.\"end\" - m.start) AS alias,
+        SELECT substr(CASE ae.field WHEN 'title' THEN a.title
+                                    WHEN 'summary' THEN a.summary
+                                    ELSE a.body END,
+                      (span.value ->> 0) + 1, (span.value ->> 1) - (span.value ->> 0)) AS alias,
                count(*) AS mentions
-          FROM mentions m
-          JOIN articles a ON a.id = m.article_id
-         WHERE m.entity_id = ?1
+          FROM article_entities ae
+          JOIN articles a ON a.id = ae.article_id
+          JOIN json_each(ae.spans) AS span
+         WHERE ae.entity_id = ?1
          GROUP BY alias
     )
     SELECT alias, origin, mentions FROM (
@@ -198,14 +209,14 @@ const ALIASES: &str = "
      ORDER BY mentions DESC, alias";
 
 /// Other entities in the entity's articles, by the number of articles they share. The `IN` list
-/// is the entity's articles (from `mentions_entity_article`); their mentions are read through
-/// the `(article_id, ...)` unique index. A join of mentions to mentions would pair every own
-/// mention with every other one and cost about three times as much for a frequent entity.
+/// is the entity's articles (from `article_entities_entity`); their rows are read through the
+/// `(article_id, ...)` primary key. A join of the table to itself would pair every own row with
+/// every other one and cost more for a frequent entity.
 const CO_MENTIONS: &str = "
     SELECT e.id, e.name, e.kind, shared.articles
       FROM (SELECT entity_id, count(DISTINCT article_id) AS articles
-              FROM mentions
-             WHERE article_id IN (SELECT article_id FROM mentions WHERE entity_id = ?1)
+              FROM article_entities
+             WHERE article_id IN (SELECT article_id FROM article_entities WHERE entity_id = ?1)
                AND entity_id <> ?1
              GROUP BY entity_id) AS shared
       JOIN entities e ON e.id = shared.entity_id
@@ -216,8 +227,8 @@ const CO_MENTIONS: &str = "
 /// articles: for an entity in few articles.
 const ARTICLES_MENTIONING: &str = "
     SELECT a.id, a.published_at, a.title, counted.mentions
-      FROM (SELECT article_id, count(*) AS mentions
-              FROM mentions
+      FROM (SELECT article_id, sum(mention_count) AS mentions
+              FROM article_entities
              WHERE entity_id = ?1
              GROUP BY article_id) AS counted
       JOIN articles a ON a.id = counted.article_id
@@ -227,9 +238,10 @@ const ARTICLES_MENTIONING: &str = "
 /// The same for an entity in many articles: walk the date index newest first.
 const ARTICLES_MENTIONING_BY_WALK: &str = "
     SELECT a.id, a.published_at, a.title,
-           (SELECT count(*) FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+           (SELECT sum(m.mention_count) FROM article_entities m
+             WHERE m.entity_id = ?1 AND m.article_id = a.id)
       FROM articles a
-     WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
+     WHERE EXISTS (SELECT 1 FROM article_entities m WHERE m.entity_id = ?1 AND m.article_id = a.id)
      ORDER BY coalesce(a.published_at, a.imported_at) DESC, a.id DESC
      LIMIT ?2";
 
@@ -240,6 +252,7 @@ fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EntitySummary> 
         kind: row.get(2)?,
         mentions: row.get(3)?,
         articles: row.get(4)?,
+        external_id: row.get("external_id")?,
         first_seen: None,
         last_seen: None,
     })
@@ -333,6 +346,7 @@ impl Store {
                         kind: row.get(2)?,
                         mentions: row.get(4)?,
                         articles: row.get(5)?,
+                        external_id: row.get("external_id")?,
                         first_seen: None,
                         last_seen: None,
                     })
@@ -393,7 +407,9 @@ impl Store {
         let what = "listing an entity's articles";
         let articles: i64 = self
             .conn
-            .prepare_cached("SELECT count(DISTINCT article_id) FROM mentions WHERE entity_id = ?1")
+            .prepare_cached(
+                "SELECT count(DISTINCT article_id) FROM article_entities WHERE entity_id = ?1",
+            )
             .and_then(|mut statement| statement.query_row([entity_id], |row| row.get(0)))
             .context(what)?;
         let sql = if articles >= WALK_FROM_ARTICLES {
@@ -638,7 +654,7 @@ mod tests {
     }
 
     /// Regression guard for issue 4: every read query finds its rows through an index, never
-    /// by scanning `articles` or `mentions` row by row.
+    /// by scanning `articles` or `article_entities` row by row.
     #[test]
     fn queries_use_indexes() {
         let store = store();
@@ -660,14 +676,23 @@ mod tests {
                 let scanned = line
                     .strip_prefix("SCAN ")
                     .and_then(|rest| rest.split(' ').next());
-                let big = ["a", "articles", "m", "mentions", "own", "other"];
+                let big = [
+                    "a",
+                    "ae",
+                    "articles",
+                    "m",
+                    "mentions",
+                    "article_entities",
+                    "own",
+                    "other",
+                ];
                 let full_scan =
                     scanned.is_some_and(|table| big.contains(&table)) && !line.contains("INDEX");
                 assert!(!full_scan, "{name}: full scan in\n{plan}");
             }
         }
         // The listing reads one covering index and no article; --since starts from the dates.
-        assert!(plan(&store, TOP_ENTITIES).contains("COVERING INDEX mentions_entity_article"));
+        assert!(plan(&store, TOP_ENTITIES).contains("COVERING INDEX article_entities_entity"));
         assert!(!plan(&store, TOP_ENTITIES).contains(" a "));
         assert!(
             plan(&store, TOP_ENTITIES_SINCE)

@@ -124,6 +124,9 @@ pub struct ExportedSource {
 pub struct ExportedEntity {
     pub name: String,
     pub kind: String,
+    /// The source list's identifier (`iso3166:KP`), for entities from a gazetteer that has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     pub mentions: Vec<ExportedMention>,
 }
 
@@ -307,7 +310,7 @@ impl Store {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT m.entity_id, e.name, e.kind, m.field, m.start, m.\"end\"
+                "SELECT m.entity_id, e.name, e.kind, m.field, m.start, m.\"end\", e.external_id
                    FROM mentions m JOIN entities e ON e.id = m.entity_id
                   WHERE m.article_id = ?1
                   ORDER BY CASE m.field WHEN 'title' THEN 0 WHEN 'summary' THEN 1 ELSE 2 END,
@@ -325,6 +328,7 @@ impl Store {
                     entities.push(ExportedEntity {
                         name: row.get(1).context(WHAT)?,
                         kind: row.get(2).context(WHAT)?,
+                        external_id: row.get(6).context(WHAT)?,
                         mentions: Vec::new(),
                     });
                     index_of.insert(entity_id, entities.len() - 1);

@@ -45,12 +45,14 @@ mod checkpoint;
 mod compact;
 mod entities;
 mod open;
+mod packed_mentions;
 pub use compact::CompactSummary;
 pub use open::{disk_full_hint, sqlite_temp_dir};
 
 use arrivals::Fields;
 use cache::Caches;
 use checkpoint::BackgroundCheckpoints;
+use packed_mentions::MentionRow;
 
 pub use entities::{EntityRow, ReextractSummary};
 mod entity_queries;
@@ -369,14 +371,12 @@ impl Store {
                 "PRAGMA foreign_keys = ON;
                  PRAGMA synchronous = NORMAL;
                  PRAGMA cache_size = -16384;
-                 -- See `write_entries` and `store_staged_mentions`; private to this connection.
+                 -- See `write_entries`; private to this connection.
                  CREATE TEMP TABLE IF NOT EXISTS staged_articles (
                      id INTEGER PRIMARY KEY, content_hash, title, body, summary, url, language,
                      published_at, published_raw, word_count, source_id
                  );
-                 CREATE TEMP TABLE IF NOT EXISTS staged_mentions (
-                     article_id, field, start, \"end\", entity_id, sentence, method, confidence
-                 );",
+",
             )
             .context("configuring the connection")
     }
@@ -632,7 +632,6 @@ impl Store {
             |entry| matches!(entry, BatchEntry::Article { mentions, .. } if !mentions.is_empty()),
         );
         let committed = written
-            .and_then(|()| store_staged_mentions(&transaction))
             .and_then(|()| writer.index_new_articles())
             .and_then(|()| {
                 if stored_mentions {
@@ -1158,31 +1157,8 @@ fn begin_cached_write<'c>(
     Ok(transaction)
 }
 
-/// Moves the mentions `write_mentions` staged into `mentions`, in staging order (the first
-/// mention of a span wins), with one statement; to be called before the transaction commits.
-///
-/// One `INSERT ... SELECT` per batch instead of one `INSERT` per mention: a single-row insert
-/// into `mentions` pays for a statement each time (its `method IN (...)` check even builds a
-/// temporary index per row), which was two fifths of the cost of storing a mention. Staging
-/// rows in a TEMP table with no constraints is cheap, and the checks then run once per batch.
-fn store_staged_mentions(tx: &rusqlite::Transaction<'_>) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT OR IGNORE INTO mentions
-                (article_id, field, start, \"end\", entity_id, sentence, method, confidence)
-         SELECT article_id, field, start, \"end\", entity_id, sentence, method, confidence
-           FROM temp.staged_mentions ORDER BY rowid",
-    )
-    .and_then(|mut statement| statement.execute([]))
-    .context("recording mentions")?;
-    tx.prepare_cached("DELETE FROM temp.staged_mentions")
-        .and_then(|mut statement| statement.execute([]))
-        .context("recording mentions")?;
-    Ok(())
-}
-
-/// Stages an article's mentions for `store_staged_mentions`: each entity found or created by its
-/// (kind, key), or through a user alias (a merge or `entity alias add`), each surface recorded as
-/// an alias.
+/// Stores a new article's mentions: one `article_entities` row per (entity, field), packed in
+/// Rust (see `packed_mentions`).
 fn write_mentions(
     tx: &rusqlite::Transaction<'_>,
     caches: &mut Caches,
@@ -1192,19 +1168,26 @@ fn write_mentions(
     if mentions.is_empty() {
         return Ok(());
     }
+    let mut rows = Vec::with_capacity(mentions.len());
+    resolve_mentions(tx, caches, mentions, &mut rows)?;
+    packed_mentions::insert(tx, article_id, &rows)
+}
+
+/// Resolves mentions to rows the store writes: each entity found or created by its (kind,
+/// key), or through a user alias (a merge or `entity alias add`), each surface recorded as an
+/// alias. The rows are appended to `rows`, in the mentions' order.
+fn resolve_mentions(
+    tx: &rusqlite::Transaction<'_>,
+    caches: &mut Caches,
+    mentions: &[Mention],
+    rows: &mut Vec<MentionRow>,
+) -> Result<()> {
     let mut insert_alias = tx
         .prepare_cached(
             "INSERT OR IGNORE INTO entity_aliases (entity_id, alias, key, origin)
              VALUES (?1, ?2, ?3, ?4)",
         )
         .context("recording an entity alias")?;
-    let mut insert_mention = tx
-        .prepare_cached(
-            "INSERT INTO temp.staged_mentions
-                    (article_id, field, start, \"end\", entity_id, sentence, method, confidence)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .context("recording a mention")?;
     for mention in mentions {
         let entity_id = resolve_entity(tx, caches, mention)?;
         let alias = alias_text(&mention.surface);
@@ -1220,18 +1203,15 @@ fn write_mentions(
                 .context("recording an entity alias")?;
             caches.aliases.insert(alias_cache_key, entity_id);
         }
-        insert_mention
-            .execute(params![
-                article_id,
-                mention.field.name(),
-                mention.start as i64,
-                mention.end as i64,
-                entity_id,
-                mention.sentence,
-                mention.method.name(),
-                f64::from(mention.confidence).clamp(0.0, 1.0)
-            ])
-            .context("recording a mention")?;
+        rows.push(MentionRow {
+            field: mention.field,
+            start: mention.start as i64,
+            end: mention.end as i64,
+            entity_id,
+            sentence: i64::from(mention.sentence),
+            method: mention.method,
+            confidence: f64::from(mention.confidence).clamp(0.0, 1.0),
+        });
     }
     Ok(())
 }
@@ -1264,10 +1244,15 @@ fn resolve_entity(
         Some(id) => id,
         None => tx
             .prepare_cached(
-                "INSERT INTO entities (kind, name, key) VALUES (?1, ?2, ?3) RETURNING id",
+                "INSERT INTO entities (kind, name, key, external_id) VALUES (?1, ?2, ?3, ?4)
+                 RETURNING id",
             )
             .and_then(|mut statement| {
-                statement.query_row(params![kind, mention.name, mention.key], |row| row.get(0))
+                let external_id = crate::entities::external_id(mention.kind, &mention.key);
+                statement.query_row(
+                    params![kind, mention.name, mention.key, external_id],
+                    |row| row.get(0),
+                )
             })
             .context("recording an entity")?,
     };

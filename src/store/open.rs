@@ -142,6 +142,7 @@ impl Store {
             store.migrate()?;
         }
         store.check_hash_scheme()?;
+        store.fill_external_ids()?;
         Ok(store)
     }
 
