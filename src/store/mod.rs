@@ -520,6 +520,12 @@ impl Store {
         Ok(status)
     }
 
+    /// Whether mentions are stored packed (migration V12, `article_entities`); a read-only
+    /// database with that migration pending still has the old `mentions` table.
+    pub fn stores_packed_mentions(&self) -> Result<bool> {
+        self.table_exists("article_entities")
+    }
+
     fn table_exists(&self, name: &str) -> Result<bool> {
         self.conn
             .query_row(
