@@ -86,7 +86,8 @@ fn main() {
         "query", "p50 ms", "p95 ms", "in-proc p50", "in-proc p95", "target"
     );
     for case in &cases {
-        let process_times = time_process(&newsdb, &db, case, runs);
+        let process_times =
+            common::time_process(&newsdb, &db, &case.args, runs).unwrap_or_else(|e| fail(&e));
         let library_times = time_library(&db, case, runs);
         let (p50, p95) = (
             percentile(&process_times, 50.0),
@@ -332,34 +333,6 @@ fn cases(db: &Path) -> Vec<Case> {
             library: Library::Canned("stats", Vec::new()),
         },
     ]
-}
-
-/// Milliseconds of each run of `newsdb --db DB ARGS` (output piped and read, as a script would).
-fn time_process(newsdb: &Path, db: &Path, case: &Case, runs: usize) -> Vec<f64> {
-    let mut times = Vec::with_capacity(runs);
-    for run in 0..runs {
-        let start = Instant::now();
-        let output = Command::new(newsdb)
-            .arg("--db")
-            .arg(db)
-            .args(&case.args)
-            .env_remove("NEWSDB_DB")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| fail(&format!("cannot run newsdb: {e}")));
-        times.push(start.elapsed().as_secs_f64() * 1000.0);
-        if !output.status.success() {
-            fail(&format!(
-                "`newsdb {}` failed: {}",
-                case.args.join(" "),
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        if run == 0 && output.stdout.iter().filter(|&&b| b == b'\n').count() < 2 {
-            fail(&format!("`newsdb {}` printed no rows", case.args.join(" ")));
-        }
-    }
-    times
 }
 
 /// Milliseconds of each in-process run, on one read-only connection (its cache warm after the

@@ -556,7 +556,7 @@ fn latency_table(newsdb: &Path, db: &Path, runs: usize) {
         "command", "p50 ms", "p95 ms", "target"
     );
     for case in &cases {
-        let times = time_process(newsdb, db, case, runs);
+        let times = common::time_process(newsdb, db, &case.args, runs).unwrap_or_else(|e| fail(&e));
         let (p50, p95) = (percentile(&times, 50.0), percentile(&times, 95.0));
         let (target, met) = match case.target_ms {
             Some(ms) => (format!("{ms} ms"), verdict(p50 < ms as f64)),
@@ -567,34 +567,6 @@ fn latency_table(newsdb: &Path, db: &Path, runs: usize) {
             case.label, p50, p95, target
         );
     }
-}
-
-/// Milliseconds of each run of `newsdb --db DB ARGS` (output piped and read, as a script would).
-fn time_process(newsdb: &Path, db: &Path, case: &Case, runs: usize) -> Vec<f64> {
-    let mut times = Vec::with_capacity(runs);
-    for run in 0..runs {
-        let start = Instant::now();
-        let output = Command::new(newsdb)
-            .arg("--db")
-            .arg(db)
-            .args(&case.args)
-            .env_remove("NEWSDB_DB")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| fail(&format!("cannot run newsdb: {e}")));
-        times.push(start.elapsed().as_secs_f64() * 1000.0);
-        if !output.status.success() {
-            fail(&format!(
-                "`newsdb {}` failed: {}",
-                case.args.join(" "),
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        if run == 0 && output.stdout.iter().filter(|&&b| b == b'\n').count() < 2 {
-            fail(&format!("`newsdb {}` printed no rows", case.args.join(" ")));
-        }
-    }
-    times
 }
 
 /// `export` throughput and `backup` time, once each.

@@ -732,6 +732,40 @@ pub fn median(values: &mut [f64]) -> f64 {
 }
 
 /// The nearest-rank percentile `p` (0-100) of `values`.
+/// Milliseconds of each run of `newsdb --db DB ARGS` (output piped and read, as a script would);
+/// an error when a run fails or the first prints fewer than two lines (no rows).
+pub fn time_process(
+    newsdb: &Path,
+    db: &Path,
+    args: &[String],
+    runs: usize,
+) -> Result<Vec<f64>, String> {
+    let mut times = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let start = Instant::now();
+        let output = Command::new(newsdb)
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .env_remove("NEWSDB_DB")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run newsdb: {e}"))?;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        if !output.status.success() {
+            return Err(format!(
+                "`newsdb {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        if run == 0 && output.stdout.iter().filter(|&&b| b == b'\n').count() < 2 {
+            return Err(format!("`newsdb {}` printed no rows", args.join(" ")));
+        }
+    }
+    Ok(times)
+}
+
 pub fn percentile(values: &[f64], p: f64) -> f64 {
     if values.is_empty() {
         return f64::NAN;
