@@ -68,7 +68,7 @@ mod embedded {
 
 mod feeds;
 pub use feeds::{Feed, FeedAdded, NewFeed, PollRecord, SubscriptionsImported, backoff_after};
-mod lookup;
+pub mod lookup;
 mod names;
 mod pages;
 mod saved;
@@ -230,7 +230,7 @@ pub struct WriteOptions {
 /// The database: one connection, opened, configured and migrated.
 ///
 /// Other Rust programs use it as `newsdb` does: open a store, import through
-/// [`pipeline::run`](crate::import::pipeline::run) (the same normalisation and dedup as
+/// [`pipeline::run`](crate::pipeline::run) (the same normalisation and dedup as
 /// `newsdb import`), and query with plain SQL on [`Store::connection`]. Open it with
 /// [`OpenOptions::read_only`] to read alongside a running import (WAL mode: readers never block
 /// the writer).
@@ -240,7 +240,7 @@ pub struct WriteOptions {
 /// mismatched version of it).
 ///
 /// ```
-/// use newsdb::import::pipeline::{self, ImportOptions, Input, Silent};
+/// use newsdb::pipeline::{self, ImportOptions, Input, Silent};
 /// use newsdb::rusqlite::named_params;
 /// use newsdb::store::{OpenOptions, Store};
 ///
