@@ -7,7 +7,7 @@
 //! killed import loses at most its open batch and a re-run completes it without duplicates (the
 //! unique `content_hash` makes re-inserting a committed article a duplicate, not a second row).
 //!
-//! **Compatibility.** Migrations are embedded from `migrations/` and applied at open. A database that
+//! **Compatibility.** Migrations are embedded from `migrations/sqlite/` and applied at open. A database that
 //! holds a migration newer than this binary knows is refused *before anything is written*: the WAL
 //! switch and the migration runner only run after that check, so the file stays byte-for-byte as it
 //! was. Another application's SQLite file is refused the same way, unless adopted on purpose
@@ -15,7 +15,7 @@
 //!
 //! **Full-text index.** `articles_fts` indexes title, summary and body, and follows `articles`
 //! through triggers, whoever writes. It is declared with `content="articles"` so that sqlite-utils
-//! and Datasette find it (see `migrations/V5__fts_summary.sql`). A batch
+//! and Datasette find it (see `migrations/sqlite/V5__fts_summary.sql`). A batch
 //! import pauses the insert trigger inside its own transaction (a row in `fts_sync_pause`) and
 //! indexes the batch with one `INSERT ... SELECT`, which is markedly faster than a trigger per row;
 //! the pause is lifted before commit, so no other connection ever sees it. (Dropping the trigger
@@ -63,7 +63,7 @@ pub use entity_queries::{
 };
 
 mod embedded {
-    refinery::embed_migrations!("migrations");
+    refinery::embed_migrations!("migrations/sqlite");
 }
 
 mod feeds;
