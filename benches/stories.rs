@@ -141,12 +141,12 @@ fn write_sets(newsdb: &Path, shared: &Path, dir: &Path) -> Result<Vec<SetStats>,
         let set = if hash % 10 < 4 { "dev" } else { "test" };
         // One short text in four, and one Wikipedia article in four (paragraph by paragraph),
         // are kept aside as the "local paragraphs" papers add; they are no story of their own.
-        if !base.is_full() && base.words() < 40 && (hash >> 8) % 4 == 0 {
+        if !base.is_full() && base.words() < 40 && (hash >> 8).is_multiple_of(4) {
             donors
                 .entry(set)
                 .or_default()
                 .push(base.paragraphs.join(" "));
-        } else if base.topic == "wikigold" && (hash >> 8) % 4 == 0 {
+        } else if base.topic == "wikigold" && (hash >> 8).is_multiple_of(4) {
             donors.entry(set).or_default().extend(base.paragraphs);
         } else {
             split.entry(set).or_default().push(base);
