@@ -26,6 +26,8 @@
 mod common;
 #[path = "stories/corpus.rs"]
 mod corpus;
+#[path = "stories/difficulty.rs"]
+mod difficulty;
 #[path = "stories/generate.rs"]
 mod generate;
 #[path = "stories/score.rs"]
@@ -156,7 +158,8 @@ fn write_sets(newsdb: &Path, shared: &Path, dir: &Path) -> Result<Vec<SetStats>,
     for name in SETS {
         let bases = split.remove(name).unwrap_or_default();
         let set_donors = donors.remove(name).unwrap_or_default();
-        let (records, stats) = generate::build_set(name, &bases, &set_donors, common::SEED);
+        let (records, mut stats) = generate::build_set(name, &bases, &set_donors, common::SEED);
+        stats.difficulty = difficulty::measure(&records);
         write_records(&dir.join(format!("{name}.jsonl")), &records)?;
         let truth: String = records
             .iter()
@@ -195,8 +198,10 @@ fn describe(s: &SetStats) -> String {
     let mut edits: Vec<_> = s.edits.iter().collect();
     edits.sort();
     let edits: Vec<String> = edits.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let d = &s.difficulty;
     format!(
-        "{} records, {} stories ({} singletons, largest {}), {} full base articles, {} follow-ups, {} teasers; edits: {}",
+        "{} records, {} stories ({} singletons, largest {}), {} full base articles, {} follow-ups, {} teasers; edits: {}; \
+         exact 5-shingle containment: {} of {} same-story pairs under 0.5, {} different-story pairs share text, {} of them at >= 0.2, max {:.2}",
         s.records,
         s.stories,
         s.singletons,
@@ -204,7 +209,12 @@ fn describe(s: &SetStats) -> String {
         s.full_bases,
         s.follow_ups,
         s.teasers,
-        edits.join(", ")
+        edits.join(", "),
+        d.story_pairs_under_half,
+        d.story_pairs,
+        d.cross_pairs_sharing,
+        d.cross_pairs_over_fifth,
+        d.cross_max_containment
     )
 }
 

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::common::{FIRST_NAMES, LAST_NAMES, SOURCES, SplitMix64};
-use crate::corpus::{Base, fnv1a};
+use crate::corpus::{Base, fnv1a, shingles};
 
 /// One record newsdb imports (JSON Lines).
 #[derive(Clone, Debug, Serialize)]
@@ -36,6 +36,7 @@ pub struct SetStats {
     pub follow_ups: usize,
     pub teasers: usize,
     pub edits: HashMap<&'static str, usize>,
+    pub difficulty: crate::difficulty::Difficulty,
 }
 
 const CITIES: &[&str] = &[
@@ -92,6 +93,25 @@ pub fn build_set(
     let mut url_counter = 0usize;
     let mut story_counter = 0usize;
 
+    // Shingles in more than one base text of the set: feed boilerplate ("This is another post
+    // in our series..."). A teaser or reused background made of it could not be told apart, so
+    // teasers and follow-ups take distinctive paragraphs.
+    let mut holders: HashMap<u64, usize> = HashMap::new();
+    for base in bases {
+        for s in shingles(&base.paragraphs.join("\n")) {
+            *holders.entry(s).or_default() += 1;
+        }
+    }
+    let distinctive = |paragraph: &str| {
+        let set = shingles(paragraph);
+        let common = set
+            .iter()
+            .filter(|s| holders.get(s).copied().unwrap_or(0) > 1)
+            .count();
+        paragraph.split_whitespace().count() >= 10 && common * 2 < set.len()
+    };
+    let lead_of = |base: &Base| base.paragraphs.iter().position(|p| distinctive(p));
+
     let (full, other): (Vec<&Base>, Vec<&Base>) = bases.iter().partition(|b| b.is_full());
     stats.full_bases = full.len();
     // About one full text in seven is "new text" for a follow-up: a different story that reuses
@@ -132,7 +152,7 @@ pub fn build_set(
                     "original".to_string(),
                 )
             } else {
-                version(&mut rng, base, &mut donors, &mut stats)
+                version(&mut rng, base, lead_of(base), &mut donors, &mut stats)
             };
             push(
                 &mut records,
@@ -164,12 +184,44 @@ pub fn build_set(
             continue;
         }
         let (_, background) = pool[rng.range(0, pool.len() as u64 - 1) as usize];
+        // Background comes from after A's lead (a teaser of A is its lead), and is distinctive
+        // text, not the feed's boilerplate.
+        let after_lead = lead_of(background).map_or(1, |i| i + 1);
+        if background.paragraphs.len() <= after_lead {
+            continue;
+        }
         let most = (background.paragraphs.len() - 1) / 2; // a minority of A's paragraphs
-        let most = most.min(3).min(text.paragraphs.len() / 2).max(1);
-        let reused = rng.range(1, most as u64) as usize;
-        let start = rng.range(0, (background.paragraphs.len() - reused) as u64) as usize;
+        let most = most
+            .min(3)
+            .min(text.paragraphs.len() / 2)
+            .min(background.paragraphs.len() - after_lead)
+            .max(1);
+        let mut reused = rng.range(1, most as u64) as usize;
+        let start = rng.range(
+            after_lead as u64,
+            (background.paragraphs.len() - reused) as u64,
+        ) as usize;
+        // A minority in words too: at most a third of A's text and of the follow-up's.
+        let words = |ps: &[String]| {
+            ps.iter()
+                .map(|p| p.split_whitespace().count())
+                .sum::<usize>()
+        };
+        let (a_words, new_words) = (words(&background.paragraphs), words(&text.paragraphs));
+        while reused > 0 {
+            let w = words(&background.paragraphs[start..start + reused]);
+            if w * 3 <= a_words && w * 3 <= new_words + w {
+                break;
+            }
+            reused -= 1;
+        }
+        if reused == 0 {
+            continue;
+        }
         let mut paragraphs = text.paragraphs.clone();
-        let at = rng.range(1, paragraphs.len() as u64 - 1) as usize;
+        // After the follow-up's own lead, so that its teaser is its own text.
+        let own_lead = lead_of(text).unwrap_or(0);
+        let at = rng.range(own_lead as u64 + 1, paragraphs.len() as u64) as usize;
         for (i, p) in background.paragraphs[start..start + reused]
             .iter()
             .enumerate()
@@ -197,7 +249,8 @@ pub fn build_set(
                     "follow-up".to_string(),
                 )
             } else {
-                let (t, b, k) = version(&mut rng, &follow_up, &mut donors, &mut stats);
+                let lead = lead_of(text);
+                let (t, b, k) = version(&mut rng, &follow_up, lead, &mut donors, &mut stats);
                 (t, b, format!("follow-up {k}"))
             };
             push(
@@ -318,23 +371,26 @@ fn push(
 fn version<'a>(
     rng: &mut SplitMix64,
     base: &Base,
+    lead: Option<usize>,
     donors: &mut impl Iterator<Item = &'a String>,
     stats: &mut SetStats,
 ) -> (String, Vec<String>, String) {
-    if rng.range(0, 99) < 15 {
+    // A teaser is the headline and the first sentence or two of the lead (the first distinctive
+    // paragraph); a text whose every paragraph is boilerplate gets no teaser.
+    if let Some(lead) = lead.filter(|_| rng.range(0, 99) < 15) {
         *stats.edits.entry("teaser").or_default() += 1;
         let title = if rng.range(0, 1) == 0 {
             new_headline(rng, base)
         } else {
             base.title.clone()
         };
-        let first = base
-            .paragraphs
-            .iter()
-            .find(|p| p.split_whitespace().count() >= 10)
-            .unwrap_or(&base.paragraphs[0]);
-        let lead = lead_sentences(first, rng.range(1, 2) as usize);
-        return (title, vec![lead], "teaser".into());
+        let mut sentences = rng.range(1, 2) as usize;
+        let mut teaser = lead_sentences(&base.paragraphs[lead], sentences);
+        while teaser.split_whitespace().count() < 12 && sentences < 4 {
+            sentences += 1;
+            teaser = lead_sentences(&base.paragraphs[lead], sentences);
+        }
+        return (title, vec![teaser], "teaser".into());
     }
     let mut title = base.title.clone();
     let mut paragraphs = base.paragraphs.clone();
