@@ -341,11 +341,19 @@ fn push(
     } else {
         domain
     };
+    // ASCII only: newsdb stores URLs canonical (percent-encoded), and the truth must name
+    // each record exactly as article_urls will.
     let slug: String = crate::corpus::words_of(&title)
         .into_iter()
+        .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric()))
         .take(6)
         .collect::<Vec<_>>()
         .join("-");
+    let slug = if slug.is_empty() {
+        "story".to_string()
+    } else {
+        slug
+    };
     let day = rng.range(1, 3);
     let url = format!(
         "https://www.{domain}.example/2026/11/{day:02}/{slug}-{n}",
