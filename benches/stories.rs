@@ -175,7 +175,7 @@ fn write_sets(newsdb: &Path, shared: &Path, dir: &Path) -> Result<Vec<SetStats>,
         write_file(&dir.join(format!("{name}.truth.tsv")), &truth)?;
         let kinds: String = records
             .iter()
-            .map(|r| format!("{}\t{}\t{}\n", r.url, r.story, r.kind))
+            .map(|r| format!("{}\t{}\t{}\t{}\n", r.url, r.story, r.kind, r.topic))
             .collect();
         write_file(&dir.join(format!("{name}.kinds.tsv")), &kinds)?;
         all_stats.push(stats);
@@ -365,6 +365,18 @@ fn run_reference(
         format!("{best_t:.1} (best on {name})"),
         best,
     ));
+    for t in [0.5, best_t] {
+        let grouping = read_map(&PathBuf::from(format!(
+            "{}-verified-{t:.1}.tsv",
+            prefix.display()
+        )))?;
+        print_breakdown(
+            dir,
+            name,
+            &format!("MinHashLSH + Jaccard {t:.1}"),
+            &grouping,
+        )?;
+    }
     if let Some(t) = best_on_dev
         && let Some((_, scores)) = scanned.iter().find(|(x, _)| (*x - t).abs() < 1e-9)
     {
@@ -376,6 +388,24 @@ fn run_reference(
         ));
     }
     Ok((rows, best_t))
+}
+
+/// Prints which pairs a grouping misses and gets wrong, by kind.
+fn print_breakdown(
+    dir: &Path,
+    name: &str,
+    method: &str,
+    grouping: &HashMap<String, String>,
+) -> Result<(), String> {
+    let path = dir.join(format!("{name}.kinds.tsv"));
+    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (missed, wrong) = score::breakdown(&score::read_kinds(&text), grouping);
+    println!(
+        "{name} {method}: missed pairs: {}; wrong pairs: {}",
+        score::counts(&missed),
+        score::counts(&wrong)
+    );
+    Ok(())
 }
 
 fn read_map(path: &Path) -> Result<HashMap<String, String>, String> {
@@ -440,6 +470,7 @@ fn run_newsdb(newsdb: &Path, dir: &Path, name: &str) -> Result<Option<(Scores, f
         ));
     }
     common::remove_database(&db);
+    print_breakdown(dir, name, "newsdb stories", &grouping)?;
     Ok(Some((score::pairwise(&truth, &grouping), seconds)))
 }
 

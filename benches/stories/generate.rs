@@ -23,6 +23,8 @@ pub struct Record {
     pub story: String,
     #[serde(skip)]
     pub kind: String,
+    #[serde(skip)]
+    pub topic: String,
 }
 
 /// What one set holds, for the README and the bench's printout.
@@ -372,6 +374,7 @@ fn push(
         source,
         story: story.to_string(),
         kind,
+        topic: base.topic.clone(),
     });
 }
 
