@@ -18,7 +18,7 @@ use crate::query::adhoc::{Parameter, QueryError};
 use crate::query::search::explain_fts_error;
 use crate::store::{
     EntityDetail, EntityFilter, EntitySummary, Feed, LinkedMention, ListedArticle, PeriodCount,
-    SearchFacets, Sighting, SourceRow, StoryOrder, StorySummary,
+    SearchFacets, Sighting, SourceRow, StoryFilter, StoryOrder, StorySummary,
 };
 
 // ----- home -----
@@ -521,9 +521,12 @@ pub(super) fn stories_data(reader: &Reader, order: StoryOrder, page: usize) -> A
     if !reader.has_stories {
         return Ok((data, frame(reader)));
     }
-    let mut stories = reader
-        .store
-        .stories(order, PAGE_ROWS + 1, (page - 1) * PAGE_ROWS)?;
+    let mut stories = reader.store.stories(&StoryFilter {
+        order,
+        limit: PAGE_ROWS + 1,
+        offset: (page - 1) * PAGE_ROWS,
+        ..StoryFilter::default()
+    })?;
     data.has_next = stories.len() > PAGE_ROWS;
     stories.truncate(PAGE_ROWS);
     for story in stories {
