@@ -809,7 +809,7 @@ impl BatchWriter<'_> {
                 (BatchEntry::Article { .. }, None) => unreachable!("every article is placed"),
             }
         }
-        stories::place_new_articles(self.tx, &sketched, &self.seen_at)
+        stories::place_new_articles(self.tx, &sketched, &self.seen_at, &mut self.caches.sketches)
     }
 
     /// Phase one for an article: a known content is a duplicate; a new one gets the next id and

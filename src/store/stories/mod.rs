@@ -19,7 +19,8 @@
 //! **Bookkeeping.** `article_story` has a row only for articles of stories of two or more;
 //! `stories` keeps those stories' sizes and dates for the listings, maintained as stories change.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -34,6 +35,58 @@ pub(super) use place::place_new_articles;
 pub use regroup::{RebuildSummary, SimilarArticle, StoryMember};
 
 pub use crate::stories::{DEFAULT_THRESHOLD, MAX_BUCKET};
+
+/// Hashes an integer id or key with one multiplication: the maps of the writer's hot loop hold
+/// only integers, which need no protection against chosen collisions.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(26)
+    }
+}
+
+/// A map keyed by article id or candidate key.
+pub(crate) type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
+
+/// Stored sketches decoded by earlier batches, for the articles that keep turning up as
+/// candidates. Bounded: emptied when it reaches [`SketchCache::CAPACITY`] entries (about 8 MB),
+/// so memory stays flat; emptied too when another connection commits or a batch rolls back.
+#[derive(Default)]
+pub(crate) struct SketchCache {
+    sketches: IdMap<Option<Sketch>>,
+}
+
+impl SketchCache {
+    const CAPACITY: usize = 16_384;
+
+    pub(crate) fn clear(&mut self) {
+        self.sketches.clear();
+    }
+
+    /// The sketch of stored article `id` (None when it has none), read on first use.
+    fn get(&mut self, conn: &rusqlite::Connection, id: i64) -> Result<Option<&Sketch>> {
+        if !self.sketches.contains_key(&id) {
+            if self.sketches.len() >= Self::CAPACITY {
+                self.sketches.clear();
+            }
+            let sketch = read_sketch(conn, id)?;
+            self.sketches.insert(id, sketch);
+        }
+        Ok(self.sketches[&id].as_ref())
+    }
+}
 
 /// What the store keeps of an article to group it: computed on the worker threads (pure), so
 /// the writer only stores it.

@@ -7,11 +7,13 @@
 //! compared, and a copy joins the two stories. Then the sketches and keys are stored, keys in
 //! sorted order, and the summaries of the stories touched are recomputed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use rusqlite::{Transaction, params};
 
-use super::{ArticleSketch, MAX_BUCKET, copies, read_sketch, refresh_summaries, split_articles};
+use super::{
+    ArticleSketch, IdMap, MAX_BUCKET, SketchCache, copies, refresh_summaries, split_articles,
+};
 use crate::store::{Context, Result};
 use crate::stories::Sketch;
 
@@ -21,6 +23,7 @@ pub(in crate::store) fn place_new_articles<'t>(
     tx: &'t Transaction<'t>,
     new: &[(i64, &'t ArticleSketch)],
     seen_at: &'t str,
+    cache: &'t mut SketchCache,
 ) -> Result<()> {
     if new.is_empty() {
         return Ok(());
@@ -28,7 +31,7 @@ pub(in crate::store) fn place_new_articles<'t>(
     let threshold = super::threshold(tx)?;
     let splits = split_articles(tx)?;
     let stored = stored_buckets(tx, new)?;
-    let mut in_batch: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut in_batch: IdMap<Vec<i64>> = IdMap::default();
     let mut placer = Placer {
         tx,
         seen_at,
@@ -36,11 +39,12 @@ pub(in crate::store) fn place_new_articles<'t>(
             .iter()
             .map(|(id, article)| (*id, &article.sketch))
             .collect(),
-        stored: HashMap::new(),
+        stored: cache,
         touched: BTreeSet::new(),
     };
+    let mut candidates: Vec<i64> = Vec::new();
     for &(id, article) in new {
-        let mut candidates: BTreeSet<i64> = BTreeSet::new();
+        candidates.clear();
         for key in &article.keys {
             let before = stored.get(key).map_or(&[][..], Vec::as_slice);
             let batch = in_batch.get(key).map_or(&[][..], Vec::as_slice);
@@ -49,6 +53,8 @@ pub(in crate::store) fn place_new_articles<'t>(
                 candidates.extend(before.iter().chain(batch));
             }
         }
+        candidates.sort_unstable();
+        candidates.dedup();
         for key in &article.keys {
             in_batch.entry(*key).or_default().push(id);
         }
@@ -56,7 +62,7 @@ pub(in crate::store) fn place_new_articles<'t>(
             continue;
         }
         let mut joined = false;
-        for candidate in candidates {
+        for &candidate in &candidates {
             if splits.contains(&candidate) {
                 continue;
             }
@@ -74,10 +80,7 @@ pub(in crate::store) fn place_new_articles<'t>(
 
 /// The stored articles under each key of the batch, at most `MAX_BUCKET + 1` per key (enough to
 /// tell a crowded bucket).
-fn stored_buckets(
-    tx: &Transaction<'_>,
-    new: &[(i64, &ArticleSketch)],
-) -> Result<HashMap<i64, Vec<i64>>> {
+fn stored_buckets(tx: &Transaction<'_>, new: &[(i64, &ArticleSketch)]) -> Result<IdMap<Vec<i64>>> {
     let keys: BTreeSet<i64> = new
         .iter()
         .flat_map(|(_, article)| article.keys.iter().copied())
@@ -85,7 +88,7 @@ fn stored_buckets(
     let mut lookup = tx
         .prepare_cached("SELECT article_id FROM story_keys WHERE key = ?1 LIMIT ?2")
         .context("looking up story candidates")?;
-    let mut buckets = HashMap::new();
+    let mut buckets = IdMap::default();
     for key in keys {
         let members = lookup
             .query_map(params![key, (MAX_BUCKET + 1) as i64], |row| row.get(0))
@@ -130,9 +133,9 @@ struct Placer<'t> {
     tx: &'t Transaction<'t>,
     seen_at: &'t str,
     /// The sketches of this batch's new articles.
-    batch: HashMap<i64, &'t Sketch>,
-    /// Stored sketches read in this batch (None: the article has none, or it is gone).
-    stored: HashMap<i64, Option<Sketch>>,
+    batch: IdMap<&'t Sketch>,
+    /// Stored sketches, read once (None: the article has none, or it is gone).
+    stored: &'t mut SketchCache,
     /// Stories whose summary must be recomputed.
     touched: BTreeSet<i64>,
 }
@@ -142,11 +145,7 @@ impl Placer<'_> {
         if let Some(sketch) = self.batch.get(&id) {
             return Ok(Some(*sketch));
         }
-        if !self.stored.contains_key(&id) {
-            let sketch = read_sketch(self.tx, id)?;
-            self.stored.insert(id, sketch);
-        }
-        Ok(self.stored[&id].as_ref())
+        self.stored.get(self.tx, id)
     }
 
     /// Puts the new article `id` and article `other` in one story. The first story the new
