@@ -498,3 +498,108 @@ fn the_commands_list_a_story_its_versions_and_near_copies() {
     let output = db.run(&["story", "999"]);
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+fn an_export_carries_the_story_and_a_round_trip_keeps_the_grouping() {
+    let db = TestDb::new();
+    let all = records();
+    let file = write_jsonl(
+        &db,
+        "all.jsonl",
+        &all.iter().map(|(r, _)| r).collect::<Vec<_>>(),
+    );
+    import(&db, &[file.to_str().unwrap()]);
+    let output = db.run(&["export"]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let exported = stdout(&output);
+    let wire_hash: String = db
+        .connect()
+        .query_row(
+            "SELECT a.content_hash FROM articles AS a JOIN article_urls AS u ON u.article_id = a.id
+              WHERE u.value = 'https://wire.example/rates'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let records: Vec<Value> = exported
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let in_story = records
+        .iter()
+        .filter(|r| r["story"].as_str() == Some(wire_hash.as_str()))
+        .count();
+    assert_eq!(in_story, 5);
+    assert_eq!(records.iter().filter(|r| r["story"].is_null()).count(), 2);
+
+    let copy = TestDb::new();
+    let file = copy.file("export.jsonl", &exported);
+    import(&copy, &[file.to_str().unwrap()]);
+    assert_eq!(partition(&copy), partition(&db));
+    let output = copy.run(&["export"]);
+    let again: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let stories = |records: &[Value]| -> BTreeMap<String, Value> {
+        records
+            .iter()
+            .map(|r| {
+                (
+                    r["content_hash"].as_str().unwrap().to_owned(),
+                    r["story"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(stories(&again), stories(&records));
+}
+
+#[test]
+fn show_names_the_story_and_collapse_gives_one_row_per_story() {
+    let db = TestDb::new();
+    let all = records();
+    let file = write_jsonl(
+        &db,
+        "all.jsonl",
+        &all.iter().map(|(r, _)| r).collect::<Vec<_>>(),
+    );
+    import(&db, &[file.to_str().unwrap()]);
+    let wire = article_of(&db, "https://wire.example/rates");
+    let herald = article_of(&db, "https://herald.example/b2");
+    let output = db.run(&["show", &herald.to_string()]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert!(
+        stdout(&output).contains(&format!("story      {wire} (4 other versions)")),
+        "{}",
+        stdout(&output)
+    );
+    let output = db.run(&["show", &herald.to_string(), "--format", "json"]);
+    let shown: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(shown[0]["story_id"], wire);
+    assert_eq!(shown[0]["other_versions"], 4);
+
+    for args in [
+        vec!["articles", "--collapse", "--format", "json"],
+        vec!["search", "central bank", "--collapse", "--format", "json"],
+    ] {
+        let output = db.run(&args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            common::stderr(&output)
+        );
+        let rows: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let rows = rows.as_array().unwrap();
+        let stories: BTreeSet<i64> = rows
+            .iter()
+            .map(|r| r["story_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(stories.len(), rows.len(), "{args:?}: one row per story");
+        let wire_row = rows.iter().find(|r| r["story_id"] == wire).unwrap();
+        assert_eq!(wire_row["versions"], 5, "{args:?}");
+    }
+    let output = db.run(&["articles", "--collapse", "--format", "json"]);
+    let rows: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+}

@@ -398,3 +398,52 @@ fn resolve(store: &Store, command: &str, given: &str) -> Result<i64, Failure> {
         ))),
     }
 }
+
+/// Rows a collapsed listing reads for each row it shows: enough for the usual handful of
+/// versions per story, bounded.
+pub const COLLAPSE_READ_FACTOR: u32 = 10;
+
+/// `--collapse` of `search` and `articles`: keeps the first row of each story (rows in the
+/// query's order), adds its `story_id` and `versions` (the story's article count), and at most
+/// `limit` rows. A database without stories keeps every row, each its own story.
+pub fn collapse(
+    store: &Store,
+    columns: &mut Vec<String>,
+    rows: Vec<Vec<Value>>,
+    limit: usize,
+) -> Result<Vec<Vec<Value>>, Failure> {
+    let has_stories = store.has_stories()?;
+    let id_column = columns
+        .iter()
+        .position(|column| column == "id")
+        .ok_or_else(|| Failure::Failed("--collapse: the query has no id column".into()))?;
+    columns.push("story_id".into());
+    columns.push("versions".into());
+    let mut seen = std::collections::HashSet::new();
+    let mut kept = Vec::new();
+    for mut row in rows {
+        let Some(Value::Integer(id)) = row.get(id_column).cloned() else {
+            continue;
+        };
+        let story = if has_stories {
+            store.story_of(id)?.unwrap_or(id)
+        } else {
+            id
+        };
+        if !seen.insert(story) {
+            continue;
+        }
+        let versions = if has_stories {
+            store.story_size(story)?
+        } else {
+            1
+        };
+        row.push(Value::Integer(story));
+        row.push(Value::Integer(versions));
+        kept.push(row);
+        if kept.len() == limit {
+            break;
+        }
+    }
+    Ok(kept)
+}

@@ -200,7 +200,7 @@ const STORIES: &str = "
                 SELECT x.story_id FROM article_story AS x
                   JOIN article_sources AS l ON l.article_id = x.article_id
                   JOIN sources AS s ON s.id = l.source_id
-                 WHERE s.name = ?3 COLLATE NOCASE OR s.key = ?3))
+                 WHERE s.key = source_key(?3) OR s.name = ?3 COLLATE NOCASE))
      ORDER BY CASE WHEN ?4 = 'newest' THEN last_published END DESC,
               size DESC, last_published DESC, id
      LIMIT ?5 OFFSET ?6";
@@ -336,6 +336,16 @@ impl Store {
                 })
             },
         )
+    }
+
+    /// How many articles story `story_id` has (1 for an article alone).
+    pub fn story_size(&self, story_id: i64) -> Result<i64> {
+        let size: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT size FROM stories WHERE id = ?1")
+            .and_then(|mut statement| statement.query_row([story_id], |row| row.get(0)).optional())
+            .context("reading a story")?;
+        Ok(size.unwrap_or(1))
     }
 
     /// The number of stored stories of two or more articles, and of the articles in them.
