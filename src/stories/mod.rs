@@ -21,9 +21,15 @@
 //! - for a short text whose shingles all fit in its lead (a teaser: headline and a lead sentence
 //!   or two), from all its shingles looked up in the other's lead and sample.
 //!
-//! The score is the better of the two, counted over at least 8 shingles (a text of 3 shingles
-//! that matches scores 3/8), so a handful of shared words is never a copy. [`is_copy`] holds when
-//! the score reaches the threshold ([`DEFAULT_THRESHOLD`]). Containment, not Jaccard, is what
+//! The containment is the better of the two, counted over at least 8 shingles (a text of 3
+//! shingles that matches counts 3/8), so a handful of shared words is never a copy. When the two
+//! openings agree (the share of the first 16 shingles of one found in the first 64 of the other,
+//! the better direction) more than the texts overlap, the score is raised halfway towards that
+//! agreement: copies keep the lead, give or take a dateline or a kicker, so an abridged copy
+//! with a long local paragraph still scores, while a follow-up or another story on the same
+//! topic has a lead of its own. So with the default threshold 0.7, a copy needs a containment of
+//! 0.7, or of 0.4 with identical openings. [`is_copy`] holds when the score reaches the threshold
+//! ([`DEFAULT_THRESHOLD`]). Containment, not Jaccard, is what
 //! survives abridgement and teasers; a follow-up that reuses one to three background
 //! paragraphs of another story shares only a minority of the shorter text, and stays apart.
 
@@ -55,6 +61,9 @@ pub const MAX_BUCKET: usize = 200;
 /// Containment is counted over at least this many shingles when computing the score.
 pub const MIN_EVIDENCE: usize = 8;
 
+/// The opening of a text, in shingles, compared by [`opening_agreement`].
+pub const OPENING_SHINGLES: usize = 16;
+
 /// Symmetric: `compare(a, b) == compare(b, a)`.
 pub fn compare(a: &Sketch, b: &Sketch) -> Similarity {
     let limit = a.sample_limit().min(b.sample_limit());
@@ -73,11 +82,28 @@ pub fn compare(a: &Sketch, b: &Sketch) -> Similarity {
             best = best.better(lead_containment(short, long));
         }
     }
+    let contained = best.score();
+    let opening = opening_agreement(a, b).max(opening_agreement(b, a));
     Similarity {
-        score: ratio(best.matched, best.checked.max(MIN_EVIDENCE)),
+        score: contained.max((contained + opening) / 2.0),
         containment: ratio(best.matched, best.checked),
         jaccard,
     }
+}
+
+/// The share of the first [`OPENING_SHINGLES`] shingles of `a` found in the lead of `b`: copies
+/// keep the lead (give or take a dateline or a kicker), a follow-up or another story on the same
+/// topic has its own.
+fn opening_agreement(a: &Sketch, b: &Sketch) -> f64 {
+    let opening = &a.lead[..a.lead.len().min(OPENING_SHINGLES)];
+    if opening.len() < OPENING_SHINGLES {
+        return 0.0;
+    }
+    let found = opening
+        .iter()
+        .filter(|fingerprint| b.lead.contains(fingerprint))
+        .count();
+    ratio(found, opening.len())
 }
 
 /// The documented rule: a copy when the score reaches `threshold`.

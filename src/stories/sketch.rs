@@ -24,7 +24,7 @@ const SAMPLE_KEYS: usize = 12;
 /// Hash-sampled shingles: every shingle whose 32-bit hash is below this (1 in 12) ...
 const SAMPLE_BELOW: u32 = u32::MAX / 12;
 /// ... but at least this many (the smallest ones) ...
-const MIN_SAMPLE: usize = 16;
+const MIN_SAMPLE: usize = 32;
 /// ... and at most this many (the smallest ones), so the sketch of a huge body stays small.
 const MAX_SAMPLE: usize = 64;
 
@@ -36,7 +36,7 @@ const MAX_SAMPLE: usize = 64;
 /// - `lead`: the low 16 bits of `v` for the first [`LEAD_SHINGLES`] distinct shingles;
 /// - `lead_keys`: the smallest `v` among the first 12 and the first 32 of them;
 /// - `sample`: the smallest `v` of the whole text, sorted: every `v` below 1/12 of the range, at
-///   least 16 and at most 64 of them. It holds every shingle of the text up to its last value
+///   least 32 and at most 64 of them. It holds every shingle of the text up to its last value
 ///   (all of them when `sample.len() == shingles`), which is what makes two samples comparable.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sketch {

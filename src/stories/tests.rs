@@ -129,6 +129,30 @@ fn a_teaser_of_the_lead_sentence_is_a_copy_of_the_full_text() {
 }
 
 #[test]
+fn an_abridged_copy_with_a_long_local_paragraph_is_a_copy_through_its_lead() {
+    let paragraphs = article(11);
+    let mut local = paragraphs[..3].to_vec();
+    local.extend(Words(111).paragraphs(2));
+    let similarity = compare(&sketch(&paragraphs), &sketch(&local));
+    assert!(similarity.containment < DEFAULT_THRESHOLD, "{similarity:?}");
+    assert!(
+        copy(&sketch(&paragraphs), &sketch(&local)),
+        "{similarity:?}"
+    );
+}
+
+#[test]
+fn a_shared_opening_alone_is_not_a_copy() {
+    let template = Words(12).sentence();
+    let mut first = Words(13).paragraphs(6);
+    let mut second = Words(14).paragraphs(6);
+    first[0] = format!("{template} {}", first[0]);
+    second[0] = format!("{template} {}", second[0]);
+    let similarity = compare(&sketch(&first), &sketch(&second));
+    assert!(!copy(&sketch(&first), &sketch(&second)), "{similarity:?}");
+}
+
+#[test]
 fn unrelated_texts_are_not_copies() {
     for seed in 10..20 {
         let similarity = compare(&sketch(&article(seed)), &sketch(&article(seed + 100)));
