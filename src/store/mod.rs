@@ -76,9 +76,14 @@ mod saved;
 pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};
 pub use pages::{
     FACET_MATCHES, FacetCount, LinkedMention, ListedArticle, PeriodCount, SOURCE_ENTITY_ARTICLES,
-    SearchFacets, Sighting, SourceRow, StoryOrder, StorySummary,
+    SearchFacets, Sighting, SourceRow,
 };
+mod stories;
 pub use saved::{Saved, SavedQuery};
+pub use stories::{
+    ArticleSketch, RebuildSummary, SimilarArticle, StoryFilter, StoryMember, StoryOrder,
+    StorySummary,
+};
 
 /// Errors of the store, each naming the database it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -193,6 +198,8 @@ pub enum BatchEntry {
     Article {
         article: Box<Article>,
         mentions: Vec<Mention>,
+        /// Its sketch, to place it in a story (None: stories are off, or the content is known).
+        sketch: Option<Box<ArticleSketch>>,
     },
     Rejected(ImportError),
 }
@@ -779,10 +786,21 @@ impl BatchWriter<'_> {
             });
         }
         self.store_staged_articles()?;
+        let mut sketched: Vec<(i64, &ArticleSketch)> = Vec::new();
         for (entry, placement) in entries.iter().zip(placements) {
             match (entry, placement) {
-                (BatchEntry::Article { article, mentions }, Some(placement)) => {
+                (
+                    BatchEntry::Article {
+                        article,
+                        mentions,
+                        sketch,
+                    },
+                    Some(placement),
+                ) => {
                     self.write_article_rows(article, mentions, placement)?;
+                    if let (true, Some(sketch)) = (placement.new, sketch) {
+                        sketched.push((placement.article_id, sketch));
+                    }
                 }
                 (BatchEntry::Rejected(error), _) => {
                     self.write_reject(error)?;
@@ -791,7 +809,7 @@ impl BatchWriter<'_> {
                 (BatchEntry::Article { .. }, None) => unreachable!("every article is placed"),
             }
         }
-        Ok(())
+        stories::place_new_articles(self.tx, &sketched, &self.seen_at, &mut self.caches.sketches)
     }
 
     /// Phase one for an article: a known content is a duplicate; a new one gets the next id and

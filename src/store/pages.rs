@@ -1,10 +1,9 @@
 //! Read queries the web pages (`newsdb serve`) need beyond the canned ones the CLI runs: an
-//! article's sightings and linked mentions, its story, the stories listing, one source's page,
+//! article's sightings and linked mentions, one source's page,
 //! an entity's mentions over time, search facets.
 //!
-//! **Stories** come from the view `article_stories(article_id, story_id)`, which a later
-//! migration adds: [`Store::has_stories`] says whether this database has it, and the story
-//! queries are only run when it does.
+//! **Stories** are read through the store's story queries (`stories`), the same ones the
+//! command line runs.
 //!
 //! **Bounded work.** Every listing takes a limit; facets and a source's top entities look at a
 //! capped number of articles, so no page reads the whole store per request.
@@ -44,26 +43,6 @@ pub struct ListedArticle {
     pub source: Option<String>,
     pub title: Option<String>,
     pub word_count: Option<i64>,
-}
-
-/// A story: the near copies of one article, named by the id of its oldest article.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StorySummary {
-    pub story_id: i64,
-    /// The title of the story's first article.
-    pub title: Option<String>,
-    pub articles: i64,
-    pub first_published: Option<String>,
-    pub last_published: Option<String>,
-}
-
-/// How the stories listing is ordered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StoryOrder {
-    /// Most versions first.
-    Biggest,
-    /// Latest publication first.
-    Newest,
 }
 
 /// A number of articles in a period (`YYYY-MM`).
@@ -119,40 +98,6 @@ const LINKED_MENTIONS: &str = "
       FROM mentions AS m JOIN entities AS e ON e.id = m.entity_id
      WHERE m.article_id = ?1 AND m.field = ?2
      ORDER BY m.start, m.\"end\" DESC";
-
-const STORY_OF: &str = "SELECT story_id FROM article_stories WHERE article_id = ?1";
-
-const STORY_ARTICLES: &str = "
-    SELECT a.id, a.published_at, s.name, a.title, a.word_count
-      FROM article_stories AS x
-      JOIN articles AS a ON a.id = x.article_id
-      LEFT JOIN sources AS s ON s.id = a.source_id
-     WHERE x.story_id = ?1
-     ORDER BY a.published_at, a.id
-     LIMIT ?2";
-
-/// Stories with more than one article: a story of one is just an article.
-const STORIES: &str = "
-    WITH grouped AS (
-        SELECT x.story_id, count(*) AS articles,
-               min(a.published_at) AS first_published, max(a.published_at) AS last_published
-          FROM article_stories AS x JOIN articles AS a ON a.id = x.article_id
-         GROUP BY x.story_id
-        HAVING count(*) > 1
-    )
-    SELECT g.story_id, (SELECT title FROM articles WHERE id = g.story_id), g.articles,
-           g.first_published, g.last_published
-      FROM grouped AS g
-     ORDER BY CASE WHEN ?1 = 'newest' THEN g.last_published END DESC,
-              g.articles DESC, g.last_published DESC, g.story_id
-     LIMIT ?2 OFFSET ?3";
-
-const STORY_SUMMARY: &str = "
-    SELECT x.story_id, (SELECT title FROM articles WHERE id = x.story_id), count(*),
-           min(a.published_at), max(a.published_at)
-      FROM article_stories AS x JOIN articles AS a ON a.id = x.article_id
-     WHERE x.story_id = ?1
-     GROUP BY x.story_id";
 
 const SOURCE_BY_ID: &str = "
     SELECT s.id, s.name, s.key, s.domain, s.home_url,
@@ -224,16 +169,6 @@ fn listed_article(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListedArticle> {
     })
 }
 
-fn story_summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<StorySummary> {
-    Ok(StorySummary {
-        story_id: row.get(0)?,
-        title: row.get(1)?,
-        articles: row.get(2)?,
-        first_published: row.get(3)?,
-        last_published: row.get(4)?,
-    })
-}
-
 fn facet(row: &rusqlite::Row<'_>) -> rusqlite::Result<FacetCount> {
     Ok(FacetCount {
         value: row.get(0)?,
@@ -246,16 +181,6 @@ fn count(limit: usize) -> i64 {
 }
 
 impl Store {
-    /// Whether this database has stories (the `article_stories` view).
-    pub fn has_stories(&self) -> Result<bool> {
-        self.conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'article_stories')",
-            )
-            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
-            .context("looking for stories")
-    }
-
     /// SQLite's `PRAGMA data_version`: it changes when another connection commits, so a reader
     /// knows whether what it computed before still holds.
     pub fn data_version(&self) -> Result<i64> {
@@ -309,51 +234,6 @@ impl Store {
                     entity: row.get(4)?,
                 })
             },
-        )
-    }
-
-    /// The story article `id` belongs to (call only when [`Store::has_stories`]).
-    pub fn story_of(&self, id: i64) -> Result<Option<i64>> {
-        self.conn
-            .prepare_cached(STORY_OF)
-            .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
-            .context("reading an article's story")
-    }
-
-    /// A story's articles, oldest first; at most `limit`.
-    pub fn story_articles(&self, story_id: i64, limit: usize) -> Result<Vec<ListedArticle>> {
-        self.query_rows(
-            STORY_ARTICLES,
-            params![story_id, count(limit)],
-            "reading a story",
-            listed_article,
-        )
-    }
-
-    /// One story's head, `None` when no article belongs to it.
-    pub fn story(&self, story_id: i64) -> Result<Option<StorySummary>> {
-        self.conn
-            .prepare_cached(STORY_SUMMARY)
-            .and_then(|mut statement| statement.query_row([story_id], story_summary).optional())
-            .context("reading a story")
-    }
-
-    /// Stories of more than one article, biggest or newest first.
-    pub fn stories(
-        &self,
-        order: StoryOrder,
-        limit: usize,
-        offset: usize,
-    ) -> Result<Vec<StorySummary>> {
-        let order = match order {
-            StoryOrder::Biggest => "biggest",
-            StoryOrder::Newest => "newest",
-        };
-        self.query_rows(
-            STORIES,
-            params![order, count(limit), count(offset)],
-            "listing stories",
-            story_summary,
         )
     }
 
@@ -481,27 +361,6 @@ mod tests {
                 .prepare(sql)
                 .unwrap_or_else(|error| panic!("{sql}: {error}"));
             assert!(statement.readonly(), "{sql}");
-        }
-    }
-
-    #[test]
-    fn story_statements_prepare_once_the_view_exists() {
-        let store = Store::open_in_memory().unwrap();
-        let has_view = store.has_stories().unwrap();
-        if !has_view {
-            store
-                .connection()
-                .execute_batch(
-                    "CREATE TEMP VIEW article_stories (article_id, story_id) AS
-                         SELECT id, id FROM articles",
-                )
-                .unwrap();
-        }
-        for sql in [STORY_OF, STORY_ARTICLES, STORIES, STORY_SUMMARY] {
-            store
-                .connection()
-                .prepare(sql)
-                .unwrap_or_else(|error| panic!("{sql}: {error}"));
         }
     }
 }
