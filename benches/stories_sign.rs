@@ -30,6 +30,15 @@ fn body(n: u64) -> String {
     text
 }
 
+/// This thread's user + system CPU time from /proc (Linux; clock ticks of 10 ms), so that the
+/// rate does not depend on how busy the other cores are.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn main() -> Result<(), String> {
     let count = common::env_count("NEWSDB_SIGN_ARTICLES", 20_000)? as usize;
     let bodies: Vec<String> = (0..count as u64).map(body).collect();
@@ -42,6 +51,7 @@ fn main() -> Result<(), String> {
 
     let mut best = f64::MAX;
     let mut sketches = Vec::new();
+    let cpu_before = thread_cpu_seconds();
     for _ in 0..5 {
         let started = Instant::now();
         sketches = bodies
@@ -50,6 +60,9 @@ fn main() -> Result<(), String> {
             .collect::<Vec<_>>();
         best = best.min(started.elapsed().as_secs_f64());
     }
+    let cpu = thread_cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let encoded: usize = sketches.iter().map(|s| s.to_bytes().len()).sum();
     let keys: usize = sketches.iter().map(|s| s.candidate_keys().len()).sum();
     println!(
@@ -58,6 +71,12 @@ fn main() -> Result<(), String> {
         best / count as f64 * 1e6,
         bytes as f64 / best / 1e6
     );
+    if let Some(cpu) = cpu {
+        println!(
+            "Sketch::of       {:>10.0} articles/s of CPU time (5 passes, {cpu:.2} s of thread CPU)",
+            5.0 * count as f64 / cpu
+        );
+    }
     println!(
         "sketch size      {:>10.1} bytes per article (to_bytes), {:.1} candidate keys per article",
         encoded as f64 / count as f64,

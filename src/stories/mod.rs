@@ -5,13 +5,15 @@
 //!
 //! The text is the article body (the title only when the body has no words: reprints change
 //! headlines), split into words (lowercased runs of letters and digits) and cut into overlapping
-//! 5-word shingles, each hashed. A [`Sketch`] keeps the number of distinct shingles, the first 64
+//! 5-word shingles, each hashed; shingles do not cross the end of a sentence, so a dateline or
+//! a kicker changes only the shingles of the first sentence. A [`Sketch`] keeps the number of distinct shingles, the first 64
 //! shingles in text order (the lead) and a consistent hash sample of the rest (every shingle
 //! whose hash falls in the lowest 1/12 of the range, at least 16, at most 64), about 300 bytes
 //! for a 2.5 KB body.
 //!
 //! Two articles are compared only when they share a candidate key ([`Sketch::candidate_keys`]):
-//! the smallest shingle hashes of the lead and of the whole text (bottom-k sampling, which keeps
+//! the smallest shingle hash of each of the first 8 sentences (a teaser's sentences give the same
+//! keys as in the full text) and the 12 smallest of the whole text (bottom-k sampling, which keeps
 //! a shingle of a long original among the keys of a short copy that kept it). A key shared by
 //! more than [`MAX_BUCKET`] articles is boilerplate and is not compared against.
 //!
@@ -141,15 +143,11 @@ impl Evidence {
     }
 }
 
-/// Every shingle of `short` (all in its lead) looked up among the lead and sample of `long`, by
-/// 16-bit fingerprint: a lower bound of the containment of `short` in `long`.
+/// Every shingle of `short` (all in its lead) looked up in the lead of `long`, by 16-bit
+/// fingerprint: how much of a teaser is the opening of the other text. Only the opening: a
+/// follow-up that quotes a story's lead paragraph in its middle does not take its teaser.
 fn lead_containment(short: &sketch::Sketch, long: &sketch::Sketch) -> Evidence {
-    let mut known: Vec<u16> = long
-        .lead
-        .iter()
-        .copied()
-        .chain(long.sample.iter().map(|&hash| hash as u16))
-        .collect();
+    let mut known: Vec<u16> = long.lead.clone();
     known.sort_unstable();
     let matched = short
         .lead

@@ -11,21 +11,31 @@ pub const SHINGLE_WORDS: usize = 5;
 /// 20,000 words; news articles are far shorter).
 pub const MAX_WORDS: usize = 20_000;
 
-/// Calls `emit` with the hash of each shingle of `text`, in text order; a text shorter than one
-/// shingle but with at least one word yields one shingle of all its words.
-pub fn for_each_shingle(text: &str, mut emit: impl FnMut(u64)) {
+/// Calls `emit(hash, run)` for each shingle of `text`, in text order. Shingles do not cross the
+/// end of a sentence (`.`, `!` or `?` before a space, or a line break) once the sentence has a
+/// shingle of its own: `run` numbers these sentence runs from 0. A short line (a kicker such as
+/// "EXCLUSIVE", a heading) joins the next sentence. A text shorter than one shingle but with at
+/// least one word yields one shingle of all its words.
+pub fn for_each_shingle(text: &str, mut emit: impl FnMut(u64, usize)) {
     let mut window = [0u64; SHINGLE_WORDS];
     let mut words = 0usize;
-    for_each_word(text, |word| {
+    let mut run_words = 0usize;
+    let mut run = 0usize;
+    for_each_word(text, |word, sentence_ended| {
+        if sentence_ended && run_words >= SHINGLE_WORDS {
+            run += 1;
+            run_words = 0;
+        }
         window[words % SHINGLE_WORDS] = word;
         words += 1;
-        if words >= SHINGLE_WORDS {
-            emit(shingle_hash(&window, words));
+        run_words += 1;
+        if run_words >= SHINGLE_WORDS {
+            emit(shingle_hash(&window, words), run);
         }
         words < MAX_WORDS
     });
     if (1..SHINGLE_WORDS).contains(&words) {
-        emit(shingle_hash(&window[..words], words));
+        emit(shingle_hash(&window[..words], words), 0);
     }
 }
 
@@ -41,10 +51,13 @@ fn shingle_hash(window: &[u64], written: usize) -> u64 {
     finalize(state)
 }
 
-/// Calls `emit` with the hash of each word (lowercased letters and digits) until it returns false.
-fn for_each_word(text: &str, mut emit: impl FnMut(u64) -> bool) {
+/// Calls `emit(hash, sentence_ended)` for each word (lowercased letters and digits) until it
+/// returns false; `sentence_ended` tells that a sentence end or a line break came before it.
+fn for_each_word(text: &str, mut emit: impl FnMut(u64, bool) -> bool) {
     let mut hash = FNV_OFFSET;
     let mut in_word = false;
+    let mut stop = false;
+    let mut ended = false;
     for ch in text.chars() {
         if ch.is_ascii() {
             let byte = ch as u8;
@@ -64,15 +77,23 @@ fn for_each_word(text: &str, mut emit: impl FnMut(u64) -> bool) {
             continue;
         }
         if in_word {
-            if !emit(finalize(hash)) {
+            if !emit(finalize(hash), ended) {
                 return;
             }
             hash = FNV_OFFSET;
             in_word = false;
+            ended = false;
+            stop = false;
+        }
+        match ch {
+            '.' | '!' | '?' => stop = true,
+            '\n' => ended = true,
+            _ if ch.is_whitespace() => ended |= stop,
+            _ => stop = false,
         }
     }
     if in_word {
-        emit(finalize(hash));
+        emit(finalize(hash), ended);
     }
 }
 
@@ -97,7 +118,7 @@ mod tests {
 
     fn shingles(text: &str) -> Vec<u64> {
         let mut out = Vec::new();
-        for_each_shingle(text, |hash| out.push(hash));
+        for_each_shingle(text, |hash, _| out.push(hash));
         out
     }
 
@@ -114,6 +135,28 @@ mod tests {
         assert_eq!(shingles("one two three four five six seven").len(), 3);
         assert_eq!(shingles("one two").len(), 1);
         assert!(shingles("  ... ").is_empty());
+    }
+
+    fn runs(text: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        for_each_shingle(text, |_, run| out.push(run));
+        out
+    }
+
+    #[test]
+    fn shingles_stay_inside_sentences_once_they_have_one() {
+        assert_eq!(
+            runs("EXCLUSIVE\n\none two three four five. Six seven eight nine ten eleven."),
+            [0, 0, 1, 1]
+        );
+        assert_eq!(
+            runs("Pi is 3.14 or so, said the officials on Monday."),
+            [0; 7]
+        );
+        assert_eq!(
+            shingles("LONDON (Agency) - one two three four five. Six seven eight nine ten")[3..],
+            shingles("Just one two three four five. Six seven eight nine ten")[2..]
+        );
     }
 
     #[test]

@@ -11,14 +11,10 @@ const FORMAT_VERSION: u8 = 1;
 /// The opening shingles kept in text order (as 16-bit fingerprints): a teaser (headline and
 /// lead sentence or two) is verified against them.
 pub(super) const LEAD_SHINGLES: usize = 64;
-/// Candidate keys taken from the opening: the `LEAD_WINDOW_KEYS` smallest hashes among the first
-/// 12 and among the first 32 distinct shingles. A teaser at least that long has the same windows
-/// as its full text, give or take the few shingles a dateline or a kicker adds, and keeping the
-/// three smallest rather than one survives those: two windows that differ by two shingles
-/// always share one of their three smallest.
-const LEAD_WINDOWS: [usize; 2] = [12, 32];
-const LEAD_WINDOW_KEYS: usize = 3;
-const LEAD_KEYS: usize = LEAD_WINDOWS.len() * LEAD_WINDOW_KEYS;
+/// Candidate keys taken from the opening: the smallest hash of each of the first 8 sentences
+/// (that have a shingle of their own). A teaser (headline and a sentence or two) shares them with
+/// its full text wherever its sentences start, after a dateline, a kicker or a heading too.
+const LEAD_KEYS: usize = 8;
 /// Candidate keys taken from the whole text: the smallest shingle hashes (bottom-k).
 const SAMPLE_KEYS: usize = 12;
 /// Hash-sampled shingles: every shingle whose 32-bit hash is below this (1 in 12) ...
@@ -34,7 +30,7 @@ const MAX_SAMPLE: usize = 64;
 /// shingle hash), so the same shingle gives the same value in every sketch:
 /// - `shingles`: the number of distinct shingles of the text;
 /// - `lead`: the low 16 bits of `v` for the first [`LEAD_SHINGLES`] distinct shingles;
-/// - `lead_keys`: the smallest `v` among the first 12 and the first 32 of them;
+/// - `lead_keys`: the smallest `v` of each of the first 8 sentences;
 /// - `sample`: the smallest `v` of the whole text, sorted: every `v` below 1/12 of the range, at
 ///   least 32 and at most 64 of them. It holds every shingle of the text up to its last value
 ///   (all of them when `sample.len() == shingles`), which is what makes two samples comparable.
@@ -71,16 +67,26 @@ impl Sketch {
         HASHES.with(|cell| {
             let mut hashes = cell.borrow_mut();
             hashes.clear();
-            for_each_shingle(body, |hash| hashes.push((hash >> 32) as u32));
-            if hashes.is_empty() {
-                for_each_shingle(title, |hash| hashes.push((hash >> 32) as u32));
+            let mut lead_keys = [u32::MAX; LEAD_KEYS];
+            for text in [body, title] {
+                for_each_shingle(text, |hash, run| {
+                    let hash = (hash >> 32) as u32;
+                    hashes.push(hash);
+                    if let Some(key) = lead_keys.get_mut(run) {
+                        *key = (*key).min(hash);
+                    }
+                });
+                if !hashes.is_empty() {
+                    break;
+                }
             }
-            Sketch::from_hashes(&mut hashes)
+            Sketch::from_hashes(&mut hashes, &lead_keys)
         })
     }
 
     /// Builds the sketch from the shingle hashes in text order; sorts `hashes` in place.
-    fn from_hashes(hashes: &mut Vec<u32>) -> Sketch {
+    /// `sentence_keys` holds the smallest hash of each of the first sentences (u32::MAX: none).
+    fn from_hashes(hashes: &mut Vec<u32>, sentence_keys: &[u32]) -> Sketch {
         let mut lead_full: Vec<u32> = Vec::with_capacity(LEAD_SHINGLES);
         for &hash in hashes.iter() {
             if lead_full.len() == LEAD_SHINGLES {
@@ -91,12 +97,11 @@ impl Sketch {
             }
         }
         let lead = lead_full.iter().map(|&hash| hash as u16).collect();
-        let mut lead_keys = Vec::with_capacity(LEAD_KEYS);
-        for window in LEAD_WINDOWS {
-            let mut smallest = lead_full[..window.min(lead_full.len())].to_vec();
-            smallest.sort_unstable();
-            lead_keys.extend(smallest.into_iter().take(LEAD_WINDOW_KEYS));
-        }
+        let mut lead_keys: Vec<u32> = sentence_keys
+            .iter()
+            .copied()
+            .filter(|&key| key != u32::MAX)
+            .collect();
         lead_keys.sort_unstable();
         lead_keys.dedup();
 
@@ -164,7 +169,7 @@ impl Sketch {
         }
         let sorted = |values: &[u32]| values.windows(2).all(|pair| pair[0] < pair[1]);
         let consistent = lead.len() <= LEAD_SHINGLES
-            && lead_keys.len() <= LEAD_KEYS.min(lead.len())
+            && lead_keys.len() <= LEAD_KEYS
             && sample.len() <= MAX_SAMPLE
             && sample.len() as u64 <= u64::from(shingles)
             && lead.len() as u64 <= u64::from(shingles)
@@ -182,8 +187,8 @@ impl Sketch {
     }
 
     /// Keys under which the article is indexed; two near copies share at least one key with
-    /// high probability. At most 18, deterministic: the smallest shingle hashes of the opening
-    /// (a teaser shares them with its full text) and of the whole text (an abridged copy shares
+    /// high probability. At most 20, deterministic: the smallest shingle hash of each of the
+    /// first 8 sentences (a teaser shares them with its full text) and of the whole text (an abridged copy shares
     /// them with the original: a shingle among the k smallest of the original that the copy kept
     /// is also among the copy's k smallest).
     pub fn candidate_keys(&self) -> Vec<i64> {

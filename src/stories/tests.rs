@@ -226,7 +226,7 @@ fn bytes_round_trip_and_stay_small() {
 fn huge_bodies_give_a_bounded_sketch() {
     let text = body(&Words(9).paragraphs(2_000));
     let bytes = Sketch::of("", &text).to_bytes();
-    assert!(bytes.len() <= 420, "{} bytes", bytes.len());
+    assert!(bytes.len() <= 430, "{} bytes", bytes.len());
 }
 
 #[test]
