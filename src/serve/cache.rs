@@ -1,8 +1,8 @@
 //! Page data that is costly to compute, kept in memory and shared by the pool's connections.
 //!
-//! An entity's page counts every mention of the entity (its aliases read the surface of each
-//! one): a second or more for an entity named in half of 100,000 articles. Under load the same
-//! entities are asked for again and again, so their data is kept until the database changes.
+//! Some pages cost more than a lookup (an entity's aliases read the surface of each mention in
+//! its latest articles). Under load the same entities are asked for again and again, so their
+//! data is kept until the database changes.
 //!
 //! **When the database changes.** Each connection reads `PRAGMA data_version`, which moves when
 //! another connection commits; the pool bumps a shared generation whenever one of its

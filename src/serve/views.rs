@@ -12,7 +12,7 @@ use super::pages::{
 use super::routes::{Frame, PAGE_ROWS, Record};
 use super::sql_page::{SQL_DOWNLOAD_ROWS, SQL_PAGE_ROWS, SqlData};
 use super::text::{Piece, paragraphs, snippet_runs, web_link};
-use crate::store::{FACET_MATCHES, ListedArticle};
+use crate::store::{ENTITY_SAMPLE_ARTICLES, FACET_MATCHES, ListedArticle};
 
 /// Where the header's search box goes: in the header, or left out (the search page has its own).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -543,6 +543,9 @@ pub fn entity(data: &EntityData, frame: Frame) -> Markup {
                 }
                 section {
                     h2 { "Named with" }
+                    @if entity.articles > ENTITY_SAMPLE_ARTICLES {
+                        p.muted { "In its latest " (ENTITY_SAMPLE_ARTICLES) " articles; so are the counts under " i { "Written as" } "." }
+                    }
                     ol.entities {
                         @for other in &data.detail.co_mentions {
                             li {

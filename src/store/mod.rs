@@ -44,6 +44,7 @@ mod cache;
 mod checkpoint;
 mod compact;
 mod entities;
+mod entity_totals;
 mod open;
 mod packed_mentions;
 pub use compact::CompactSummary;
@@ -59,7 +60,8 @@ mod entity_queries;
 pub mod export;
 
 pub use entity_queries::{
-    AliasCount, ArticleRef, CoMention, EntityDetail, EntityFilter, EntitySummary,
+    AliasCount, ArticleRef, CoMention, ENTITY_SAMPLE_ARTICLES, EntityDetail, EntityFilter,
+    EntitySummary,
 };
 
 mod embedded {
@@ -623,6 +625,7 @@ impl Store {
                 [],
             )
             .context("pausing the full-text trigger")?;
+        entity_totals::pause(&transaction)?;
         let mut writer = BatchWriter {
             tx: &transaction,
             import: import.map(|ImportId(id)| id),
@@ -639,6 +642,13 @@ impl Store {
         );
         let committed = written
             .and_then(|()| writer.index_new_articles())
+            .and_then(|()| {
+                entity_totals::add_batch_and_resume(
+                    &transaction,
+                    writer.first_new_article,
+                    stored_mentions,
+                )
+            })
             .and_then(|()| {
                 if stored_mentions {
                     entities::record_extractor_version(&transaction)

@@ -184,13 +184,10 @@ const SOURCE_TOP_ENTITIES: &str = "
      ORDER BY articles DESC, e.name
      LIMIT ?2";
 
-/// Articles that mention an entity, per month of their date (published, else imported).
+/// Articles that mention an entity, per month of their date (published, else imported): the
+/// counts kept in `entity_months` (V14).
 const ENTITY_MONTHS: &str = "
-    SELECT substr(coalesce(a.published_at, a.imported_at), 1, 7) AS period,
-           count(*) AS articles
-      FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1) AS m
-      JOIN articles AS a ON a.id = m.article_id
-     GROUP BY period ORDER BY period";
+    SELECT month, articles FROM entity_months WHERE entity_id = ?1 ORDER BY month";
 
 const FACET_SOURCES: &str = "
     WITH hits AS (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)
