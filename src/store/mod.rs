@@ -44,6 +44,7 @@ mod cache;
 mod checkpoint;
 mod compact;
 mod entities;
+mod entity_ids;
 mod entity_totals;
 mod open;
 mod packed_mentions;
@@ -789,6 +790,17 @@ impl BatchWriter<'_> {
             });
         }
         self.store_staged_articles()?;
+        let new_mentions = entries
+            .iter()
+            .zip(&placements)
+            .filter_map(|(entry, placement)| match (entry, placement) {
+                (BatchEntry::Article { mentions, .. }, Some(placement)) if placement.new => {
+                    Some(mentions)
+                }
+                _ => None,
+            })
+            .flatten();
+        entity_ids::resolve_batch(self.tx, self.caches, new_mentions)?;
         for (entry, placement) in entries.iter().zip(placements) {
             match (entry, placement) {
                 (BatchEntry::Article { article, mentions }, Some(placement)) => {
