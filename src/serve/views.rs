@@ -376,7 +376,11 @@ pub fn search(data: &SearchData, frame: Frame) -> Markup {
                     }
                     @if let Some(facets) = &data.facets {
                         aside.facets aria-label="Facets" {
-                            p.muted { "Counts over the best " (facets.counted.min(FACET_MATCHES)) " matches" }
+                            @if facets.counted < FACET_MATCHES {
+                                p.muted { "Counts over all " (facets.counted) " matches" }
+                            } @else {
+                                p.muted { "Counts over the " (FACET_MATCHES) " most recently stored matches" }
+                            }
                             @for (heading, name, values) in [("Sources", "source", &facets.sources), ("Months", "since", &facets.months), ("Entities", "entity", &facets.entities)] {
                                 @if !values.is_empty() {
                                     h2 { (heading) }
