@@ -1,5 +1,6 @@
-//! Per-entity totals (`entity_totals`, `entity_months`, see `migrations/V14__entity_totals.sql`)
-//! as the importer keeps them: one aggregate per batch instead of the row triggers.
+//! Per-entity totals (`entity_totals`, `entity_months`, see
+//! `migrations/sqlite/V14__entity_totals.sql`) as the importer keeps them: one aggregate per
+//! batch instead of the row triggers.
 //!
 //! A batch writes thousands of `article_entities` rows; the triggers would read the article's
 //! date and update two totals per row. Inside its own transaction the writer pauses them (a row
