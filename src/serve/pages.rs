@@ -156,7 +156,7 @@ impl SearchForm {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct SearchData {
     pub form: SearchForm,
     pub results: Vec<Record>,
@@ -183,9 +183,16 @@ pub(super) async fn search_as(state: AppState, format: Format, params: Params) -
         Ok(form) => form,
         Err(error) => return error_response(format, &error),
     };
+    let cache = state.search_pages.clone();
+    let key = serde_json::to_string(&form).unwrap_or_default();
     let answer = state
         .pool
-        .read(move |reader| search_data(reader, form))
+        .read(move |reader| {
+            let data = cache.get_or_compute(key, reader.generation(), || {
+                search_data(reader, form).map(|(data, _)| data)
+            })?;
+            Ok((data, frame(reader)))
+        })
         .await;
     let status_of = |answer: &Result<Answer<SearchData>, PoolError>| match answer {
         Ok(Ok((data, _))) if data.error.is_some() => StatusCode::BAD_REQUEST,

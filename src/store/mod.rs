@@ -44,6 +44,8 @@ mod cache;
 mod checkpoint;
 mod compact;
 mod entities;
+mod entity_ids;
+mod entity_totals;
 mod open;
 mod packed_mentions;
 pub use compact::CompactSummary;
@@ -59,7 +61,8 @@ mod entity_queries;
 pub mod export;
 
 pub use entity_queries::{
-    AliasCount, ArticleRef, CoMention, EntityDetail, EntityFilter, EntitySummary,
+    AliasCount, ArticleRef, CoMention, ENTITY_SAMPLE_ARTICLES, EntityDetail, EntityFilter,
+    EntitySummary,
 };
 
 mod embedded {
@@ -630,6 +633,7 @@ impl Store {
                 [],
             )
             .context("pausing the full-text trigger")?;
+        entity_totals::pause(&transaction)?;
         let mut writer = BatchWriter {
             tx: &transaction,
             import: import.map(|ImportId(id)| id),
@@ -646,6 +650,13 @@ impl Store {
         );
         let committed = written
             .and_then(|()| writer.index_new_articles())
+            .and_then(|()| {
+                entity_totals::add_batch_and_resume(
+                    &transaction,
+                    writer.first_new_article,
+                    stored_mentions,
+                )
+            })
             .and_then(|()| {
                 if stored_mentions {
                     entities::record_extractor_version(&transaction)
@@ -786,6 +797,17 @@ impl BatchWriter<'_> {
             });
         }
         self.store_staged_articles()?;
+        let new_mentions = entries
+            .iter()
+            .zip(&placements)
+            .filter_map(|(entry, placement)| match (entry, placement) {
+                (BatchEntry::Article { mentions, .. }, Some(placement)) if placement.new => {
+                    Some(mentions)
+                }
+                _ => None,
+            })
+            .flatten();
+        entity_ids::resolve_batch(self.tx, self.caches, new_mentions)?;
         let mut sketched: Vec<(i64, &ArticleSketch)> = Vec::new();
         for (entry, placement) in entries.iter().zip(placements) {
             match (entry, placement) {

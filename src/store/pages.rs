@@ -62,7 +62,8 @@ pub struct FacetCount {
 /// The facets of a full-text query's matches.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SearchFacets {
-    /// How many matches the counts cover (at most [`FACET_MATCHES`]).
+    /// How many matches the counts cover: all of them when there are at most
+    /// [`FACET_MATCHES`], else the [`FACET_MATCHES`] most recently stored.
     pub counted: i64,
     pub sources: Vec<FacetCount>,
     pub months: Vec<FacetCount>,
@@ -80,8 +81,8 @@ pub struct SourceRow {
     pub articles: i64,
 }
 
-/// Facets count the best matches up to this many: enough to show the spread of a query, cheap
-/// whatever the store's size.
+/// Facets count the most recently stored matches up to this many: enough to show the spread of a
+/// query, cheap whatever the store's size.
 pub const FACET_MATCHES: i64 = 1000;
 
 /// A source's top entities are counted over its latest articles up to this many.
@@ -123,41 +124,43 @@ const SOURCE_TOP_ENTITIES: &str = "
          ORDER BY published_at DESC, id DESC LIMIT ?3
     )
     SELECT e.id, e.name, e.kind, count(DISTINCT m.article_id) AS articles
-      FROM latest JOIN mentions AS m ON m.article_id = latest.id
+      FROM latest JOIN article_entities AS m ON m.article_id = latest.id
       JOIN entities AS e ON e.id = m.entity_id
      GROUP BY e.id
      ORDER BY articles DESC, e.name
      LIMIT ?2";
 
-/// Articles that mention an entity, per month of their date (published, else imported).
+/// Articles that mention an entity, per month of their date (published, else imported): the
+/// counts kept in `entity_months` (V14).
 const ENTITY_MONTHS: &str = "
-    SELECT substr(coalesce(a.published_at, a.imported_at), 1, 7) AS period,
-           count(*) AS articles
-      FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1) AS m
-      JOIN articles AS a ON a.id = m.article_id
-     GROUP BY period ORDER BY period";
+    SELECT month, articles FROM entity_months WHERE entity_id = ?1 ORDER BY month";
 
+/// The matches facets count: the [`FACET_MATCHES`] most recently stored (highest rowids), which
+/// FTS5 gives newest first without ranking every match.
+const FACET_HITS: &str = "
+    SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2";
+
+/// Each facet reads the hits as a JSON array of ids (?1): the full-text query runs once.
 const FACET_SOURCES: &str = "
-    WITH hits AS (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)
+    WITH hits AS (SELECT value AS id FROM json_each(?1))
     SELECT s.name, count(*) AS n
       FROM hits JOIN articles AS a ON a.id = hits.id JOIN sources AS s ON s.id = a.source_id
-     GROUP BY s.id ORDER BY n DESC, s.name LIMIT ?3";
+     GROUP BY s.id ORDER BY n DESC, s.name LIMIT ?2";
 
 const FACET_MONTHS: &str = "
-    WITH hits AS (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)
+    WITH hits AS (SELECT value AS id FROM json_each(?1))
     SELECT substr(a.published_at, 1, 7) AS period, count(*)
       FROM hits JOIN articles AS a ON a.id = hits.id
      WHERE a.published_at IS NOT NULL
-     GROUP BY period ORDER BY period DESC LIMIT ?3";
+     GROUP BY period ORDER BY period DESC LIMIT ?2";
 
+/// Counted from the packed rows, not the `mentions` view, which would unpack every span.
 const FACET_ENTITIES: &str = "
-    WITH hits AS (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)
-    SELECT e.name, count(DISTINCT m.article_id) AS n
-      FROM hits JOIN mentions AS m ON m.article_id = hits.id JOIN entities AS e ON e.id = m.entity_id
-     GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?3";
-
-const FACET_COUNTED: &str = "
-    SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)";
+    WITH hits AS (SELECT value AS id FROM json_each(?1))
+    SELECT e.name, count(DISTINCT ae.article_id) AS n
+      FROM hits JOIN article_entities AS ae ON ae.article_id = hits.id
+      JOIN entities AS e ON e.id = ae.entity_id
+     GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?2";
 
 fn listed_article(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListedArticle> {
     Ok(ListedArticle {
@@ -315,18 +318,22 @@ impl Store {
         )
     }
 
-    /// Sources, months and entities of the best [`FACET_MATCHES`] matches of a full-text query,
-    /// `limit` values each.
+    /// Sources, months and entities of the [`FACET_MATCHES`] most recently stored matches of a
+    /// full-text query, `limit` values each. The query runs once; each facet then reads those
+    /// articles only, so the cost is bounded whatever the store's size or the term's frequency.
     pub fn search_facets(&self, query: &str, limit: usize) -> rusqlite::Result<SearchFacets> {
+        let hits: Vec<i64> = {
+            let mut statement = self.conn.prepare_cached(FACET_HITS)?;
+            let rows = statement.query_map(params![query, FACET_MATCHES], |row| row.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let counted = hits.len() as i64;
+        let hits = serde_json::to_string(&hits).expect("integers serialise");
         let run = |sql: &str| -> rusqlite::Result<Vec<FacetCount>> {
             let mut statement = self.conn.prepare_cached(sql)?;
-            let rows = statement.query_map(params![query, FACET_MATCHES, count(limit)], facet)?;
+            let rows = statement.query_map(params![hits, count(limit)], facet)?;
             rows.collect()
         };
-        let counted = self
-            .conn
-            .prepare_cached(FACET_COUNTED)?
-            .query_row(params![query, FACET_MATCHES], |row| row.get(0))?;
         Ok(SearchFacets {
             counted,
             sources: run(FACET_SOURCES)?,
@@ -354,7 +361,7 @@ mod tests {
             FACET_SOURCES,
             FACET_MONTHS,
             FACET_ENTITIES,
-            FACET_COUNTED,
+            FACET_HITS,
         ] {
             let statement = store
                 .connection()
@@ -362,5 +369,52 @@ mod tests {
                 .unwrap_or_else(|error| panic!("{sql}: {error}"));
             assert!(statement.readonly(), "{sql}");
         }
+    }
+
+    /// Facets count the matches' sources, months and entities, each article once.
+    #[test]
+    fn facets_count_the_matches() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .connection()
+            .execute_batch(
+                "INSERT INTO sources (id, name, key) VALUES (1, 'Herald', 'herald'), (2, 'Post', 'post');
+                 INSERT INTO articles (id, content_hash, title, body, published_at, source_id) VALUES
+                        (1, printf('%064d', 1), 'Summit', 'A summit in Seoul.', '2024-01-05T00:00:00Z', 1),
+                        (2, printf('%064d', 2), 'Summit again', 'Summit talk.', '2024-02-05T00:00:00Z', 1),
+                        (3, printf('%064d', 3), 'Budget', 'The summit budget.', '2024-02-06T00:00:00Z', 2),
+                        (4, printf('%064d', 4), 'Other', 'Nothing here.', '2024-02-07T00:00:00Z', 2);
+                 INSERT INTO entities (id, kind, name, key) VALUES
+                        (1, 'location', 'Seoul', 'seoul'), (2, 'person', 'Kim', 'kim');
+                 INSERT INTO mentions (article_id, entity_id, field, start, \"end\", method) VALUES
+                        (1, 1, 'body', 12, 17, 'rule'), (1, 1, 'title', 0, 3, 'rule'),
+                        (2, 1, 'body', 0, 3, 'rule'), (3, 2, 'body', 0, 3, 'rule'),
+                        (4, 2, 'body', 0, 3, 'rule');",
+            )
+            .unwrap();
+        let facets = store.search_facets("summit", 8).unwrap();
+        let pairs = |values: &[FacetCount]| -> Vec<(String, i64)> {
+            values
+                .iter()
+                .map(|v| (v.value.clone(), v.articles))
+                .collect()
+        };
+        assert_eq!(facets.counted, 3);
+        assert_eq!(
+            pairs(&facets.sources),
+            [("Herald".into(), 2), ("Post".into(), 1)]
+        );
+        assert_eq!(
+            pairs(&facets.months),
+            [("2024-02".into(), 2), ("2024-01".into(), 1)]
+        );
+        assert_eq!(
+            pairs(&facets.entities),
+            [("Seoul".into(), 2), ("Kim".into(), 1)]
+        );
+        assert_eq!(
+            store.search_facets("nowhere", 8).unwrap(),
+            SearchFacets::default()
+        );
     }
 }
