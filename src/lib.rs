@@ -5,7 +5,7 @@
 //! it to the [`Store`], the one owner of the database connection. Queries go through the same
 //! store, read-only unless asked otherwise ([`query`]).
 //!
-//! From another Rust program: [`Store::open`], then [`import::pipeline::run`] to import with the
+//! From another Rust program: [`Store::open`], then [`pipeline::run`] to import with the
 //! same normalisation and dedup as `newsdb import`, and [`Store::connection`] for SQL through the
 //! re-exported [`rusqlite`]. The example on [`Store`] is compiled and run as a dependent crate
 //! would write it.
@@ -18,6 +18,7 @@ pub mod import;
 pub mod item;
 pub mod normalize;
 pub mod opml;
+pub mod pipeline;
 pub mod query;
 pub mod raw_codec;
 pub mod serve;

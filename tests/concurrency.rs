@@ -8,7 +8,7 @@ use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use newsdb::import::pipeline::{ImportOptions, Input, Silent, run_inputs};
+use newsdb::pipeline::{ImportOptions, Input, Silent, run_inputs};
 use newsdb::store::OpenOptions;
 use rusqlite::Connection;
 

@@ -351,7 +351,7 @@ fn a_dry_run_fills_nothing() {
 /// them), with sightings as the old writer left them: a row per arrival.
 fn database_before_v6(db: &TestDb, content_hash: &str) {
     let mut migrations: Vec<(u32, String, String)> =
-        std::fs::read_dir(common::root().join("migrations"))
+        std::fs::read_dir(common::root().join("migrations/sqlite"))
             .unwrap()
             .map(|entry| entry.unwrap().path())
             .filter_map(|path| {

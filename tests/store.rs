@@ -89,7 +89,7 @@ fn stats_counts_rows() {
     assert_eq!(value("articles"), 1);
     assert_eq!(value("authors"), 5);
     // The newest migration file, whatever later migrations add.
-    let newest = std::fs::read_dir(common::root().join("migrations"))
+    let newest = std::fs::read_dir(common::root().join("migrations/sqlite"))
         .unwrap()
         .filter_map(|entry| {
             let name = entry.unwrap().file_name().into_string().unwrap();

@@ -140,7 +140,7 @@ fn add(
     };
     if !no_check {
         let client = Client::new(ClientOptions::default());
-        let checked = fetch::check_feed(&client, &feed.url).map_err(Failure::Failed)?;
+        let checked = newsdb::pipeline::check_feed(&client, &feed.url).map_err(Failure::Failed)?;
         feed.title = checked.title;
         let items = checked.items;
         // Every hop was permanent: subscribe where the feed now lives, as `fetch` would move it.

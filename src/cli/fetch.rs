@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use clap::Args;
 
-use newsdb::fetch::{self, Client, ClientOptions, FeedPoll, PollOutcome, PollReport};
-use newsdb::import::pipeline::{ImportObserver, ImportOptions, ImportSummary};
+use newsdb::fetch::{Client, ClientOptions};
 use newsdb::item::{Format, ImportError};
 use newsdb::normalize::url::without_credentials;
+use newsdb::pipeline::{
+    self, FeedPoll, ImportObserver, ImportOptions, ImportSummary, PollOutcome, PollReport,
+};
 use newsdb::store::Feed;
 
 use super::{Context, Failure, Outcome, feeds, parse_positive_seconds};
@@ -84,7 +86,7 @@ pub fn run(context: &Context, args: &FetchArgs) -> Outcome {
             import: ImportSummary::default(),
         }
     } else {
-        fetch::poll(&mut store, &due, &client, &options, &mut reporter)?
+        pipeline::poll(&mut store, &due, &client, &options, &mut reporter)?
     };
     let mut newly_failed = 0;
     for (feed, before) in report.feeds.iter().zip(&due) {

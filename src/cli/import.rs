@@ -7,11 +7,11 @@ use clap::Args;
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use newsdb::import::limits;
-use newsdb::import::pipeline::{
-    self, ImportObserver, ImportOptions, ImportSummary, Input, input_files_size,
-};
 use newsdb::import::select::FileSelection;
 use newsdb::item::{Format, ImportError, SkipReason, Skipped};
+use newsdb::pipeline::{
+    self, ImportObserver, ImportOptions, ImportSummary, Input, input_files_size,
+};
 
 use super::{Context, Failure, Outcome};
 

@@ -1,4 +1,5 @@
-//! HTTP: the one client behind `newsdb import URL` and `newsdb fetch`.
+//! HTTP: the one client behind `newsdb import URL` and `newsdb fetch`. It only fetches: what is
+//! done with a body (parsing, importing, recording a poll) is the pipeline's job.
 //!
 //! ureq 3, blocking, TLS by rustls (no OpenSSL to install or link). One [`Client`] serves a whole
 //! run, with one agent (and so one connection pool) per [`AddressClass`]. Politeness and guards,
@@ -23,9 +24,6 @@
 //! temporary redirect (302/303/307) anywhere on the way keeps the subscribed URL.
 
 pub mod address;
-mod check;
-mod poll;
-mod title;
 
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
@@ -35,10 +33,6 @@ use url::{Host, Url};
 
 use crate::normalize::url::without_credentials;
 use address::{AddressClass, ClassResolver, Refusal};
-
-pub use check::{CheckedFeed, check_feed};
-pub use poll::{FeedPoll, PollOutcome, PollReport, poll};
-pub use title::feed_title;
 
 /// The User-Agent sent with every request.
 pub const USER_AGENT: &str = concat!("newsdb/", env!("CARGO_PKG_VERSION"));

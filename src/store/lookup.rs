@@ -4,8 +4,51 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Context, Result, Store, StoreError};
-use crate::query::show::{ArticleRef, MentionSpan};
 use crate::raw_codec;
+
+/// How `newsdb show REF` reads its argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArticleRef {
+    /// Decimal digits: an article id (tried first).
+    pub id: Option<i64>,
+    /// At least four hex digits, lowercased: a content-hash prefix, as with git.
+    pub hash_prefix: Option<String>,
+}
+
+/// The shortest hash prefix `show` accepts, as git does.
+pub const MIN_PREFIX: usize = 4;
+
+impl ArticleRef {
+    /// Reads `text`, or says why it names no article.
+    pub fn parse(text: &str) -> Result<ArticleRef, String> {
+        let text = text.trim();
+        let id = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            text.parse().ok()
+        } else {
+            None
+        };
+        let hash_prefix = (text.len() >= MIN_PREFIX
+            && text.len() <= 64
+            && text.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| text.to_ascii_lowercase());
+        if id.is_none() && hash_prefix.is_none() {
+            return Err(format!(
+                "`{text}` is neither an article id nor a content-hash prefix \
+                 (at least {MIN_PREFIX} hex digits)"
+            ));
+        }
+        Ok(ArticleRef { id, hash_prefix })
+    }
+}
+
+/// One entity mention inside a field, offsets in Unicode characters as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MentionSpan {
+    pub start: usize,
+    pub end: usize,
+    pub kind: String,
+    pub entity: String,
+}
 
 /// An article that matched a reference, as `show` lists ambiguous candidates.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 //! killed import loses at most its open batch and a re-run completes it without duplicates (the
 //! unique `content_hash` makes re-inserting a committed article a duplicate, not a second row).
 //!
-//! **Compatibility.** Migrations are embedded from `migrations/` and applied at open. A database that
+//! **Compatibility.** Migrations are embedded from `migrations/sqlite/` and applied at open. A database that
 //! holds a migration newer than this binary knows is refused *before anything is written*: the WAL
 //! switch and the migration runner only run after that check, so the file stays byte-for-byte as it
 //! was. Another application's SQLite file is refused the same way, unless adopted on purpose
@@ -15,7 +15,7 @@
 //!
 //! **Full-text index.** `articles_fts` indexes title, summary and body, and follows `articles`
 //! through triggers, whoever writes. It is declared with `content="articles"` so that sqlite-utils
-//! and Datasette find it (see `migrations/V5__fts_summary.sql`). A batch
+//! and Datasette find it (see `migrations/sqlite/V5__fts_summary.sql`). A batch
 //! import pauses the insert trigger inside its own transaction (a row in `fts_sync_pause`) and
 //! indexes the batch with one `INSERT ... SELECT`, which is markedly faster than a trigger per row;
 //! the pause is lifted before commit, so no other connection ever sees it. (Dropping the trigger
@@ -63,12 +63,12 @@ pub use entity_queries::{
 };
 
 mod embedded {
-    refinery::embed_migrations!("migrations");
+    refinery::embed_migrations!("migrations/sqlite");
 }
 
 mod feeds;
 pub use feeds::{Feed, FeedAdded, NewFeed, PollRecord, SubscriptionsImported, backoff_after};
-mod lookup;
+pub mod lookup;
 mod names;
 mod pages;
 mod saved;
@@ -230,7 +230,7 @@ pub struct WriteOptions {
 /// The database: one connection, opened, configured and migrated.
 ///
 /// Other Rust programs use it as `newsdb` does: open a store, import through
-/// [`pipeline::run`](crate::import::pipeline::run) (the same normalisation and dedup as
+/// [`pipeline::run`](crate::pipeline::run) (the same normalisation and dedup as
 /// `newsdb import`), and query with plain SQL on [`Store::connection`]. Open it with
 /// [`OpenOptions::read_only`] to read alongside a running import (WAL mode: readers never block
 /// the writer).
@@ -240,7 +240,7 @@ pub struct WriteOptions {
 /// mismatched version of it).
 ///
 /// ```
-/// use newsdb::import::pipeline::{self, ImportOptions, Input, Silent};
+/// use newsdb::pipeline::{self, ImportOptions, Input, Silent};
 /// use newsdb::rusqlite::named_params;
 /// use newsdb::store::{OpenOptions, Store};
 ///

@@ -1,5 +1,5 @@
 //! Packs an article's mentions into `article_entities` rows, one per (entity, field), in Rust on
-//! the writer (see `migrations/V12__compact_mentions.sql` for the layout).
+//! the writer (see `migrations/sqlite/V12__compact_mentions.sql` for the layout).
 //!
 //! The rows are built here rather than by SQL aggregates over a staging table: a window and a
 //! `group_concat` per batch cost the writer more than the rows they saved, so an import with

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 mod corpus;
+pub mod postgres;
 #[allow(unused_imports)]
 pub use corpus::{MissingCorpus, corpus, missing_corpus_rule};
 

@@ -28,7 +28,10 @@
 
 mod json;
 mod repair;
+mod title;
 mod xml;
+
+pub use title::feed_title;
 
 use std::borrow::Cow;
 use std::io::Read;

@@ -1,5 +1,9 @@
 //! The import run: inputs -> bytes -> parser -> normaliser -> store, in batches.
 //!
+//! This room sits between the pure parsers (`import`, bytes in, items or located errors out),
+//! the normaliser and extractor, and the store: the one place that wires them together. `fetch`
+//! only fetches; polling subscribed feeds ([`poll`]) is orchestration, so it lives here too.
+//!
 //! Parsing and normalising run on a producer thread (normalising each chunk on the rayon pool),
 //! while the calling thread owns the [`Store`] and writes batches, so the second core works while
 //! SQLite writes. Chunks flow through a bounded channel, so memory stays flat however large the
@@ -32,6 +36,12 @@ use crate::normalize::{self, ContentHash, NormalizeOptions};
 use crate::store::{
     self, BatchEntry, BatchOutcome, ImportCounts, ImportId, OpenOptions, Store, WriteOptions,
 };
+
+mod check;
+mod poll;
+
+pub use check::{CheckedFeed, check_feed};
+pub use poll::{FeedPoll, PollOutcome, PollReport, poll};
 
 /// One thing to import, as named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The title a feed gives itself, for `feeds list`: a quick look at the channel's (Atom: the
 //! feed's, JSON Feed: the top-level) `title`, stopping at the first item, so that polling does
-//! not parse every feed twice. The items themselves are read by the feed parser in the import.
+//! not parse every feed twice. The items themselves are read by the feed parser.
 
 use quick_xml::Reader;
 use quick_xml::escape::resolve_xml_entity;

@@ -1,8 +1,8 @@
 //! `feeds add` fetches a URL once before subscribing: a page that is not a feed, or a URL that
 //! fails, is refused then rather than found out at every later `fetch`.
 
-use crate::fetch::{Client, Conditional, feed_title};
-use crate::import::feed::parse_feed;
+use crate::fetch::{Client, Conditional};
+use crate::import::feed::{feed_title, parse_feed};
 use crate::item::{Location, Parsed};
 use crate::normalize::url::without_credentials;
 

@@ -10,10 +10,11 @@
 
 use std::collections::HashMap;
 
-use crate::fetch::{Client, Conditional, FetchError, Response, feed_title};
-use crate::import::pipeline::{self, Fetched, ImportObserver, ImportOptions, ImportSummary, Input};
+use crate::fetch::{Client, Conditional, FetchError, Response};
+use crate::import::feed::feed_title;
 use crate::item::ImportError;
 use crate::normalize::url::without_credentials;
+use crate::pipeline::{self, Fetched, ImportObserver, ImportOptions, ImportSummary, Input};
 use crate::store::{self, Feed, ImportId, PollRecord, Store};
 
 /// What one poll did to one feed.
