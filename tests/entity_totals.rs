@@ -158,12 +158,15 @@ fn databases_made_before_the_totals_are_counted_then_migrated() {
     let db = TestDb::new();
     ok(&db, &["import", seed().to_str().unwrap()]);
     let expected = ok(&db, &["entities", "--top", "50", "--format", "json"]);
+    // Undo V14 and what of V15 would stop it running again (its trigger names `article_raw`,
+    // which V15 rebuilds); V15's `dictionary` column may stay, it is NULL.
     db.connect()
         .execute_batch(
             "DROP TRIGGER entity_totals_insert; DROP TRIGGER entity_totals_delete;
              DROP TRIGGER entity_totals_recount; DROP TRIGGER entity_totals_move;
              DROP TRIGGER entity_totals_article_delete; DROP TRIGGER entity_totals_article_date;
              DROP TABLE entity_totals; DROP TABLE entity_months; DROP TABLE entity_totals_pause;
+             DROP TRIGGER article_raw_keep_dictionary;
              DELETE FROM refinery_schema_history WHERE version >= 14;",
         )
         .unwrap();
