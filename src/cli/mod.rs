@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use newsdb::backend::{self, DatabaseLocation, PgStore};
 use newsdb::store::{OpenOptions, Store, StoreError};
 
 mod articles;
@@ -244,6 +245,24 @@ pub struct Context {
 }
 
 impl Context {
+    /// Where `--db` points: a SQLite file or a PostgreSQL URL.
+    pub fn location(&self) -> DatabaseLocation {
+        DatabaseLocation::parse(&self.db)
+    }
+
+    /// The PostgreSQL database `--db` names, opened (and migrated unless `read_only`); None when
+    /// `--db` is a SQLite file.
+    pub fn open_postgres(&self, read_only: bool) -> Result<Option<PgStore>, Failure> {
+        let DatabaseLocation::Postgres(url) = self.location() else {
+            return Ok(None);
+        };
+        let options = OpenOptions {
+            busy_timeout: self.busy_timeout,
+            read_only,
+        };
+        Ok(Some(PgStore::open(&url, &options)?))
+    }
+
     pub fn open(&self) -> Result<Store, Failure> {
         self.open_with(false)
     }
@@ -253,6 +272,10 @@ impl Context {
     }
 
     fn open_with(&self, read_only: bool) -> Result<Store, Failure> {
+        // A URL is never a file name: a command that reaches here on PostgreSQL is not ported.
+        if let DatabaseLocation::Postgres(_) = self.location() {
+            return Err(Failure::Usage(backend::not_on_postgres("this command")));
+        }
         let options = OpenOptions {
             busy_timeout: self.busy_timeout,
             read_only,
@@ -331,6 +354,11 @@ pub fn run(cli: Cli) -> Outcome {
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
+    if let DatabaseLocation::Postgres(_) = context.location()
+        && let Some(name) = not_ported_to_postgres(&cli.command)
+    {
+        return Err(Failure::Usage(backend::not_on_postgres(name)));
+    }
     match cli.command {
         Command::Init(args) => init::run(&context, &args),
         Command::Migrate(args) => migrate::run(&context, &args),
@@ -357,6 +385,39 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     }
+}
+
+/// The name of a command that does not run on PostgreSQL yet, None for one that does (or that
+/// opens no database).
+fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
+    Some(match command {
+        Command::Init(_)
+        | Command::Migrate(_)
+        | Command::Query(_)
+        | Command::Backup(_)
+        | Command::Completions(_)
+        | Command::Man(_) => return None,
+        Command::Schema => "schema",
+        Command::Stats(_) => "stats",
+        Command::Import(_) => "import",
+        Command::Reextract(_) => "reextract",
+        Command::Compact(_) => "compact",
+        Command::Export(_) => "export",
+        Command::Feeds(_) => "feeds",
+        Command::Fetch(_) => "fetch",
+        Command::Search(_) => "search",
+        Command::Articles(_) => "articles",
+        Command::Show(_) => "show",
+        Command::Sources(_) => "sources",
+        Command::Timeline(_) => "timeline",
+        Command::Queries(_) => "queries",
+        Command::Run(_) => "run",
+        Command::Entities(_) => "entities",
+        Command::Entity(_) => "entity",
+        Command::Serve(_) => "serve",
+        #[allow(unreachable_patterns)]
+        _ => "this command",
+    })
 }
 
 #[cfg(test)]
