@@ -5,6 +5,7 @@
 //! [`Database`] and match on it only where the two differ. A command not yet ported to
 //! PostgreSQL says so ([`not_on_postgres`]) instead of treating the URL as a file name.
 
+pub mod copy;
 pub mod postgres;
 
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ mod articles;
 mod backup;
 mod compact;
 mod completions;
+mod copy;
 mod entities;
 mod entity;
 mod entity_edit;
@@ -105,6 +106,12 @@ pub enum Command {
         after_help = "Examples:\n  newsdb backup news-copy.sqlite\n  newsdb --db news.sqlite backup /backups/news.sqlite --force"
     )]
     Backup(backup::BackupArgs),
+    /// Copy the whole store (articles, sightings, raw copies, entities, corrections, feeds, saved
+    /// queries, ids kept) into an empty PostgreSQL database.
+    #[command(
+        after_help = "Examples:\n  newsdb --db news.sqlite copy --to postgres://localhost/news\n  NEWSDB_DB=archive.sqlite newsdb copy --to postgresql://newsdb@db.example.org/news"
+    )]
+    Copy(copy::CopyArgs),
     /// Subscribe to feed URLs, list or remove subscriptions, import or export them as OPML.
     #[command(
         after_help = "Examples:\n  newsdb feeds add https://example.org/rss.xml --source \"Example Gazette\"\n  newsdb feeds import subscriptions.opml\n  newsdb feeds list"
@@ -263,6 +270,18 @@ impl Context {
         Ok(Some(PgStore::open(&url, &options)?))
     }
 
+    /// The PostgreSQL database `url` names, opened and migrated; None when it is not a URL.
+    pub fn open_postgres_url(&self, url: &str) -> Option<Result<PgStore, Failure>> {
+        let DatabaseLocation::Postgres(url) = DatabaseLocation::parse(url.as_ref()) else {
+            return None;
+        };
+        let options = OpenOptions {
+            busy_timeout: self.busy_timeout,
+            read_only: false,
+        };
+        Some(PgStore::open(&url, &options).map_err(Failure::from))
+    }
+
     pub fn open(&self) -> Result<Store, Failure> {
         self.open_with(false)
     }
@@ -370,6 +389,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Compact(args) => compact::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),
         Command::Backup(args) => backup::run(&context, &args),
+        Command::Copy(args) => copy::run(&context, &args),
         Command::Feeds(args) => feeds::run(&context, &args),
         Command::Fetch(args) => fetch::run(&context, &args),
         Command::Search(args) => search::run(&context, &args),
@@ -395,6 +415,7 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Migrate(_)
         | Command::Query(_)
         | Command::Backup(_)
+        | Command::Copy(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
