@@ -416,6 +416,7 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Query(_)
         | Command::Backup(_)
         | Command::Copy(_)
+        | Command::Search(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
@@ -426,7 +427,6 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         Command::Export(_) => "export",
         Command::Feeds(_) => "feeds",
         Command::Fetch(_) => "fetch",
-        Command::Search(_) => "search",
         Command::Articles(_) => "articles",
         Command::Show(_) => "show",
         Command::Sources(_) => "sources",

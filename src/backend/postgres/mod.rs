@@ -11,6 +11,7 @@
 //! so the server, not a parser of ours, refuses writes and stops runaways.
 
 pub mod query;
+pub mod search;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
