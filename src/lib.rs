@@ -24,6 +24,7 @@ pub mod query;
 pub mod raw_codec;
 pub mod serve;
 pub mod store;
+pub mod stories;
 
 pub use store::{OpenOptions, Store};
 

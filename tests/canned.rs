@@ -138,7 +138,10 @@ fn show_by_id_and_hash_prefix() {
             "word_count",
             "imported_at",
             "summary",
-            "body"
+            "body",
+            // Issue 13: the article's story and its number of other versions.
+            "story_id",
+            "other_versions"
         ]
     );
     assert_eq!(row["content_hash"], hash.as_str());

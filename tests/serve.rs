@@ -455,7 +455,8 @@ fn bad_requests_get_a_4xx_page_and_the_server_keeps_going() {
         ("/articles/99999999999999999999999", 404),
         ("/entities/0", 404),
         ("/sources/x", 404),
-        ("/stories/1", 404),
+        // An article alone is a story of one; an id no article has is no story.
+        ("/stories/99999", 404),
         ("/search?q=%22armored", 400),
         ("/search?q=Kim+Jong-un", 400),
         ("/search?q=x&page=0", 400),

@@ -113,6 +113,9 @@ pub struct ArticlesArgs {
     /// Skip this many articles first (for the next page).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub offset: u32,
+    /// One row per story (its first article here), with `story_id` and `versions`.
+    #[arg(long)]
+    pub collapse: bool,
     #[command(flatten)]
     pub format: FormatArgs,
 }
@@ -130,5 +133,28 @@ pub fn run(context: &Context, args: &ArticlesArgs) -> Outcome {
     let store = context.open_read_only()?;
     args.filters.check_names(&store, "articles")?;
     let query = super::run::built_in("articles")?;
+    if args.collapse {
+        return print_collapsed(&store, query, parameters, &args.format, args.filters.limit);
+    }
     super::run::print(&store, query, &parameters, &args.format, None)
+}
+
+/// Runs `query` reading more rows than `limit`, and prints one row per story (`--collapse`).
+pub fn print_collapsed(
+    store: &Store,
+    query: &newsdb::query::canned::CannedQuery,
+    mut parameters: Vec<Parameter>,
+    format: &FormatArgs,
+    limit: u32,
+) -> super::Outcome {
+    for parameter in &mut parameters {
+        if parameter.name == "limit" {
+            parameter.value =
+                Value::Integer(i64::from(limit) * i64::from(super::stories::COLLAPSE_READ_FACTOR));
+        }
+    }
+    let (mut columns, rows) = super::run::collect(store, query, &parameters)?;
+    let rows = super::stories::collapse(store, &mut columns, rows, limit as usize)?;
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    super::output::print(format, &columns, rows.into_iter().map(Ok))
 }

@@ -1,5 +1,6 @@
-//! `newsdb compact`: compress the raw copies stored uncompressed (by a newsdb before schema 10,
-//! or by other tools) in batches, then optionally VACUUM to give the freed space back.
+//! `newsdb compact`: re-encode the raw copies stored uncompressed or as plain zstd (by a newsdb
+//! before schema 15, or by other tools) against their article's text, in batches, then
+//! optionally VACUUM to give the freed space back.
 
 use std::io::Write;
 
@@ -62,6 +63,14 @@ pub fn run(context: &Context, args: &CompactArgs) -> Outcome {
             megabytes(summary.raw_bytes_after),
             started.elapsed().as_secs_f64()
         ));
+    }
+    if summary.rows_unreadable > 0 {
+        // The rest is compacted; the exit status still says something was left behind.
+        return Err(Failure::Failed(format!(
+            "{} raw copies cannot be decoded and were left as they are (`newsdb show ID --raw` \
+             names the reason)",
+            summary.rows_unreadable
+        )));
     }
     Ok(())
 }

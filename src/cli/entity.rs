@@ -1,6 +1,11 @@
 //! `newsdb entity NAME`: one entity's page: its counts, aliases, the entities most often named
 //! with it and its latest articles.
 //!
+//! Counts and first/last dates are the entity's totals over the whole store (kept as mentions
+//! are written, V14). Alias mention counts and co-mentioned entities are counted over the
+//! entity's 200 most recently stored articles (`ENTITY_SAMPLE_ARTICLES`), so the page costs the
+//! same for a rare name and for one in half the store.
+//!
 //! NAME is matched by key, so "KIM JONG-UN", "Kim Jong Un" and "Kim's" all find Kim Jong Un, and
 //! any alias finds its entity. When several entities match ("Georgia" the place and the person),
 //! an exact entity key wins over an alias, then the most mentioned; the others are named on
@@ -36,7 +41,8 @@ pub struct EntityArgs {
     /// Only an entity of this kind.
     #[arg(long, value_parser = kind_parser())]
     pub kind: Option<EntityKind>,
-    /// Rows in the co-mentions and latest-articles sections.
+    /// Rows in the co-mentions and latest-articles sections. Co-mentions and the aliases'
+    /// mention counts are counted over the entity's 200 most recently stored articles.
     #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: u64,

@@ -35,6 +35,10 @@ pub struct ImportArgs {
     /// Do not extract entities and mentions (entities carried by records are still stored).
     #[arg(long)]
     pub no_entities: bool,
+    /// Do not place new articles in stories (no sketches are kept; `newsdb stories rebuild`
+    /// groups them later).
+    #[arg(long)]
+    pub no_stories: bool,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -90,6 +94,7 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
         dry_run: args.dry_run,
         keep_raw: !args.no_raw,
         extract_entities: !args.no_entities,
+        stories: !args.no_stories,
         batch_size: args.batch_size,
         command: std::env::args().collect::<Vec<_>>().join(" "),
         max_record_bytes: args.max_record_size,

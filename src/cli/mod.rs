@@ -36,6 +36,7 @@ mod serve;
 mod show;
 mod sources;
 mod stats;
+mod stories;
 mod timeline;
 
 /// newsdb: a SQLite-backed article database. Import feeds, dumps, pages and scraped text;
@@ -172,6 +173,21 @@ pub enum Command {
         after_help = "Examples:\n  newsdb entity \"Kim Jong Un\"\n  newsdb entity merge \"Kim Jong Un\" \"Kim Jong-un\"\n  newsdb entity alias add \"Kim Jong Un\" \"Dear Leader\""
     )]
     Entity(entity::EntityArgs),
+    /// Stories: near copies of one article (reprints, abridged versions, teasers) grouped;
+    /// biggest first, with size, sources, dates and the earliest title.
+    #[command(
+        after_help = "Examples:\n  newsdb stories --since 7d --min-size 3\n  newsdb stories --source Reuters --format json\n  newsdb stories rebuild --threshold 0.6"
+    )]
+    Stories(stories::StoriesArgs),
+    /// One story's articles with their similarity to the earliest one; or correct stories:
+    /// split, merge.
+    #[command(
+        after_help = "Examples:\n  newsdb story 12\n  newsdb story split 40\n  newsdb story merge 12 40"
+    )]
+    Story(stories::StoryArgs),
+    /// Near copies of an article with their similarity scores, whatever their story.
+    #[command(after_help = "Examples:\n  newsdb similar 12\n  newsdb similar 3fa2c1 --format json")]
+    Similar(stories::SimilarArgs),
     /// Browse the database read-only in a web browser: search, articles, entities, sources,
     /// stories, feeds and SQL, each page also as JSON.
     #[command(
@@ -401,6 +417,9 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Run(args) => run::run(&context, &args),
         Command::Entities(args) => entities::run(&context, &args),
         Command::Entity(args) => entity::run(&context, &args),
+        Command::Stories(args) => stories::run_stories(&context, &args),
+        Command::Story(args) => stories::run_story(&context, &args),
+        Command::Similar(args) => stories::run_similar(&context, &args),
         Command::Serve(args) => serve::run(&context, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),

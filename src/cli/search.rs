@@ -17,6 +17,9 @@ pub struct SearchArgs {
     pub text: String,
     #[command(flatten)]
     pub filters: FilterArgs,
+    /// One row per story (its best match), with `story_id` and `versions`.
+    #[arg(long)]
+    pub collapse: bool,
     #[command(flatten)]
     pub format: FormatArgs,
 }
@@ -48,6 +51,15 @@ pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
     }
     args.filters.check_names(&store, "search")?;
     let query = super::run::built_in("search")?;
+    if args.collapse {
+        return super::articles::print_collapsed(
+            &store,
+            query,
+            parameters,
+            &args.format,
+            args.filters.limit,
+        );
+    }
     super::run::print_or_explain(&store, query, &parameters, &args.format, None, |error| {
         explain_fts_error(&args.text, error)
     })

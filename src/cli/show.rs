@@ -54,6 +54,14 @@ pub fn run(context: &Context, args: &ShowArgs) -> Outcome {
     let Some(mut row) = rows.pop() else {
         return Err(Failure::Failed(format!("show: article {id} is gone")));
     };
+    // The article's story and how many other versions it has.
+    if store.has_stories()? {
+        let story = store.story_of(id)?.unwrap_or(id);
+        columns.push("story_id".into());
+        row.push(Value::Integer(story));
+        columns.push("other_versions".into());
+        row.push(Value::Integer(store.story_size(story)? - 1));
+    }
     if args.mentions {
         for field in ["title", "summary", "body"] {
             let index = columns.iter().position(|c| c == field);
@@ -140,6 +148,7 @@ fn print_record(
         ("language", "language"),
         ("urls", "urls"),
         ("sightings", "sightings"),
+        ("story", "story_id"),
         ("words", "word_count"),
         ("imported", "imported_at"),
         ("summary", summary_field),
@@ -151,7 +160,17 @@ fn print_record(
         .unwrap_or(0);
     let mut out = io::BufWriter::new(io::stdout().lock());
     for (label, column) in fields {
-        let Some(text) = value(column) else { continue };
+        let Some(mut text) = value(column) else {
+            continue;
+        };
+        if column == "story_id" {
+            let others = value("other_versions").unwrap_or_default();
+            text = match others.as_str() {
+                "0" => format!("{text} (no other version)"),
+                "1" => format!("{text} (1 other version)"),
+                n => format!("{text} ({n} other versions)"),
+            };
+        }
         // URLs go one per line under each other; other values are one line.
         let mut label = label;
         for line in text.lines() {

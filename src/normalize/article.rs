@@ -72,10 +72,13 @@ pub struct Article {
 }
 
 impl Article {
-    /// Compresses the raw copy for storage, once (a tiny item stays as it is).
+    /// Compresses the raw copy for storage, once, with the article's own text as dictionary
+    /// (`zstd-article`; a tiny item stays as it is).
     pub fn compress_raw(&mut self) {
         if self.raw_codec == RawCodec::Identity {
-            let (codec, bytes) = raw_codec::encode(std::mem::take(&mut self.raw));
+            let dictionary = raw_codec::article_dictionary(self.title.as_deref(), &self.body);
+            let (codec, bytes) =
+                raw_codec::encode_for_article(std::mem::take(&mut self.raw), &dictionary);
             self.raw_codec = codec;
             self.raw = bytes;
         }

@@ -95,6 +95,8 @@ pub struct ImportOptions {
     pub keep_raw: bool,
     /// Extract entities and mentions from new articles.
     pub extract_entities: bool,
+    /// Place new articles in stories (their near copies); `--no-stories` turns it off.
+    pub stories: bool,
     /// Articles per write transaction.
     pub batch_size: usize,
     /// The command line, recorded in `imports.command`.
@@ -116,6 +118,7 @@ impl Default for ImportOptions {
             dry_run: false,
             keep_raw: true,
             extract_entities: true,
+            stories: true,
             batch_size: 1000,
             command: "import".into(),
             max_record_bytes: limits::DEFAULT_MAX_RECORD_BYTES,
@@ -215,7 +218,11 @@ enum Event {
 }
 
 enum Entry {
-    Article(Box<normalize::Article>, Vec<Mention>),
+    Article(
+        Box<normalize::Article>,
+        Vec<Mention>,
+        Option<Box<store::ArticleSketch>>,
+    ),
     Rejected(ImportError),
     Warning(ImportError),
     Skipped(Skipped),
@@ -392,14 +399,18 @@ fn write_all(
                 }
                 for entry in entries {
                     match entry {
-                        Entry::Article(article, mentions) => {
+                        Entry::Article(article, mentions, sketch) => {
                             summary.items += 1;
                             for warning in &article.warnings {
                                 summary.warnings += 1;
                                 observer
                                     .warning(&ImportError::new(article.location.clone(), warning));
                             }
-                            batch.push(BatchEntry::Article { article, mentions });
+                            batch.push(BatchEntry::Article {
+                                article,
+                                mentions,
+                                sketch,
+                            });
                         }
                         Entry::Rejected(error) => {
                             summary.items += 1;
@@ -505,6 +516,7 @@ fn produce(
         normalize_options: normalize_options.clone(),
         extraction: extraction.as_ref(),
         keep_raw: options.keep_raw,
+        stories: options.stories,
         feed_id: None,
         sender: &sender,
         open: true,
@@ -673,6 +685,8 @@ struct Chunker<'a> {
     extraction: Option<&'a Extraction>,
     /// Raw copies are kept: compress them here, on the pool, not on the writer thread.
     keep_raw: bool,
+    /// Sketch new articles for their stories, here on the pool (the writer only stores them).
+    stories: bool,
     /// The feed the current input came from.
     feed_id: Option<i64>,
     sender: &'a SyncSender<Event>,
@@ -715,6 +729,7 @@ impl Chunker<'_> {
         let extractor =
             extraction.map(|extraction| (extraction.extractor, &extraction.corrections));
         let keep_raw = self.keep_raw;
+        let stories = self.stories;
         let entries: Vec<Entry> = normalized
             .into_par_iter()
             .map(|normalized| match normalized {
@@ -732,8 +747,15 @@ impl Chunker<'_> {
                         ),
                         None => record_mentions(&article),
                     };
+                    // Known content does no similarity work: its story is its article's.
+                    let sketch = (stories && !known.contains(&article.hash)).then(|| {
+                        Box::new(store::ArticleSketch::of(
+                            article.title.as_deref(),
+                            &article.body,
+                        ))
+                    });
                     match mentions {
-                        Ok(mentions) => Entry::Article(Box::new(article), mentions),
+                        Ok(mentions) => Entry::Article(Box::new(article), mentions, sketch),
                         Err(reason) => Entry::Rejected(ImportError::new(article.location, reason)),
                     }
                 }

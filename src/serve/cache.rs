@@ -1,8 +1,10 @@
 //! Page data that is costly to compute, kept in memory and shared by the pool's connections.
 //!
-//! An entity's page counts every mention of the entity (its aliases read the surface of each
-//! one): a second or more for an entity named in half of 100,000 articles. Under load the same
-//! entities are asked for again and again, so their data is kept until the database changes.
+//! Some pages cost more than a lookup: an entity's aliases read the surface of each mention in
+//! its latest articles, and a search ranks every match of its terms (bm25 over a third of the
+//! store for a very common word). Under load the same entities and searches are asked for again
+//! and again (pagination, the back button, a popular query), so their data is kept until the
+//! database changes: entities by id, searches by their whole form.
 //!
 //! **When the database changes.** Each connection reads `PRAGMA data_version`, which moves when
 //! another connection commits; the pool bumps a shared generation whenever one of its
@@ -15,6 +17,7 @@
 //! **Bounded.** At most [`CAPACITY`] entries; when full, the oldest half is dropped.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -34,12 +37,12 @@ struct Entry<T> {
     cost: Duration,
 }
 
-/// A cache of `T` by id.
-pub struct PageCache<T> {
-    entries: Mutex<HashMap<i64, Entry<T>>>,
+/// A cache of `T` by key (an id by default).
+pub struct PageCache<T, K = i64> {
+    entries: Mutex<HashMap<K, Entry<T>>>,
 }
 
-impl<T: Clone> Default for PageCache<T> {
+impl<T: Clone, K> Default for PageCache<T, K> {
     fn default() -> Self {
         PageCache {
             entries: Mutex::new(HashMap::new()),
@@ -47,17 +50,17 @@ impl<T: Clone> Default for PageCache<T> {
     }
 }
 
-impl<T: Clone> PageCache<T> {
+impl<T: Clone, K: Eq + Hash + Clone> PageCache<T, K> {
     /// The value for `id` if it is still good at `generation`.
-    pub fn get(&self, id: i64, generation: u64) -> Option<T> {
+    pub fn get(&self, id: &K, generation: u64) -> Option<T> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = entries.get(&id)?;
+        let entry = entries.get(id)?;
         let stale_ok = entry.cost >= COSTLY && entry.made.elapsed() < STALE_FOR;
         (entry.generation == generation || stale_ok).then(|| entry.value.clone())
     }
 
     /// Keeps `value` for `id`, computed at `generation` in `cost`.
-    pub fn put(&self, id: i64, generation: u64, value: T, cost: Duration) {
+    pub fn put(&self, id: K, generation: u64, value: T, cost: Duration) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= CAPACITY && !entries.contains_key(&id) {
             let mut ages: Vec<Instant> = entries.values().map(|entry| entry.made).collect();
@@ -79,11 +82,11 @@ impl<T: Clone> PageCache<T> {
     /// The value for `id`: cached, or computed by `compute` and kept when it succeeds.
     pub fn get_or_compute<E>(
         &self,
-        id: i64,
+        id: K,
         generation: u64,
         compute: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
-        if let Some(value) = self.get(id, generation) {
+        if let Some(value) = self.get(&id, generation) {
             return Ok(value);
         }
         let started = Instant::now();
@@ -111,12 +114,12 @@ mod tests {
             assert_eq!(value, "seven");
         }
         assert_eq!(computed, 1);
-        assert_eq!(cache.get(8, 1), None);
+        assert_eq!(cache.get(&8, 1), None);
         // A cheap entry does not outlive a change.
-        assert_eq!(cache.get(7, 2), None);
+        assert_eq!(cache.get(&7, 2), None);
         // A costly one does, for STALE_FOR.
         cache.put(9, 1, "nine".into(), COSTLY);
-        assert_eq!(cache.get(9, 2).as_deref(), Some("nine"));
+        assert_eq!(cache.get(&9, 2).as_deref(), Some("nine"));
     }
 
     #[test]
@@ -131,21 +134,21 @@ mod tests {
                 cost: COSTLY,
             },
         );
-        assert_eq!(cache.get(1, 1), Some(10), "unchanged database: still good");
-        assert_eq!(cache.get(1, 2), None, "changed since, and old");
+        assert_eq!(cache.get(&1, 1), Some(10), "unchanged database: still good");
+        assert_eq!(cache.get(&1, 2), None, "changed since, and old");
     }
 
     #[test]
     fn failures_are_not_kept_and_the_size_is_bounded() {
         let cache = PageCache::<i64>::default();
         assert!(cache.get_or_compute(1, 1, || Err::<i64, _>("no")).is_err());
-        assert_eq!(cache.get(1, 1), None);
+        assert_eq!(cache.get(&1, 1), None);
         for id in 0..(CAPACITY as i64 * 3) {
             cache.put(id, 1, id, Duration::ZERO);
         }
         assert!(cache.entries.lock().unwrap().len() <= CAPACITY);
         assert_eq!(
-            cache.get(CAPACITY as i64 * 3 - 1, 1),
+            cache.get(&(CAPACITY as i64 * 3 - 1), 1),
             Some(CAPACITY as i64 * 3 - 1)
         );
     }

@@ -18,7 +18,7 @@ use crate::query::adhoc::{Parameter, QueryError};
 use crate::query::search::explain_fts_error;
 use crate::store::{
     EntityDetail, EntityFilter, EntitySummary, Feed, LinkedMention, ListedArticle, PeriodCount,
-    SearchFacets, Sighting, SourceRow, StoryOrder, StorySummary,
+    SearchFacets, Sighting, SourceRow, StoryFilter, StoryOrder, StorySummary,
 };
 
 // ----- home -----
@@ -156,7 +156,7 @@ impl SearchForm {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct SearchData {
     pub form: SearchForm,
     pub results: Vec<Record>,
@@ -183,9 +183,16 @@ pub(super) async fn search_as(state: AppState, format: Format, params: Params) -
         Ok(form) => form,
         Err(error) => return error_response(format, &error),
     };
+    let cache = state.search_pages.clone();
+    let key = serde_json::to_string(&form).unwrap_or_default();
     let answer = state
         .pool
-        .read(move |reader| search_data(reader, form))
+        .read(move |reader| {
+            let data = cache.get_or_compute(key, reader.generation(), || {
+                search_data(reader, form).map(|(data, _)| data)
+            })?;
+            Ok((data, frame(reader)))
+        })
         .await;
     let status_of = |answer: &Result<Answer<SearchData>, PoolError>| match answer {
         Ok(Ok((data, _))) if data.error.is_some() => StatusCode::BAD_REQUEST,
@@ -294,13 +301,19 @@ pub(super) async fn article(
 pub(super) fn article_data(reader: &Reader, id: i64) -> Answer<ArticleData> {
     let mut rows = run_built_in(reader, "show", &[integer_parameter("id", id as usize)])
         .map_err(|e| query_failed("show", e))?;
-    let Some(article) = rows.pop() else {
+    let Some(mut article) = rows.pop() else {
         return Err(PageError::not_found(format!("there is no article {id}")));
     };
     let store = &reader.store;
     let story = if reader.has_stories {
         match store.story_of(id)? {
-            Some(story_id) => story_data(reader, story_id)?,
+            Some(story_id) => {
+                // The keys `newsdb show --format json` adds: its story and other versions.
+                article.insert("story_id".into(), story_id.into());
+                let others = store.story_size(story_id)? - 1;
+                article.insert("other_versions".into(), others.into());
+                story_data(reader, story_id)?
+            }
             None => None,
         }
     } else {
@@ -521,9 +534,12 @@ pub(super) fn stories_data(reader: &Reader, order: StoryOrder, page: usize) -> A
     if !reader.has_stories {
         return Ok((data, frame(reader)));
     }
-    let mut stories = reader
-        .store
-        .stories(order, PAGE_ROWS + 1, (page - 1) * PAGE_ROWS)?;
+    let mut stories = reader.store.stories(&StoryFilter {
+        order,
+        limit: PAGE_ROWS + 1,
+        offset: (page - 1) * PAGE_ROWS,
+        ..StoryFilter::default()
+    })?;
     data.has_next = stories.len() > PAGE_ROWS;
     stories.truncate(PAGE_ROWS);
     for story in stories {

@@ -51,6 +51,8 @@ pub struct AppState {
     pub query_timeout: Option<Duration>,
     /// Entity pages, the costly ones (see [`super::cache`]).
     pub entity_pages: Arc<PageCache<EntityData>>,
+    /// Search pages by their form (see [`super::cache`]).
+    pub search_pages: Arc<PageCache<super::pages::SearchData, String>>,
 }
 
 /// The routes, 405 for other methods, 404 elsewhere, and the security headers on every answer.

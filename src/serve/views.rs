@@ -12,7 +12,7 @@ use super::pages::{
 use super::routes::{Frame, PAGE_ROWS, Record};
 use super::sql_page::{SQL_DOWNLOAD_ROWS, SQL_PAGE_ROWS, SqlData};
 use super::text::{Piece, paragraphs, snippet_runs, web_link};
-use crate::store::{FACET_MATCHES, ListedArticle};
+use crate::store::{ENTITY_SAMPLE_ARTICLES, FACET_MATCHES, ListedArticle};
 
 /// Where the header's search box goes: in the header, or left out (the search page has its own).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -376,7 +376,11 @@ pub fn search(data: &SearchData, frame: Frame) -> Markup {
                     }
                     @if let Some(facets) = &data.facets {
                         aside.facets aria-label="Facets" {
-                            p.muted { "Counts over the best " (facets.counted.min(FACET_MATCHES)) " matches" }
+                            @if facets.counted < FACET_MATCHES {
+                                p.muted { "Counts over all " (facets.counted) " matches" }
+                            } @else {
+                                p.muted { "Counts over the " (FACET_MATCHES) " most recently stored matches" }
+                            }
                             @for (heading, name, values) in [("Sources", "source", &facets.sources), ("Months", "since", &facets.months), ("Entities", "entity", &facets.entities)] {
                                 @if !values.is_empty() {
                                     h2 { (heading) }
@@ -543,6 +547,9 @@ pub fn entity(data: &EntityData, frame: Frame) -> Markup {
                 }
                 section {
                     h2 { "Named with" }
+                    @if entity.articles > ENTITY_SAMPLE_ARTICLES {
+                        p.muted { "In its latest " (ENTITY_SAMPLE_ARTICLES) " articles; so are the counts under " i { "Written as" } "." }
+                    }
                     ol.entities {
                         @for other in &data.detail.co_mentions {
                             li {

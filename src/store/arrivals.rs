@@ -236,26 +236,35 @@ impl BatchWriter<'_> {
     }
 
     /// Counts this arrival on its sighting, adding the row on the first arrival from this place.
+    ///
+    /// An article new in this batch has no sighting yet, so its row is a plain `INSERT`: the
+    /// upsert may update a row instead, and SQLite keeps a statement journal for it (a copy of
+    /// each of the three pages it touches, measured as half the pages a batch journaled).
     pub(super) fn record_sighting(
         &self,
         article_id: i64,
         article: &Article,
         filled: Fields,
+        new_article: bool,
     ) -> Result<()> {
+        const INSERT: &str = "INSERT INTO sightings (article_id, import_id, feed_id, origin,
+                                                     locator, title, first_seen_at, last_seen_at,
+                                                     filled)
+                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)";
+        const UPSERT: &str = "INSERT INTO sightings (article_id, import_id, feed_id, origin,
+                                                     locator, title, first_seen_at, last_seen_at,
+                                                     filled)
+                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)
+                              ON CONFLICT (article_id, origin, coalesce(title, '')) DO UPDATE
+                                 SET last_seen_at = excluded.last_seen_at,
+                                     times_seen = times_seen + 1,
+                                     locator = excluded.locator,
+                                     feed_id = coalesce(feed_id, excluded.feed_id),
+                                     filled = CASE WHEN filled IS NULL THEN excluded.filled
+                                                   WHEN excluded.filled IS NULL THEN filled
+                                                   ELSE filled || ',' || excluded.filled END";
         self.tx
-            .prepare_cached(
-                "INSERT INTO sightings (article_id, import_id, feed_id, origin, locator, title,
-                                        first_seen_at, last_seen_at, filled)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)
-                 ON CONFLICT (article_id, origin, coalesce(title, '')) DO UPDATE
-                    SET last_seen_at = excluded.last_seen_at,
-                        times_seen = times_seen + 1,
-                        locator = excluded.locator,
-                        feed_id = coalesce(feed_id, excluded.feed_id),
-                        filled = CASE WHEN filled IS NULL THEN excluded.filled
-                                      WHEN excluded.filled IS NULL THEN filled
-                                      ELSE filled || ',' || excluded.filled END",
-            )
+            .prepare_cached(if new_article { INSERT } else { UPSERT })
             .and_then(|mut statement| {
                 statement.execute(params![
                     article_id,

@@ -64,6 +64,8 @@ pub(super) struct Caches {
     pub entities: IdCache<(EntityKind, String)>,
     /// (entity id, alias) pairs known to be in `entity_aliases` (the value is the entity id).
     pub aliases: IdCache<(i64, String)>,
+    /// Stored sketches decoded by earlier batches (see `stories::place`).
+    pub sketches: super::stories::SketchCache,
     /// `PRAGMA data_version` when the caches were last checked: it moves when another
     /// connection commits.
     data_version: Option<i64>,
@@ -84,6 +86,7 @@ impl Caches {
         self.authors.rollback();
         self.entities.rollback();
         self.aliases.rollback();
+        self.sketches.clear();
     }
 
     /// Called at the start of each write transaction. If another connection committed since
@@ -95,6 +98,7 @@ impl Caches {
             self.sources.clear();
             self.authors.clear();
             self.forget_entities();
+            self.sketches.clear();
             self.data_version = Some(data_version);
         }
     }

@@ -5,7 +5,7 @@
 //! which measured about 12% of an import's writer time. A second connection can do the same work
 //! with a PASSIVE checkpoint while the writer goes on with its next batch (WAL lets one
 //! checkpointer run beside one writer), so the store turns its own automatic checkpoints off and
-//! asks this thread for one after every committed batch.
+//! asks this thread for one after every fourth committed batch.
 //!
 //! The WAL only starts again from its beginning when a write transaction begins after a checkpoint
 //! has copied every frame; a writer that begins its next batch at once never sees that moment, and
@@ -28,6 +28,14 @@ use rusqlite::{Connection, OpenFlags};
 /// database file, so waiting rarely pays: at 100,000 articles a limit of 4,096 frames made the
 /// import 10% slower, while 32,768 gained only 2% more.
 const WAL_RESTART_FRAMES: i64 = 16_384;
+
+/// Commits between two checkpoint requests. A batch dirties the same pages as the batches before
+/// it (the ends of the tables, the entity index's hot pages, random-key index pages it hits
+/// again): a checkpoint after each copied every such page each time, one after every 4 copies it
+/// once. Importing 20,000 articles into 200,000, this cut the bytes read and written through
+/// system calls by 14% (5.9 -> 5.1 GB read, 5.6 -> 4.7 GB written). The WAL holds at most this
+/// many batches more, and closing the store still checkpoints everything.
+const CHECKPOINT_EVERY_COMMITS: u64 = 4;
 
 /// Commits the writer may make beyond the last finished checkpoint before it waits for the
 /// checkpoint thread: only a thread far behind makes the writer wait.
@@ -54,6 +62,8 @@ struct State {
     finished: u64,
     /// Frames in the WAL at the end of the last checkpoint.
     wal_frames: i64,
+    /// Commits reported so far.
+    commits: u64,
     stop: bool,
 }
 
@@ -86,10 +96,15 @@ impl BackgroundCheckpoints {
         })
     }
 
-    /// To be called after each commit: asks for a checkpoint of everything committed so far, and
-    /// when the WAL has grown long, waits for that checkpoint so the next transaction restarts it.
+    /// To be called after each commit: every [`CHECKPOINT_EVERY_COMMITS`] commits, asks for a
+    /// checkpoint of everything committed so far, and when the WAL has grown long, waits for that
+    /// checkpoint so the next transaction restarts it.
     pub(super) fn after_commit(&self) {
         let mut state = self.shared.lock();
+        state.commits += 1;
+        if !state.commits.is_multiple_of(CHECKPOINT_EVERY_COMMITS) {
+            return;
+        }
         state.requested += 1;
         let request = state.requested;
         self.shared.changed.notify_all();

@@ -1,5 +1,7 @@
-//! Compaction: compresses the raw copies stored as they were received (`identity` rows, from
-//! before migration 10 or from other tools) into zstd, in batches.
+//! Compaction: re-encodes the raw copies not stored in the best codec, in batches: `identity`
+//! rows (from before migration 10, or from other tools), plain `zstd` rows (before migration 15)
+//! and `zstd-article` rows whose article's text changed since (they carry the old text in
+//! `dictionary`) all become `zstd-article` frames of the article's current text.
 //!
 //! Each batch is its own `BEGIN IMMEDIATE` transaction of at most [`BATCH_ROWS`] rows and
 //! [`BATCH_BYTES`] bytes, so memory stays flat whatever the database size, other writers get
@@ -16,7 +18,7 @@
 use rayon::prelude::*;
 use rusqlite::params;
 
-use super::{Context, Result, Store};
+use super::{Context, Result, Store, StoreError};
 use crate::raw_codec::{self, RawCodec};
 
 /// Rows read, compressed and written per transaction.
@@ -27,10 +29,12 @@ pub const BATCH_BYTES: usize = 16 * 1024 * 1024;
 /// What a compaction did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CompactSummary {
-    /// `identity` rows read.
+    /// Rows read: every copy not yet a `zstd-article` frame of its article's current text.
     pub rows_read: u64,
-    /// Rows now stored as zstd.
+    /// Rows stored again, smaller (as `zstd-article` frames, or plain `zstd` where that is smaller).
     pub rows_compressed: u64,
+    /// Rows whose stored bytes cannot be decoded (damaged, or an unknown codec): left as they are.
+    pub rows_unreadable: u64,
     /// Raw bytes of the rows compressed, and what they take now.
     pub raw_bytes_before: u64,
     pub raw_bytes_after: u64,
@@ -43,8 +47,9 @@ pub struct CompactSummary {
 }
 
 impl Store {
-    /// Compresses every `identity` raw copy that zstd makes smaller, in batches, calling
-    /// `progress` after each committed batch. Rows zstd would not shrink stay `identity`.
+    /// Re-encodes every raw copy not yet a `zstd-article` frame of its article's current text
+    /// (see the module notes), in batches, calling `progress` after each committed batch. Rows
+    /// no codec makes smaller stay as they are.
     pub fn compact_raw(
         &mut self,
         progress: &mut dyn FnMut(&CompactSummary),
@@ -53,17 +58,20 @@ impl Store {
             file_bytes_before: self.file_bytes()?,
             ..CompactSummary::default()
         };
-        // Walks the table once by id, so rows left `identity` are not read again in this run.
+        // Walks the table once by id, so rows left as they are are not read again in this run.
         let mut after_id = 0_i64;
         loop {
             let transaction = self.write_transaction()?;
-            let mut rows: Vec<(i64, Vec<u8>)> = Vec::new();
+            let mut rows: Vec<StoredCopy> = Vec::new();
             {
                 let mut statement = transaction
                     .prepare_cached(
-                        "SELECT article_id, bytes FROM article_raw
-                          WHERE article_id > ?1 AND codec = 'identity'
-                          ORDER BY article_id LIMIT ?2",
+                        "SELECT r.article_id, r.codec, r.bytes, r.dictionary,
+                                CAST(coalesce(a.title, '') || char(10) || a.body AS BLOB)
+                           FROM article_raw AS r JOIN articles AS a ON a.id = r.article_id
+                          WHERE r.article_id > ?1
+                            AND (r.codec <> 'zstd-article' OR r.dictionary IS NOT NULL)
+                          ORDER BY r.article_id LIMIT ?2",
                     )
                     .context("reading raw copies to compress")?;
                 let mut found = statement
@@ -71,46 +79,49 @@ impl Store {
                     .context("reading raw copies to compress")?;
                 let mut bytes = 0;
                 while let Some(row) = found.next().context("reading raw copies to compress")? {
-                    let stored: Vec<u8> = row.get(1).context("reading raw copies to compress")?;
-                    bytes += stored.len();
-                    rows.push((
-                        row.get(0).context("reading raw copies to compress")?,
-                        stored,
-                    ));
+                    let copy = StoredCopy {
+                        article_id: row.get(0).context("reading raw copies to compress")?,
+                        codec: row.get(1).context("reading raw copies to compress")?,
+                        bytes: row.get(2).context("reading raw copies to compress")?,
+                        saved_dictionary: row.get(3).context("reading raw copies to compress")?,
+                        dictionary: row.get(4).context("reading raw copies to compress")?,
+                    };
+                    bytes += copy.bytes.len() + copy.dictionary.len();
+                    rows.push(copy);
                     if bytes >= BATCH_BYTES {
                         break;
                     }
                 }
             }
-            let Some(&(last_id, _)) = rows.last() else {
+            let Some(last) = rows.last() else {
                 break;
             };
-            after_id = last_id;
+            after_id = last.article_id;
             summary.rows_read += rows.len() as u64;
-            let encoded: Vec<(i64, usize, RawCodec, Vec<u8>)> = rows
-                .into_par_iter()
-                .map(|(id, stored)| {
-                    let size = stored.len();
-                    let (codec, bytes) = raw_codec::encode(stored);
-                    (id, size, codec, bytes)
-                })
-                .collect();
+            let encoded: Vec<Result<Reencoded>> = rows.into_par_iter().map(reencode).collect();
             {
                 let mut update = transaction
                     .prepare_cached(
-                        "UPDATE article_raw SET codec = ?2, bytes = ?3 WHERE article_id = ?1",
+                        "UPDATE article_raw SET codec = ?2, bytes = ?3, dictionary = NULL
+                          WHERE article_id = ?1",
                     )
                     .context("storing compressed raw copies")?;
-                for (id, size, codec, bytes) in &encoded {
-                    if *codec == RawCodec::Identity {
-                        continue;
-                    }
+                for copy in encoded {
+                    let copy = match copy {
+                        Ok(Some(copy)) => copy,
+                        Ok(None) => continue,
+                        // A damaged copy is left as it is (`show --raw` names it); the rest goes on.
+                        Err(_) => {
+                            summary.rows_unreadable += 1;
+                            continue;
+                        }
+                    };
                     update
-                        .execute(params![id, codec.name(), bytes])
+                        .execute(params![copy.article_id, copy.codec.name(), copy.bytes])
                         .context("storing compressed raw copies")?;
                     summary.rows_compressed += 1;
-                    summary.raw_bytes_before += *size as u64;
-                    summary.raw_bytes_after += bytes.len() as u64;
+                    summary.raw_bytes_before += copy.stored_before as u64;
+                    summary.raw_bytes_after += copy.bytes.len() as u64;
                 }
             }
             transaction
@@ -153,4 +164,48 @@ impl Store {
             .map(|bytes| bytes.max(0) as u64)
             .context(context)
     }
+}
+
+/// A raw copy as stored, with the article's current text as a dictionary.
+struct StoredCopy {
+    article_id: i64,
+    codec: String,
+    bytes: Vec<u8>,
+    /// The text a `zstd-article` frame was made with, saved when the article's text changed.
+    saved_dictionary: Option<Vec<u8>>,
+    /// The article's current [`raw_codec::article_dictionary`].
+    dictionary: Vec<u8>,
+}
+
+/// A copy to store again: its new codec and bytes, and how many bytes it took before.
+struct NewEncoding {
+    article_id: i64,
+    codec: RawCodec,
+    bytes: Vec<u8>,
+    stored_before: usize,
+}
+
+/// The new encoding of a copy, or None when it is not smaller than what is stored (and the
+/// stored frame needs no saved text).
+type Reencoded = Option<NewEncoding>;
+
+fn reencode(copy: StoredCopy) -> Result<Reencoded> {
+    let stored_before = copy.bytes.len();
+    let needs_saved_text = copy.saved_dictionary.is_some();
+    let saved = copy.saved_dictionary;
+    let raw = raw_codec::decode(&copy.codec, copy.bytes, || saved).map_err(|source| {
+        StoreError::RawCopy {
+            article: copy.article_id,
+            source,
+        }
+    })?;
+    let (codec, bytes) = raw_codec::encode_for_article(raw, &copy.dictionary);
+    Ok(
+        (needs_saved_text || bytes.len() < stored_before).then_some(NewEncoding {
+            article_id: copy.article_id,
+            codec,
+            bytes,
+            stored_before,
+        }),
+    )
 }

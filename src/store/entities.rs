@@ -366,26 +366,33 @@ impl Store {
     fn replace_extracted_mentions(&mut self, found: &[(i64, Vec<Mention>)]) -> Result<()> {
         let Store { conn, caches, .. } = self;
         let transaction = begin_cached_write(conn, caches)?;
-        let written = found.iter().try_for_each(|(article_id, mentions)| {
-            // Imported mentions stay, ahead of the extracted ones so they keep their spans;
-            // the article's rows are then rewritten whole.
-            let mut rows = packed_mentions::read(
-                &transaction,
-                "SELECT field, start, \"end\", entity_id, sentence, method, confidence
+        let extracted = found
+            .iter()
+            .flat_map(|(_, mentions)| mentions)
+            .filter(|mention| mention.method != Method::Import);
+        let resolved = super::entity_ids::resolve_batch(&transaction, caches, extracted);
+        let written = resolved.and_then(|()| {
+            found.iter().try_for_each(|(article_id, mentions)| {
+                // Imported mentions stay, ahead of the extracted ones so they keep their spans;
+                // the article's rows are then rewritten whole.
+                let mut rows = packed_mentions::read(
+                    &transaction,
+                    "SELECT field, start, \"end\", entity_id, sentence, method, confidence
                    FROM mentions WHERE article_id = ?1 AND method = 'import'",
-                [article_id],
-            )?;
-            transaction
-                .prepare_cached("DELETE FROM article_entities WHERE article_id = ?1")
-                .and_then(|mut statement| statement.execute([article_id]))
-                .context("removing old mentions")?;
-            let extracted: Vec<Mention> = mentions
-                .iter()
-                .filter(|mention| mention.method != Method::Import)
-                .cloned()
-                .collect();
-            resolve_mentions(&transaction, caches, &extracted, &mut rows)?;
-            packed_mentions::insert(&transaction, *article_id, &rows)
+                    [article_id],
+                )?;
+                transaction
+                    .prepare_cached("DELETE FROM article_entities WHERE article_id = ?1")
+                    .and_then(|mut statement| statement.execute([article_id]))
+                    .context("removing old mentions")?;
+                let extracted: Vec<Mention> = mentions
+                    .iter()
+                    .filter(|mention| mention.method != Method::Import)
+                    .cloned()
+                    .collect();
+                resolve_mentions(&transaction, caches, &extracted, &mut rows)?;
+                packed_mentions::insert(&transaction, *article_id, &rows)
+            })
         });
         let committed = written.and_then(|()| transaction.commit().context("storing mentions"));
         if committed.is_ok() {

@@ -76,6 +76,11 @@ pub struct ExportedArticle {
     /// Categories and tags, in order (the importer reads them back).
     pub categories: Vec<String>,
     pub entities: Vec<ExportedEntity>,
+    /// The content hash of the first article of the article's story, when it has near copies
+    /// (null when it is a story of its own): the same in every database holding the story. The
+    /// importer regroups near copies by their text, so a round trip gives the same stories; it
+    /// does not read this key (the user's `story split`/`merge` corrections are not carried).
+    pub story: Option<String>,
     pub imported_at: String,
 }
 
@@ -264,6 +269,17 @@ impl Store {
             "reading an article's GUIDs",
         )?;
         let entities = self.exported_entities(id)?;
+        let story = if self.has_stories()? {
+            self.strings(
+                "SELECT r.content_hash FROM article_story AS x JOIN articles AS r ON r.id = x.story_id
+                  WHERE x.article_id = ?1",
+                id,
+                "reading an article's story",
+            )?
+            .pop()
+        } else {
+            None
+        };
 
         let mut body = row.body;
         let credit_line = credit_line(&credits);
@@ -294,6 +310,7 @@ impl Store {
             credits,
             categories,
             entities,
+            story,
             imported_at: row.imported_at,
         };
         Ok((record, credits_rendered))

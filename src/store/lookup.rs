@@ -132,18 +132,27 @@ impl Store {
     pub fn article_raw(&self, id: i64) -> Result<Option<RawCopy>> {
         // A read-only open does not migrate: a database from before schema 10 has no `codec`
         // column, and every copy in it is the bytes as received.
-        let has_codec: bool = self
-            .conn
-            .query_row(
-                "SELECT count(*) > 0 FROM pragma_table_info('article_raw') WHERE name = 'codec'",
-                [],
-                |row| row.get(0),
-            )
-            .context("reading the raw copy")?;
-        let sql = if has_codec {
-            "SELECT format, origin, codec, bytes FROM article_raw WHERE article_id = ?1"
+        let columns: Vec<String> = self.query_rows(
+            "SELECT name FROM pragma_table_info('article_raw')",
+            [],
+            "reading the raw copy",
+            |row| row.get(0),
+        )?;
+        let has = |column: &str| columns.iter().any(|name| name == column);
+        // A `zstd-article` copy is decoded with the text it was made with: the one a trigger
+        // saved in `dictionary` when the article's text changed, else the article's own.
+        let sql = if has("dictionary") {
+            "SELECT r.format, r.origin, r.codec, r.bytes,
+                    CASE WHEN r.codec = 'zstd-article'
+                         THEN coalesce(r.dictionary,
+                                       CAST(coalesce(a.title, '') || char(10) || a.body AS BLOB))
+                    END
+               FROM article_raw AS r LEFT JOIN articles AS a ON a.id = r.article_id
+              WHERE r.article_id = ?1"
+        } else if has("codec") {
+            "SELECT format, origin, codec, bytes, NULL FROM article_raw WHERE article_id = ?1"
         } else {
-            "SELECT format, origin, 'identity', bytes FROM article_raw WHERE article_id = ?1"
+            "SELECT format, origin, 'identity', bytes, NULL FROM article_raw WHERE article_id = ?1"
         };
         let stored = self
             .conn
@@ -153,16 +162,19 @@ impl Store {
                     row.get::<_, String>(1)?,
                     row.get::<_, String>(2)?,
                     row.get::<_, Vec<u8>>(3)?,
+                    row.get::<_, Option<Vec<u8>>>(4)?,
                 ))
             })
             .optional()
             .context("reading the raw copy")?;
-        let Some((format, origin, codec, bytes)) = stored else {
+        let Some((format, origin, codec, bytes, dictionary)) = stored else {
             return Ok(None);
         };
-        let bytes = raw_codec::decode(&codec, bytes).map_err(|source| StoreError::RawCopy {
-            article: id,
-            source,
+        let bytes = raw_codec::decode(&codec, bytes, || dictionary).map_err(|source| {
+            StoreError::RawCopy {
+                article: id,
+                source,
+            }
         })?;
         Ok(Some(RawCopy {
             format,

@@ -44,6 +44,8 @@ mod cache;
 mod checkpoint;
 mod compact;
 mod entities;
+mod entity_ids;
+mod entity_totals;
 mod open;
 mod packed_mentions;
 pub use compact::CompactSummary;
@@ -59,7 +61,8 @@ mod entity_queries;
 pub mod export;
 
 pub use entity_queries::{
-    AliasCount, ArticleRef, CoMention, EntityDetail, EntityFilter, EntitySummary,
+    AliasCount, ArticleRef, CoMention, ENTITY_SAMPLE_ARTICLES, EntityDetail, EntityFilter,
+    EntitySummary,
 };
 
 mod embedded {
@@ -76,9 +79,14 @@ mod saved;
 pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};
 pub use pages::{
     FACET_MATCHES, FacetCount, LinkedMention, ListedArticle, PeriodCount, SOURCE_ENTITY_ARTICLES,
-    SearchFacets, Sighting, SourceRow, StoryOrder, StorySummary,
+    SearchFacets, Sighting, SourceRow,
 };
+mod stories;
 pub use saved::{Saved, SavedQuery};
+pub use stories::{
+    ArticleSketch, RebuildSummary, SimilarArticle, StoryFilter, StoryMember, StoryOrder,
+    StorySummary,
+};
 
 /// Errors of the store, each naming the database it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -199,6 +207,8 @@ pub enum BatchEntry {
     Article {
         article: Box<Article>,
         mentions: Vec<Mention>,
+        /// Its sketch, to place it in a story (None: stories are off, or the content is known).
+        sketch: Option<Box<ArticleSketch>>,
     },
     Rejected(ImportError),
 }
@@ -365,9 +375,12 @@ impl Store {
             });
         }
         // NORMAL is safe in WAL mode: a crash never corrupts, it can only lose the last commits
-        // on power loss, which a re-run of the import restores. The page cache stays at 16 MB:
-        // 32 MB made imports of 100,000 articles 7% faster but took the peak memory of a
-        // 200,000-article import over 100 MB. `temp_store` stays at its default (files) on
+        // on power loss, which a re-run of the import restores. The page cache is 32 MB: with
+        // 16 MB, importing 20,000 articles into 200,000 read 5.9 GB and wrote 5.6 GB through
+        // system calls (pages evicted and read again from the WAL and the file: the random-key
+        // indexes outgrow the cache), with 32 MB and checkpoints every 4 commits 4.1 and 3.9 GB;
+        // peak RSS 72 -> 88 MB (40 MB gave 97 MB, too close to the 100 MB budget). `temp_store`
+        // stays at its default (files) on
         // purpose: a batch's `INSERT ... SELECT`s keep a statement journal, a copy of every index
         // page they touch, and with `temp_store = MEMORY` that copy grew with the database (10 MB
         // at 200,000 articles, peak memory 72 -> 97 MB from 20,000 to 200,000); on file it is
@@ -376,7 +389,7 @@ impl Store {
             .execute_batch(
                 "PRAGMA foreign_keys = ON;
                  PRAGMA synchronous = NORMAL;
-                 PRAGMA cache_size = -16384;
+                 PRAGMA cache_size = -32768;
                  -- See `write_entries`; private to this connection.
                  CREATE TEMP TABLE IF NOT EXISTS staged_articles (
                      id INTEGER PRIMARY KEY, content_hash, title, body, summary, url, language,
@@ -629,6 +642,7 @@ impl Store {
                 [],
             )
             .context("pausing the full-text trigger")?;
+        entity_totals::pause(&transaction)?;
         let mut writer = BatchWriter {
             tx: &transaction,
             import: import.map(|ImportId(id)| id),
@@ -645,6 +659,13 @@ impl Store {
         );
         let committed = written
             .and_then(|()| writer.index_new_articles())
+            .and_then(|()| {
+                entity_totals::add_batch_and_resume(
+                    &transaction,
+                    writer.first_new_article,
+                    stored_mentions,
+                )
+            })
             .and_then(|()| {
                 if stored_mentions {
                     entities::record_extractor_version(&transaction)
@@ -785,10 +806,32 @@ impl BatchWriter<'_> {
             });
         }
         self.store_staged_articles()?;
+        let new_mentions = entries
+            .iter()
+            .zip(&placements)
+            .filter_map(|(entry, placement)| match (entry, placement) {
+                (BatchEntry::Article { mentions, .. }, Some(placement)) if placement.new => {
+                    Some(mentions)
+                }
+                _ => None,
+            })
+            .flatten();
+        entity_ids::resolve_batch(self.tx, self.caches, new_mentions)?;
+        let mut sketched: Vec<(i64, &ArticleSketch)> = Vec::new();
         for (entry, placement) in entries.iter().zip(placements) {
             match (entry, placement) {
-                (BatchEntry::Article { article, mentions }, Some(placement)) => {
+                (
+                    BatchEntry::Article {
+                        article,
+                        mentions,
+                        sketch,
+                    },
+                    Some(placement),
+                ) => {
                     self.write_article_rows(article, mentions, placement)?;
+                    if let (true, Some(sketch)) = (placement.new, sketch) {
+                        sketched.push((placement.article_id, sketch));
+                    }
                 }
                 (BatchEntry::Rejected(error), _) => {
                     self.write_reject(error)?;
@@ -797,7 +840,7 @@ impl BatchWriter<'_> {
                 (BatchEntry::Article { .. }, None) => unreachable!("every article is placed"),
             }
         }
-        Ok(())
+        stories::place_new_articles(self.tx, &sketched, &self.seen_at, &mut self.caches.sketches)
     }
 
     /// Phase one for an article: a known content is a duplicate; a new one gets the next id and
@@ -893,7 +936,7 @@ impl BatchWriter<'_> {
                 })
                 .context("recording an article URL")?;
         }
-        self.record_sighting(article_id, article, placement.filled)
+        self.record_sighting(article_id, article, placement.filled, placement.new)
     }
 
     fn identifier_known(&self, article: &Article) -> Result<bool> {

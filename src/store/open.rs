@@ -118,6 +118,7 @@ impl Store {
             _ => {}
         }
         if options.read_only {
+            super::entity_totals::stand_in_if_missing(&store.conn)?;
             store
                 .conn
                 .execute_batch("PRAGMA query_only = ON; PRAGMA foreign_keys = ON;")

@@ -1,10 +1,9 @@
 //! Read queries the web pages (`newsdb serve`) need beyond the canned ones the CLI runs: an
-//! article's sightings and linked mentions, its story, the stories listing, one source's page,
+//! article's sightings and linked mentions, one source's page,
 //! an entity's mentions over time, search facets.
 //!
-//! **Stories** come from the view `article_stories(article_id, story_id)`, which a later
-//! migration adds: [`Store::has_stories`] says whether this database has it, and the story
-//! queries are only run when it does.
+//! **Stories** are read through the store's story queries (`stories`), the same ones the
+//! command line runs.
 //!
 //! **Bounded work.** Every listing takes a limit; facets and a source's top entities look at a
 //! capped number of articles, so no page reads the whole store per request.
@@ -46,26 +45,6 @@ pub struct ListedArticle {
     pub word_count: Option<i64>,
 }
 
-/// A story: the near copies of one article, named by the id of its oldest article.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StorySummary {
-    pub story_id: i64,
-    /// The title of the story's first article.
-    pub title: Option<String>,
-    pub articles: i64,
-    pub first_published: Option<String>,
-    pub last_published: Option<String>,
-}
-
-/// How the stories listing is ordered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StoryOrder {
-    /// Most versions first.
-    Biggest,
-    /// Latest publication first.
-    Newest,
-}
-
 /// A number of articles in a period (`YYYY-MM`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PeriodCount {
@@ -83,7 +62,8 @@ pub struct FacetCount {
 /// The facets of a full-text query's matches.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SearchFacets {
-    /// How many matches the counts cover (at most [`FACET_MATCHES`]).
+    /// How many matches the counts cover: all of them when there are at most
+    /// [`FACET_MATCHES`], else the [`FACET_MATCHES`] most recently stored.
     pub counted: i64,
     pub sources: Vec<FacetCount>,
     pub months: Vec<FacetCount>,
@@ -101,8 +81,8 @@ pub struct SourceRow {
     pub articles: i64,
 }
 
-/// Facets count the best matches up to this many: enough to show the spread of a query, cheap
-/// whatever the store's size.
+/// Facets count the most recently stored matches up to this many: enough to show the spread of a
+/// query, cheap whatever the store's size.
 pub const FACET_MATCHES: i64 = 1000;
 
 /// A source's top entities are counted over its latest articles up to this many.
@@ -119,40 +99,6 @@ const LINKED_MENTIONS: &str = "
       FROM mentions AS m JOIN entities AS e ON e.id = m.entity_id
      WHERE m.article_id = ?1 AND m.field = ?2
      ORDER BY m.start, m.\"end\" DESC";
-
-const STORY_OF: &str = "SELECT story_id FROM article_stories WHERE article_id = ?1";
-
-const STORY_ARTICLES: &str = "
-    SELECT a.id, a.published_at, s.name, a.title, a.word_count
-      FROM article_stories AS x
-      JOIN articles AS a ON a.id = x.article_id
-      LEFT JOIN sources AS s ON s.id = a.source_id
-     WHERE x.story_id = ?1
-     ORDER BY a.published_at, a.id
-     LIMIT ?2";
-
-/// Stories with more than one article: a story of one is just an article.
-const STORIES: &str = "
-    WITH grouped AS (
-        SELECT x.story_id, count(*) AS articles,
-               min(a.published_at) AS first_published, max(a.published_at) AS last_published
-          FROM article_stories AS x JOIN articles AS a ON a.id = x.article_id
-         GROUP BY x.story_id
-        HAVING count(*) > 1
-    )
-    SELECT g.story_id, (SELECT title FROM articles WHERE id = g.story_id), g.articles,
-           g.first_published, g.last_published
-      FROM grouped AS g
-     ORDER BY CASE WHEN ?1 = 'newest' THEN g.last_published END DESC,
-              g.articles DESC, g.last_published DESC, g.story_id
-     LIMIT ?2 OFFSET ?3";
-
-const STORY_SUMMARY: &str = "
-    SELECT x.story_id, (SELECT title FROM articles WHERE id = x.story_id), count(*),
-           min(a.published_at), max(a.published_at)
-      FROM article_stories AS x JOIN articles AS a ON a.id = x.article_id
-     WHERE x.story_id = ?1
-     GROUP BY x.story_id";
 
 const SOURCE_BY_ID: &str = "
     SELECT s.id, s.name, s.key, s.domain, s.home_url,
@@ -178,41 +124,43 @@ const SOURCE_TOP_ENTITIES: &str = "
          ORDER BY published_at DESC, id DESC LIMIT ?3
     )
     SELECT e.id, e.name, e.kind, count(DISTINCT m.article_id) AS articles
-      FROM latest JOIN mentions AS m ON m.article_id = latest.id
+      FROM latest JOIN article_entities AS m ON m.article_id = latest.id
       JOIN entities AS e ON e.id = m.entity_id
      GROUP BY e.id
      ORDER BY articles DESC, e.name
      LIMIT ?2";
 
-/// Articles that mention an entity, per month of their date (published, else imported).
+/// Articles that mention an entity, per month of their date (published, else imported): the
+/// counts kept in `entity_months` (V14).
 const ENTITY_MONTHS: &str = "
-    SELECT substr(coalesce(a.published_at, a.imported_at), 1, 7) AS period,
-           count(*) AS articles
-      FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1) AS m
-      JOIN articles AS a ON a.id = m.article_id
-     GROUP BY period ORDER BY period";
+    SELECT month, articles FROM entity_months WHERE entity_id = ?1 ORDER BY month";
 
+/// The matches facets count: the [`FACET_MATCHES`] most recently stored (highest rowids), which
+/// FTS5 gives newest first without ranking every match.
+const FACET_HITS: &str = "
+    SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2";
+
+/// Each facet reads the hits as a JSON array of ids (?1): the full-text query runs once.
 const FACET_SOURCES: &str = "
-    WITH hits AS (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)
+    WITH hits AS (SELECT value AS id FROM json_each(?1))
     SELECT s.name, count(*) AS n
       FROM hits JOIN articles AS a ON a.id = hits.id JOIN sources AS s ON s.id = a.source_id
-     GROUP BY s.id ORDER BY n DESC, s.name LIMIT ?3";
+     GROUP BY s.id ORDER BY n DESC, s.name LIMIT ?2";
 
 const FACET_MONTHS: &str = "
-    WITH hits AS (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)
+    WITH hits AS (SELECT value AS id FROM json_each(?1))
     SELECT substr(a.published_at, 1, 7) AS period, count(*)
       FROM hits JOIN articles AS a ON a.id = hits.id
      WHERE a.published_at IS NOT NULL
-     GROUP BY period ORDER BY period DESC LIMIT ?3";
+     GROUP BY period ORDER BY period DESC LIMIT ?2";
 
+/// Counted from the packed rows, not the `mentions` view, which would unpack every span.
 const FACET_ENTITIES: &str = "
-    WITH hits AS (SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)
-    SELECT e.name, count(DISTINCT m.article_id) AS n
-      FROM hits JOIN mentions AS m ON m.article_id = hits.id JOIN entities AS e ON e.id = m.entity_id
-     GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?3";
-
-const FACET_COUNTED: &str = "
-    SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)";
+    WITH hits AS (SELECT value AS id FROM json_each(?1))
+    SELECT e.name, count(DISTINCT ae.article_id) AS n
+      FROM hits JOIN article_entities AS ae ON ae.article_id = hits.id
+      JOIN entities AS e ON e.id = ae.entity_id
+     GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?2";
 
 fn listed_article(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListedArticle> {
     Ok(ListedArticle {
@@ -221,16 +169,6 @@ fn listed_article(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListedArticle> {
         source: row.get(2)?,
         title: row.get(3)?,
         word_count: row.get(4)?,
-    })
-}
-
-fn story_summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<StorySummary> {
-    Ok(StorySummary {
-        story_id: row.get(0)?,
-        title: row.get(1)?,
-        articles: row.get(2)?,
-        first_published: row.get(3)?,
-        last_published: row.get(4)?,
     })
 }
 
@@ -246,16 +184,6 @@ fn count(limit: usize) -> i64 {
 }
 
 impl Store {
-    /// Whether this database has stories (the `article_stories` view).
-    pub fn has_stories(&self) -> Result<bool> {
-        self.conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'article_stories')",
-            )
-            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
-            .context("looking for stories")
-    }
-
     /// SQLite's `PRAGMA data_version`: it changes when another connection commits, so a reader
     /// knows whether what it computed before still holds.
     pub fn data_version(&self) -> Result<i64> {
@@ -309,51 +237,6 @@ impl Store {
                     entity: row.get(4)?,
                 })
             },
-        )
-    }
-
-    /// The story article `id` belongs to (call only when [`Store::has_stories`]).
-    pub fn story_of(&self, id: i64) -> Result<Option<i64>> {
-        self.conn
-            .prepare_cached(STORY_OF)
-            .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
-            .context("reading an article's story")
-    }
-
-    /// A story's articles, oldest first; at most `limit`.
-    pub fn story_articles(&self, story_id: i64, limit: usize) -> Result<Vec<ListedArticle>> {
-        self.query_rows(
-            STORY_ARTICLES,
-            params![story_id, count(limit)],
-            "reading a story",
-            listed_article,
-        )
-    }
-
-    /// One story's head, `None` when no article belongs to it.
-    pub fn story(&self, story_id: i64) -> Result<Option<StorySummary>> {
-        self.conn
-            .prepare_cached(STORY_SUMMARY)
-            .and_then(|mut statement| statement.query_row([story_id], story_summary).optional())
-            .context("reading a story")
-    }
-
-    /// Stories of more than one article, biggest or newest first.
-    pub fn stories(
-        &self,
-        order: StoryOrder,
-        limit: usize,
-        offset: usize,
-    ) -> Result<Vec<StorySummary>> {
-        let order = match order {
-            StoryOrder::Biggest => "biggest",
-            StoryOrder::Newest => "newest",
-        };
-        self.query_rows(
-            STORIES,
-            params![order, count(limit), count(offset)],
-            "listing stories",
-            story_summary,
         )
     }
 
@@ -435,18 +318,22 @@ impl Store {
         )
     }
 
-    /// Sources, months and entities of the best [`FACET_MATCHES`] matches of a full-text query,
-    /// `limit` values each.
+    /// Sources, months and entities of the [`FACET_MATCHES`] most recently stored matches of a
+    /// full-text query, `limit` values each. The query runs once; each facet then reads those
+    /// articles only, so the cost is bounded whatever the store's size or the term's frequency.
     pub fn search_facets(&self, query: &str, limit: usize) -> rusqlite::Result<SearchFacets> {
+        let hits: Vec<i64> = {
+            let mut statement = self.conn.prepare_cached(FACET_HITS)?;
+            let rows = statement.query_map(params![query, FACET_MATCHES], |row| row.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let counted = hits.len() as i64;
+        let hits = serde_json::to_string(&hits).expect("integers serialise");
         let run = |sql: &str| -> rusqlite::Result<Vec<FacetCount>> {
             let mut statement = self.conn.prepare_cached(sql)?;
-            let rows = statement.query_map(params![query, FACET_MATCHES, count(limit)], facet)?;
+            let rows = statement.query_map(params![hits, count(limit)], facet)?;
             rows.collect()
         };
-        let counted = self
-            .conn
-            .prepare_cached(FACET_COUNTED)?
-            .query_row(params![query, FACET_MATCHES], |row| row.get(0))?;
         Ok(SearchFacets {
             counted,
             sources: run(FACET_SOURCES)?,
@@ -474,7 +361,7 @@ mod tests {
             FACET_SOURCES,
             FACET_MONTHS,
             FACET_ENTITIES,
-            FACET_COUNTED,
+            FACET_HITS,
         ] {
             let statement = store
                 .connection()
@@ -484,24 +371,50 @@ mod tests {
         }
     }
 
+    /// Facets count the matches' sources, months and entities, each article once.
     #[test]
-    fn story_statements_prepare_once_the_view_exists() {
+    fn facets_count_the_matches() {
         let store = Store::open_in_memory().unwrap();
-        let has_view = store.has_stories().unwrap();
-        if !has_view {
-            store
-                .connection()
-                .execute_batch(
-                    "CREATE TEMP VIEW article_stories (article_id, story_id) AS
-                         SELECT id, id FROM articles",
-                )
-                .unwrap();
-        }
-        for sql in [STORY_OF, STORY_ARTICLES, STORIES, STORY_SUMMARY] {
-            store
-                .connection()
-                .prepare(sql)
-                .unwrap_or_else(|error| panic!("{sql}: {error}"));
-        }
+        store
+            .connection()
+            .execute_batch(
+                "INSERT INTO sources (id, name, key) VALUES (1, 'Herald', 'herald'), (2, 'Post', 'post');
+                 INSERT INTO articles (id, content_hash, title, body, published_at, source_id) VALUES
+                        (1, printf('%064d', 1), 'Summit', 'A summit in Seoul.', '2024-01-05T00:00:00Z', 1),
+                        (2, printf('%064d', 2), 'Summit again', 'Summit talk.', '2024-02-05T00:00:00Z', 1),
+                        (3, printf('%064d', 3), 'Budget', 'The summit budget.', '2024-02-06T00:00:00Z', 2),
+                        (4, printf('%064d', 4), 'Other', 'Nothing here.', '2024-02-07T00:00:00Z', 2);
+                 INSERT INTO entities (id, kind, name, key) VALUES
+                        (1, 'location', 'Seoul', 'seoul'), (2, 'person', 'Kim', 'kim');
+                 INSERT INTO mentions (article_id, entity_id, field, start, \"end\", method) VALUES
+                        (1, 1, 'body', 12, 17, 'rule'), (1, 1, 'title', 0, 3, 'rule'),
+                        (2, 1, 'body', 0, 3, 'rule'), (3, 2, 'body', 0, 3, 'rule'),
+                        (4, 2, 'body', 0, 3, 'rule');",
+            )
+            .unwrap();
+        let facets = store.search_facets("summit", 8).unwrap();
+        let pairs = |values: &[FacetCount]| -> Vec<(String, i64)> {
+            values
+                .iter()
+                .map(|v| (v.value.clone(), v.articles))
+                .collect()
+        };
+        assert_eq!(facets.counted, 3);
+        assert_eq!(
+            pairs(&facets.sources),
+            [("Herald".into(), 2), ("Post".into(), 1)]
+        );
+        assert_eq!(
+            pairs(&facets.months),
+            [("2024-02".into(), 2), ("2024-01".into(), 1)]
+        );
+        assert_eq!(
+            pairs(&facets.entities),
+            [("Seoul".into(), 2), ("Kim".into(), 1)]
+        );
+        assert_eq!(
+            store.search_facets("nowhere", 8).unwrap(),
+            SearchFacets::default()
+        );
     }
 }

@@ -98,18 +98,37 @@ impl TestDb {
     /// tool would: `identity` as stored, `zstd` as one zstd frame.
     pub fn raw_copies(&self) -> Vec<Vec<u8>> {
         let conn = self.connect();
+        // The dictionary of a `zstd-article` copy, as the README tells other tools to build it.
         let mut statement = conn
-            .prepare("SELECT codec, bytes FROM article_raw ORDER BY article_id")
+            .prepare(
+                "SELECT r.codec, r.bytes,
+                        coalesce(r.dictionary,
+                                 CAST(coalesce(a.title, '') || char(10) || a.body AS BLOB))
+                   FROM article_raw AS r JOIN articles AS a ON a.id = r.article_id
+                  ORDER BY r.article_id",
+            )
             .unwrap();
         statement
             .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Vec<u8>>(1)?,
+                    row.get::<_, Vec<u8>>(2)?,
+                ))
             })
             .unwrap()
             .map(|row| match row.unwrap() {
-                (codec, bytes) if codec == "identity" => bytes,
-                (codec, bytes) if codec == "zstd" => zstd::decode_all(bytes.as_slice()).unwrap(),
-                (codec, _) => panic!("unknown raw codec {codec}"),
+                (codec, bytes, _) if codec == "identity" => bytes,
+                (codec, bytes, _) if codec == "zstd" => zstd::decode_all(bytes.as_slice()).unwrap(),
+                (codec, bytes, dictionary) if codec == "zstd-article" => {
+                    let mut decoder =
+                        zstd::stream::Decoder::with_dictionary(bytes.as_slice(), &dictionary)
+                            .unwrap();
+                    let mut decoded = Vec::new();
+                    std::io::Read::read_to_end(&mut decoder, &mut decoded).unwrap();
+                    decoded
+                }
+                (codec, _, _) => panic!("unknown raw codec {codec}"),
             })
             .collect()
     }

@@ -1,0 +1,472 @@
+//! Stories: near copies of one article (reprints, abridged versions, a teaser and its full text)
+//! grouped into one story, at import and on demand (issue 13, `migrations/V13__stories.sql`).
+//!
+//! **The rule.** The stories are the connected components of a graph over the articles: an edge
+//! joins two articles that share a candidate key ([`Sketch::candidate_keys`]) and whose sketches
+//! compare as copies ([`is_copy`] at the database's threshold), except where a buckets holds more
+//! than [`MAX_BUCKET`] articles (boilerplate shared by everything is no evidence). The user's
+//! corrections override it: a split article has no similarity edges, a merged pair has an edge
+//! whatever its similarity. Components do not depend on the order edges are found in, so the
+//! grouping does not depend on import order. A story is named by its smallest article id.
+//!
+//! **Cost.** Sketches are computed on the normalise workers ([`ArticleSketch::of`]); the writer
+//! only stores them and their keys, looks the keys up once per batch (sorted, so neighbouring
+//! lookups touch the same pages) and compares sketches: it never reads an article body. Known
+//! content (a duplicate) does no similarity work at all. Keys are stored folded to 32 bits
+//! (`stored_key`): SQLite then keeps each in 4 bytes instead of 8, which makes `story_keys` a
+//! third smaller; a collision merely adds a candidate that the comparison rejects.
+//!
+//! **Bookkeeping.** `article_story` has a row only for articles of stories of two or more;
+//! `stories` keeps those stories' sizes and dates for the listings, maintained as stories change.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Context, ListedArticle, Result, Store};
+use crate::stories::{self, Similarity, Sketch};
+
+mod place;
+mod regroup;
+
+pub(super) use place::place_new_articles;
+pub use regroup::{RebuildSummary, SimilarArticle, StoryMember};
+
+pub use crate::stories::{DEFAULT_THRESHOLD, MAX_BUCKET};
+
+/// Hashes an integer id or key with one multiplication: the maps of the writer's hot loop hold
+/// only integers, which need no protection against chosen collisions.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(26)
+    }
+}
+
+/// A map keyed by article id or candidate key.
+pub(crate) type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
+
+/// Stored sketches decoded by earlier batches, for the articles that keep turning up as
+/// candidates. Bounded: emptied when it reaches [`SketchCache::CAPACITY`] entries (about 8 MB),
+/// so memory stays flat; emptied too when another connection commits or a batch rolls back.
+#[derive(Default)]
+pub(crate) struct SketchCache {
+    sketches: IdMap<Option<Sketch>>,
+}
+
+impl SketchCache {
+    const CAPACITY: usize = 16_384;
+
+    pub(crate) fn clear(&mut self) {
+        self.sketches.clear();
+    }
+
+    /// The sketch of stored article `id` (None when it has none), read on first use.
+    fn get(&mut self, conn: &rusqlite::Connection, id: i64) -> Result<Option<&Sketch>> {
+        if !self.sketches.contains_key(&id) {
+            if self.sketches.len() >= Self::CAPACITY {
+                self.sketches.clear();
+            }
+            let sketch = read_sketch(conn, id)?;
+            self.sketches.insert(id, sketch);
+        }
+        Ok(self.sketches[&id].as_ref())
+    }
+}
+
+/// What the store keeps of an article to group it: computed on the worker threads (pure), so
+/// the writer only stores it.
+#[derive(Debug)]
+pub struct ArticleSketch {
+    sketch: Sketch,
+    bytes: Vec<u8>,
+    /// Candidate keys as stored (`stored_key`), sorted, without repeats.
+    keys: Vec<i64>,
+}
+
+impl ArticleSketch {
+    /// The sketch of an article's normalised title and body.
+    pub fn of(title: Option<&str>, body: &str) -> ArticleSketch {
+        ArticleSketch::from_sketch(Sketch::of(title.unwrap_or(""), body))
+    }
+
+    fn from_sketch(sketch: Sketch) -> ArticleSketch {
+        let bytes = sketch.to_bytes();
+        let mut keys: Vec<i64> = sketch
+            .candidate_keys()
+            .into_iter()
+            .map(stored_key)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        ArticleSketch {
+            sketch,
+            bytes,
+            keys,
+        }
+    }
+}
+
+/// A candidate key as `story_keys` stores it: folded to 32 bits (see the module header).
+pub(crate) fn stored_key(key: i64) -> i64 {
+    let folded = (key as u64 ^ ((key as u64) >> 32)) as u32;
+    i64::from(folded as i32)
+}
+
+/// A story: the near copies of one article, named by the id of its oldest article.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StorySummary {
+    pub story_id: i64,
+    pub articles: i64,
+    /// The publishers of its articles, most frequent first, as `a, b, c`.
+    pub sources: Option<String>,
+    pub first_published: Option<String>,
+    pub last_published: Option<String>,
+    /// The title of its earliest article (by publication, then id).
+    pub title: Option<String>,
+}
+
+/// How the stories listing is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoryOrder {
+    /// Most versions first.
+    Biggest,
+    /// Latest publication first.
+    Newest,
+}
+
+/// Which stories a listing shows.
+#[derive(Clone, Debug)]
+pub struct StoryFilter {
+    /// Stories with at least this many articles (2 or more: a story of one is just an article).
+    pub min_size: i64,
+    /// Stories last published at or after this date.
+    pub since: Option<String>,
+    /// Stories with an article from this source (name or normalised key).
+    pub source: Option<String>,
+    pub order: StoryOrder,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+impl Default for StoryFilter {
+    fn default() -> StoryFilter {
+        StoryFilter {
+            min_size: 2,
+            since: None,
+            source: None,
+            order: StoryOrder::Biggest,
+            limit: 20,
+            offset: 0,
+        }
+    }
+}
+
+/// The threshold imports use: the one of the last `stories rebuild --threshold`, else the default.
+const THRESHOLD_KEY: &str = "story_threshold";
+
+/// The summary of stories listed by id; the sources and title are looked up per story, so the
+/// work is bounded by the page, never by the store.
+const STORY_HEAD: &str = "
+    SELECT (SELECT group_concat(name, ', ') FROM (
+                SELECT s.name FROM article_story AS x
+                  JOIN articles AS a ON a.id = x.article_id
+                  JOIN sources AS s ON s.id = a.source_id
+                 WHERE x.story_id = ?1
+                 GROUP BY s.id ORDER BY count(*) DESC, s.name LIMIT 10)),
+           (SELECT a.title FROM article_story AS x JOIN articles AS a ON a.id = x.article_id
+             WHERE x.story_id = ?1
+             ORDER BY a.published_at IS NULL, a.published_at, a.id LIMIT 1)";
+
+const STORIES: &str = "
+    SELECT id, size, first_published, last_published FROM stories
+     WHERE size >= ?1
+       AND (?2 IS NULL OR last_published >= ?2)
+       AND (?3 IS NULL OR id IN (
+                SELECT x.story_id FROM article_story AS x
+                  JOIN article_sources AS l ON l.article_id = x.article_id
+                  JOIN sources AS s ON s.id = l.source_id
+                 WHERE s.key = source_key(?3) OR s.name = ?3 COLLATE NOCASE))
+     ORDER BY CASE WHEN ?4 = 'newest' THEN last_published END DESC,
+              size DESC, last_published DESC, id
+     LIMIT ?5 OFFSET ?6";
+
+const STORY_BY_ID: &str =
+    "SELECT id, size, first_published, last_published FROM stories WHERE id = ?1";
+
+const STORY_OF: &str = "SELECT story_id FROM article_story WHERE article_id = ?1";
+
+fn count(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Whether this database has stories (the `article_stories` view, migration 13).
+    pub fn has_stories(&self) -> Result<bool> {
+        self.conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'article_stories')",
+            )
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+            .context("looking for stories")
+    }
+
+    /// The story article `id` belongs to: its own id when it is alone; `None` when there is no
+    /// such article.
+    pub fn story_of(&self, id: i64) -> Result<Option<i64>> {
+        let grouped: Option<i64> = self
+            .conn
+            .prepare_cached(STORY_OF)
+            .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
+            .context("reading an article's story")?;
+        if grouped.is_some() {
+            return Ok(grouped);
+        }
+        let exists: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1)")
+            .and_then(|mut statement| statement.query_row([id], |row| row.get(0)))
+            .context("reading an article's story")?;
+        Ok(exists.then_some(id))
+    }
+
+    /// Stories of at least `filter.min_size` articles, biggest or newest first.
+    pub fn stories(&self, filter: &StoryFilter) -> Result<Vec<StorySummary>> {
+        let order = match filter.order {
+            StoryOrder::Biggest => "biggest",
+            StoryOrder::Newest => "newest",
+        };
+        let heads = self.query_rows(
+            STORIES,
+            params![
+                filter.min_size.max(2),
+                filter.since,
+                filter.source,
+                order,
+                count(filter.limit),
+                count(filter.offset)
+            ],
+            "listing stories",
+            story_row,
+        )?;
+        heads
+            .into_iter()
+            .map(|story| self.with_head(story))
+            .collect()
+    }
+
+    /// One story, `None` when there is no such story. A story of one article (an article no
+    /// copy has joined) is a story too.
+    pub fn story(&self, story_id: i64) -> Result<Option<StorySummary>> {
+        let grouped = self
+            .conn
+            .prepare_cached(STORY_BY_ID)
+            .and_then(|mut statement| statement.query_row([story_id], story_row).optional())
+            .context("reading a story")?;
+        if let Some(story) = grouped {
+            return self.with_head(story).map(Some);
+        }
+        if self.story_of(story_id)? != Some(story_id) {
+            return Ok(None);
+        }
+        self.conn
+            .prepare_cached(
+                "SELECT a.id, 1, a.published_at, a.published_at, s.name, a.title
+                   FROM articles AS a LEFT JOIN sources AS s ON s.id = a.source_id
+                  WHERE a.id = ?1",
+            )
+            .and_then(|mut statement| {
+                statement
+                    .query_row([story_id], |row| {
+                        Ok(StorySummary {
+                            story_id: row.get(0)?,
+                            articles: row.get(1)?,
+                            first_published: row.get(2)?,
+                            last_published: row.get(3)?,
+                            sources: row.get(4)?,
+                            title: row.get(5)?,
+                        })
+                    })
+                    .optional()
+            })
+            .context("reading a story")
+    }
+
+    fn with_head(&self, mut story: StorySummary) -> Result<StorySummary> {
+        let (sources, title) = self
+            .conn
+            .prepare_cached(STORY_HEAD)
+            .and_then(|mut statement| {
+                statement.query_row([story.story_id], |row| Ok((row.get(0)?, row.get(1)?)))
+            })
+            .context("reading a story")?;
+        story.sources = sources;
+        story.title = title;
+        Ok(story)
+    }
+
+    /// A story's articles, earliest first; at most `limit` (the listings' short form of
+    /// [`Store::story_members`], without the similarity scores).
+    pub fn story_articles(&self, story_id: i64, limit: usize) -> Result<Vec<ListedArticle>> {
+        self.query_rows(
+            regroup::MEMBERS,
+            params![story_id, count(limit)],
+            "reading a story",
+            |row| {
+                Ok(ListedArticle {
+                    id: row.get(0)?,
+                    published_at: row.get(1)?,
+                    source: row.get(2)?,
+                    title: row.get(3)?,
+                    word_count: row.get(4)?,
+                })
+            },
+        )
+    }
+
+    /// How many articles story `story_id` has (1 for an article alone).
+    pub fn story_size(&self, story_id: i64) -> Result<i64> {
+        let size: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT size FROM stories WHERE id = ?1")
+            .and_then(|mut statement| statement.query_row([story_id], |row| row.get(0)).optional())
+            .context("reading a story")?;
+        Ok(size.unwrap_or(1))
+    }
+
+    /// The number of stored stories of two or more articles, and of the articles in them.
+    pub fn story_counts(&self) -> Result<(i64, i64)> {
+        self.conn
+            .query_row(
+                "SELECT count(*), coalesce(sum(size), 0) FROM stories",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .context("counting stories")
+    }
+
+    /// The sketch stored for article `id`, `None` when it has none (imported before migration 13
+    /// or with `--no-stories`, until `stories rebuild`).
+    fn stored_sketch(&self, id: i64) -> Result<Option<Sketch>> {
+        read_sketch(&self.conn, id)
+    }
+}
+
+fn story_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StorySummary> {
+    Ok(StorySummary {
+        story_id: row.get(0)?,
+        articles: row.get(1)?,
+        first_published: row.get(2)?,
+        last_published: row.get(3)?,
+        sources: None,
+        title: None,
+    })
+}
+
+/// The sketch of article `id`; a blob this newsdb cannot read (a newer format) counts as none.
+fn read_sketch(conn: &rusqlite::Connection, id: i64) -> Result<Option<Sketch>> {
+    let bytes: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT sketch FROM article_sketches WHERE article_id = ?1")
+        .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
+        .context("reading a sketch")?;
+    Ok(bytes.and_then(|bytes| Sketch::from_bytes(&bytes).ok()))
+}
+
+/// The threshold the grouping of this database uses.
+fn threshold(conn: &rusqlite::Connection) -> Result<f64> {
+    let stored: Option<String> = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row([THRESHOLD_KEY], |row| row.get(0))
+                .optional()
+        })
+        .context("reading the story threshold")?;
+    Ok(stored
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(DEFAULT_THRESHOLD))
+}
+
+/// Articles the user took out of their stories (`story split`): they have no similarity edges.
+fn split_articles(conn: &rusqlite::Connection) -> Result<HashSet<i64>> {
+    let mut statement = conn
+        .prepare_cached("SELECT article_id FROM story_corrections WHERE kind = 'split'")
+        .context("reading story corrections")?;
+    let rows = statement
+        .query_map([], |row| row.get(0))
+        .context("reading story corrections")?;
+    rows.collect::<rusqlite::Result<_>>()
+        .context("reading story corrections")
+}
+
+/// Recomputes the `stories` row of each of these story ids (none when it has fewer than two
+/// articles left).
+fn refresh_summaries(
+    conn: &rusqlite::Connection,
+    story_ids: impl IntoIterator<Item = i64>,
+) -> Result<()> {
+    let mut remove = conn
+        .prepare_cached("DELETE FROM stories WHERE id = ?1")
+        .context("updating a story")?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO stories (id, size, first_published, last_published)
+             SELECT x.story_id, count(*), min(a.published_at), max(a.published_at)
+               FROM article_story AS x JOIN articles AS a ON a.id = x.article_id
+              WHERE x.story_id = ?1
+              GROUP BY x.story_id HAVING count(*) > 1",
+        )
+        .context("updating a story")?;
+    for id in story_ids {
+        remove.execute([id]).context("updating a story")?;
+        insert.execute([id]).context("updating a story")?;
+    }
+    Ok(())
+}
+
+/// The similarity rule in one place, at a threshold.
+fn copies(a: &Sketch, b: &Sketch, threshold: f64) -> (bool, Similarity) {
+    let similarity = stories::compare(a, b);
+    (stories::is_copy(&similarity, threshold), similarity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn story_statements_prepare_and_only_read() {
+        let store = Store::open_in_memory().unwrap();
+        for sql in [STORY_HEAD, STORIES, STORY_BY_ID, STORY_OF, regroup::MEMBERS] {
+            let statement = store
+                .connection()
+                .prepare(sql)
+                .unwrap_or_else(|error| panic!("{sql}: {error}"));
+            assert!(statement.readonly(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn stored_keys_fit_in_32_bits_and_keep_small_keys_apart() {
+        for key in [0, 1, -1, i64::MAX, i64::MIN, 0x1234_5678_9abc_def0] {
+            let stored = stored_key(key);
+            assert!(i64::from(i32::MIN) <= stored && stored <= i64::from(i32::MAX));
+        }
+        assert_ne!(stored_key(1), stored_key(2));
+        assert_eq!(stored_key(7), stored_key(7));
+    }
+}

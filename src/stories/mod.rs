@@ -1,0 +1,188 @@
+//! Stories: finding the near copies of an article (reprints, abridged versions, a teaser and its
+//! full text) from a small sketch of each. Pure: no I/O, no SQL, no threads.
+//!
+//! ## The rule
+//!
+//! The text is the article body (the title only when the body has no words: reprints change
+//! headlines), split into words (lowercased runs of letters and digits) and cut into overlapping
+//! 5-word shingles, each hashed; shingles do not cross the end of a sentence, so a dateline or
+//! a kicker changes only the shingles of the first sentence. A [`Sketch`] keeps the number of distinct shingles, the first 64
+//! shingles in text order (the lead) and a consistent hash sample of the rest (every shingle
+//! whose hash falls in the lowest 1/12 of the range, at least 16, at most 64), about 300 bytes
+//! for a 2.5 KB body.
+//!
+//! Two articles are compared only when they share a candidate key ([`Sketch::candidate_keys`]):
+//! the smallest shingle hash of each of the first 8 sentences (a teaser's sentences give the same
+//! keys as in the full text) and the 12 smallest of the whole text (bottom-k sampling, which keeps
+//! a shingle of a long original among the keys of a short copy that kept it). A key shared by
+//! more than [`MAX_BUCKET`] articles is boilerplate and is not compared against.
+//!
+//! [`compare`] estimates how much of the shorter text is contained in the longer one:
+//! - from the two hash samples, restricted to the range both cover completely: shared shingles
+//!   over the shorter sample's shingles;
+//! - for a short text whose shingles all fit in its lead (a teaser: headline and a lead sentence
+//!   or two), from all its shingles looked up in the other's lead and sample.
+//!
+//! The containment is the better of the two, counted over at least 8 shingles (a text of 3
+//! shingles that matches counts 3/8), so a handful of shared words is never a copy. When the two
+//! openings agree (the share of the first 16 shingles of one found in the first 64 of the other,
+//! the better direction) more than the texts overlap, the score is raised halfway towards that
+//! agreement: copies keep the lead, give or take a dateline or a kicker, so an abridged copy
+//! with a long local paragraph still scores, while a follow-up or another story on the same
+//! topic has a lead of its own. So with the default threshold 0.7, a copy needs a containment of
+//! 0.7, or of 0.4 with identical openings. [`is_copy`] holds when the score reaches the threshold
+//! ([`DEFAULT_THRESHOLD`]). Containment, not Jaccard, is what
+//! survives abridgement and teasers; a follow-up that reuses one to three background
+//! paragraphs of another story shares only a minority of the shorter text, and stays apart.
+
+mod shingles;
+mod sketch;
+
+pub use sketch::{Sketch, SketchError};
+
+use serde::Serialize;
+
+/// How alike two sketches are. All three are in 0..=1.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Similarity {
+    /// What [`is_copy`] compares with the threshold: `containment`, counted over at least
+    /// [`MIN_EVIDENCE`] shingles.
+    pub score: f64,
+    /// The estimated share of the shorter text's shingles found in the longer text.
+    pub containment: f64,
+    /// The estimated Jaccard similarity of the two shingle sets.
+    pub jaccard: f64,
+}
+
+/// The default score from which two articles are copies (`stories rebuild --threshold`).
+pub const DEFAULT_THRESHOLD: f64 = 0.7;
+
+/// Candidate buckets larger than this are not compared against (boilerplate shingles).
+pub const MAX_BUCKET: usize = 200;
+
+/// Containment is counted over at least this many shingles when computing the score.
+pub const MIN_EVIDENCE: usize = 8;
+
+/// The opening of a text, in shingles, compared by [`opening_agreement`].
+pub const OPENING_SHINGLES: usize = 16;
+
+/// Symmetric: `compare(a, b) == compare(b, a)`.
+pub fn compare(a: &Sketch, b: &Sketch) -> Similarity {
+    let limit = a.sample_limit().min(b.sample_limit());
+    let sample_a = &a.sample[..a.sample.partition_point(|&hash| hash <= limit)];
+    let sample_b = &b.sample[..b.sample.partition_point(|&hash| hash <= limit)];
+    let shared = sorted_intersection(sample_a, sample_b);
+    let union = sample_a.len() + sample_b.len() - shared;
+    let jaccard = ratio(shared, union);
+
+    let mut best = Evidence {
+        matched: shared,
+        checked: sample_a.len().min(sample_b.len()),
+    };
+    for (short, long) in [(a, b), (b, a)] {
+        if short.lead_is_whole() && !short.lead.is_empty() {
+            best = best.better(lead_containment(short, long));
+        }
+    }
+    let contained = best.score();
+    let opening = opening_agreement(a, b).max(opening_agreement(b, a));
+    Similarity {
+        score: contained.max((contained + opening) / 2.0),
+        containment: ratio(best.matched, best.checked),
+        jaccard,
+    }
+}
+
+/// The share of the first [`OPENING_SHINGLES`] shingles of `a` found in the lead of `b`: copies
+/// keep the lead (give or take a dateline or a kicker), a follow-up or another story on the same
+/// topic has its own.
+fn opening_agreement(a: &Sketch, b: &Sketch) -> f64 {
+    let opening = &a.lead[..a.lead.len().min(OPENING_SHINGLES)];
+    if opening.len() < OPENING_SHINGLES {
+        return 0.0;
+    }
+    let found = opening
+        .iter()
+        .filter(|fingerprint| b.lead.contains(fingerprint))
+        .count();
+    ratio(found, opening.len())
+}
+
+/// The documented rule: a copy when the score reaches `threshold`.
+pub fn is_copy(similarity: &Similarity, threshold: f64) -> bool {
+    similarity.score >= threshold
+}
+
+/// Shingles looked up and found.
+#[derive(Clone, Copy)]
+struct Evidence {
+    matched: usize,
+    checked: usize,
+}
+
+impl Evidence {
+    fn score(self) -> f64 {
+        ratio(self.matched, self.checked.max(MIN_EVIDENCE))
+    }
+
+    /// The higher-scoring of the two, ties broken on containment then on shingles checked, so
+    /// that the choice does not depend on which article came first.
+    fn better(self, other: Evidence) -> Evidence {
+        let rank = |evidence: Evidence| {
+            (
+                evidence.score(),
+                ratio(evidence.matched, evidence.checked),
+                evidence.checked,
+            )
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// Every shingle of `short` (all in its lead) looked up in the lead of `long`, by 16-bit
+/// fingerprint: how much of a teaser is the opening of the other text. Only the opening: a
+/// follow-up that quotes a story's lead paragraph in its middle does not take its teaser.
+fn lead_containment(short: &sketch::Sketch, long: &sketch::Sketch) -> Evidence {
+    let mut known: Vec<u16> = long.lead.clone();
+    known.sort_unstable();
+    let matched = short
+        .lead
+        .iter()
+        .filter(|fingerprint| known.binary_search(fingerprint).is_ok())
+        .count();
+    Evidence {
+        matched,
+        checked: short.lead.len(),
+    }
+}
+
+fn sorted_intersection(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    shared
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+#[cfg(test)]
+mod tests;
