@@ -85,6 +85,11 @@ pub fn sqlite_to_postgres(from: &Store, to: &mut PgStore) -> Result<CopySummary,
         .client()
         .transaction()
         .map_err(|e| fail("starting the copy", describe(&e)))?;
+    // The source's entity totals are copied as they are: the triggers that would count them
+    // again, per statement of article_entities, wait until the copy commits.
+    transaction
+        .batch_execute("INSERT INTO entity_totals_pause (paused) VALUES (1)")
+        .map_err(|e| fail("pausing the entity totals", describe(&e)))?;
     for (table, columns) in &tables {
         let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
         let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
@@ -147,6 +152,9 @@ pub fn sqlite_to_postgres(from: &Store, to: &mut PgStore) -> Result<CopySummary,
         }
         summary.rows.insert(table.clone(), count);
     }
+    transaction
+        .batch_execute("DELETE FROM entity_totals_pause")
+        .map_err(|e| fail("resuming the entity totals", describe(&e)))?;
     transaction
         .commit()
         .map_err(|e| fail("committing the copy", describe(&e)))?;

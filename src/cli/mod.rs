@@ -454,9 +454,10 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         Command::Run(_) => "run",
         Command::Entities(_) => "entities",
         Command::Entity(_) => "entity",
+        Command::Stories(_) => "stories",
+        Command::Story(_) => "story",
+        Command::Similar(_) => "similar",
         Command::Serve(_) => "serve",
-        #[allow(unreachable_patterns)]
-        _ => "this command",
     })
 }
 
