@@ -10,6 +10,7 @@
 //! re-exported [`rusqlite`]. The example on [`Store`] is compiled and run as a dependent crate
 //! would write it.
 
+pub mod backend;
 pub mod destination;
 pub mod entities;
 pub mod fetch;

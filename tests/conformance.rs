@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+
 use common::postgres as test_postgres;
 
 /// Each test gets a database of its own: what one writes, another does not see.
@@ -27,4 +29,385 @@ fn each_test_gets_a_fresh_postgres_database() {
         .unwrap()
         .get(0);
     assert_eq!(tables, 0);
+}
+
+/// A test database on PostgreSQL, made by `newsdb init`; None when skipped.
+fn postgres_newsdb() -> Option<String> {
+    let url = test_postgres::database()?;
+    common::newsdb()
+        .args(["--db", &url, "init"])
+        .assert()
+        .success();
+    Some(url)
+}
+
+fn newsdb_on(db: &str, args: &[&str]) -> std::process::Output {
+    common::newsdb()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("newsdb runs")
+}
+
+/// The tables and views a user's SQL can name, and their columns, on each backend.
+fn sqlite_columns(path: &std::path::Path) -> BTreeMap<String, Vec<String>> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut statement = conn
+        .prepare(
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_xinfo(m.name) p
+              WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite%'
+                AND m.name NOT LIKE 'articles_fts%' AND m.name <> 'fts_sync_pause'
+                AND m.name <> 'refinery_schema_history'
+              ORDER BY m.name, p.cid",
+        )
+        .unwrap();
+    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))
+        .unwrap()
+    {
+        let (table, column) = row.unwrap();
+        tables.entry(table).or_default().push(column);
+    }
+    tables
+}
+
+fn postgres_columns(url: &str) -> BTreeMap<String, Vec<String>> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in client
+        .query(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns
+              WHERE table_schema = 'public' AND table_name <> 'refinery_schema_history'
+                AND column_name <> 'search_document'
+              ORDER BY table_name, ordinal_position",
+            &[],
+        )
+        .unwrap()
+    {
+        tables.entry(row.get(0)).or_default().push(row.get(1));
+    }
+    tables
+}
+
+/// One logical schema: every table and view of the SQLite schema exists on PostgreSQL with the
+/// same columns in the same order (full-text search aside: SQLite's `articles_fts` is
+/// PostgreSQL's `articles.search_document`).
+#[test]
+fn both_backends_have_the_same_tables_views_and_columns() {
+    let Some(url) = postgres_newsdb() else {
+        return;
+    };
+    let sqlite = common::TestDb::new();
+    sqlite.newsdb().arg("init").assert().success();
+    let expected = sqlite_columns(&sqlite.path);
+    let found = postgres_columns(&url);
+    assert_eq!(
+        expected.keys().collect::<Vec<_>>(),
+        found.keys().collect::<Vec<_>>()
+    );
+    for (table, columns) in &expected {
+        assert_eq!(Some(columns), found.get(table), "columns of {table}");
+    }
+}
+
+/// `migrate --status` lists the same versions on both backends, all applied.
+#[test]
+fn migrate_status_reads_alike_on_both_backends() {
+    let Some(url) = postgres_newsdb() else {
+        return;
+    };
+    let output = newsdb_on(&url, &["migrate", "--status", "--format", "csv"]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let text = common::stdout(&output);
+    assert!(
+        text.starts_with("version,name,state,applied_on\n"),
+        "{text}"
+    );
+    assert!(text.contains("12,init,applied,"), "{text}");
+    assert!(!text.contains("pending"), "{text}");
+    // The SQLite side's newest version is PostgreSQL's too.
+    let sqlite = common::TestDb::new();
+    sqlite.newsdb().arg("init").assert().success();
+    let output = sqlite.run(&["migrate", "--status", "--format", "csv"]);
+    let newest = |text: &str| {
+        text.lines()
+            .last()
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(newest(&common::stdout(&output)), newest(&text));
+}
+
+/// The same ad-hoc SQL prints the same output on both backends.
+#[test]
+fn query_prints_the_same_on_both_backends() {
+    let Some(url) = postgres_newsdb() else {
+        return;
+    };
+    let sqlite = common::TestDb::new();
+    sqlite.newsdb().arg("init").assert().success();
+    let cases: &[&[&str]] = &[
+        &["query", "SELECT key, value FROM meta ORDER BY key"],
+        &[
+            "query",
+            "SELECT :a AS a, :n + 1 AS n, 2.5 AS r, NULL AS missing",
+            "-p",
+            "a=text",
+            "-p",
+            "n:int=41",
+            "--format",
+            "json",
+        ],
+        &[
+            "query",
+            "SELECT count(*) AS articles FROM article_overview",
+            "--format",
+            "csv",
+        ],
+    ];
+    for args in cases {
+        let on_sqlite = sqlite.run(args);
+        let on_postgres = newsdb_on(&url, args);
+        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
+        assert!(
+            on_postgres.status.success(),
+            "{args:?}: {}",
+            common::stderr(&on_postgres)
+        );
+        assert_eq!(
+            common::stdout(&on_sqlite),
+            common::stdout(&on_postgres),
+            "{args:?}"
+        );
+    }
+}
+
+/// Read-only SQL is enforced by the transaction, and the time limit by statement_timeout.
+#[test]
+fn query_on_postgres_is_read_only_and_timed() {
+    let Some(url) = postgres_newsdb() else {
+        return;
+    };
+    let output = newsdb_on(&url, &["query", "INSERT INTO meta VALUES ('x', 'y')"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        common::stderr(&output).contains("would write"),
+        "{}",
+        common::stderr(&output)
+    );
+    let output = newsdb_on(
+        &url,
+        &["query", "SELECT pg_sleep(30)::text", "--timeout", "0.5"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        common::stderr(&output).contains("interrupted after 500ms"),
+        "{}",
+        common::stderr(&output)
+    );
+    let output = newsdb_on(
+        &url,
+        &[
+            "query",
+            "--write",
+            "INSERT INTO meta VALUES ('x', 'y') RETURNING key",
+        ],
+    );
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let output = newsdb_on(
+        &url,
+        &[
+            "query",
+            "SELECT value FROM meta WHERE key = 'x'",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(common::stdout(&output), "value\ny\n");
+}
+
+/// A command not ported yet fails naming PostgreSQL, exit status 2, and never takes the URL for
+/// a file name; `backup` points to pg_dump.
+#[test]
+fn commands_not_on_postgres_yet_say_so() {
+    let Some(url) = postgres_newsdb() else {
+        return;
+    };
+    let folder = tempfile::tempdir().unwrap();
+    for args in [
+        &["import", "data/samples"][..],
+        &["stats"],
+        &["timeline"],
+        &["serve"],
+    ] {
+        let output = common::newsdb()
+            .current_dir(folder.path())
+            .arg("--db")
+            .arg(&url)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = common::stderr(&output);
+        assert!(
+            stderr.contains(&format!(
+                "`newsdb {}` does not run on PostgreSQL yet",
+                args[0]
+            )),
+            "{stderr}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 0);
+    let output = newsdb_on(&url, &["backup", "copy.sqlite"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(common::stderr(&output).contains("pg_dump --format=custom --file=copy.sqlite"));
+}
+
+/// The samples imported into SQLite (with entities), then copied into PostgreSQL: every table
+/// holds the same rows, hashes included, and the same SQL prints the same on both.
+#[test]
+fn copy_moves_a_whole_store_to_postgres() {
+    let Some(url) = test_postgres::database() else {
+        return;
+    };
+    let sqlite = common::TestDb::new();
+    sqlite
+        .newsdb()
+        .arg("import")
+        .arg(common::root().join("data/samples"))
+        .assert()
+        .success();
+    sqlite
+        .newsdb()
+        .args(["query", "--write"])
+        .arg("INSERT INTO saved_queries (name, sql) VALUES ('mine', 'SELECT 1 AS one')")
+        .assert()
+        .success();
+    let output = sqlite.run(&["copy", "--to", &url]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert!(
+        common::stderr(&output).contains("copied 9 articles"),
+        "{}",
+        common::stderr(&output)
+    );
+    let same = [
+        "SELECT count(*) AS n FROM articles",
+        "SELECT id, content_hash FROM articles ORDER BY id",
+        "SELECT id, source, authors, sightings, times_seen, word_count FROM article_overview ORDER BY id",
+        "SELECT article_id, origin, locator, title, times_seen FROM sightings ORDER BY id",
+        "SELECT article_id, format, codec, length(bytes) AS size FROM article_raw ORDER BY article_id",
+        "SELECT id, kind, name, key, external_id FROM entities ORDER BY id",
+        "SELECT article_id, entity_id, field, start, \"end\", method FROM mentions ORDER BY article_id, field, start",
+        "SELECT entity, surface FROM entity_mentions ORDER BY article_id, field, start",
+        "SELECT name, sql FROM saved_queries ORDER BY name",
+        "SELECT key, value FROM meta ORDER BY key",
+    ];
+    for sql in same {
+        let on_sqlite = sqlite.run(&["query", sql, "--format", "csv"]);
+        let on_postgres = newsdb_on(&url, &["query", sql, "--format", "csv"]);
+        assert!(
+            on_postgres.status.success(),
+            "{sql}: {}",
+            common::stderr(&on_postgres)
+        );
+        assert_eq!(
+            common::stdout(&on_sqlite),
+            common::stdout(&on_postgres),
+            "{sql}"
+        );
+    }
+    // New rows on PostgreSQL get ids after the copied ones.
+    let output = newsdb_on(
+        &url,
+        &[
+            "query",
+            "--write",
+            "INSERT INTO sources (name, key) VALUES ('New Desk', 'new desk') RETURNING id > 1 AS after",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        common::stdout(&output),
+        "after\n1\n",
+        "{}",
+        common::stderr(&output)
+    );
+    // A second copy into the same database is refused, and changes nothing.
+    let again = sqlite.run(&["copy", "--to", &url]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(common::stderr(&again).contains("already holds articles"));
+}
+
+/// The samples imported into a SQLite file and copied into a PostgreSQL database.
+fn samples_on_both() -> Option<(common::TestDb, String)> {
+    let url = test_postgres::database()?;
+    let sqlite = common::TestDb::new();
+    sqlite
+        .newsdb()
+        .arg("import")
+        .arg(common::root().join("data/samples"))
+        .assert()
+        .success();
+    sqlite
+        .newsdb()
+        .args(["copy", "--to", &url])
+        .assert()
+        .success();
+    Some((sqlite, url))
+}
+
+/// The ids a search finds, in id order (ranking and snippets are each engine's own).
+fn found_ids(output: &std::process::Output) -> Vec<i64> {
+    assert!(output.status.success(), "{}", common::stderr(output));
+    let mut ids: Vec<i64> = common::stdout(output)
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Search finds the same articles on both backends: words, phrases, prefixes, OR, NOT,
+/// columns; matches are marked alike; a query that cannot be parsed fails on both.
+#[test]
+fn search_finds_the_same_articles_on_both_backends() {
+    let Some((sqlite, url)) = samples_on_both() else {
+        return;
+    };
+    for query in [
+        "summit",
+        "\"armored train\"",
+        "sanction* OR Putin",
+        "title:summit",
+        "Kim NOT train",
+        "(Kim OR Putin) AND train",
+        "\"Kim Jong-un\"",
+        "nosuchwordanywhere",
+    ] {
+        let args = ["search", query, "--format", "csv", "--limit", "100"];
+        let on_sqlite = found_ids(&sqlite.run(&args));
+        let on_postgres = found_ids(&newsdb_on(&url, &args));
+        assert_eq!(on_sqlite, on_postgres, "{query}");
+    }
+    let output = newsdb_on(&url, &["search", "armored", "--format", "csv"]);
+    assert!(
+        common::stdout(&output).contains("«armored»"),
+        "{}",
+        common::stdout(&output)
+    );
+    for backend in [sqlite.path.display().to_string(), url.clone()] {
+        let output = newsdb_on(&backend, &["search", "\"armored train"]);
+        assert_eq!(output.status.code(), Some(1), "{backend}");
+        assert!(
+            common::stderr(&output).contains("unbalanced quote"),
+            "{backend}"
+        );
+    }
 }

@@ -18,6 +18,14 @@ pub struct BackupArgs {
 }
 
 pub fn run(context: &Context, args: &BackupArgs) -> Outcome {
+    if let newsdb::backend::DatabaseLocation::Postgres(url) = context.location() {
+        let shown = newsdb::normalize::url::without_credentials(&url).into_owned();
+        return Err(Failure::Usage(format!(
+            "backup copies a SQLite file; a PostgreSQL database is backed up with pg_dump: \
+             pg_dump --format=custom --file={} '{shown}' (restore with pg_restore)",
+            args.dest.display()
+        )));
+    }
     let store = context.open_read_only()?;
     let summary = store
         .backup(&args.dest, args.force)

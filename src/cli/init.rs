@@ -16,6 +16,21 @@ pub struct InitArgs {
 }
 
 pub fn run(context: &Context, args: &InitArgs) -> Outcome {
+    if let Some(store) = context.open_postgres(false)? {
+        if args.adopt {
+            return Err(Failure::Usage(
+                "--adopt is for another application's SQLite file; on PostgreSQL newsdb's tables \
+                 go into the database the URL names, beside any others"
+                    .into(),
+            ));
+        }
+        let version = newsdb::backend::postgres::latest_known_version();
+        context.note(&format!(
+            "{} is ready (schema version {version})",
+            store.shown()
+        ));
+        return Ok(());
+    }
     let store = if args.adopt {
         let options = OpenOptions {
             busy_timeout: context.busy_timeout,

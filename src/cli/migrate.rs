@@ -3,6 +3,8 @@
 use clap::Args;
 use rusqlite::types::Value;
 
+use newsdb::store::MigrationStatus;
+
 use super::{Context, FormatArgs, Outcome, output};
 
 #[derive(Debug, Args)]
@@ -15,6 +17,17 @@ pub struct MigrateArgs {
 }
 
 pub fn run(context: &Context, args: &MigrateArgs) -> Outcome {
+    if let Some(mut store) = context.open_postgres(args.status)? {
+        if !args.status {
+            context.note(&format!(
+                "{} is at schema version {}",
+                store.shown(),
+                newsdb::backend::postgres::latest_known_version()
+            ));
+            return Ok(());
+        }
+        return print_status(args, store.migration_status()?);
+    }
     if !args.status {
         let store = context.open()?;
         context.note(&format!(
@@ -26,7 +39,11 @@ pub fn run(context: &Context, args: &MigrateArgs) -> Outcome {
     }
     // Status only reads: an old database is listed with its pending migrations, not migrated.
     let store = context.open_read_only()?;
-    let rows = store.migration_status()?.into_iter().map(|migration| {
+    print_status(args, store.migration_status()?)
+}
+
+fn print_status(args: &MigrateArgs, status: Vec<MigrationStatus>) -> Outcome {
+    let rows = status.into_iter().map(|migration| {
         Ok::<_, std::io::Error>(vec![
             Value::Integer(migration.version),
             Value::Text(migration.name),

@@ -6,12 +6,14 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use newsdb::backend::{self, DatabaseLocation, PgStore};
 use newsdb::store::{OpenOptions, Store, StoreError};
 
 mod articles;
 mod backup;
 mod compact;
 mod completions;
+mod copy;
 mod entities;
 mod entity;
 mod entity_edit;
@@ -105,6 +107,12 @@ pub enum Command {
         after_help = "Examples:\n  newsdb backup news-copy.sqlite\n  newsdb --db news.sqlite backup /backups/news.sqlite --force"
     )]
     Backup(backup::BackupArgs),
+    /// Copy the whole store (articles, sightings, raw copies, entities, corrections, feeds, saved
+    /// queries, ids kept) into an empty PostgreSQL database.
+    #[command(
+        after_help = "Examples:\n  newsdb --db news.sqlite copy --to postgres://localhost/news\n  NEWSDB_DB=archive.sqlite newsdb copy --to postgresql://newsdb@db.example.org/news"
+    )]
+    Copy(copy::CopyArgs),
     /// Subscribe to feed URLs, list or remove subscriptions, import or export them as OPML.
     #[command(
         after_help = "Examples:\n  newsdb feeds add https://example.org/rss.xml --source \"Example Gazette\"\n  newsdb feeds import subscriptions.opml\n  newsdb feeds list"
@@ -260,6 +268,36 @@ pub struct Context {
 }
 
 impl Context {
+    /// Where `--db` points: a SQLite file or a PostgreSQL URL.
+    pub fn location(&self) -> DatabaseLocation {
+        DatabaseLocation::parse(&self.db)
+    }
+
+    /// The PostgreSQL database `--db` names, opened (and migrated unless `read_only`); None when
+    /// `--db` is a SQLite file.
+    pub fn open_postgres(&self, read_only: bool) -> Result<Option<PgStore>, Failure> {
+        let DatabaseLocation::Postgres(url) = self.location() else {
+            return Ok(None);
+        };
+        let options = OpenOptions {
+            busy_timeout: self.busy_timeout,
+            read_only,
+        };
+        Ok(Some(PgStore::open(&url, &options)?))
+    }
+
+    /// The PostgreSQL database `url` names, opened and migrated; None when it is not a URL.
+    pub fn open_postgres_url(&self, url: &str) -> Option<Result<PgStore, Failure>> {
+        let DatabaseLocation::Postgres(url) = DatabaseLocation::parse(url.as_ref()) else {
+            return None;
+        };
+        let options = OpenOptions {
+            busy_timeout: self.busy_timeout,
+            read_only: false,
+        };
+        Some(PgStore::open(&url, &options).map_err(Failure::from))
+    }
+
     pub fn open(&self) -> Result<Store, Failure> {
         self.open_with(false)
     }
@@ -269,6 +307,10 @@ impl Context {
     }
 
     fn open_with(&self, read_only: bool) -> Result<Store, Failure> {
+        // A URL is never a file name: a command that reaches here on PostgreSQL is not ported.
+        if let DatabaseLocation::Postgres(_) = self.location() {
+            return Err(Failure::Usage(backend::not_on_postgres("this command")));
+        }
         let options = OpenOptions {
             busy_timeout: self.busy_timeout,
             read_only,
@@ -347,6 +389,11 @@ pub fn run(cli: Cli) -> Outcome {
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
+    if let DatabaseLocation::Postgres(_) = context.location()
+        && let Some(name) = not_ported_to_postgres(&cli.command)
+    {
+        return Err(Failure::Usage(backend::not_on_postgres(name)));
+    }
     match cli.command {
         Command::Init(args) => init::run(&context, &args),
         Command::Migrate(args) => migrate::run(&context, &args),
@@ -358,6 +405,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Compact(args) => compact::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),
         Command::Backup(args) => backup::run(&context, &args),
+        Command::Copy(args) => copy::run(&context, &args),
         Command::Feeds(args) => feeds::run(&context, &args),
         Command::Fetch(args) => fetch::run(&context, &args),
         Command::Search(args) => search::run(&context, &args),
@@ -376,6 +424,41 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     }
+}
+
+/// The name of a command that does not run on PostgreSQL yet, None for one that does (or that
+/// opens no database).
+fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
+    Some(match command {
+        Command::Init(_)
+        | Command::Migrate(_)
+        | Command::Query(_)
+        | Command::Backup(_)
+        | Command::Copy(_)
+        | Command::Search(_)
+        | Command::Completions(_)
+        | Command::Man(_) => return None,
+        Command::Schema => "schema",
+        Command::Stats(_) => "stats",
+        Command::Import(_) => "import",
+        Command::Reextract(_) => "reextract",
+        Command::Compact(_) => "compact",
+        Command::Export(_) => "export",
+        Command::Feeds(_) => "feeds",
+        Command::Fetch(_) => "fetch",
+        Command::Articles(_) => "articles",
+        Command::Show(_) => "show",
+        Command::Sources(_) => "sources",
+        Command::Timeline(_) => "timeline",
+        Command::Queries(_) => "queries",
+        Command::Run(_) => "run",
+        Command::Entities(_) => "entities",
+        Command::Entity(_) => "entity",
+        Command::Stories(_) => "stories",
+        Command::Story(_) => "story",
+        Command::Similar(_) => "similar",
+        Command::Serve(_) => "serve",
+    })
 }
 
 #[cfg(test)]

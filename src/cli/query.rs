@@ -31,6 +31,9 @@ pub struct QueryArgs {
 
 pub fn run(context: &Context, args: &QueryArgs) -> Outcome {
     let timeout = args.time_limit.limit();
+    if let Some(store) = context.open_postgres(!args.write)? {
+        return run_on_postgres(store, args, timeout);
+    }
     let store = if args.write {
         context.open()?
     } else {
@@ -80,6 +83,32 @@ pub fn run(context: &Context, args: &QueryArgs) -> Outcome {
     match result.and_then(|_| out.flush().map_err(QueryError::from)) {
         Ok(()) => Ok(()),
         Err(QueryError::Output(error)) => Err(Failure::from(error)),
+        Err(error) => Err(Failure::Failed(error.to_string())),
+    }
+}
+
+/// The same command on PostgreSQL: the transaction is `READ ONLY` unless `--write`, and
+/// `statement_timeout` is the time limit.
+fn run_on_postgres(
+    mut store: newsdb::backend::PgStore,
+    args: &QueryArgs,
+    timeout: Option<std::time::Duration>,
+) -> Outcome {
+    use newsdb::backend::postgres::query::{self as pg_query, PgQueryError};
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let style = args.format.style();
+    let output_format = args.format.format();
+    let result = pg_query::run(
+        &mut store,
+        &args.sql,
+        &args.parameters,
+        args.write,
+        timeout,
+        |columns, rows| format::write_rows(&mut out, output_format, columns, rows, &style),
+    );
+    match result.and_then(|_| out.flush().map_err(PgQueryError::from)) {
+        Ok(()) => Ok(()),
+        Err(PgQueryError::Output(error)) => Err(Failure::from(error)),
         Err(error) => Err(Failure::Failed(error.to_string())),
     }
 }

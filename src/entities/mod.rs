@@ -276,6 +276,10 @@ pub fn external_id(kind: EntityKind, key: &str) -> Option<&'static str> {
     EXTERNAL_IDS.get(&(kind, key.to_owned())).copied()
 }
 
+/// Bumped when the gazetteers' identifiers change, so stored entities get them again (each
+/// backend records the version it filled in, in `meta.external_ids_version`).
+pub const EXTERNAL_IDS_VERSION: &str = "1";
+
 /// Every (kind, entity key, identifier) the gazetteers carry, to fill in stored entities.
 pub fn external_ids() -> impl Iterator<Item = (EntityKind, &'static str, &'static str)> {
     EXTERNAL_IDS

@@ -481,8 +481,7 @@ pub(super) fn record_extractor_version(transaction: &rusqlite::Transaction<'_>) 
         .map(|_| ())
 }
 
-/// Bumped when the gazetteers' identifiers change, so stored entities get them again.
-const EXTERNAL_IDS_VERSION: &str = "1";
+use crate::entities::EXTERNAL_IDS_VERSION;
 
 /// How many mentions are stored: the packed rows' counts.
 const COUNT_MENTIONS: &str = "SELECT coalesce(sum(mention_count), 0) FROM article_entities";

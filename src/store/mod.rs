@@ -118,6 +118,9 @@ pub enum StoreError {
         #[source]
         source: crate::raw_codec::RawDecodeError,
     },
+    /// An error of the PostgreSQL backend (src/backend/postgres), described without password.
+    #[error("{context}: {reason}")]
+    Server { context: String, reason: String },
     #[error("{context}: {source}{hint}", hint = open::disk_full_hint(.source))]
     Sql {
         context: String,
@@ -129,7 +132,10 @@ pub enum StoreError {
 impl StoreError {
     /// Errors that mean the database could not be opened or migrated (exit status 2).
     pub fn is_open_failure(&self) -> bool {
-        !matches!(self, StoreError::Sql { .. } | StoreError::RawCopy { .. })
+        !matches!(
+            self,
+            StoreError::Sql { .. } | StoreError::RawCopy { .. } | StoreError::Server { .. }
+        )
     }
 }
 

@@ -1,0 +1,67 @@
+//! Which database a command talks to: a SQLite file (the embedded default, [`crate::Store`]) or
+//! a PostgreSQL server ([`postgres::PgStore`]), chosen by the `--db` value.
+//!
+//! Each backend keeps its SQL and its dialect in its own module; the commands ask for a
+//! [`Database`] and match on it only where the two differ. A command not yet ported to
+//! PostgreSQL says so ([`not_on_postgres`]) instead of treating the URL as a file name.
+
+pub mod copy;
+pub mod postgres;
+
+use std::path::{Path, PathBuf};
+
+use crate::store::{OpenOptions, Store, StoreError};
+pub use postgres::PgStore;
+
+/// Where `--db` (or `NEWSDB_DB`) points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    /// A SQLite file.
+    File(PathBuf),
+    /// A `postgres://` or `postgresql://` URL (libpq's URL form).
+    Postgres(String),
+}
+
+impl DatabaseLocation {
+    /// Reads a `--db` value: a PostgreSQL URL, or else a file path.
+    pub fn parse(value: &Path) -> DatabaseLocation {
+        match value.to_str() {
+            Some(text) if is_postgres_url(text) => DatabaseLocation::Postgres(text.to_owned()),
+            _ => DatabaseLocation::File(value.to_owned()),
+        }
+    }
+}
+
+/// Whether `text` names a PostgreSQL database rather than a file.
+pub fn is_postgres_url(text: &str) -> bool {
+    let lower = text.get(..13).unwrap_or(text).to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
+
+/// An open database of either kind.
+pub enum Database {
+    Sqlite(Store),
+    Postgres(PgStore),
+}
+
+impl Database {
+    /// Opens (and migrates, unless read-only) the database `location` names.
+    pub fn open(
+        location: &DatabaseLocation,
+        options: &OpenOptions,
+    ) -> Result<Database, StoreError> {
+        Ok(match location {
+            DatabaseLocation::File(path) => Database::Sqlite(Store::open(path, options)?),
+            DatabaseLocation::Postgres(url) => Database::Postgres(PgStore::open(url, options)?),
+        })
+    }
+}
+
+/// The message of a command that does not run on PostgreSQL yet.
+pub fn not_on_postgres(command: &str) -> String {
+    format!(
+        "`newsdb {command}` does not run on PostgreSQL yet (--db postgres://...): run it on a \
+         SQLite file. On PostgreSQL newsdb runs init, migrate, query, search, copy (into it) and \
+         backup (which points to pg_dump)"
+    )
+}
