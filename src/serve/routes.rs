@@ -287,9 +287,11 @@ pub(super) async fn method_not_allowed() -> Response {
             message: "this server is read-only: pages answer GET and HEAD only".into(),
         },
     );
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    let headers = response.headers_mut();
+    headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    // The request's body is left unread, so the server cannot reuse the connection: say so, or a
+    // client that pools connections sends its next request down a closed one.
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
 }
 // ----- canned queries as JSON records -----
