@@ -113,6 +113,50 @@ pub fn is_copy(similarity: &Similarity, threshold: f64) -> bool {
     similarity.score >= threshold
 }
 
+/// The decision `is_copy(&compare(a, b), threshold)`, exactly, without the parts of [`compare`]
+/// the decision does not need: the import compares each new article with every candidate, and
+/// almost all candidates are not copies. The score is `max(c, (c + opening) / 2)` with
+/// `opening <= 1`, so a containment `c` with `(c + 1) / 2 < threshold` can never be a copy: the
+/// sample intersection stops as soon as it cannot reach such a `c`, and the openings are
+/// compared only when `c` alone is not enough.
+pub fn is_copy_of(a: &Sketch, b: &Sketch, threshold: f64) -> bool {
+    let hopeless = |contained: f64| contained < threshold && (contained + 1.0) / 2.0 < threshold;
+    let mut contained = 0.0f64;
+    for (short, long) in [(a, b), (b, a)] {
+        if short.lead_is_whole() && !short.lead.is_empty() {
+            contained = contained.max(lead_containment(short, long).score());
+        }
+    }
+    let limit = a.sample_limit().min(b.sample_limit());
+    let sample_a = &a.sample[..a.sample.partition_point(|&hash| hash <= limit)];
+    let sample_b = &b.sample[..b.sample.partition_point(|&hash| hash <= limit)];
+    let checked = sample_a.len().min(sample_b.len()).max(MIN_EVIDENCE);
+    // The largest shared count that still leaves the sample hopeless (None: even 0 is not).
+    let give_up_at = if hopeless(contained) {
+        (0..=checked)
+            .take_while(|&shared| hopeless(ratio(shared, checked)))
+            .last()
+    } else {
+        None
+    };
+    let shared = match give_up_at {
+        Some(give_up_at) => match bounded_intersection(sample_a, sample_b, give_up_at) {
+            Some(shared) => shared,
+            None => return false,
+        },
+        None => sorted_intersection(sample_a, sample_b),
+    };
+    contained = contained.max(ratio(shared, checked));
+    if contained >= threshold {
+        return true;
+    }
+    if hopeless(contained) {
+        return false;
+    }
+    let opening = opening_agreement(a, b).max(opening_agreement(b, a));
+    (contained + opening) / 2.0 >= threshold
+}
+
 /// Shingles looked up and found.
 #[derive(Clone, Copy)]
 struct Evidence {
@@ -147,12 +191,11 @@ impl Evidence {
 /// fingerprint: how much of a teaser is the opening of the other text. Only the opening: a
 /// follow-up that quotes a story's lead paragraph in its middle does not take its teaser.
 fn lead_containment(short: &sketch::Sketch, long: &sketch::Sketch) -> Evidence {
-    let mut known: Vec<u16> = long.lead.clone();
-    known.sort_unstable();
+    // At most 64 by 64 fingerprints: a linear scan beats sorting a copy.
     let matched = short
         .lead
         .iter()
-        .filter(|fingerprint| known.binary_search(fingerprint).is_ok())
+        .filter(|fingerprint| long.lead.contains(fingerprint))
         .count();
     Evidence {
         matched,
@@ -174,6 +217,29 @@ fn sorted_intersection(a: &[u32], b: &[u32]) -> usize {
         }
     }
     shared
+}
+
+/// The size of the intersection of two sorted lists, or None as soon as it can no longer exceed
+/// `give_up_at`.
+fn bounded_intersection(a: &[u32], b: &[u32], give_up_at: usize) -> Option<usize> {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    loop {
+        if shared + (a.len() - i).min(b.len() - j) <= give_up_at {
+            return None;
+        }
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+        if i == a.len() || j == b.len() {
+            return Some(shared);
+        }
+    }
 }
 
 fn ratio(part: usize, whole: usize) -> f64 {

@@ -247,3 +247,52 @@ fn a_corrupt_blob_is_an_error() {
     );
     assert!(Sketch::from_bytes(&[]).is_err());
 }
+
+/// The import's shortcut decides exactly as the documented rule, for every kind of pair the rule
+/// has to tell apart and for thresholds from lenient to strict.
+#[test]
+fn the_fast_decision_equals_the_rule() {
+    let mut sketches = vec![Sketch::of("", ""), Sketch::of("Only a title here", "")];
+    for seed in 1..=12u64 {
+        let paragraphs = article(seed);
+        sketches.push(sketch(&paragraphs));
+        for keep in [1, 2, 4, 6, 8] {
+            sketches.push(sketch(&paragraphs[..keep]));
+        }
+        let sentences: Vec<&str> = paragraphs[0].split(". ").collect();
+        sketches.push(Sketch::of("Teaser", sentences[0]));
+        sketches.push(Sketch::of("Teaser", &sentences[..2].join(". ")));
+        for every in [5, 12, 50] {
+            sketches.push(Sketch::of(
+                "Edited",
+                &edit_words(&body(&paragraphs), every, seed),
+            ));
+        }
+        let mut follow_up = Words(seed + 1_000).paragraphs(5);
+        follow_up.extend(paragraphs[3..3 + (seed as usize % 3) + 1].iter().cloned());
+        sketches.push(sketch(&follow_up));
+        let mut local = paragraphs[..3].to_vec();
+        local.extend(Words(seed + 2_000).paragraphs(4));
+        sketches.push(sketch(&local));
+        let words: Vec<&str> = paragraphs[1].split(' ').take(4 + seed as usize).collect();
+        sketches.push(Sketch::of("Few words", &words.join(" ")));
+    }
+    let (mut copies, mut apart) = (0, 0);
+    for threshold in [0.2, 0.5, 0.6, DEFAULT_THRESHOLD, 0.8, 0.95] {
+        for a in &sketches {
+            for b in &sketches {
+                let rule = is_copy(&compare(a, b), threshold);
+                assert_eq!(
+                    is_copy_of(a, b, threshold),
+                    rule,
+                    "{a:?}\n{b:?}\n{threshold}"
+                );
+                if rule { copies += 1 } else { apart += 1 }
+            }
+        }
+    }
+    assert!(
+        copies > 1_000 && apart > 10_000,
+        "{copies} copies, {apart} apart"
+    );
+}

@@ -11,11 +11,9 @@ use std::collections::BTreeSet;
 
 use rusqlite::{Transaction, params};
 
-use super::{
-    ArticleSketch, IdMap, MAX_BUCKET, SketchCache, copies, refresh_summaries, split_articles,
-};
+use super::{ArticleSketch, IdMap, MAX_BUCKET, SketchCache, refresh_summaries, split_articles};
 use crate::store::{Context, Result};
-use crate::stories::Sketch;
+use crate::stories::{self, Sketch};
 
 /// Stores the sketches of new articles (`(id, sketch)` in id order) and places each in a story:
 /// the story of a near copy among the articles before it, else a story of its own.
@@ -68,7 +66,7 @@ pub(in crate::store) fn place_new_articles<'t>(
             }
             let copy = placer
                 .sketch(candidate)?
-                .is_some_and(|other| copies(&article.sketch, other, threshold).0);
+                .is_some_and(|other| stories::is_copy_of(&article.sketch, other, threshold));
             if copy {
                 joined |= placer.union(id, candidate, joined)?;
             }

@@ -164,7 +164,7 @@ fn group_edges(
                 continue;
             }
             let copy = read_sketch(conn, candidate)?
-                .is_some_and(|other| copies(&sketch, &other, threshold).0);
+                .is_some_and(|other| stories::is_copy_of(&sketch, &other, threshold));
             if copy {
                 components.union(id, candidate);
             }
