@@ -22,7 +22,10 @@
 //! 2. imports the same file again into that database and checks it says N duplicates;
 //! 3. imports them with `--no-entities` into a fresh database (the pipeline the sqlite-utils
 //!    target was set for: text, JSON, normalisation, raw copy, full-text index);
-//! 4. if `sqlite-utils` is on PATH, runs `sqlite-utils insert DB articles FILE --nl` and
+//! 4. imports them with `--no-stories` into a fresh database: the cost of grouping near copies
+//!    into stories (issue 13: at most 10% more time, at most 10% more file) is the default
+//!    import against this one;
+//! 5. if `sqlite-utils` is on PATH, runs `sqlite-utils insert DB articles FILE --nl` and
 //!    `sqlite-utils enable-fts DB articles title body --create-triggers` on a fresh file.
 //!
 //! It prints the median seconds, articles per second and the highest peak RSS of the three runs,
@@ -184,6 +187,11 @@ struct SizeResult {
     fresh: Summarized,
     /// `--no-entities`: the pipeline of text, JSON and full-text search alone.
     fresh_plain: Summarized,
+    /// `--no-stories`: the default import without grouping near copies.
+    fresh_no_stories: Summarized,
+    /// Database bytes (file and WAL) after the default import and after `--no-stories`.
+    bytes_with_stories: u64,
+    bytes_without_stories: u64,
     reimport: Summarized,
     sqlite_utils: Option<Summarized>,
 }
@@ -232,6 +240,8 @@ fn bench_size(
     // part-way weighs on all of them alike.
     let mut fresh = Vec::new();
     let mut fresh_plain = Vec::new();
+    let mut fresh_no_stories = Vec::new();
+    let (mut bytes_with_stories, mut bytes_without_stories) = (0, 0);
     let mut reimport = Vec::new();
     let mut sqlite_utils_samples = Vec::new();
     for run in 1..=runs {
@@ -251,6 +261,7 @@ fn bench_size(
             describe(out.sample, n)
         );
         fresh.push(out.sample);
+        bytes_with_stories = database_bytes(&db);
 
         let out = measure(newsdb, &import_args(&db, &input), dir)?;
         let summary = parse_summary(&out.stdout)?;
@@ -280,6 +291,25 @@ fn bench_size(
         fresh_plain.push(out.sample);
         remove_database(&db);
 
+        let mut args = import_args(&db, &input);
+        args.push(OsStr::new("--no-stories"));
+        let out = measure(newsdb, &args, dir)?;
+        let summary = parse_summary(&out.stdout)?;
+        check_count(
+            "fresh import --no-stories",
+            "new_articles",
+            summary.new_articles,
+            n,
+            &summary,
+        )?;
+        println!(
+            "  newsdb --no-stories  run {run}: {}",
+            describe(out.sample, n)
+        );
+        fresh_no_stories.push(out.sample);
+        bytes_without_stories = database_bytes(&db);
+        remove_database(&db);
+
         if let Some(program) = sqlite_utils {
             let sample = run_sqlite_utils(program, dir, &input, n, run)?;
             println!("  sqlite-utils         run {run}: {}", describe(sample, n));
@@ -294,6 +324,9 @@ fn bench_size(
         input_bytes,
         fresh: summarize(&fresh),
         fresh_plain: summarize(&fresh_plain),
+        fresh_no_stories: summarize(&fresh_no_stories),
+        bytes_with_stories,
+        bytes_without_stories,
         reimport: summarize(&reimport),
         sqlite_utils: compared,
     })
@@ -406,6 +439,16 @@ fn run_bench(sizes: &[u64]) {
     }
 }
 
+/// The database's bytes on disk: the file and its WAL.
+fn database_bytes(db: &Path) -> u64 {
+    let wal = db.with_extension("sqlite-wal");
+    [db, wal.as_path()]
+        .iter()
+        .filter_map(|path| fs::metadata(path).ok())
+        .map(|meta| meta.len())
+        .sum()
+}
+
 fn version_of(program: &Path) -> String {
     Command::new(program)
         .arg("--version")
@@ -483,6 +526,7 @@ fn report(results: &[SizeResult], runs: usize) {
         );
         println!("{}", row("newsdb import (fresh)", r.n, r.fresh));
         println!("{}", row("  --no-entities", r.n, r.fresh_plain));
+        println!("{}", row("  --no-stories", r.n, r.fresh_no_stories));
         println!("{}", row("newsdb import (re-import)", r.n, r.reimport));
         if let Some(su) = r.sqlite_utils {
             println!("{}", row("sqlite-utils insert + fts", r.n, su));
@@ -530,6 +574,26 @@ fn report(results: &[SizeResult], runs: usize) {
         );
     }
 
+    let stories_cost: Vec<String> = results
+        .iter()
+        .map(|r| {
+            format!(
+                "{}: {:+.0}% time, {:+.1}% file",
+                thousands(r.n),
+                (r.fresh.seconds / r.fresh_no_stories.seconds - 1.0) * 100.0,
+                (r.bytes_with_stories as f64 / r.bytes_without_stories.max(1) as f64 - 1.0) * 100.0
+            )
+        })
+        .collect();
+    let stories_met = results.iter().all(|r| {
+        r.fresh.seconds <= r.fresh_no_stories.seconds * 1.10
+            && r.bytes_with_stories as f64 <= r.bytes_without_stories as f64 * 1.10
+    });
+    line(
+        "stories cost at most +10% time and +10% file (vs --no-stories)",
+        format!("{} ({})", verdict(stories_met), stories_cost.join("; ")),
+    );
+
     let slowest = results
         .iter()
         .map(|r| rate(r.n, r.reimport.seconds))
@@ -545,7 +609,14 @@ fn report(results: &[SizeResult], runs: usize) {
 
     let peak = results
         .iter()
-        .flat_map(|r| [r.fresh.rss_mb, r.fresh_plain.rss_mb, r.reimport.rss_mb])
+        .flat_map(|r| {
+            [
+                r.fresh.rss_mb,
+                r.fresh_plain.rss_mb,
+                r.fresh_no_stories.rss_mb,
+                r.reimport.rss_mb,
+            ]
+        })
         .collect::<Option<Vec<f64>>>()
         .map(|all| all.into_iter().fold(0.0, f64::max));
     line(
