@@ -181,6 +181,38 @@ pub struct MigrationStatus {
     pub applied_on: Option<String>,
 }
 
+impl MigrationStatus {
+    /// Every embedded migration with its applied time from `applied` (version -> name, applied
+    /// on), then any applied one this binary lacks, by version: the list of either backend.
+    pub(crate) fn list(
+        embedded: &[refinery::Migration],
+        mut applied: HashMap<i64, (String, String)>,
+    ) -> Vec<MigrationStatus> {
+        let mut status: Vec<MigrationStatus> = embedded
+            .iter()
+            .map(|migration| {
+                let version = i64::from(migration.version());
+                MigrationStatus {
+                    version,
+                    name: migration.name().to_owned(),
+                    applied_on: applied.remove(&version).map(|(_, applied_on)| applied_on),
+                }
+            })
+            .collect();
+        status.extend(
+            applied
+                .into_iter()
+                .map(|(version, (name, applied_on))| MigrationStatus {
+                    version,
+                    name,
+                    applied_on: Some(applied_on),
+                }),
+        );
+        status.sort_by_key(|migration| migration.version);
+        status
+    }
+}
+
 /// What one batch write did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BatchOutcome {
@@ -514,29 +546,10 @@ impl Store {
                 applied.insert(version, (name, applied_on));
             }
         }
-        let mut status: Vec<MigrationStatus> = embedded::migrations::runner()
-            .get_migrations()
-            .iter()
-            .map(|migration| {
-                let version = i64::from(migration.version());
-                MigrationStatus {
-                    version,
-                    name: migration.name().to_owned(),
-                    applied_on: applied.remove(&version).map(|(_, applied_on)| applied_on),
-                }
-            })
-            .collect();
-        status.extend(
-            applied
-                .into_iter()
-                .map(|(version, (name, applied_on))| MigrationStatus {
-                    version,
-                    name,
-                    applied_on: Some(applied_on),
-                }),
-        );
-        status.sort_by_key(|migration| migration.version);
-        Ok(status)
+        Ok(MigrationStatus::list(
+            embedded::migrations::runner().get_migrations(),
+            applied,
+        ))
     }
 
     /// Whether mentions are stored packed (migration V12, `article_entities`); a read-only

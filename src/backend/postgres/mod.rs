@@ -236,29 +236,10 @@ impl PgStore {
                 applied.insert(row.get(0), (row.get(1), row.get(2)));
             }
         }
-        let mut status: Vec<MigrationStatus> = embedded::migrations::runner()
-            .get_migrations()
-            .iter()
-            .map(|migration| {
-                let version = i64::from(migration.version());
-                MigrationStatus {
-                    version,
-                    name: migration.name().to_owned(),
-                    applied_on: applied.remove(&version).map(|(_, applied_on)| applied_on),
-                }
-            })
-            .collect();
-        status.extend(
-            applied
-                .into_iter()
-                .map(|(version, (name, applied_on))| MigrationStatus {
-                    version,
-                    name,
-                    applied_on: Some(applied_on),
-                }),
-        );
-        status.sort_by_key(|migration| migration.version);
-        Ok(status)
+        Ok(MigrationStatus::list(
+            embedded::migrations::runner().get_migrations(),
+            applied,
+        ))
     }
 }
 
