@@ -427,6 +427,10 @@ impl Store {
                      id INTEGER PRIMARY KEY, content_hash, title, body, summary, url, language,
                      published_at, published_raw, word_count, source_id
                  );
+                 -- See `packed_mentions::stage`.
+                 CREATE TEMP TABLE IF NOT EXISTS staged_mentions (
+                     article_id, entity_id, field, mention_count, method, confidence, spans
+                 );
 ",
             )
             .context("configuring the connection")
@@ -853,6 +857,7 @@ impl BatchWriter<'_> {
                 (BatchEntry::Article { .. }, None) => unreachable!("every article is placed"),
             }
         }
+        packed_mentions::store_staged(self.tx)?;
         stories::place_new_articles(self.tx, &sketched, &self.seen_at, &mut self.caches.sketches)
     }
 
@@ -933,7 +938,7 @@ impl BatchWriter<'_> {
         let article_id = placement.article_id;
         if placement.new {
             self.write_new_article_rows(article, article_id)?;
-            write_mentions(self.tx, self.caches, article_id, mentions)?;
+            stage_mentions(self.tx, self.caches, article_id, mentions)?;
         } else {
             self.link_filled(article_id, placement.filled, article)?;
         }
@@ -1225,9 +1230,9 @@ fn begin_cached_write<'c>(
     Ok(transaction)
 }
 
-/// Stores a new article's mentions: one `article_entities` row per (entity, field), packed in
-/// Rust (see `packed_mentions`).
-fn write_mentions(
+/// Stages a new article's mentions for the batch: one `article_entities` row per (entity,
+/// field), packed in Rust (see `packed_mentions`).
+fn stage_mentions(
     tx: &rusqlite::Transaction<'_>,
     caches: &mut Caches,
     article_id: i64,
@@ -1238,7 +1243,7 @@ fn write_mentions(
     }
     let mut rows = Vec::with_capacity(mentions.len());
     resolve_mentions(tx, caches, mentions, &mut rows)?;
-    packed_mentions::insert(tx, article_id, &rows)
+    packed_mentions::stage(tx, article_id, &rows)
 }
 
 /// Resolves mentions to rows the store writes: each entity found or created by its (kind,

@@ -93,17 +93,60 @@ pub(super) fn pack(mentions: &[MentionRow]) -> Vec<PackedRow> {
 /// Writes an article's mentions as packed rows. The article must have none stored for the
 /// (field, entity) pairs written (a new article, or one whose rows were just deleted).
 pub(super) fn insert(tx: &Transaction<'_>, article_id: i64, mentions: &[MentionRow]) -> Result<()> {
+    write_rows(
+        tx,
+        "INSERT INTO article_entities
+                (article_id, entity_id, field, mention_count, method, confidence, spans)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        article_id,
+        mentions,
+    )
+}
+
+/// Stages a new article's packed rows in `temp.staged_mentions` for `store_staged`, which the
+/// importer calls once per batch. `article_entities` has triggers (V14), and SQLite keeps a
+/// statement journal for every insert into a table with triggers: one per row made an import
+/// write 1.6 million pages to a temporary file for 20,000 articles, 55% more time than one
+/// `INSERT ... SELECT` per batch.
+pub(super) fn stage(tx: &Transaction<'_>, article_id: i64, mentions: &[MentionRow]) -> Result<()> {
+    write_rows(
+        tx,
+        "INSERT INTO temp.staged_mentions
+                (article_id, entity_id, field, mention_count, method, confidence, spans)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        article_id,
+        mentions,
+    )
+}
+
+/// Stores the staged rows with one statement, in key order, and empties the stage.
+pub(super) fn store_staged(tx: &Transaction<'_>) -> Result<()> {
+    let what = "recording mentions";
+    for sql in [
+        "INSERT INTO article_entities
+                (article_id, entity_id, field, mention_count, method, confidence, spans)
+         SELECT article_id, entity_id, field, mention_count, method, confidence, spans
+           FROM temp.staged_mentions ORDER BY article_id, field, entity_id",
+        "DELETE FROM temp.staged_mentions",
+    ] {
+        tx.prepare_cached(sql)
+            .and_then(|mut statement| statement.execute([]))
+            .context(what)?;
+    }
+    Ok(())
+}
+
+fn write_rows(
+    tx: &Transaction<'_>,
+    insert_sql: &str,
+    article_id: i64,
+    mentions: &[MentionRow],
+) -> Result<()> {
     if mentions.is_empty() {
         return Ok(());
     }
     let what = "recording mentions";
-    let mut statement = tx
-        .prepare_cached(
-            "INSERT INTO article_entities
-                    (article_id, entity_id, field, mention_count, method, confidence, spans)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .context(what)?;
+    let mut statement = tx.prepare_cached(insert_sql).context(what)?;
     for row in pack(mentions) {
         statement
             .execute(params![
