@@ -158,8 +158,9 @@ fn databases_made_before_the_totals_are_counted_then_migrated() {
     let db = TestDb::new();
     ok(&db, &["import", seed().to_str().unwrap()]);
     let expected = ok(&db, &["entities", "--top", "50", "--format", "json"]);
-    // Undo V14 and what of V15 would stop it running again (its trigger names `article_raw`,
-    // which V15 rebuilds); V15's `dictionary` column may stay, it is NULL.
+    // Undo V14 and what of V15 and V16 would stop them running again (V15's trigger names
+    // `article_raw`, which V15 rebuilds; V16 adds `story_keys.short`); V15's `dictionary` column
+    // may stay, it is NULL.
     db.connect()
         .execute_batch(
             "DROP TRIGGER entity_totals_insert; DROP TRIGGER entity_totals_delete;
@@ -167,6 +168,7 @@ fn databases_made_before_the_totals_are_counted_then_migrated() {
              DROP TRIGGER entity_totals_article_delete; DROP TRIGGER entity_totals_article_date;
              DROP TABLE entity_totals; DROP TABLE entity_months; DROP TABLE entity_totals_pause;
              DROP TRIGGER article_raw_keep_dictionary;
+             ALTER TABLE story_keys DROP COLUMN short;
              DELETE FROM refinery_schema_history WHERE version >= 14;",
         )
         .unwrap();

@@ -217,6 +217,11 @@ impl Sketch {
         }
     }
 
+    /// A short text (a teaser, a title-only item): its lead holds every one of its shingles.
+    pub fn is_short(&self) -> bool {
+        self.lead_is_whole() && !self.lead.is_empty()
+    }
+
     /// Whether `lead` holds every distinct shingle of the text.
     pub(super) fn lead_is_whole(&self) -> bool {
         self.lead.len() as u64 == u64::from(self.shingles)

@@ -2,8 +2,8 @@
 //! grouped into one story, at import and on demand (issue 13, `migrations/V13__stories.sql`).
 //!
 //! **The rule.** The stories are the connected components of a graph over the articles: an edge
-//! joins two articles that share a candidate key ([`Sketch::candidate_keys`]) and whose sketches
-//! compare as copies ([`is_copy`] at the database's threshold), except where a buckets holds more
+//! joins two articles that share candidate keys ([`Sketch::candidate_keys`], enough of them for
+//! [`stories::worth_comparing`]) and whose sketches compare as copies ([`is_copy`] at the database's threshold), except where a buckets holds more
 //! than [`MAX_BUCKET`] articles (boilerplate shared by everything is no evidence). The user's
 //! corrections override it: a split article has no similarity edges, a merged pair has an edge
 //! whatever its similarity. Components do not depend on the order edges are found in, so the
@@ -61,18 +61,35 @@ impl Hasher for IdHasher {
 pub(crate) type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 
 /// Stored sketches decoded by earlier batches, for the articles that keep turning up as
-/// candidates. Bounded: emptied when it reaches [`SketchCache::CAPACITY`] entries (about 8 MB),
-/// so memory stays flat; emptied too when another connection commits or a batch rolls back.
+/// candidates, and the candidate keys known to be crowded (more than [`MAX_BUCKET`] articles:
+/// a bucket only grows while an import runs, and reading 201 rows to learn it again was the
+/// largest cost of placing an article). Bounded: each part is emptied when it reaches its
+/// capacity (about 8 MB and 1 MB), so memory stays flat; both are emptied too when another
+/// connection commits (it may have deleted articles) or a batch rolls back.
 #[derive(Default)]
 pub(crate) struct SketchCache {
     sketches: IdMap<Option<Sketch>>,
+    crowded: IdMap<()>,
 }
 
 impl SketchCache {
     const CAPACITY: usize = 16_384;
+    const CROWDED_CAPACITY: usize = 65_536;
 
     pub(crate) fn clear(&mut self) {
         self.sketches.clear();
+        self.crowded.clear();
+    }
+
+    fn is_crowded(&self, key: i64) -> bool {
+        self.crowded.contains_key(&key)
+    }
+
+    fn mark_crowded(&mut self, key: i64) {
+        if self.crowded.len() >= Self::CROWDED_CAPACITY {
+            self.crowded.clear();
+        }
+        self.crowded.insert(key, ());
     }
 
     /// The sketch of stored article `id` (None when it has none), read on first use.
@@ -438,10 +455,13 @@ fn refresh_summaries(
     Ok(())
 }
 
-/// The similarity rule in one place, at a threshold.
-fn copies(a: &Sketch, b: &Sketch, threshold: f64) -> (bool, Similarity) {
+/// The similarity rule in one place, at a threshold, for two articles sharing `shared_keys`
+/// candidate keys.
+fn copies(shared_keys: usize, a: &Sketch, b: &Sketch, threshold: f64) -> (bool, Similarity) {
     let similarity = stories::compare(a, b);
-    (stories::is_copy(&similarity, threshold), similarity)
+    let copy =
+        stories::worth_comparing(shared_keys, a, b) && stories::is_copy(&similarity, threshold);
+    (copy, similarity)
 }
 
 #[cfg(test)]
@@ -458,6 +478,47 @@ mod tests {
                 .unwrap_or_else(|error| panic!("{sql}: {error}"));
             assert!(statement.readonly(), "{sql}");
         }
+    }
+
+    /// V16's backfill reads shortness from the sketch bytes: it must agree with `is_short`.
+    #[test]
+    fn the_v16_backfill_marks_exactly_the_short_sketches() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE article_sketches (article_id INTEGER PRIMARY KEY, sketch BLOB);
+             CREATE TABLE story_keys (key INTEGER, article_id INTEGER);",
+        )
+        .unwrap();
+        let words: Vec<String> = (0..400).map(|n| format!("word{n}")).collect();
+        let mut expected = Vec::new();
+        for (id, count) in [0, 3, 5, 20, 60, 68, 69, 70, 131, 132, 133, 200, 400]
+            .into_iter()
+            .enumerate()
+        {
+            let sketch = Sketch::of("", &words[..count].join(" "));
+            conn.execute(
+                "INSERT INTO article_sketches VALUES (?1, ?2)",
+                params![id as i64, sketch.to_bytes()],
+            )
+            .unwrap();
+            conn.execute("INSERT INTO story_keys VALUES (1, ?1)", [id as i64])
+                .unwrap();
+            expected.push((id as i64, sketch.is_short()));
+        }
+        assert!(expected.iter().any(|(_, short)| *short));
+        assert!(expected.iter().any(|(_, short)| !*short));
+        conn.execute_batch(include_str!(
+            "../../../migrations/sqlite/V16__short_story_keys.sql"
+        ))
+        .unwrap();
+        let marked: Vec<(i64, bool)> = conn
+            .prepare("SELECT article_id, short FROM story_keys ORDER BY article_id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(marked, expected);
     }
 
     #[test]

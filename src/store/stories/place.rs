@@ -28,8 +28,8 @@ pub(in crate::store) fn place_new_articles<'t>(
     }
     let threshold = super::threshold(tx)?;
     let splits = split_articles(tx)?;
-    let stored = stored_buckets(tx, new)?;
-    let mut in_batch: IdMap<Vec<i64>> = IdMap::default();
+    let stored = stored_buckets(tx, new, cache)?;
+    let mut in_batch: IdMap<Vec<Member>> = IdMap::default();
     let mut placer = Placer {
         tx,
         seen_at,
@@ -40,28 +40,37 @@ pub(in crate::store) fn place_new_articles<'t>(
         stored: cache,
         touched: BTreeSet::new(),
     };
-    let mut candidates: Vec<i64> = Vec::new();
+    let mut candidates: Vec<Member> = Vec::new();
     for &(id, article) in new {
+        let short = article.sketch.is_short();
         candidates.clear();
         for key in &article.keys {
-            let before = stored.get(key).map_or(&[][..], Vec::as_slice);
+            let before = match stored.get(key) {
+                Some(Bucket::Crowded) => continue,
+                Some(Bucket::Members(members)) => members.as_slice(),
+                None => &[],
+            };
             let batch = in_batch.get(key).map_or(&[][..], Vec::as_slice);
             // The bucket as it is when this article arrives; a crowded one is boilerplate.
             if before.len() + batch.len() <= MAX_BUCKET {
                 candidates.extend(before.iter().chain(batch));
             }
         }
+        // Sorted, a candidate appears once per key it shares with the article.
         candidates.sort_unstable();
-        candidates.dedup();
         for key in &article.keys {
-            in_batch.entry(*key).or_default().push(id);
+            in_batch.entry(*key).or_default().push(Member { id, short });
         }
         if splits.contains(&id) {
             continue;
         }
         let mut joined = false;
-        for &candidate in &candidates {
-            if splits.contains(&candidate) {
+        for shared in candidates.chunk_by(|a, b| a == b) {
+            let candidate = shared[0].id;
+            // `worth_comparing` from the keys alone: most candidates need no sketch read.
+            if splits.contains(&candidate)
+                || !(shared.len() >= stories::MIN_SHARED_KEYS || short || shared[0].short)
+            {
                 continue;
             }
             let copy = placer
@@ -76,28 +85,62 @@ pub(in crate::store) fn place_new_articles<'t>(
     refresh_summaries(tx, placer.touched)
 }
 
-/// The stored articles under each key of the batch, at most `MAX_BUCKET + 1` per key (enough to
-/// tell a crowded bucket).
-fn stored_buckets(tx: &Transaction<'_>, new: &[(i64, &ArticleSketch)]) -> Result<IdMap<Vec<i64>>> {
+/// An article under a candidate key, and whether its text is short (`story_keys.short`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Member {
+    id: i64,
+    short: bool,
+}
+
+/// The stored articles under a candidate key.
+enum Bucket {
+    Members(Vec<Member>),
+    /// More than `MAX_BUCKET`: boilerplate, never compared against.
+    Crowded,
+}
+
+/// The stored articles under each key of the batch (keys with none are left out). A key is read
+/// up to `MAX_BUCKET + 1` rows, enough to tell a crowded bucket, unless `cache` knows it is.
+fn stored_buckets(
+    tx: &Transaction<'_>,
+    new: &[(i64, &ArticleSketch)],
+    cache: &mut SketchCache,
+) -> Result<IdMap<Bucket>> {
     let keys: BTreeSet<i64> = new
         .iter()
         .flat_map(|(_, article)| article.keys.iter().copied())
         .collect();
     let mut lookup = tx
-        .prepare_cached("SELECT article_id FROM story_keys WHERE key = ?1 LIMIT ?2")
+        .prepare_cached("SELECT article_id, short FROM story_keys WHERE key = ?1 LIMIT ?2")
         .context("looking up story candidates")?;
     let mut buckets = IdMap::default();
     for key in keys {
+        if cache.is_crowded(key) {
+            buckets.insert(key, Bucket::Crowded);
+            continue;
+        }
         let members = lookup
-            .query_map(params![key, (MAX_BUCKET + 1) as i64], |row| row.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i64>>>())
+            .query_map(params![key, (MAX_BUCKET + 1) as i64], |row| {
+                Ok(Member {
+                    id: row.get(0)?,
+                    short: row.get(1)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<Member>>>())
             .context("looking up story candidates")?;
-        if !members.is_empty() {
-            buckets.insert(key, members);
+        if members.len() > MAX_BUCKET {
+            cache.mark_crowded(key);
+            buckets.insert(key, Bucket::Crowded);
+        } else if !members.is_empty() {
+            buckets.insert(key, Bucket::Members(members));
         }
     }
     Ok(buckets)
 }
+
+/// Stores one candidate key of an article (`?3`: whether its text is short).
+pub(super) const INSERT_KEY: &str =
+    "INSERT OR IGNORE INTO story_keys (key, article_id, short) VALUES (?1, ?2, ?3)";
 
 fn store_sketches(tx: &Transaction<'_>, new: &[(i64, &ArticleSketch)]) -> Result<()> {
     let mut insert_sketch = tx
@@ -110,17 +153,20 @@ fn store_sketches(tx: &Transaction<'_>, new: &[(i64, &ArticleSketch)]) -> Result
             .execute(params![id, article.bytes])
             .context("storing a sketch")?;
     }
-    let mut rows: Vec<(i64, i64)> = new
+    let mut rows: Vec<(i64, i64, bool)> = new
         .iter()
-        .flat_map(|(id, article)| article.keys.iter().map(move |key| (*key, *id)))
+        .flat_map(|(id, article)| {
+            let short = article.sketch.is_short();
+            article.keys.iter().map(move |key| (*key, *id, short))
+        })
         .collect();
     rows.sort_unstable();
     let mut insert_key = tx
-        .prepare_cached("INSERT OR IGNORE INTO story_keys (key, article_id) VALUES (?1, ?2)")
+        .prepare_cached(INSERT_KEY)
         .context("storing story keys")?;
-    for (key, id) in rows {
+    for (key, id, short) in rows {
         insert_key
-            .execute(params![key, id])
+            .execute(params![key, id, short])
             .context("storing story keys")?;
     }
     Ok(())

@@ -8,14 +8,14 @@
 //! articles stored before migration 13, or imported with `--no-stories`) from the stored title
 //! and body in batches of [`SKETCH_BATCH`], each committed on its own: memory stays bounded.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
-use super::place::{move_story, story_of};
+use super::place::{self, move_story, story_of};
 use super::{
     ArticleSketch, MAX_BUCKET, THRESHOLD_KEY, copies, read_sketch, refresh_summaries,
     split_articles, stored_key,
@@ -146,31 +146,48 @@ fn group_edges(
         let Some(sketch) = read_sketch(conn, id)? else {
             continue;
         };
-        let mut candidates = BTreeSet::new();
+        let mut candidates = SharedKeys::new();
         for key in stored_keys(&sketch) {
             let members = bucket
                 .query_map(params![key, id, (MAX_BUCKET + 1) as i64], |row| row.get(0))
                 .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i64>>>())
                 .context("looking up story candidates")?;
             if members.len() <= MAX_BUCKET {
-                candidates.extend(members);
+                candidates.add(members);
             }
         }
-        for candidate in candidates {
+        for (candidate, shared) in candidates.0 {
             if splits.contains(&candidate) || within.is_some_and(|set| !set.contains(&candidate)) {
                 continue;
             }
             if components.find(candidate) == components.find(id) {
                 continue;
             }
-            let copy = read_sketch(conn, candidate)?
-                .is_some_and(|other| stories::is_copy_of(&sketch, &other, threshold));
+            let copy = read_sketch(conn, candidate)?.is_some_and(|other| {
+                stories::worth_comparing(shared, &sketch, &other)
+                    && stories::is_copy_of(&sketch, &other, threshold)
+            });
             if copy {
                 components.union(id, candidate);
             }
         }
     }
     Ok(())
+}
+
+/// Candidates in id order, each with the number of candidate keys it shares with the article.
+struct SharedKeys(BTreeMap<i64, usize>);
+
+impl SharedKeys {
+    fn new() -> SharedKeys {
+        SharedKeys(BTreeMap::new())
+    }
+
+    fn add(&mut self, bucket: Vec<i64>) {
+        for id in bucket {
+            *self.0.entry(id).or_default() += 1;
+        }
+    }
 }
 
 fn stored_keys(sketch: &Sketch) -> BTreeSet<i64> {
@@ -309,17 +326,16 @@ impl Store {
                     )
                     .context("storing a sketch")?;
                 let mut insert_key = transaction
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO story_keys (key, article_id) VALUES (?1, ?2)",
-                    )
+                    .prepare_cached(place::INSERT_KEY)
                     .context("storing story keys")?;
                 for (id, sketch) in &sketches {
                     insert_sketch
                         .execute(params![id, sketch.bytes])
                         .context("storing a sketch")?;
+                    let short = sketch.sketch.is_short();
                     for key in &sketch.keys {
                         insert_key
-                            .execute(params![key, id])
+                            .execute(params![key, id, short])
                             .context("storing story keys")?;
                     }
                 }
@@ -505,7 +521,7 @@ impl Store {
             }
         };
         let threshold = super::threshold(&self.conn)?;
-        let mut candidates = BTreeSet::new();
+        let mut candidates = SharedKeys::new();
         for key in stored_keys(&sketch) {
             let members = self.query_rows(
                 "SELECT article_id FROM story_keys WHERE key = ?1 LIMIT ?2",
@@ -514,16 +530,16 @@ impl Store {
                 |row| row.get::<_, i64>(0),
             )?;
             if members.len() <= MAX_BUCKET {
-                candidates.extend(members);
+                candidates.add(members);
             }
         }
-        candidates.remove(&id);
+        candidates.0.remove(&id);
         let mut similar = Vec::new();
-        for candidate in candidates {
+        for (candidate, shared) in candidates.0 {
             let Some(other) = self.stored_sketch(candidate)? else {
                 continue;
             };
-            let (copy, similarity) = copies(&sketch, &other, threshold);
+            let (copy, similarity) = copies(shared, &sketch, &other, threshold);
             let Some((published_at, source, title)) = self
                 .conn
                 .prepare_cached(ARTICLE_LINE)
