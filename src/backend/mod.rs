@@ -38,10 +38,10 @@ pub fn is_postgres_url(text: &str) -> bool {
     lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
-/// An open database of either kind.
+/// An open database of either kind (boxed: the two stores differ much in size).
 pub enum Database {
-    Sqlite(Store),
-    Postgres(PgStore),
+    Sqlite(Box<Store>),
+    Postgres(Box<PgStore>),
 }
 
 impl Database {
@@ -51,8 +51,10 @@ impl Database {
         options: &OpenOptions,
     ) -> Result<Database, StoreError> {
         Ok(match location {
-            DatabaseLocation::File(path) => Database::Sqlite(Store::open(path, options)?),
-            DatabaseLocation::Postgres(url) => Database::Postgres(PgStore::open(url, options)?),
+            DatabaseLocation::File(path) => Database::Sqlite(Box::new(Store::open(path, options)?)),
+            DatabaseLocation::Postgres(url) => {
+                Database::Postgres(Box::new(PgStore::open(url, options)?))
+            }
         })
     }
 }
