@@ -61,10 +61,10 @@ impl Hasher for IdHasher {
 pub(crate) type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 
 /// Stored sketches decoded by earlier batches, for the articles that keep turning up as
-/// candidates, and the candidate keys known to be crowded (more than [`MAX_BUCKET`] articles:
-/// a bucket only grows while an import runs, and reading 201 rows to learn it again was the
-/// largest cost of placing an article). Bounded: each part is emptied when it reaches its
-/// capacity (about 8 MB and 1 MB), so memory stays flat; both are emptied too when another
+/// candidates, and the candidate keys known to be crowded (more than [`MAX_BUCKET`] articles: a
+/// bucket only grows while an import runs, so its 201 rows need not be read again). Bounded:
+/// each part is emptied when it reaches its capacity (about 4 MB and 1 MB; since the two-key rule
+/// an import reads few sketches), so memory stays flat; both are emptied too when another
 /// connection commits (it may have deleted articles) or a batch rolls back.
 #[derive(Default)]
 pub(crate) struct SketchCache {
@@ -73,7 +73,7 @@ pub(crate) struct SketchCache {
 }
 
 impl SketchCache {
-    const CAPACITY: usize = 16_384;
+    const CAPACITY: usize = 8_192;
     const CROWDED_CAPACITY: usize = 65_536;
 
     pub(crate) fn clear(&mut self) {
