@@ -218,6 +218,47 @@ fn check_count(
     })
 }
 
+/// One fresh import of a size's input into an empty database, checked and printed.
+struct FreshRun<'a> {
+    newsdb: &'a Path,
+    dir: &'a Path,
+    db: &'a Path,
+    input: &'a Path,
+    n: u64,
+    run: usize,
+}
+
+impl FreshRun<'_> {
+    /// Imports with `flag` (None: the defaults) and returns the sample.
+    fn measure(&self, flag: Option<&str>) -> Result<Sample, String> {
+        let mut args = import_args(self.db, self.input);
+        args.extend(flag.map(OsStr::new));
+        let out = measure(self.newsdb, &args, self.dir)?;
+        let summary = parse_summary(&out.stdout)?;
+        let what = match flag {
+            Some(flag) => format!("fresh import {flag}"),
+            None => "fresh import".to_owned(),
+        };
+        check_count(
+            &what,
+            "new_articles",
+            summary.new_articles,
+            self.n,
+            &summary,
+        )?;
+        let label = match flag {
+            Some(flag) => format!("newsdb {flag}"),
+            None => "newsdb fresh import".to_owned(),
+        };
+        println!(
+            "  {label:<20} run {}: {}",
+            self.run,
+            describe(out.sample, self.n)
+        );
+        Ok(out.sample)
+    }
+}
+
 fn bench_size(
     newsdb: &Path,
     sqlite_utils: Option<&Path>,
@@ -247,20 +288,15 @@ fn bench_size(
     for run in 1..=runs {
         let db = dir.join(format!("newsdb-{n}-{run}.sqlite"));
         remove_database(&db);
-        let out = measure(newsdb, &import_args(&db, &input), dir)?;
-        let summary = parse_summary(&out.stdout)?;
-        check_count(
-            "fresh import",
-            "new_articles",
-            summary.new_articles,
+        let fresh_run = FreshRun {
+            newsdb,
+            dir,
+            db: &db,
+            input: &input,
             n,
-            &summary,
-        )?;
-        println!(
-            "  newsdb fresh import  run {run}: {}",
-            describe(out.sample, n)
-        );
-        fresh.push(out.sample);
+            run,
+        };
+        fresh.push(fresh_run.measure(None)?);
         bytes_with_stories = database_bytes(&db);
 
         let out = measure(newsdb, &import_args(&db, &input), dir)?;
@@ -273,40 +309,10 @@ fn bench_size(
         reimport.push(out.sample);
         remove_database(&db);
 
-        let mut args = import_args(&db, &input);
-        args.push(OsStr::new("--no-entities"));
-        let out = measure(newsdb, &args, dir)?;
-        let summary = parse_summary(&out.stdout)?;
-        check_count(
-            "fresh import --no-entities",
-            "new_articles",
-            summary.new_articles,
-            n,
-            &summary,
-        )?;
-        println!(
-            "  newsdb --no-entities run {run}: {}",
-            describe(out.sample, n)
-        );
-        fresh_plain.push(out.sample);
+        fresh_plain.push(fresh_run.measure(Some("--no-entities"))?);
         remove_database(&db);
 
-        let mut args = import_args(&db, &input);
-        args.push(OsStr::new("--no-stories"));
-        let out = measure(newsdb, &args, dir)?;
-        let summary = parse_summary(&out.stdout)?;
-        check_count(
-            "fresh import --no-stories",
-            "new_articles",
-            summary.new_articles,
-            n,
-            &summary,
-        )?;
-        println!(
-            "  newsdb --no-stories  run {run}: {}",
-            describe(out.sample, n)
-        );
-        fresh_no_stories.push(out.sample);
+        fresh_no_stories.push(fresh_run.measure(Some("--no-stories"))?);
         bytes_without_stories = database_bytes(&db);
         remove_database(&db);
 
