@@ -126,8 +126,10 @@ fn opening_agreement(a: &Sketch, b: &Sketch) -> f64 {
 /// the grouping does not depend on which came first. On the generated import benchmark
 /// (templated text sharing stock phrases) it leaves out almost every compare; on the quality
 /// benchmark it misses 3 more of 1,293 copy pairs (teasers too long for their lead).
-pub fn worth_comparing(shared_keys: usize, a: &Sketch, b: &Sketch) -> bool {
-    shared_keys >= MIN_SHARED_KEYS || a.is_short() || b.is_short()
+/// Takes the texts' [`Sketch::is_short`], which the importer reads from `story_keys.short`
+/// without the sketches.
+pub fn worth_comparing(shared_keys: usize, a_short: bool, b_short: bool) -> bool {
+    shared_keys >= MIN_SHARED_KEYS || a_short || b_short
 }
 
 /// The documented rule: a copy when the score reaches `threshold`.

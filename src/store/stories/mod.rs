@@ -459,8 +459,8 @@ fn refresh_summaries(
 /// candidate keys.
 fn copies(shared_keys: usize, a: &Sketch, b: &Sketch, threshold: f64) -> (bool, Similarity) {
     let similarity = stories::compare(a, b);
-    let copy =
-        stories::worth_comparing(shared_keys, a, b) && stories::is_copy(&similarity, threshold);
+    let copy = stories::worth_comparing(shared_keys, a.is_short(), b.is_short())
+        && stories::is_copy(&similarity, threshold);
     (copy, similarity)
 }
 

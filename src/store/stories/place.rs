@@ -67,9 +67,9 @@ pub(in crate::store) fn place_new_articles<'t>(
         let mut joined = false;
         for shared in candidates.chunk_by(|a, b| a == b) {
             let candidate = shared[0].id;
-            // `worth_comparing` from the keys alone: most candidates need no sketch read.
+            // Decided from the keys alone: most candidates need no sketch read.
             if splits.contains(&candidate)
-                || !(shared.len() >= stories::MIN_SHARED_KEYS || short || shared[0].short)
+                || !stories::worth_comparing(shared.len(), short, shared[0].short)
             {
                 continue;
             }

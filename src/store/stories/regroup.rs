@@ -164,7 +164,7 @@ fn group_edges(
                 continue;
             }
             let copy = read_sketch(conn, candidate)?.is_some_and(|other| {
-                stories::worth_comparing(shared, &sketch, &other)
+                stories::worth_comparing(shared, sketch.is_short(), other.is_short())
                     && stories::is_copy_of(&sketch, &other, threshold)
             });
             if copy {
