@@ -10,7 +10,7 @@ use newsdb::import::limits;
 use newsdb::import::select::FileSelection;
 use newsdb::item::{Format, ImportError, SkipReason, Skipped};
 use newsdb::pipeline::{
-    self, ImportObserver, ImportOptions, ImportSummary, Input, input_files_size,
+    self, ImportObserver, ImportOptions, ImportSummary, ImportTarget, Input, input_files_size,
 };
 
 use super::{Context, Failure, Outcome};
@@ -87,14 +87,26 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
         ));
     }
     let selection = FileSelection::new(&args.include, &args.exclude).map_err(Failure::Usage)?;
-    let mut store = context.open()?;
+    let mut store: Box<dyn ImportTarget> = match context.open_postgres(false)? {
+        Some(store) => {
+            if !args.no_stories {
+                context.note(
+                    "stories are not grouped at import on PostgreSQL yet: this import stores \
+                     no story sketches (as with --no-stories)",
+                );
+            }
+            Box::new(store)
+        }
+        None => Box::new(context.open()?),
+    };
+    let stories = !args.no_stories && store.database_file().is_some();
     let options = ImportOptions {
         format: args.format,
         source: args.source.clone(),
         dry_run: args.dry_run,
         keep_raw: !args.no_raw,
         extract_entities: !args.no_entities,
-        stories: !args.no_stories,
+        stories,
         batch_size: args.batch_size,
         command: std::env::args().collect::<Vec<_>>().join(" "),
         max_record_bytes: args.max_record_size,
@@ -102,9 +114,9 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
         selection,
     };
     // Files and folders have a size known in advance: the bar then shows how far through it is.
-    let total_bytes = input_files_size(&inputs, &options, &context.db);
+    let total_bytes = input_files_size(&inputs, &options, store.database_file());
     let mut reporter = Reporter::new(context.quiet, context.verbose, total_bytes);
-    let summary = pipeline::run(&mut store, &inputs, &options, &mut reporter);
+    let summary = pipeline::run(store.as_mut(), &inputs, &options, &mut reporter);
     reporter.finish();
     let summary = summary?;
     if args.json {

@@ -436,11 +436,11 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Backup(_)
         | Command::Copy(_)
         | Command::Search(_)
+        | Command::Import(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
         Command::Stats(_) => "stats",
-        Command::Import(_) => "import",
         Command::Reextract(_) => "reextract",
         Command::Compact(_) => "compact",
         Command::Export(_) => "export",

@@ -5,8 +5,9 @@
 //! only fetches; polling subscribed feeds ([`poll`]) is orchestration, so it lives here too.
 //!
 //! Parsing and normalising run on a producer thread (normalising each chunk on the rayon pool),
-//! while the calling thread owns the [`Store`] and writes batches, so the second core works while
-//! SQLite writes. Chunks flow through a bounded channel, so memory stays flat however large the
+//! while the calling thread owns the store (an [`ImportTarget`]: a SQLite [`Store`] or a
+//! PostgreSQL [`PgStore`](crate::backend::PgStore)) and writes batches, so the second core works
+//! while the database writes. Chunks flow through a bounded channel, so memory stays flat however large the
 //! input: JSON Lines are streamed, other files are read whole up to a cap (see `read`), and no
 //! record larger than `--max-record-size` is ever held.
 //!
@@ -36,6 +37,80 @@ use crate::normalize::{self, ContentHash, NormalizeOptions};
 use crate::store::{
     self, BatchEntry, BatchOutcome, ImportCounts, ImportId, OpenOptions, Store, WriteOptions,
 };
+
+/// What an import writes to: a store of either backend. The pipeline needs only these.
+pub trait ImportTarget {
+    /// Starts an import run; its id ties sightings and rejects together.
+    fn begin_import(&mut self, command: &str) -> store::Result<ImportId>;
+    /// Records the final counts of an import run.
+    fn finish_import(&mut self, id: ImportId, counts: &ImportCounts) -> store::Result<()>;
+    /// The user's entity corrections, which extraction honours.
+    fn corrections(&mut self) -> store::Result<Corrections>;
+    /// Writes one batch, entries in input order, in one transaction; rolled back unless
+    /// `commit` (a dry run).
+    fn write_batch(
+        &mut self,
+        import: Option<ImportId>,
+        entries: &[BatchEntry],
+        options: WriteOptions,
+        commit: bool,
+    ) -> store::Result<BatchOutcome>;
+    /// A second, read-only connection for the producer thread, to tell known content from new
+    /// (None when none can be opened: extraction is then merely wasted on duplicates).
+    fn content_index(&self) -> Option<Box<dyn ContentIndex>>;
+    /// The database file, which an import of the folder holding it must not read (None on a
+    /// server).
+    fn database_file(&self) -> Option<&Path>;
+}
+
+/// Which content hashes a store has.
+pub trait ContentIndex: Send {
+    /// Which of these content hashes (lowercase hex) are stored, in one query.
+    fn known_hashes(&mut self, hashes: &[String]) -> store::Result<Vec<String>>;
+}
+
+impl ImportTarget for Store {
+    fn begin_import(&mut self, command: &str) -> store::Result<ImportId> {
+        Store::begin_import(self, command)
+    }
+
+    fn finish_import(&mut self, id: ImportId, counts: &ImportCounts) -> store::Result<()> {
+        Store::finish_import(self, id, counts)
+    }
+
+    fn corrections(&mut self) -> store::Result<Corrections> {
+        Store::corrections(self)
+    }
+
+    fn write_batch(
+        &mut self,
+        import: Option<ImportId>,
+        entries: &[BatchEntry],
+        options: WriteOptions,
+        commit: bool,
+    ) -> store::Result<BatchOutcome> {
+        Store::write_batch(self, import, entries, options, commit)
+    }
+
+    fn content_index(&self) -> Option<Box<dyn ContentIndex>> {
+        let read_only = OpenOptions {
+            read_only: true,
+            ..OpenOptions::default()
+        };
+        let store = Store::open(self.path(), &read_only).ok()?;
+        Some(Box::new(store))
+    }
+
+    fn database_file(&self) -> Option<&Path> {
+        Some(self.path())
+    }
+}
+
+impl ContentIndex for Store {
+    fn known_hashes(&mut self, hashes: &[String]) -> store::Result<Vec<String>> {
+        Store::known_hashes(self, hashes)
+    }
+}
 
 mod check;
 mod poll;
@@ -171,10 +246,14 @@ pub trait ImportObserver {
 
 /// The total size of the files `inputs` name (folders walked as the import walks them), or None
 /// when some input's size is not known in advance (standard input, a URL).
-pub fn input_files_size(inputs: &[Input], options: &ImportOptions, database: &Path) -> Option<u64> {
+pub fn input_files_size(
+    inputs: &[Input],
+    options: &ImportOptions,
+    database: Option<&Path>,
+) -> Option<u64> {
     let walk = FolderWalk {
         follow_symlinks: options.follow_symlinks,
-        database,
+        database: database.unwrap_or(Path::new("")),
         selection: &options.selection,
     };
     let mut total = 0;
@@ -230,7 +309,7 @@ enum Entry {
 
 /// Imports `inputs` into `store`.
 pub fn run(
-    store: &mut Store,
+    store: &mut dyn ImportTarget,
     inputs: &[Input],
     options: &ImportOptions,
     observer: &mut dyn ImportObserver,
@@ -241,7 +320,7 @@ pub fn run(
 /// Imports inputs as an iterator yields them (on the producer thread, so an iterator that
 /// downloads overlaps its network time with the writes).
 pub fn run_inputs<I>(
-    store: &mut Store,
+    store: &mut dyn ImportTarget,
     inputs: I,
     options: &ImportOptions,
     observer: &mut dyn ImportObserver,
@@ -267,14 +346,7 @@ where
             corrections: store.corrections()?,
             // A second, read-only connection lets the producer skip extraction for content the
             // store already has (a re-import costs no extraction). Without one, it extracts all.
-            known: Store::open(
-                store.path(),
-                &OpenOptions {
-                    read_only: true,
-                    ..OpenOptions::default()
-                },
-            )
-            .ok(),
+            known: store.content_index().map(std::sync::Mutex::new),
         })
     } else {
         None
@@ -285,7 +357,9 @@ where
         dry_run: options.dry_run,
         ..ImportSummary::default()
     };
-    let database = store.path().to_owned();
+    let database = store
+        .database_file()
+        .map_or_else(PathBuf::new, Path::to_path_buf);
     let written = std::thread::scope(|scope| {
         scope.spawn(|| {
             produce(
@@ -321,7 +395,7 @@ where
 
 /// The writer side: batches entries and writes them; owns the store.
 fn write_all(
-    store: &mut Store,
+    store: &mut dyn ImportTarget,
     import: Option<ImportId>,
     options: &ImportOptions,
     receiver: Receiver<Event>,
@@ -449,18 +523,21 @@ struct Extraction {
     extractor: &'static Extractor,
     corrections: Corrections,
     /// A read-only view of the store, to tell known content from new.
-    known: Option<Store>,
+    known: Option<std::sync::Mutex<Box<dyn ContentIndex>>>,
 }
 
 impl Extraction {
     /// Which of these content hashes the store already has (one query for a whole chunk).
     fn known_hashes(&self, articles: &[&normalize::Article]) -> HashSet<ContentHash> {
-        let Some(store) = &self.known else {
+        let Some(index) = &self.known else {
             return HashSet::new();
         };
         let hexes: Vec<String> = articles.iter().map(|a| a.hash.to_hex()).collect();
         // Unknown on error: extraction is then merely wasted on a duplicate.
-        store
+        let Ok(mut index) = index.lock() else {
+            return HashSet::new();
+        };
+        index
             .known_hashes(&hexes)
             .unwrap_or_default()
             .iter()

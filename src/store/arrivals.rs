@@ -24,7 +24,7 @@ use crate::normalize::url::without_credentials;
 
 /// A field a later copy may give an article that lacks it, in the order `filled` lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Field {
+pub(crate) enum Field {
     Summary,
     Url,
     Language,
@@ -36,7 +36,7 @@ pub(super) enum Field {
 }
 
 impl Field {
-    const ALL: [Field; 8] = [
+    pub(crate) const ALL: [Field; 8] = [
         Field::Summary,
         Field::Url,
         Field::Language,
@@ -48,7 +48,7 @@ impl Field {
     ];
 
     /// The name in `sightings.filled`.
-    pub(super) fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Field::Summary => "summary",
             Field::Url => "url",
@@ -81,41 +81,41 @@ impl Field {
 
 /// A set of [`Field`]s.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct Fields(u16);
+pub(crate) struct Fields(u16);
 
 impl Fields {
     /// The fields `article` has.
-    pub(super) fn offered_by(article: &Article) -> Fields {
+    pub(crate) fn offered_by(article: &Article) -> Fields {
         Fields::from_iter(Field::ALL.into_iter().filter(|f| f.offered_by(article)))
     }
 
     /// The fields `article` lacks.
-    pub(super) fn missing_from(article: &Article) -> Fields {
+    pub(crate) fn missing_from(article: &Article) -> Fields {
         Fields::from_iter(Field::ALL.into_iter().filter(|f| !f.offered_by(article)))
     }
 
-    pub(super) fn contains(self, field: Field) -> bool {
+    pub(crate) fn contains(self, field: Field) -> bool {
         self.0 & field.bit() != 0
     }
 
-    pub(super) fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.0 == 0
     }
 
-    fn and(self, other: Fields) -> Fields {
+    pub(crate) fn and(self, other: Fields) -> Fields {
         Fields(self.0 & other.0)
     }
 
-    fn without(self, other: Fields) -> Fields {
+    pub(crate) fn without(self, other: Fields) -> Fields {
         Fields(self.0 & !other.0)
     }
 
-    pub(super) fn iter(self) -> impl Iterator<Item = Field> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Field> {
         Field::ALL.into_iter().filter(move |f| self.contains(*f))
     }
 
     /// `sightings.filled`: the names, comma-separated; None when empty.
-    pub(super) fn names(self) -> Option<String> {
+    pub(crate) fn names(self) -> Option<String> {
         (!self.is_empty()).then(|| self.iter().map(Field::name).collect::<Vec<_>>().join(","))
     }
 }
@@ -128,7 +128,7 @@ impl FromIterator<Field> for Fields {
 
 /// The lookup of a stored article by content, with what it lacks. The author and credit checks
 /// run only when the copy has some to give (`?2`, `?3`), so a plain re-import pays for neither.
-pub(super) const STORED_ARTICLE_SQL: &str = "
+pub(crate) const STORED_ARTICLE_SQL: &str = "
     SELECT id, summary IS NULL, url IS NULL, language IS NULL, published_at IS NULL,
            published_raw IS NULL, source_id IS NULL,
            CASE WHEN ?2 THEN NOT EXISTS (SELECT 1 FROM article_authors
@@ -139,7 +139,7 @@ pub(super) const STORED_ARTICLE_SQL: &str = "
       FROM articles WHERE content_hash = ?1";
 
 /// The gaps `STORED_ARTICLE_SQL` found, from its columns 1 to 8.
-pub(super) fn stored_gaps(row: &rusqlite::Row<'_>) -> rusqlite::Result<Fields> {
+pub(crate) fn stored_gaps(row: &rusqlite::Row<'_>) -> rusqlite::Result<Fields> {
     let mut gaps = Fields::default();
     for (column, field) in (1..).zip(Field::ALL) {
         if row.get::<_, bool>(column)? {
@@ -152,7 +152,7 @@ pub(super) fn stored_gaps(row: &rusqlite::Row<'_>) -> rusqlite::Result<Fields> {
 impl BatchWriter<'_> {
     /// Phase one for a duplicate: gives the article `article_id` the fields it lacks (`stored`,
     /// as `articles` says) and `article` has, writes the columns among them, and returns them.
-    pub(super) fn fill_gaps(
+    pub(crate) fn fill_gaps(
         &mut self,
         article_id: i64,
         stored: Fields,
@@ -215,7 +215,7 @@ impl BatchWriter<'_> {
     }
 
     /// Phase two for a duplicate: the links among the fields phase one filled.
-    pub(super) fn link_filled(
+    pub(crate) fn link_filled(
         &mut self,
         article_id: i64,
         filled: Fields,
@@ -240,7 +240,7 @@ impl BatchWriter<'_> {
     /// An article new in this batch has no sighting yet, so its row is a plain `INSERT`: the
     /// upsert may update a row instead, and SQLite keeps a statement journal for it (a copy of
     /// each of the three pages it touches, measured as half the pages a batch journaled).
-    pub(super) fn record_sighting(
+    pub(crate) fn record_sighting(
         &self,
         article_id: i64,
         article: &Article,

@@ -39,7 +39,7 @@ use crate::item::ImportError;
 use crate::normalize::url::without_credentials;
 use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 
-mod arrivals;
+pub(crate) mod arrivals;
 mod cache;
 mod checkpoint;
 mod compact;
@@ -47,7 +47,7 @@ mod entities;
 mod entity_ids;
 mod entity_totals;
 mod open;
-mod packed_mentions;
+pub(crate) mod packed_mentions;
 pub use compact::CompactSummary;
 pub use open::{disk_full_hint, sqlite_temp_dir};
 

@@ -22,7 +22,7 @@ use super::{Context, Result};
 
 /// One mention as the store writes it: its entity already resolved to an id.
 #[derive(Clone, Debug, PartialEq)]
-pub(super) struct MentionRow {
+pub(crate) struct MentionRow {
     pub field: Field,
     pub start: i64,
     pub end: i64,
@@ -34,7 +34,7 @@ pub(super) struct MentionRow {
 
 /// One `article_entities` row, without its article.
 #[derive(Debug, PartialEq)]
-pub(super) struct PackedRow {
+pub(crate) struct PackedRow {
     pub field: Field,
     pub entity_id: i64,
     pub mention_count: i64,
@@ -45,7 +45,7 @@ pub(super) struct PackedRow {
 }
 
 /// Packs one article's mentions, given in order of priority (the first of a span wins).
-pub(super) fn pack(mentions: &[MentionRow]) -> Vec<PackedRow> {
+pub(crate) fn pack(mentions: &[MentionRow]) -> Vec<PackedRow> {
     let mut seen = HashSet::with_capacity(mentions.len());
     let mut kept: Vec<&MentionRow> = mentions
         .iter()

@@ -10,6 +10,7 @@
 //! **Read-only SQL** runs in a `READ ONLY` transaction with a `statement_timeout` ([`query`]),
 //! so the server, not a parser of ours, refuses writes and stops runaways.
 
+mod import;
 pub mod query;
 pub mod search;
 
@@ -49,6 +50,10 @@ pub struct PgStore {
     client: Client,
     /// The URL without its password, for messages.
     shown: String,
+    /// The URL as given, to open a second connection (never shown).
+    url: String,
+    /// What the importer has learnt of rows nobody deletes.
+    import_caches: import::ImportCaches,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -77,7 +82,12 @@ impl PgStore {
         let client = config
             .connect(NoTls)
             .map_err(|error| open_error(describe(&error)))?;
-        let mut store = PgStore { client, shown };
+        let mut store = PgStore {
+            client,
+            shown,
+            url: url.to_owned(),
+            import_caches: import::ImportCaches::default(),
+        };
         store.check_version()?;
         if !options.read_only {
             store.migrate()?;
