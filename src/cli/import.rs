@@ -88,25 +88,16 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
     }
     let selection = FileSelection::new(&args.include, &args.exclude).map_err(Failure::Usage)?;
     let mut store: Box<dyn ImportTarget> = match context.open_postgres(false)? {
-        Some(store) => {
-            if !args.no_stories {
-                context.note(
-                    "stories are not grouped at import on PostgreSQL yet: this import stores \
-                     no story sketches (as with --no-stories)",
-                );
-            }
-            Box::new(store)
-        }
+        Some(store) => Box::new(store),
         None => Box::new(context.open()?),
     };
-    let stories = !args.no_stories && store.database_file().is_some();
     let options = ImportOptions {
         format: args.format,
         source: args.source.clone(),
         dry_run: args.dry_run,
         keep_raw: !args.no_raw,
         extract_entities: !args.no_entities,
-        stories,
+        stories: !args.no_stories,
         batch_size: args.batch_size,
         command: std::env::args().collect::<Vec<_>>().join(" "),
         max_record_bytes: args.max_record_size,

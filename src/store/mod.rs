@@ -81,7 +81,7 @@ pub use pages::{
     FACET_MATCHES, FacetCount, LinkedMention, ListedArticle, PeriodCount, SOURCE_ENTITY_ARTICLES,
     SearchFacets, Sighting, SourceRow,
 };
-mod stories;
+pub(crate) mod stories;
 pub use saved::{Saved, SavedQuery};
 pub use stories::{
     ArticleSketch, RebuildSummary, SimilarArticle, StoryFilter, StoryMember, StoryOrder,
@@ -858,7 +858,11 @@ impl BatchWriter<'_> {
             }
         }
         packed_mentions::store_staged(self.tx)?;
-        stories::place_new_articles(self.tx, &sketched, &self.seen_at, &mut self.caches.sketches)
+        let mut tables = stories::SqliteStoryTables {
+            tx: self.tx,
+            cache: &mut self.caches.sketches,
+        };
+        stories::place_new_articles(&mut tables, &sketched, &self.seen_at)
     }
 
     /// Phase one for an article: a known content is a duplicate; a new one gets the next id and

@@ -30,6 +30,7 @@ use std::time::Duration;
 use postgres::Transaction;
 use postgres::error::SqlState;
 
+use super::stories::{PgStoryTables, STORIES_LOCK};
 use super::{PgStore, describe};
 use crate::entities::imported::alias_text;
 use crate::entities::{Corrections, EntityKind, Mention, Method, alias_key};
@@ -39,6 +40,7 @@ use crate::normalize::{Article, Person, SourceName};
 use crate::pipeline::{ContentIndex, ImportTarget};
 use crate::store::arrivals::{Field, Fields};
 use crate::store::packed_mentions::{MentionRow, pack};
+use crate::store::stories::{ArticleSketch, IdMap, place_new_articles};
 use crate::store::{
     BatchEntry, BatchOutcome, ImportCounts, ImportId, OpenOptions, StoreError, WriteOptions,
     now_utc,
@@ -274,6 +276,8 @@ enum ArticleRef {
 struct NewArticle<'a> {
     article: &'a Article,
     mentions: &'a [Mention],
+    /// Its sketch, to place it in a story (None: stories are off).
+    sketch: Option<&'a ArticleSketch>,
     summary: Option<&'a str>,
     url: Option<&'a str>,
     language: Option<&'a str>,
@@ -285,10 +289,15 @@ struct NewArticle<'a> {
 }
 
 impl<'a> NewArticle<'a> {
-    fn of(article: &'a Article, mentions: &'a [Mention]) -> NewArticle<'a> {
+    fn of(
+        article: &'a Article,
+        mentions: &'a [Mention],
+        sketch: Option<&'a ArticleSketch>,
+    ) -> NewArticle<'a> {
         NewArticle {
             article,
             mentions,
+            sketch,
             summary: article.summary.as_deref(),
             url: article.url.as_deref(),
             language: article.language.as_deref(),
@@ -377,10 +386,12 @@ impl<'a> Batch<'_, '_> {
         let mut sighting_index: HashMap<(ArticleRef, String, &'a str), usize> = HashMap::new();
         let mut rejects: Vec<&'a ImportError> = Vec::new();
         for entry in entries {
-            let (article, mentions) = match entry {
+            let (article, mentions, sketch) = match entry {
                 BatchEntry::Article {
-                    article, mentions, ..
-                } => (article.as_ref(), mentions.as_slice()),
+                    article,
+                    mentions,
+                    sketch,
+                } => (article.as_ref(), mentions.as_slice(), sketch.as_deref()),
                 BatchEntry::Rejected(error) => {
                     rejects.push(error);
                     outcome.rejected += 1;
@@ -423,7 +434,7 @@ impl<'a> Batch<'_, '_> {
                     }
                     outcome.new_articles += 1;
                     let index = new.len();
-                    new.push(NewArticle::of(article, mentions));
+                    new.push(NewArticle::of(article, mentions, sketch));
                     new_by_hash.insert(hash, index);
                     let target = ArticleRef::New(index);
                     gaps.insert(target, Fields::missing_from(article));
@@ -477,7 +488,29 @@ impl<'a> Batch<'_, '_> {
             self.record_extractor_version()?;
         }
         self.store_rejects(&rejects)?;
+        self.place_in_stories(&new, &ids)?;
         Ok(outcome)
+    }
+
+    /// Places the new articles in stories, one batch at a time across importers (see
+    /// `stories`); last, so the lock is held only while placing.
+    fn place_in_stories(&mut self, new: &[NewArticle<'_>], ids: &[i64]) -> Result<(), WriteError> {
+        let sketched: Vec<(i64, &ArticleSketch)> = new
+            .iter()
+            .zip(ids)
+            .filter_map(|(article, &id)| article.sketch.map(|sketch| (id, sketch)))
+            .collect();
+        if sketched.is_empty() {
+            return Ok(());
+        }
+        self.tx
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&STORIES_LOCK])?;
+        let mut tables = PgStoryTables {
+            tx: self.tx,
+            sketches: IdMap::default(),
+        };
+        place_new_articles(&mut tables, &sketched, &self.seen_at)?;
+        Ok(())
     }
 
     /// The stored articles among the batch's contents, with the fields each lacks.

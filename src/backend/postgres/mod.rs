@@ -13,6 +13,7 @@
 mod import;
 pub mod query;
 pub mod search;
+mod stories;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

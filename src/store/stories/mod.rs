@@ -31,7 +31,8 @@ use crate::stories::{self, Similarity, Sketch};
 mod place;
 mod regroup;
 
-pub(super) use place::place_new_articles;
+pub(super) use place::SqliteStoryTables;
+pub(crate) use place::{Bucket, Member, StoryTables, key_rows, place_new_articles};
 pub use regroup::{RebuildSummary, SimilarArticle, StoryMember};
 
 pub use crate::stories::{DEFAULT_THRESHOLD, MAX_BUCKET};
@@ -119,6 +120,11 @@ impl ArticleSketch {
     /// The sketch of an article's normalised title and body.
     pub fn of(title: Option<&str>, body: &str) -> ArticleSketch {
         ArticleSketch::from_sketch(Sketch::of(title.unwrap_or(""), body))
+    }
+
+    /// The sketch as `article_sketches.sketch` stores it.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     fn from_sketch(sketch: Sketch) -> ArticleSketch {

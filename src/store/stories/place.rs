@@ -1,45 +1,81 @@
-//! Placing a batch's new articles in stories, inside the batch's transaction.
+//! Placing a batch's new articles in stories, inside the batch's transaction, on either
+//! backend: the rule is here once ([`place_new_articles`]); each backend gives the rows it reads
+//! and writes through [`StoryTables`] (SQLite's below, PostgreSQL's in `backend::postgres`).
 //!
-//! Per batch: every distinct key of the batch is looked up once, in sorted order (one cached
-//! statement); the batch's own articles find each other through an in-memory map of their keys,
-//! so an article sees exactly the articles before it (stored, or earlier in the batch), as if
-//! they had been imported one by one. Each candidate's sketch is read (a primary-key lookup),
-//! compared, and a copy joins the two stories. Then the sketches and keys are stored, keys in
-//! sorted order, and the summaries of the stories touched are recomputed.
+//! Per batch: every distinct key of the batch is looked up once, in sorted order; the batch's
+//! own articles find each other through an in-memory map of their keys, so an article sees
+//! exactly the articles before it (stored, or earlier in the batch), as if they had been
+//! imported one by one. Each candidate's sketch is read (a primary-key lookup), compared, and a
+//! copy joins the two stories. Then the sketches and keys are stored, keys in sorted order, and
+//! the summaries of the stories touched are recomputed.
 
 use std::collections::BTreeSet;
 
 use rusqlite::{Transaction, params};
 
 use super::{ArticleSketch, IdMap, MAX_BUCKET, SketchCache, refresh_summaries, split_articles};
-use crate::store::{Context, Result};
+use crate::store::{Context, Result, StoreError};
 use crate::stories::{self, Sketch};
+
+/// The story rows placement reads and writes, in one write transaction of a backend.
+pub(crate) trait StoryTables {
+    type Error;
+    /// The threshold the grouping of this database uses.
+    fn threshold(&mut self) -> std::result::Result<f64, Self::Error>;
+    /// Articles the user took out of their stories (`story split`).
+    fn split_articles(
+        &mut self,
+    ) -> std::result::Result<std::collections::HashSet<i64>, Self::Error>;
+    /// The stored articles under each of `keys` (sorted); keys with none are left out. A key
+    /// with more than `MAX_BUCKET` is `Crowded`.
+    fn buckets(&mut self, keys: &BTreeSet<i64>) -> std::result::Result<IdMap<Bucket>, Self::Error>;
+    /// The sketch of stored article `id` (None when it has none, or it is gone).
+    fn sketch(&mut self, id: i64) -> std::result::Result<Option<&Sketch>, Self::Error>;
+    /// The story of article `id`: its row in `article_story`, else its own id.
+    fn story_of(&mut self, id: i64) -> std::result::Result<i64, Self::Error>;
+    /// Moves every article of story `from` into story `into` (`into < from`); returns how many.
+    fn move_story(&mut self, from: i64, into: i64) -> std::result::Result<i64, Self::Error>;
+    /// Records that an import merged story `from` into `into`, moving `moved` articles.
+    fn record_merge(
+        &mut self,
+        merged_at: &str,
+        from: i64,
+        into: i64,
+        moved: i64,
+        article_id: i64,
+    ) -> std::result::Result<(), Self::Error>;
+    /// Stores the sketches and candidate keys of new articles.
+    fn store_sketches(
+        &mut self,
+        new: &[(i64, &ArticleSketch)],
+    ) -> std::result::Result<(), Self::Error>;
+    /// Recomputes the `stories` rows of these stories.
+    fn refresh_summaries(&mut self, ids: &BTreeSet<i64>) -> std::result::Result<(), Self::Error>;
+}
 
 /// Stores the sketches of new articles (`(id, sketch)` in id order) and places each in a story:
 /// the story of a near copy among the articles before it, else a story of its own.
-pub(in crate::store) fn place_new_articles<'t>(
-    tx: &'t Transaction<'t>,
-    new: &[(i64, &'t ArticleSketch)],
-    seen_at: &'t str,
-    cache: &'t mut SketchCache,
-) -> Result<()> {
+pub(crate) fn place_new_articles<T: StoryTables>(
+    tables: &mut T,
+    new: &[(i64, &ArticleSketch)],
+    seen_at: &str,
+) -> std::result::Result<(), T::Error> {
     if new.is_empty() {
         return Ok(());
     }
-    let threshold = super::threshold(tx)?;
-    let splits = split_articles(tx)?;
-    let stored = stored_buckets(tx, new, cache)?;
+    let threshold = tables.threshold()?;
+    let splits = tables.split_articles()?;
+    let keys: BTreeSet<i64> = new
+        .iter()
+        .flat_map(|(_, article)| article.keys.iter().copied())
+        .collect();
+    let stored = tables.buckets(&keys)?;
+    let batch: IdMap<&Sketch> = new
+        .iter()
+        .map(|(id, article)| (*id, &article.sketch))
+        .collect();
     let mut in_batch: IdMap<Vec<Member>> = IdMap::default();
-    let mut placer = Placer {
-        tx,
-        seen_at,
-        batch: new
-            .iter()
-            .map(|(id, article)| (*id, &article.sketch))
-            .collect(),
-        stored: cache,
-        touched: BTreeSet::new(),
-    };
+    let mut touched = BTreeSet::new();
     let mut candidates: Vec<Member> = Vec::new();
     for &(id, article) in new {
         let short = article.sketch.is_short();
@@ -73,86 +109,179 @@ pub(in crate::store) fn place_new_articles<'t>(
             {
                 continue;
             }
-            let copy = placer
-                .sketch(candidate)?
-                .is_some_and(|other| stories::is_copy_of(&article.sketch, other, threshold));
-            if copy {
-                joined |= placer.union(id, candidate, joined)?;
+            let other = match batch.get(&candidate) {
+                Some(sketch) => Some(*sketch),
+                None => tables.sketch(candidate)?,
+            };
+            let copy =
+                other.is_some_and(|other| stories::is_copy_of(&article.sketch, other, threshold));
+            if copy && union(tables, id, candidate, joined, seen_at, &mut touched)? {
+                joined = true;
             }
         }
     }
-    store_sketches(tx, new)?;
-    refresh_summaries(tx, placer.touched)
+    tables.store_sketches(new)?;
+    tables.refresh_summaries(&touched)
+}
+
+/// Puts the new article `id` and article `other` in one story. The first story the new article
+/// meets takes it in; any later one it meets is merged (into the older id) and the merge
+/// recorded. Returns whether the stories were apart.
+fn union<T: StoryTables>(
+    tables: &mut T,
+    id: i64,
+    other: i64,
+    already_joined: bool,
+    seen_at: &str,
+    touched: &mut BTreeSet<i64>,
+) -> std::result::Result<bool, T::Error> {
+    let mine = tables.story_of(id)?;
+    let theirs = tables.story_of(other)?;
+    if mine == theirs {
+        return Ok(false);
+    }
+    let (into, from) = (mine.min(theirs), mine.max(theirs));
+    let moved = tables.move_story(from, into)?;
+    if already_joined {
+        tables.record_merge(seen_at, from, into, moved, id)?;
+    }
+    touched.insert(into);
+    touched.insert(from);
+    Ok(true)
 }
 
 /// An article under a candidate key, and whether its text is short (`story_keys.short`).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Member {
-    id: i64,
-    short: bool,
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Member {
+    pub id: i64,
+    pub short: bool,
 }
 
 /// The stored articles under a candidate key.
-enum Bucket {
+pub(crate) enum Bucket {
     Members(Vec<Member>),
     /// More than `MAX_BUCKET`: boilerplate, never compared against.
     Crowded,
 }
 
-/// The stored articles under each key of the batch (keys with none are left out). A key is read
-/// up to `MAX_BUCKET + 1` rows, enough to tell a crowded bucket, unless `cache` knows it is.
-fn stored_buckets(
-    tx: &Transaction<'_>,
-    new: &[(i64, &ArticleSketch)],
-    cache: &mut SketchCache,
-) -> Result<IdMap<Bucket>> {
-    let keys: BTreeSet<i64> = new
-        .iter()
-        .flat_map(|(_, article)| article.keys.iter().copied())
-        .collect();
-    let mut lookup = tx
-        .prepare_cached("SELECT article_id, short FROM story_keys WHERE key = ?1 LIMIT ?2")
-        .context("looking up story candidates")?;
-    let mut buckets = IdMap::default();
-    for key in keys {
-        if cache.is_crowded(key) {
-            buckets.insert(key, Bucket::Crowded);
-            continue;
-        }
-        let members = lookup
-            .query_map(params![key, (MAX_BUCKET + 1) as i64], |row| {
-                Ok(Member {
-                    id: row.get(0)?,
-                    short: row.get(1)?,
-                })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<Member>>>())
-            .context("looking up story candidates")?;
-        if members.len() > MAX_BUCKET {
-            cache.mark_crowded(key);
-            buckets.insert(key, Bucket::Crowded);
-        } else if !members.is_empty() {
-            buckets.insert(key, Bucket::Members(members));
-        }
+/// The story rows of a SQLite batch transaction, with the writer's cache of sketches and
+/// crowded keys.
+pub(in crate::store) struct SqliteStoryTables<'t> {
+    pub tx: &'t Transaction<'t>,
+    pub cache: &'t mut SketchCache,
+}
+
+impl StoryTables for SqliteStoryTables<'_> {
+    type Error = StoreError;
+
+    fn threshold(&mut self) -> Result<f64> {
+        super::threshold(self.tx)
     }
-    Ok(buckets)
+
+    fn split_articles(&mut self) -> Result<std::collections::HashSet<i64>> {
+        split_articles(self.tx)
+    }
+
+    /// A key is read up to `MAX_BUCKET + 1` rows, enough to tell a crowded bucket, unless the
+    /// cache knows it is.
+    fn buckets(&mut self, keys: &BTreeSet<i64>) -> Result<IdMap<Bucket>> {
+        let mut lookup = self
+            .tx
+            .prepare_cached("SELECT article_id, short FROM story_keys WHERE key = ?1 LIMIT ?2")
+            .context("looking up story candidates")?;
+        let mut buckets = IdMap::default();
+        for &key in keys {
+            if self.cache.is_crowded(key) {
+                buckets.insert(key, Bucket::Crowded);
+                continue;
+            }
+            let members = lookup
+                .query_map(params![key, (MAX_BUCKET + 1) as i64], |row| {
+                    Ok(Member {
+                        id: row.get(0)?,
+                        short: row.get(1)?,
+                    })
+                })
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<Member>>>())
+                .context("looking up story candidates")?;
+            if members.len() > MAX_BUCKET {
+                self.cache.mark_crowded(key);
+                buckets.insert(key, Bucket::Crowded);
+            } else if !members.is_empty() {
+                buckets.insert(key, Bucket::Members(members));
+            }
+        }
+        Ok(buckets)
+    }
+
+    fn sketch(&mut self, id: i64) -> Result<Option<&Sketch>> {
+        self.cache.get(self.tx, id)
+    }
+
+    fn story_of(&mut self, id: i64) -> Result<i64> {
+        story_of(self.tx, id)
+    }
+
+    fn move_story(&mut self, from: i64, into: i64) -> Result<i64> {
+        move_story(self.tx, from, into)
+    }
+
+    fn record_merge(
+        &mut self,
+        merged_at: &str,
+        from: i64,
+        into: i64,
+        moved: i64,
+        article_id: i64,
+    ) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO story_merges
+                        (merged_at, from_story, into_story, articles, article_id, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'import')",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![merged_at, from, into, moved, article_id])
+            })
+            .context("recording a story merge")
+            .map(|_| ())
+    }
+
+    fn store_sketches(&mut self, new: &[(i64, &ArticleSketch)]) -> Result<()> {
+        let mut insert_sketch = self
+            .tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO article_sketches (article_id, sketch) VALUES (?1, ?2)",
+            )
+            .context("storing a sketch")?;
+        for (id, article) in new {
+            insert_sketch
+                .execute(params![id, article.bytes])
+                .context("storing a sketch")?;
+        }
+        let mut insert_key = self
+            .tx
+            .prepare_cached(INSERT_KEY)
+            .context("storing story keys")?;
+        for (key, id, short) in key_rows(new) {
+            insert_key
+                .execute(params![key, id, short])
+                .context("storing story keys")?;
+        }
+        Ok(())
+    }
+
+    fn refresh_summaries(&mut self, ids: &BTreeSet<i64>) -> Result<()> {
+        refresh_summaries(self.tx, ids.iter().copied())
+    }
 }
 
 /// Stores one candidate key of an article (`?3`: whether its text is short).
 pub(super) const INSERT_KEY: &str =
     "INSERT OR IGNORE INTO story_keys (key, article_id, short) VALUES (?1, ?2, ?3)";
 
-fn store_sketches(tx: &Transaction<'_>, new: &[(i64, &ArticleSketch)]) -> Result<()> {
-    let mut insert_sketch = tx
-        .prepare_cached(
-            "INSERT OR REPLACE INTO article_sketches (article_id, sketch) VALUES (?1, ?2)",
-        )
-        .context("storing a sketch")?;
-    for (id, article) in new {
-        insert_sketch
-            .execute(params![id, article.bytes])
-            .context("storing a sketch")?;
-    }
+/// The `story_keys` rows of new articles, `(key, article id, short)`, sorted.
+pub(crate) fn key_rows(new: &[(i64, &ArticleSketch)]) -> Vec<(i64, i64, bool)> {
     let mut rows: Vec<(i64, i64, bool)> = new
         .iter()
         .flat_map(|(id, article)| {
@@ -161,64 +290,7 @@ fn store_sketches(tx: &Transaction<'_>, new: &[(i64, &ArticleSketch)]) -> Result
         })
         .collect();
     rows.sort_unstable();
-    let mut insert_key = tx
-        .prepare_cached(INSERT_KEY)
-        .context("storing story keys")?;
-    for (key, id, short) in rows {
-        insert_key
-            .execute(params![key, id, short])
-            .context("storing story keys")?;
-    }
-    Ok(())
-}
-
-/// Unions stories in the database for one batch.
-struct Placer<'t> {
-    tx: &'t Transaction<'t>,
-    seen_at: &'t str,
-    /// The sketches of this batch's new articles.
-    batch: IdMap<&'t Sketch>,
-    /// Stored sketches, read once (None: the article has none, or it is gone).
-    stored: &'t mut SketchCache,
-    /// Stories whose summary must be recomputed.
-    touched: BTreeSet<i64>,
-}
-
-impl Placer<'_> {
-    fn sketch(&mut self, id: i64) -> Result<Option<&Sketch>> {
-        if let Some(sketch) = self.batch.get(&id) {
-            return Ok(Some(*sketch));
-        }
-        self.stored.get(self.tx, id)
-    }
-
-    /// Puts the new article `id` and article `other` in one story. The first story the new
-    /// article meets takes it in; any later one it meets is merged (into the older id) and the
-    /// merge recorded. Returns whether the stories were apart.
-    fn union(&mut self, id: i64, other: i64, already_joined: bool) -> Result<bool> {
-        let mine = story_of(self.tx, id)?;
-        let theirs = story_of(self.tx, other)?;
-        if mine == theirs {
-            return Ok(false);
-        }
-        let (into, from) = (mine.min(theirs), mine.max(theirs));
-        let moved = move_story(self.tx, from, into)?;
-        if already_joined {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO story_merges
-                            (merged_at, from_story, into_story, articles, article_id, reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'import')",
-                )
-                .and_then(|mut statement| {
-                    statement.execute(params![self.seen_at, from, into, moved, id])
-                })
-                .context("recording a story merge")?;
-        }
-        self.touched.insert(into);
-        self.touched.insert(from);
-        Ok(true)
-    }
+    rows
 }
 
 /// The story of article `id`: its row in `article_story`, else its own id.

@@ -1,0 +1,182 @@
+//! The story rows of a PostgreSQL import batch: [`StoryTables`] for the one placement rule of
+//! `store::stories` (see `place.rs` there), with the bucket lookups of a batch in one statement.
+//!
+//! Placement decides with what is stored: two importers placing at once could each miss the
+//! other's near copy. So a batch places its articles holding a transaction-level advisory lock
+//! ([`STORIES_LOCK`]) until it commits: placements run one at a time, each seeing every story
+//! committed before it, and the grouping stays independent of arrival order as on SQLite. The
+//! lock is taken last in the batch, after everything else is written, so importers wait on each
+//! other only for the placement itself.
+
+use std::collections::{BTreeSet, HashSet};
+
+use postgres::Transaction;
+
+use crate::store::stories::{
+    ArticleSketch, Bucket, IdMap, MAX_BUCKET, Member, StoryTables, key_rows,
+};
+use crate::stories::Sketch;
+
+/// The advisory lock that serialises story placement ("stories" in ASCII).
+pub(super) const STORIES_LOCK: i64 = 0x73_746f_7269_6573;
+
+/// The story tables in one batch transaction, with the sketches read so far.
+pub(super) struct PgStoryTables<'t, 'c> {
+    pub tx: &'t mut Transaction<'c>,
+    pub sketches: IdMap<Option<Sketch>>,
+}
+
+impl StoryTables for PgStoryTables<'_, '_> {
+    type Error = postgres::Error;
+
+    fn threshold(&mut self) -> Result<f64, postgres::Error> {
+        let stored = self
+            .tx
+            .query_opt("SELECT value FROM meta WHERE key = 'story_threshold'", &[])?
+            .map(|row| row.get::<_, String>(0));
+        Ok(stored
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(crate::stories::DEFAULT_THRESHOLD))
+    }
+
+    fn split_articles(&mut self) -> Result<HashSet<i64>, postgres::Error> {
+        let rows = self.tx.query(
+            "SELECT article_id FROM story_corrections WHERE kind = 'split'",
+            &[],
+        )?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
+    /// Every key's first `MAX_BUCKET + 1` members (enough to tell a crowded bucket) at once.
+    fn buckets(&mut self, keys: &BTreeSet<i64>) -> Result<IdMap<Bucket>, postgres::Error> {
+        let keys: Vec<i64> = keys.iter().copied().collect();
+        let limit = (MAX_BUCKET + 1) as i64;
+        let rows = self.tx.query(
+            "SELECT k.key, m.article_id, m.short
+               FROM unnest($1::bigint[]) AS k (key)
+              CROSS JOIN LATERAL (SELECT article_id, short FROM story_keys
+                                   WHERE key = k.key LIMIT $2) AS m",
+            &[&keys, &limit],
+        )?;
+        let mut members: IdMap<Vec<Member>> = IdMap::default();
+        for row in rows {
+            members.entry(row.get(0)).or_default().push(Member {
+                id: row.get(1),
+                short: row.get(2),
+            });
+        }
+        Ok(members
+            .into_iter()
+            .map(|(key, members)| {
+                let bucket = if members.len() > MAX_BUCKET {
+                    Bucket::Crowded
+                } else {
+                    Bucket::Members(members)
+                };
+                (key, bucket)
+            })
+            .collect())
+    }
+
+    fn sketch(&mut self, id: i64) -> Result<Option<&Sketch>, postgres::Error> {
+        if !self.sketches.contains_key(&id) {
+            let sketch = self
+                .tx
+                .query_opt(
+                    "SELECT sketch FROM article_sketches WHERE article_id = $1",
+                    &[&id],
+                )?
+                .and_then(|row| Sketch::from_bytes(row.get::<_, &[u8]>(0)).ok());
+            self.sketches.insert(id, sketch);
+        }
+        Ok(self.sketches[&id].as_ref())
+    }
+
+    fn story_of(&mut self, id: i64) -> Result<i64, postgres::Error> {
+        let story = self
+            .tx
+            .query_opt(
+                "SELECT story_id FROM article_story WHERE article_id = $1",
+                &[&id],
+            )?
+            .map(|row| row.get(0));
+        Ok(story.unwrap_or(id))
+    }
+
+    fn move_story(&mut self, from: i64, into: i64) -> Result<i64, postgres::Error> {
+        let mut moved = self.tx.execute(
+            "UPDATE article_story SET story_id = $2 WHERE story_id = $1",
+            &[&from, &into],
+        )?;
+        if moved == 0 {
+            // A story of one has no row yet: its article is `from` itself.
+            moved = self.tx.execute(
+                "INSERT INTO article_story (article_id, story_id) VALUES ($1, $2)",
+                &[&from, &into],
+            )?;
+        }
+        self.tx.execute(
+            "INSERT INTO article_story (article_id, story_id) VALUES ($1, $1)
+             ON CONFLICT (article_id) DO NOTHING",
+            &[&into],
+        )?;
+        Ok(moved as i64)
+    }
+
+    fn record_merge(
+        &mut self,
+        merged_at: &str,
+        from: i64,
+        into: i64,
+        moved: i64,
+        article_id: i64,
+    ) -> Result<(), postgres::Error> {
+        self.tx.execute(
+            "INSERT INTO story_merges
+                    (merged_at, from_story, into_story, articles, article_id, reason)
+             VALUES ($1, $2, $3, $4, $5, 'import')",
+            &[&merged_at, &from, &into, &moved, &article_id],
+        )?;
+        Ok(())
+    }
+
+    fn store_sketches(&mut self, new: &[(i64, &ArticleSketch)]) -> Result<(), postgres::Error> {
+        let ids: Vec<i64> = new.iter().map(|(id, _)| *id).collect();
+        let sketches: Vec<&[u8]> = new.iter().map(|(_, article)| article.bytes()).collect();
+        self.tx.execute(
+            "INSERT INTO article_sketches (article_id, sketch)
+             SELECT * FROM unnest($1::bigint[], $2::bytea[])
+             ON CONFLICT (article_id) DO UPDATE SET sketch = excluded.sketch",
+            &[&ids, &sketches],
+        )?;
+        let rows = key_rows(new);
+        let keys: Vec<i64> = rows.iter().map(|row| row.0).collect();
+        let articles: Vec<i64> = rows.iter().map(|row| row.1).collect();
+        let short: Vec<bool> = rows.iter().map(|row| row.2).collect();
+        self.tx.execute(
+            "INSERT INTO story_keys (key, article_id, short)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[])
+             ON CONFLICT DO NOTHING",
+            &[&keys, &articles, &short],
+        )?;
+        Ok(())
+    }
+
+    fn refresh_summaries(&mut self, ids: &BTreeSet<i64>) -> Result<(), postgres::Error> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = ids.iter().copied().collect();
+        self.tx
+            .execute("DELETE FROM stories WHERE id = ANY ($1)", &[&ids])?;
+        self.tx.execute(
+            "INSERT INTO stories (id, size, first_published, last_published)
+             SELECT x.story_id, count(*), min(a.published_at), max(a.published_at)
+               FROM article_story AS x JOIN articles AS a ON a.id = x.article_id
+              WHERE x.story_id = ANY ($1)
+              GROUP BY x.story_id HAVING count(*) > 1",
+            &[&ids],
+        )?;
+        Ok(())
+    }
+}
