@@ -7,20 +7,26 @@
 //! cargo test --bench backends            # self-checks only
 //! ```
 //!
-//! The bench builds the release binary, writes the deterministic articles of `benches/common` as
-//! JSON Lines, imports them into a SQLite file (articles/s, CPU), copies the store into the
-//! PostgreSQL database `NEWSDB_BENCH_POSTGRES` names (which must be empty; rows/s), and times
-//! `newsdb search` as a process on both, p50 and p95: a selective term, a very common one and a
-//! phrase. `import` itself does not run on PostgreSQL yet, so the PostgreSQL side is filled by
-//! `newsdb copy`; the bench says so in its table.
+//! The bench builds the release binary and writes the deterministic articles of `benches/common`
+//! as JSON Lines, whole and in four quarters. Then, on each backend, with the default import
+//! options (entities and stories on): the whole file imported by one process, and the four
+//! quarters imported by four processes at once (articles/s of wall time). It then copies the
+//! SQLite store into PostgreSQL (`copy --to`, rows/s), and times `newsdb search` as a process on
+//! both, p50 and p95: a selective term, a very common one and a phrase.
+//!
+//! The PostgreSQL database `NEWSDB_BENCH_POSTGRES` names is emptied before each step (its
+//! `public` schema dropped and made again: use a database of its own, which you own).
 //!
 //! Knobs: `NEWSDB_BENCH_ARTICLES=20000`, `NEWSDB_BENCH_RUNS=20`, `NEWSDB_BENCH_BIN=PATH`.
 
 mod common;
 
 use std::env;
-use std::path::Path;
-use std::process;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{self, Command, Stdio};
+use std::time::Instant;
 
 use common::{
     env_count, generate_file, import_args, load_average, newsdb_binary, percentile,
@@ -68,16 +74,22 @@ fn bench() -> Result<(), String> {
         load_average().unwrap_or_default()
     );
 
+    let quarters: Vec<PathBuf> = (0..4)
+        .map(|part| folder.path().join(format!("quarter-{part}.jsonl")))
+        .collect();
+    split_lines(&input, &quarters)?;
+
     remove_database(&db);
-    let import = run_timed(&newsdb, &time_file, |command| {
-        command.args(import_args(&db, &input));
-    })?;
-    if !import.output.status.success() {
-        return Err(format!(
-            "import failed: {}",
-            String::from_utf8_lossy(&import.output.stderr)
-        ));
-    }
+    let sqlite_four = import_at_once(&newsdb, &db, &quarters)?;
+    remove_database(&db);
+    empty_postgres(&url)?;
+    let postgres_four = import_at_once(&newsdb, Path::new(&url), &quarters)?;
+    check_count(&url, articles)?;
+    empty_postgres(&url)?;
+    let postgres_one = import_one(&newsdb, Path::new(&url), &input, &time_file)?;
+    check_count(&url, articles)?;
+    let sqlite_one = import_one(&newsdb, &db, &input, &time_file)?;
+    empty_postgres(&url)?;
     let copy = run_timed(&newsdb, &time_file, |command| {
         command.arg("--db").arg(&db).args(["copy", "--to", &url]);
     })?;
@@ -87,16 +99,23 @@ fn bench() -> Result<(), String> {
             String::from_utf8_lossy(&copy.output.stderr)
         ));
     }
+    let rate = |seconds: f64| format!("{:.0} articles/s", articles as f64 / seconds);
     println!();
     println!("| step | SQLite | PostgreSQL |");
     println!("| --- | ---: | ---: |");
     println!(
-        "| import, 1 process | {:.0} articles/s | not ported yet |",
-        articles as f64 / import.seconds
+        "| import, 1 process | {} | {} |",
+        rate(sqlite_one),
+        rate(postgres_one)
     );
     println!(
-        "| `copy --to` (SQLite -> PostgreSQL, whole store) | | {:.0} articles/s |",
-        articles as f64 / copy.seconds
+        "| import, 4 processes at once (a quarter each) | {} | {} |",
+        rate(sqlite_four),
+        rate(postgres_four)
+    );
+    println!(
+        "| `copy --to` (SQLite -> PostgreSQL, whole store) | | {} |",
+        rate(copy.seconds)
     );
     for search in SEARCHES {
         let args: Vec<String> = ["search", search, "--format", "csv"]
@@ -120,4 +139,90 @@ fn bench() -> Result<(), String> {
     println!();
     println!("load after: {}", load_average().unwrap_or_default());
     Ok(())
+}
+
+/// Deals the lines of `input` out to `parts` in turn.
+fn split_lines(input: &Path, parts: &[PathBuf]) -> Result<(), String> {
+    let mut writers = parts
+        .iter()
+        .map(|path| File::create(path).map(BufWriter::new))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let reader = BufReader::new(File::open(input).map_err(|e| e.to_string())?);
+    let count = writers.len();
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| e.to_string())?;
+        writeln!(writers[n % count], "{line}").map_err(|e| e.to_string())?;
+    }
+    for writer in &mut writers {
+        writer.flush().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Imports `input` into `db` with one process; returns its wall seconds.
+fn import_one(newsdb: &Path, db: &Path, input: &Path, time_file: &Path) -> Result<f64, String> {
+    let import = run_timed(newsdb, time_file, |command| {
+        command.args(import_args(db, input));
+    })?;
+    if !import.output.status.success() {
+        return Err(format!(
+            "import failed: {}",
+            String::from_utf8_lossy(&import.output.stderr)
+        ));
+    }
+    Ok(import.seconds)
+}
+
+/// Imports each of `inputs` into `db` with a process of its own, all started at once; returns
+/// the wall seconds until the last one ends.
+fn import_at_once(newsdb: &Path, db: &Path, inputs: &[PathBuf]) -> Result<f64, String> {
+    let started = Instant::now();
+    let children = inputs
+        .iter()
+        .map(|input| {
+            Command::new(newsdb)
+                .args(import_args(db, input))
+                .env_remove("NEWSDB_DB")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("cannot run {}: {e}", newsdb.display()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for child in children {
+        let output = child.wait_with_output().map_err(|e| e.to_string())?;
+        if !output.status.success() {
+            return Err(format!(
+                "an import of four failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Drops everything in the bench database (its `public` schema), so a step starts empty.
+fn empty_postgres(url: &str) -> Result<(), String> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
+    client
+        .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        .map_err(|e| format!("emptying {url}: {e}"))
+}
+
+/// The import stored every article.
+fn check_count(url: &str, expected: u64) -> Result<(), String> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
+    let stored: i64 = client
+        .query_one("SELECT count(*) FROM articles", &[])
+        .map_err(|e| e.to_string())?
+        .get(0);
+    if stored as u64 == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "PostgreSQL holds {stored} articles, not {expected}"
+        ))
+    }
 }

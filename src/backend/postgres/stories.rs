@@ -78,6 +78,29 @@ impl StoryTables for PgStoryTables<'_, '_> {
             .collect())
     }
 
+    fn prefetch_sketches(&mut self, ids: &[i64]) -> Result<(), postgres::Error> {
+        let wanted: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.sketches.contains_key(id))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let rows = self.tx.query(
+            "SELECT article_id, sketch FROM article_sketches WHERE article_id = ANY ($1)",
+            &[&wanted],
+        )?;
+        for id in wanted {
+            self.sketches.insert(id, None);
+        }
+        for row in rows {
+            let sketch = Sketch::from_bytes(row.get::<_, &[u8]>(1)).ok();
+            self.sketches.insert(row.get(0), sketch);
+        }
+        Ok(())
+    }
+
     fn sketch(&mut self, id: i64) -> Result<Option<&Sketch>, postgres::Error> {
         if !self.sketches.contains_key(&id) {
             let sketch = self

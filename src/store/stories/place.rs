@@ -29,6 +29,11 @@ pub(crate) trait StoryTables {
     /// The stored articles under each of `keys` (sorted); keys with none are left out. A key
     /// with more than `MAX_BUCKET` is `Crowded`.
     fn buckets(&mut self, keys: &BTreeSet<i64>) -> std::result::Result<IdMap<Bucket>, Self::Error>;
+    /// Reads ahead the sketches of stored articles placement is about to compare (a backend
+    /// that pays a round trip per read gets them in one).
+    fn prefetch_sketches(&mut self, _ids: &[i64]) -> std::result::Result<(), Self::Error> {
+        Ok(())
+    }
     /// The sketch of stored article `id` (None when it has none, or it is gone).
     fn sketch(&mut self, id: i64) -> std::result::Result<Option<&Sketch>, Self::Error>;
     /// The story of article `id`: its row in `article_story`, else its own id.
@@ -70,6 +75,7 @@ pub(crate) fn place_new_articles<T: StoryTables>(
         .flat_map(|(_, article)| article.keys.iter().copied())
         .collect();
     let stored = tables.buckets(&keys)?;
+    tables.prefetch_sketches(&stored_candidates(new, &stored))?;
     let batch: IdMap<&Sketch> = new
         .iter()
         .map(|(id, article)| (*id, &article.sketch))
@@ -122,6 +128,29 @@ pub(crate) fn place_new_articles<T: StoryTables>(
     }
     tables.store_sketches(new)?;
     tables.refresh_summaries(&touched)
+}
+
+/// The stored articles some new article will compare with: those sharing enough of its keys in
+/// uncrowded buckets (a superset: a bucket the batch itself crowds is skipped later).
+fn stored_candidates(new: &[(i64, &ArticleSketch)], stored: &IdMap<Bucket>) -> Vec<i64> {
+    let mut wanted = BTreeSet::new();
+    let mut candidates: Vec<Member> = Vec::new();
+    for (_, article) in new {
+        candidates.clear();
+        for key in &article.keys {
+            if let Some(Bucket::Members(members)) = stored.get(key) {
+                candidates.extend(members);
+            }
+        }
+        candidates.sort_unstable();
+        let short = article.sketch.is_short();
+        for shared in candidates.chunk_by(|a, b| a == b) {
+            if stories::worth_comparing(shared.len(), short, shared[0].short) {
+                wanted.insert(shared[0].id);
+            }
+        }
+    }
+    wanted.into_iter().collect()
 }
 
 /// Puts the new article `id` and article `other` in one story. The first story the new article
