@@ -239,7 +239,7 @@ fn commands_not_on_postgres_yet_say_so() {
         return;
     };
     let folder = tempfile::tempdir().unwrap();
-    for args in [&["fetch"][..], &["stats"], &["timeline"], &["serve"]] {
+    for args in [&["articles"][..], &["stats"], &["timeline"], &["serve"]] {
         let output = common::newsdb()
             .current_dir(folder.path())
             .arg("--db")

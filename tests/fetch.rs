@@ -1494,3 +1494,123 @@ fn opml_is_read_from_standard_input() {
         vec!["News/Tech".to_string()]
     );
 }
+
+/// `feeds` and `fetch` on PostgreSQL (issue 17): the same polls record the same feed rows and
+/// articles as on SQLite; then three `fetch` processes polling the same feeds at once store each
+/// article once and lose no poll (every failure is counted).
+#[test]
+fn fetch_on_postgres_polls_like_sqlite_and_fetchers_at_once_lose_nothing() {
+    let Some(url) = common::postgres::database() else {
+        return;
+    };
+    let server = Server::start();
+    server.route("/a.xml", Route::feed(rss("Quay News", &[FIRST, SECOND])));
+    server.route(
+        "/b.xml",
+        Route::Respond {
+            status: 500,
+            headers: Vec::new(),
+            body: b"oops".to_vec(),
+        },
+    );
+    server.route("/c.xml", Route::feed(rss("Harbour Post", &[SECOND, THIRD])));
+    let feeds = [
+        server.url("/a.xml"),
+        server.url("/b.xml"),
+        server.url("/c.xml"),
+    ];
+    let sqlite = TestDb::new();
+    let on_postgres = |args: &[&str]| {
+        common::newsdb()
+            .arg("--db")
+            .arg(&url)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for feed in &feeds {
+        add_feed(&sqlite, feed);
+        let output = on_postgres(&["feeds", "add", "--no-check", feed]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let on_sqlite = fetch(&sqlite, &[]);
+    let on_server = on_postgres(&["fetch"]);
+    assert_eq!(on_sqlite.status.code(), Some(1), "{}", stderr(&on_sqlite));
+    assert_eq!(on_server.status.code(), on_sqlite.status.code());
+    let summary = |output: &std::process::Output| {
+        let text = stderr(output);
+        text.lines()
+            .last()
+            .unwrap_or_default()
+            .split(" (")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(summary(&on_server), summary(&on_sqlite));
+
+    // The listings agree but for the times of this run.
+    let listing = |output: std::process::Output| {
+        assert!(output.status.success(), "{}", stderr(&output));
+        let mut rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        for row in rows.as_array_mut().unwrap() {
+            let row = row.as_object_mut().unwrap();
+            for volatile in ["last_fetched_at", "next_check_at"] {
+                let value = row.remove(volatile).unwrap();
+                row.insert(volatile.into(), serde_json::Value::Bool(!value.is_null()));
+            }
+        }
+        rows
+    };
+    let listed = listing(on_postgres(&["feeds", "list", "--format", "json"]));
+    assert_eq!(
+        listed,
+        listing(sqlite.run(&["feeds", "list", "--format", "json"]))
+    );
+    assert_eq!(listed[1]["failure_count"], 1);
+    assert_eq!(listed[0]["articles"], 2);
+
+    // Three fetchers at once, every feed polled by each.
+    let fetchers: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_newsdb"))
+                .env_remove("NEWSDB_DB")
+                .args(["--db", &url, "--quiet", "fetch", "--force"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for fetcher in fetchers {
+        let output = fetcher.wait_with_output().unwrap();
+        // The failing feed was failing before: it does not fail the run again.
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let count = |client: &mut postgres::Client, sql: &str| -> i64 {
+        client.query_one(sql, &[]).unwrap().get(0)
+    };
+    assert_eq!(count(&mut client, "SELECT count(*) FROM articles"), 3);
+    assert_eq!(
+        count(
+            &mut client,
+            "SELECT failure_count FROM feeds WHERE url LIKE '%/b.xml'"
+        ),
+        4,
+        "every failed poll is counted"
+    );
+    // One sighting per (article, feed); four polls of a and c, each seeing two items.
+    assert_eq!(count(&mut client, "SELECT count(*) FROM sightings"), 4);
+    assert_eq!(
+        count(&mut client, "SELECT sum(times_seen)::bigint FROM sightings"),
+        4 * 4
+    );
+    assert_eq!(
+        count(
+            &mut client,
+            "SELECT count(*) FROM imports WHERE finished_at IS NOT NULL"
+        ),
+        4
+    );
+}

@@ -63,7 +63,7 @@ impl Database {
 pub fn not_on_postgres(command: &str) -> String {
     format!(
         "`newsdb {command}` does not run on PostgreSQL yet (--db postgres://...): run it on a \
-         SQLite file. On PostgreSQL newsdb runs init, migrate, import, query, search, copy (into it) and \
-         backup (which points to pg_dump)"
+         SQLite file. On PostgreSQL newsdb runs init, migrate, import, feeds, fetch, query, \
+         search, copy (into it) and backup (which points to pg_dump)"
     )
 }

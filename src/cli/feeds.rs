@@ -122,7 +122,7 @@ fn add(
     let source = source
         .map(|name| keys::source_name(name, None))
         .filter(|source| !source.key.is_empty());
-    let mut store = context.open()?;
+    let mut store = context.open_any(false)?;
     // Refuse a second subscription before fetching anything.
     if store.feed(&url)?.is_some() {
         return Err(Failure::Failed(format!(
@@ -177,7 +177,7 @@ fn add(
 }
 
 fn list(context: &Context, format: &FormatArgs) -> Outcome {
-    let store = context.open_read_only()?;
+    let mut store = context.open_any(true)?;
     let text = |value: Option<String>| value.map_or(Value::Null, Value::Text);
     let rows = store.feeds()?.into_iter().map(|feed| {
         Ok::<_, std::io::Error>(vec![
@@ -213,7 +213,7 @@ fn list(context: &Context, format: &FormatArgs) -> Outcome {
 
 fn remove(context: &Context, raw: &str) -> Outcome {
     let url = fetch::feed_url(raw).unwrap_or_else(|| raw.to_owned());
-    let mut store = context.open()?;
+    let mut store = context.open_any(false)?;
     if store.remove_feed(&url)? {
         context.note(&format!("unsubscribed from {url}"));
         Ok(())
@@ -249,7 +249,7 @@ fn import(context: &Context, file: &Path, replace: bool) -> Outcome {
             html_url: subscription.html_url,
         })
         .collect();
-    let mut store = context.open()?;
+    let mut store = context.open_any(false)?;
     let done = store.import_subscriptions(&feeds, replace)?;
     context.note(&format!(
         "{name}: {} feeds: {} added, {} updated, {} unchanged, {} rejected",
@@ -276,7 +276,7 @@ fn read_bounded(file: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 fn export(context: &Context, output: Option<&Path>, force: bool) -> Outcome {
-    let store = context.open_read_only()?;
+    let mut store = context.open_any(true)?;
     let subscriptions: Vec<Subscription> = store
         .feeds()?
         .into_iter()

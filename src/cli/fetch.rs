@@ -39,7 +39,7 @@ pub fn run(context: &Context, args: &FetchArgs) -> Outcome {
         .iter()
         .map(|raw| feeds::feed_url(raw))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut store = context.open()?;
+    let mut store = context.open_any(false)?;
     let mut subscribed = store.feeds()?;
     if !wanted.is_empty() {
         if let Some(missing) = wanted
@@ -86,7 +86,7 @@ pub fn run(context: &Context, args: &FetchArgs) -> Outcome {
             import: ImportSummary::default(),
         }
     } else {
-        pipeline::poll(&mut store, &due, &client, &options, &mut reporter)?
+        pipeline::poll(store.as_mut(), &due, &client, &options, &mut reporter)?
     };
     let mut newly_failed = 0;
     for (feed, before) in report.feeds.iter().zip(&due) {

@@ -10,7 +10,7 @@ use newsdb::import::limits;
 use newsdb::import::select::FileSelection;
 use newsdb::item::{Format, ImportError, SkipReason, Skipped};
 use newsdb::pipeline::{
-    self, ImportObserver, ImportOptions, ImportSummary, ImportTarget, Input, input_files_size,
+    self, ImportObserver, ImportOptions, ImportSummary, Input, input_files_size,
 };
 
 use super::{Context, Failure, Outcome};
@@ -87,10 +87,7 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
         ));
     }
     let selection = FileSelection::new(&args.include, &args.exclude).map_err(Failure::Usage)?;
-    let mut store: Box<dyn ImportTarget> = match context.open_postgres(false)? {
-        Some(store) => Box::new(store),
-        None => Box::new(context.open()?),
-    };
+    let mut store = context.open_any(false)?;
     let options = ImportOptions {
         format: args.format,
         source: args.source.clone(),

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use newsdb::backend::{self, DatabaseLocation, PgStore};
+use newsdb::pipeline::Subscriptions;
 use newsdb::store::{OpenOptions, Store, StoreError};
 
 mod articles;
@@ -298,6 +299,15 @@ impl Context {
         Some(PgStore::open(&url, &options).map_err(Failure::from))
     }
 
+    /// The store of either backend, for the commands that run on both through a trait
+    /// (import, feeds, fetch).
+    pub fn open_any(&self, read_only: bool) -> Result<Box<dyn Subscriptions>, Failure> {
+        Ok(match self.open_postgres(read_only)? {
+            Some(store) => Box::new(store),
+            None => Box::new(self.open_with(read_only)?),
+        })
+    }
+
     pub fn open(&self) -> Result<Store, Failure> {
         self.open_with(false)
     }
@@ -437,6 +447,8 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Copy(_)
         | Command::Search(_)
         | Command::Import(_)
+        | Command::Feeds(_)
+        | Command::Fetch(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
@@ -444,8 +456,6 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         Command::Reextract(_) => "reextract",
         Command::Compact(_) => "compact",
         Command::Export(_) => "export",
-        Command::Feeds(_) => "feeds",
-        Command::Fetch(_) => "fetch",
         Command::Articles(_) => "articles",
         Command::Show(_) => "show",
         Command::Sources(_) => "sources",

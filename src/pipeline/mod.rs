@@ -33,9 +33,11 @@ use crate::import::select::FileSelection;
 use crate::import::stream::PausingReader;
 use crate::import::walk::{FolderWalk, Pick};
 use crate::item::{Format, ImportError, Location, Parsed, Skipped};
+use crate::normalize::SourceName;
 use crate::normalize::{self, ContentHash, NormalizeOptions};
 use crate::store::{
-    self, BatchEntry, BatchOutcome, ImportCounts, ImportId, OpenOptions, Store, WriteOptions,
+    self, BatchEntry, BatchOutcome, Feed, FeedAdded, ImportCounts, ImportId, NewFeed, OpenOptions,
+    PollRecord, Store, SubscriptionsImported, WriteOptions,
 };
 
 /// What an import writes to: a store of either backend. The pipeline needs only these.
@@ -62,6 +64,74 @@ pub trait ImportTarget {
     /// server).
     fn database_file(&self) -> Option<&Path>;
 }
+
+/// The subscribed feeds of a store of either backend: what `newsdb feeds` and `newsdb fetch`
+/// read and write (see `store::feeds`).
+pub trait Subscriptions: ImportTarget {
+    /// Every subscribed feed, in the order they were added.
+    fn feeds(&mut self) -> store::Result<Vec<Feed>>;
+    /// The feed subscribed as `url`, if any.
+    fn feed(&mut self, url: &str) -> store::Result<Option<Feed>>;
+    /// Subscribes to `url` (already validated), linking `source`.
+    fn add_feed(&mut self, feed: &NewFeed, source: Option<&SourceName>)
+    -> store::Result<FeedAdded>;
+    /// Subscribes to every feed of an OPML file, in one transaction.
+    fn import_subscriptions(
+        &mut self,
+        feeds: &[NewFeed],
+        replace: bool,
+    ) -> store::Result<SubscriptionsImported>;
+    /// Unsubscribes from `url`; false when it was not subscribed.
+    fn remove_feed(&mut self, url: &str) -> store::Result<bool>;
+    /// Records one poll of feed `id`.
+    fn record_poll(&mut self, id: i64, record: &PollRecord<'_>) -> store::Result<()>;
+    /// Articles that import run `import` stored for the first time from feed `feed_id`.
+    fn new_articles_from_feed(&mut self, import: ImportId, feed_id: i64) -> store::Result<u64>;
+}
+
+/// Implements [`Subscriptions`] for a store type whose inherent methods have its signatures.
+macro_rules! subscriptions_of {
+    ($store:ty) => {
+        impl Subscriptions for $store {
+            fn feeds(&mut self) -> store::Result<Vec<Feed>> {
+                <$store>::feeds(self)
+            }
+            fn feed(&mut self, url: &str) -> store::Result<Option<Feed>> {
+                <$store>::feed(self, url)
+            }
+            fn add_feed(
+                &mut self,
+                feed: &NewFeed,
+                source: Option<&SourceName>,
+            ) -> store::Result<FeedAdded> {
+                <$store>::add_feed(self, feed, source)
+            }
+            fn import_subscriptions(
+                &mut self,
+                feeds: &[NewFeed],
+                replace: bool,
+            ) -> store::Result<SubscriptionsImported> {
+                <$store>::import_subscriptions(self, feeds, replace)
+            }
+            fn remove_feed(&mut self, url: &str) -> store::Result<bool> {
+                <$store>::remove_feed(self, url)
+            }
+            fn record_poll(&mut self, id: i64, record: &PollRecord<'_>) -> store::Result<()> {
+                <$store>::record_poll(self, id, record)
+            }
+            fn new_articles_from_feed(
+                &mut self,
+                import: ImportId,
+                feed_id: i64,
+            ) -> store::Result<u64> {
+                <$store>::new_articles_from_feed(self, import, feed_id)
+            }
+        }
+    };
+}
+
+subscriptions_of!(Store);
+subscriptions_of!(crate::backend::PgStore);
 
 /// Which content hashes a store has.
 pub trait ContentIndex: Send {

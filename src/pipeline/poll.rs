@@ -14,8 +14,10 @@ use crate::fetch::{Client, Conditional, FetchError, Response};
 use crate::import::feed::feed_title;
 use crate::item::ImportError;
 use crate::normalize::url::without_credentials;
-use crate::pipeline::{self, Fetched, ImportObserver, ImportOptions, ImportSummary, Input};
-use crate::store::{self, Feed, ImportId, PollRecord, Store};
+use crate::pipeline::{
+    self, Fetched, ImportObserver, ImportOptions, ImportSummary, Input, Subscriptions,
+};
+use crate::store::{self, Feed, ImportId, PollRecord};
 
 /// What one poll did to one feed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +80,7 @@ struct Polled {
 
 /// Polls `feeds` and imports what changed into `store`, as one import run.
 pub fn poll(
-    store: &mut Store,
+    store: &mut dyn Subscriptions,
     feeds: &[Feed],
     client: &Client,
     options: &ImportOptions,
