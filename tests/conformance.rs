@@ -239,7 +239,7 @@ fn commands_not_on_postgres_yet_say_so() {
         return;
     };
     let folder = tempfile::tempdir().unwrap();
-    for args in [&["articles"][..], &["stats"], &["timeline"], &["serve"]] {
+    for args in [&["articles"][..], &["show", "1"], &["timeline"], &["serve"]] {
         let output = common::newsdb()
             .current_dir(folder.path())
             .arg("--db")
@@ -451,5 +451,34 @@ fn search_finds_the_same_articles_on_both_backends() {
             common::stderr(&output).contains("unbalanced quote"),
             "{backend}"
         );
+    }
+}
+
+/// `stats` and `sources` print the same on both backends (the file size is each engine's own).
+#[test]
+fn stats_and_sources_print_the_same_on_both_backends() {
+    let Some((sqlite, url)) = samples_on_both() else {
+        return;
+    };
+    for args in [
+        &["sources", "--format", "csv"][..],
+        &["stats", "--format", "csv"],
+    ] {
+        let on_sqlite = sqlite.run(args);
+        let on_postgres = newsdb_on(&url, args);
+        assert!(
+            on_postgres.status.success(),
+            "{}",
+            common::stderr(&on_postgres)
+        );
+        let rows = |output: &std::process::Output| -> Vec<String> {
+            common::stdout(output)
+                .lines()
+                .filter(|line| !line.starts_with("size_bytes,"))
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(rows(&on_postgres), rows(&on_sqlite), "{args:?}");
+        assert!(rows(&on_sqlite).len() > 3, "{args:?}");
     }
 }

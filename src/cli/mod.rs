@@ -449,16 +449,16 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Import(_)
         | Command::Feeds(_)
         | Command::Fetch(_)
+        | Command::Stats(_)
+        | Command::Sources(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
-        Command::Stats(_) => "stats",
         Command::Reextract(_) => "reextract",
         Command::Compact(_) => "compact",
         Command::Export(_) => "export",
         Command::Articles(_) => "articles",
         Command::Show(_) => "show",
-        Command::Sources(_) => "sources",
         Command::Timeline(_) => "timeline",
         Command::Queries(_) => "queries",
         Command::Run(_) => "run",

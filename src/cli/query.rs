@@ -94,15 +94,35 @@ fn run_on_postgres(
     args: &QueryArgs,
     timeout: Option<std::time::Duration>,
 ) -> Outcome {
-    use newsdb::backend::postgres::query::{self as pg_query, PgQueryError};
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    let style = args.format.style();
-    let output_format = args.format.format();
-    let result = pg_query::run(
+    print_on_postgres(
         &mut store,
         &args.sql,
         &args.parameters,
         args.write,
+        timeout,
+        &args.format,
+    )
+}
+
+/// Runs `sql` on PostgreSQL and prints its rows as `format_args` asks (`query`, and the built-in
+/// queries of other commands).
+pub fn print_on_postgres(
+    store: &mut newsdb::backend::PgStore,
+    sql: &str,
+    parameters: &[Parameter],
+    allow_write: bool,
+    timeout: Option<std::time::Duration>,
+    format_args: &FormatArgs,
+) -> Outcome {
+    use newsdb::backend::postgres::query::{self as pg_query, PgQueryError};
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let style = format_args.style();
+    let output_format = format_args.format();
+    let result = pg_query::run(
+        store,
+        sql,
+        parameters,
+        allow_write,
         timeout,
         |columns, rows| format::write_rows(&mut out, output_format, columns, rows, &style),
     );

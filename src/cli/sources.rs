@@ -4,6 +4,10 @@
 use super::{Context, FormatArgs, Outcome};
 
 pub fn run(context: &Context, args: &FormatArgs) -> Outcome {
+    if let Some(mut store) = context.open_postgres(true)? {
+        let sql = newsdb::backend::postgres::canned::SOURCES;
+        return super::query::print_on_postgres(&mut store, sql, &[], false, None, args);
+    }
     let store = context.open_read_only()?;
     let query = super::run::built_in("sources")?;
     super::run::print(&store, query, &[], args, None)

@@ -1,6 +1,10 @@
 //! `newsdb stats`: rows per table, date range, size, schema version and hash scheme (the
 //! built-in `stats` query).
 
+use std::io::Write;
+
+use rusqlite::types::Value;
+
 use super::{Context, FormatArgs, Outcome};
 use newsdb::query::canned::CannedQuery;
 
@@ -12,6 +16,21 @@ const PACKED_MENTION_COUNT: &str =
 const TABLE_MENTION_COUNT: &str = "(SELECT count(*) FROM mentions)";
 
 pub fn run(context: &Context, args: &FormatArgs) -> Outcome {
+    if let Some(mut store) = context.open_postgres(true)? {
+        let rows = store.stats()?;
+        let columns = ["name".to_owned(), "value".to_owned()];
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        newsdb::query::format::write_rows::<_, _, std::io::Error>(
+            &mut out,
+            args.format(),
+            &columns,
+            rows.into_iter()
+                .map(|(name, value)| Ok(vec![Value::Text(name), value])),
+            &args.style(),
+        )?;
+        out.flush()?;
+        return Ok(());
+    }
     let store = context.open_read_only()?;
     let query = super::run::built_in("stats")?;
     if store.stores_packed_mentions()? {

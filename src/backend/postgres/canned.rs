@@ -1,0 +1,98 @@
+//! The built-in queries of `src/query/canned/` that run on PostgreSQL, in its dialect: the same
+//! columns, in the same order, with the same types, so every output format prints alike.
+
+use rusqlite::types::Value;
+
+use super::PgStore;
+use crate::store::StoreError;
+
+/// `sources.sql` on PostgreSQL.
+pub const SOURCES: &str = "
+    SELECT s.id,
+           s.name,
+           s.key,
+           s.domain,
+           count(a.id) AS articles,
+           (SELECT count(*) FROM article_sources AS x
+             WHERE x.source_id = s.id AND x.role = 'credit') AS credited,
+           min(a.published_at) AS first_published,
+           max(a.published_at) AS last_published
+      FROM sources AS s
+      LEFT JOIN articles AS a ON a.source_id = s.id
+     GROUP BY s.id
+     ORDER BY articles DESC, credited DESC, s.name COLLATE \"C\"";
+
+/// The counted tables of `stats.sql`, in its order (mentions from the packed rows' counts).
+const COUNTED: [(&str, &str); 16] = [
+    ("articles", "SELECT count(*) FROM articles"),
+    ("sources", "SELECT count(*) FROM sources"),
+    ("article_sources", "SELECT count(*) FROM article_sources"),
+    ("authors", "SELECT count(*) FROM authors"),
+    ("article_authors", "SELECT count(*) FROM article_authors"),
+    (
+        "article_categories",
+        "SELECT count(*) FROM article_categories",
+    ),
+    ("article_urls", "SELECT count(*) FROM article_urls"),
+    ("sightings", "SELECT count(*) FROM sightings"),
+    ("article_raw", "SELECT count(*) FROM article_raw"),
+    ("entities", "SELECT count(*) FROM entities"),
+    ("entity_aliases", "SELECT count(*) FROM entity_aliases"),
+    (
+        "mentions",
+        "SELECT coalesce(sum(mention_count), 0)::bigint FROM article_entities",
+    ),
+    ("feeds", "SELECT count(*) FROM feeds"),
+    ("imports", "SELECT count(*) FROM imports"),
+    ("import_rejects", "SELECT count(*) FROM import_rejects"),
+    ("saved_queries", "SELECT count(*) FROM saved_queries"),
+];
+
+impl PgStore {
+    /// The rows of `newsdb stats` (`stats.sql`): (name, value), in its order; the size is the
+    /// database's on the server.
+    pub fn stats(&mut self) -> Result<Vec<(String, Value)>, StoreError> {
+        let what = "counting rows";
+        let mut transaction = self
+            .client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .map_err(|error| StoreError::Server {
+                context: format!("{}: {what}", self.shown),
+                reason: super::describe(&error),
+            })?;
+        let mut rows = Vec::new();
+        let mut fetch = |sql: &str| transaction.query_one(sql, &[]);
+        let result = (|| {
+            for (name, sql) in COUNTED {
+                rows.push((name.to_owned(), Value::Integer(fetch(sql)?.get(0))));
+            }
+            let text = |value: Option<String>| value.map_or(Value::Null, Value::Text);
+            let dates = fetch("SELECT min(published_at), max(published_at) FROM articles")?;
+            rows.push(("first_published".into(), text(dates.get(0))));
+            rows.push(("last_published".into(), text(dates.get(1))));
+            let size: i64 = fetch("SELECT pg_database_size(current_database())")?.get(0);
+            rows.push(("size_bytes".into(), Value::Integer(size)));
+            let version: Option<i32> =
+                fetch("SELECT max(version) FROM refinery_schema_history")?.get(0);
+            rows.push((
+                "schema_version".into(),
+                version.map_or(Value::Null, |v| Value::Integer(i64::from(v))),
+            ));
+            let scheme: Option<String> =
+                fetch("SELECT (SELECT value FROM meta WHERE key = 'hash_scheme')")?.get(0);
+            rows.push((
+                "hash_scheme".into(),
+                scheme
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .map_or(Value::Null, Value::Integer),
+            ));
+            Ok::<_, postgres::Error>(())
+        })();
+        drop(fetch);
+        drop(transaction);
+        result.map_err(|error| self.error(what, &error))?;
+        Ok(rows)
+    }
+}
