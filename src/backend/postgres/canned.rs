@@ -53,13 +53,14 @@ impl PgStore {
     /// database's on the server.
     pub fn stats(&mut self) -> Result<Vec<(String, Value)>, StoreError> {
         let what = "counting rows";
+        let shown = self.shown.clone();
         let mut transaction = self
             .client
             .build_transaction()
             .read_only(true)
             .start()
             .map_err(|error| StoreError::Server {
-                context: format!("{}: {what}", self.shown),
+                context: format!("{shown}: {what}"),
                 reason: super::describe(&error),
             })?;
         let mut rows = Vec::new();
@@ -90,9 +91,10 @@ impl PgStore {
             ));
             Ok::<_, postgres::Error>(())
         })();
-        drop(fetch);
-        drop(transaction);
-        result.map_err(|error| self.error(what, &error))?;
+        result.map_err(|error| StoreError::Server {
+            context: format!("{shown}: {what}"),
+            reason: super::describe(&error),
+        })?;
         Ok(rows)
     }
 }
