@@ -12,10 +12,12 @@
 //! fixed key order (`ORDER BY` the unique key): sources, authors, entities, aliases, articles by
 //! content hash, sightings by their place, entity totals by entity. Dictionary rows (sources,
 //! authors, entities, aliases, URLs) are `ON CONFLICT DO NOTHING` and read again, so two importers
-//! naming the same new source both get its one id. Articles are plain inserts: when another
-//! importer stored the same content first, the unique index refuses ours and the batch is run
-//! again from the start, where that content is now a known one (its arrival becomes a sighting).
-//! A deadlock, a serialization failure or such a race is retried up to [`ATTEMPTS`] times.
+//! naming the same new source both get its one id. Articles are inserted `ON CONFLICT DO
+//! NOTHING` under a savepoint: when another importer stored some of the batch's contents
+//! meanwhile (the insert waits for it to commit), the insert is undone and the batch decided
+//! again in the same transaction, with those contents now known (their arrivals become
+//! sightings); each such round settles at least one content. A deadlock or a serialization
+//! failure rolls the batch back and tries it again, up to [`ATTEMPTS`] times.
 //!
 //! **Entity totals** are counted by this writer, not by the per-statement recount triggers of
 //! `V14__entity_totals.sql` (paused for the transaction with the `newsdb.entity_totals` setting,
@@ -363,7 +365,6 @@ impl<'a> Batch<'_, '_> {
     fn write(&mut self, entries: &'a [BatchEntry]) -> Result<BatchOutcome, WriteError> {
         self.tx
             .batch_execute("SET LOCAL newsdb.entity_totals = 'paused'")?;
-        let mut outcome = BatchOutcome::default();
         let articles: Vec<&Article> = entries
             .iter()
             .filter_map(|entry| match entry {
@@ -371,124 +372,49 @@ impl<'a> Batch<'_, '_> {
                 BatchEntry::Rejected(_) => None,
             })
             .collect();
-        let stored = self.stored_articles(&articles)?;
-        let known_identifiers = self.known_identifiers(&articles, &stored)?;
-
-        // Phase one, in input order: what is new, what is a copy and what it fills.
-        let mut new: Vec<NewArticle<'a>> = Vec::new();
-        let mut new_by_hash: HashMap<String, usize> = HashMap::new();
-        let mut gaps: HashMap<ArticleRef, Fields> = HashMap::new();
-        let mut fills: HashMap<i64, StoredFill<'a>> = HashMap::new();
-        let mut filled_links: Vec<(ArticleRef, Fields, &'a Article)> = Vec::new();
-        let mut identifiers_seen: HashSet<(&'static str, &'a str)> = HashSet::new();
-        let mut urls: Vec<(ArticleRef, &'static str, &'a str)> = Vec::new();
-        let mut sightings: Vec<Sighting<'a>> = Vec::new();
-        let mut sighting_index: HashMap<(ArticleRef, String, &'a str), usize> = HashMap::new();
-        let mut rejects: Vec<&'a ImportError> = Vec::new();
-        for entry in entries {
-            let (article, mentions, sketch) = match entry {
-                BatchEntry::Article {
-                    article,
-                    mentions,
-                    sketch,
-                } => (article.as_ref(), mentions.as_slice(), sketch.as_deref()),
-                BatchEntry::Rejected(error) => {
-                    rejects.push(error);
-                    outcome.rejected += 1;
-                    continue;
-                }
-            };
-            let hash = article.hash.to_hex();
-            let known = match new_by_hash.get(&hash) {
-                Some(&index) => Some(ArticleRef::New(index)),
-                None => stored.get(&hash).map(|&(id, _)| ArticleRef::Stored(id)),
-            };
-            let (target, filled) = match known {
-                Some(target) => {
-                    outcome.duplicates += 1;
-                    let lacking = match target {
-                        ArticleRef::Stored(_) => *gaps.entry(target).or_insert(stored[&hash].1),
-                        ArticleRef::New(_) => gaps[&target],
-                    };
-                    let filled = lacking.and(Fields::offered_by(article));
-                    gaps.insert(target, lacking.without(filled));
-                    if !filled.is_empty() {
-                        match target {
-                            ArticleRef::New(index) => new[index].fill(filled, article),
-                            ArticleRef::Stored(id) => {
-                                fill_stored(fills.entry(id).or_default(), filled, article);
-                                filled_links.push((target, filled, article));
-                            }
-                        }
-                    }
-                    (target, filled)
-                }
-                None => {
-                    let is_version = article.identifiers().any(|(kind, value)| {
-                        identifiers_seen.contains(&(kind.name(), value))
-                            || known_identifiers
-                                .contains(&(kind.name().to_owned(), value.to_owned()))
-                    });
-                    if is_version {
-                        outcome.new_versions += 1;
-                    }
-                    outcome.new_articles += 1;
-                    let index = new.len();
-                    new.push(NewArticle::of(article, mentions, sketch));
-                    new_by_hash.insert(hash, index);
-                    let target = ArticleRef::New(index);
-                    gaps.insert(target, Fields::missing_from(article));
-                    (target, Fields::default())
-                }
-            };
-            for (kind, value) in article.identifiers() {
-                identifiers_seen.insert((kind.name(), value));
-                urls.push((target, kind.name(), value));
-            }
-            let origin = without_credentials(&article.location.origin).into_owned();
-            let place = (
-                target,
-                origin.clone(),
-                article.title.as_deref().unwrap_or(""),
-            );
-            let index = *sighting_index.entry(place).or_insert_with(|| {
-                sightings.push(Sighting {
-                    article: target,
-                    origin,
-                    locator: None,
-                    title: article.title.as_deref(),
-                    times: 0,
-                    filled: Vec::new(),
-                });
-                sightings.len() - 1
-            });
-            let sighting = &mut sightings[index];
-            sighting.times += 1;
-            sighting.locator = article.location.locator();
-            if let Some(names) = filled.names() {
-                sighting.filled.push(names);
+        // A round that meets contents another importer stored meanwhile decides again with them
+        // stored; each such round settles at least one content, so rounds are few and bounded.
+        for _ in 0..=articles.len() {
+            let stored = self.stored_articles(&articles)?;
+            let known_identifiers = self.known_identifiers(&articles, &stored)?;
+            let plan = plan(entries, &stored, &known_identifiers);
+            self.resolve_names(&plan.new, &plan.fills, &plan.filled_links)?;
+            if let Some(ids) = self.store_new_articles(&plan.new)? {
+                return self.write_rows(plan, &ids);
             }
         }
+        Err(WriteError::Contention(
+            "other importers kept storing this batch's articles first".into(),
+        ))
+    }
 
-        // Phase two: the rows, table by table.
-        self.resolve_names(&new, &fills, &filled_links)?;
-        let ids = self.store_new_articles(&new)?;
+    /// Phase two: the rows of a planned batch whose new articles are stored under `ids`.
+    fn write_rows(&mut self, plan: Plan<'a>, ids: &[i64]) -> Result<BatchOutcome, WriteError> {
+        let Plan {
+            outcome,
+            new,
+            fills,
+            filled_links,
+            urls,
+            sightings,
+            rejects,
+        } = plan;
         let id = |target: ArticleRef| match target {
             ArticleRef::New(index) => ids[index],
             ArticleRef::Stored(id) => id,
         };
         let dated = self.fill_stored_articles(&fills)?;
-        self.link_sources_and_authors(&new, &ids, &filled_links, &id)?;
-        self.store_categories_and_raw(&new, &ids)?;
+        self.link_sources_and_authors(&new, ids, &filled_links, &id)?;
+        self.store_categories_and_raw(&new, ids)?;
         self.store_urls(&urls, &id)?;
         self.store_sightings(&sightings, &id)?;
-        let stored_mentions = self.store_mentions(&new, &ids)?;
-        self.count_entity_totals(&ids, stored_mentions, &dated)?;
+        let stored_mentions = self.store_mentions(&new, ids)?;
+        self.count_entity_totals(ids, stored_mentions, &dated)?;
         if stored_mentions {
             self.record_extractor_version()?;
         }
         self.store_rejects(&rejects)?;
-        self.place_in_stories(&new, &ids)?;
+        self.place_in_stories(&new, ids)?;
         Ok(outcome)
     }
 
@@ -604,9 +530,12 @@ impl<'a> Batch<'_, '_> {
 
     /// Stores the new articles under ids taken from the sequence in input order, inserting in
     /// content-hash order; returns their ids.
-    fn store_new_articles(&mut self, new: &[NewArticle<'_>]) -> Result<Vec<i64>, postgres::Error> {
+    fn store_new_articles(
+        &mut self,
+        new: &[NewArticle<'_>],
+    ) -> Result<Option<Vec<i64>>, postgres::Error> {
         if new.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
         let count = new.len() as i64;
         let mut ids: Vec<i64> = self
@@ -636,9 +565,10 @@ impl<'a> Batch<'_, '_> {
             .iter()
             .map(|a| a.publisher.map(|source| self.source_id(source)))
             .collect();
-        // A content another importer stored meanwhile fails the unique index: the batch is then
-        // tried again, and finds it stored.
-        self.tx.execute(
+        // A content another importer stored meanwhile (this insert waits for it to commit) is
+        // not inserted: the insert is then undone and the batch decided again.
+        self.tx.batch_execute("SAVEPOINT new_articles")?;
+        let inserted = self.tx.execute(
             "INSERT INTO articles (id, content_hash, title, body, summary, url, language,
                                    published_at, published_raw, word_count, source_id, import_id)
              SELECT a.*, $12::bigint
@@ -647,7 +577,8 @@ impl<'a> Batch<'_, '_> {
                            $11::bigint[])
                     AS a (id, content_hash, title, body, summary, url, language, published_at,
                           published_raw, word_count, source_id)
-              ORDER BY a.content_hash",
+              ORDER BY a.content_hash
+             ON CONFLICT (content_hash) DO NOTHING",
             &[
                 &ids,
                 &hashes,
@@ -663,7 +594,14 @@ impl<'a> Batch<'_, '_> {
                 &self.import,
             ],
         )?;
-        Ok(ids)
+        if inserted == count as u64 {
+            self.tx.batch_execute("RELEASE SAVEPOINT new_articles")?;
+            Ok(Some(ids))
+        } else {
+            self.tx
+                .batch_execute("ROLLBACK TO SAVEPOINT new_articles")?;
+            Ok(None)
+        }
     }
 
     /// Gives stored articles the columns their copies filled (never overwriting one another
@@ -1121,6 +1059,132 @@ impl<'a> Batch<'_, '_> {
             &[&self.import, &origins, &locators, &reasons],
         )?;
         Ok(())
+    }
+}
+
+/// What a batch writes, decided in input order before anything is written: what is new, what
+/// is a copy of what and which fields it fills, URLs and sightings.
+struct Plan<'a> {
+    outcome: BatchOutcome,
+    new: Vec<NewArticle<'a>>,
+    fills: HashMap<i64, StoredFill<'a>>,
+    filled_links: Vec<(ArticleRef, Fields, &'a Article)>,
+    urls: Vec<(ArticleRef, &'static str, &'a str)>,
+    sightings: Vec<Sighting<'a>>,
+    rejects: Vec<&'a ImportError>,
+}
+
+/// Phase one, decided as the SQLite writer decides it (see `store::write_batch`): `stored` holds
+/// the stored contents among the batch's, `known_identifiers` the URLs and GUIDs of stored
+/// articles among the new ones'.
+fn plan<'a>(
+    entries: &'a [BatchEntry],
+    stored: &Stored,
+    known_identifiers: &HashSet<(String, String)>,
+) -> Plan<'a> {
+    let mut outcome = BatchOutcome::default();
+    let mut new: Vec<NewArticle<'a>> = Vec::new();
+    let mut new_by_hash: HashMap<String, usize> = HashMap::new();
+    let mut gaps: HashMap<ArticleRef, Fields> = HashMap::new();
+    let mut fills: HashMap<i64, StoredFill<'a>> = HashMap::new();
+    let mut filled_links: Vec<(ArticleRef, Fields, &'a Article)> = Vec::new();
+    let mut identifiers_seen: HashSet<(&'static str, &'a str)> = HashSet::new();
+    let mut urls: Vec<(ArticleRef, &'static str, &'a str)> = Vec::new();
+    let mut sightings: Vec<Sighting<'a>> = Vec::new();
+    let mut sighting_index: HashMap<(ArticleRef, String, &'a str), usize> = HashMap::new();
+    let mut rejects: Vec<&'a ImportError> = Vec::new();
+    for entry in entries {
+        let (article, mentions, sketch) = match entry {
+            BatchEntry::Article {
+                article,
+                mentions,
+                sketch,
+            } => (article.as_ref(), mentions.as_slice(), sketch.as_deref()),
+            BatchEntry::Rejected(error) => {
+                rejects.push(error);
+                outcome.rejected += 1;
+                continue;
+            }
+        };
+        let hash = article.hash.to_hex();
+        let known = match new_by_hash.get(&hash) {
+            Some(&index) => Some(ArticleRef::New(index)),
+            None => stored.get(&hash).map(|&(id, _)| ArticleRef::Stored(id)),
+        };
+        let (target, filled) = match known {
+            Some(target) => {
+                outcome.duplicates += 1;
+                let lacking = match target {
+                    ArticleRef::Stored(_) => *gaps.entry(target).or_insert(stored[&hash].1),
+                    ArticleRef::New(_) => gaps[&target],
+                };
+                let filled = lacking.and(Fields::offered_by(article));
+                gaps.insert(target, lacking.without(filled));
+                if !filled.is_empty() {
+                    match target {
+                        ArticleRef::New(index) => new[index].fill(filled, article),
+                        ArticleRef::Stored(id) => {
+                            fill_stored(fills.entry(id).or_default(), filled, article);
+                            filled_links.push((target, filled, article));
+                        }
+                    }
+                }
+                (target, filled)
+            }
+            None => {
+                let is_version = article.identifiers().any(|(kind, value)| {
+                    identifiers_seen.contains(&(kind.name(), value))
+                        || known_identifiers.contains(&(kind.name().to_owned(), value.to_owned()))
+                });
+                if is_version {
+                    outcome.new_versions += 1;
+                }
+                outcome.new_articles += 1;
+                let index = new.len();
+                new.push(NewArticle::of(article, mentions, sketch));
+                new_by_hash.insert(hash, index);
+                let target = ArticleRef::New(index);
+                gaps.insert(target, Fields::missing_from(article));
+                (target, Fields::default())
+            }
+        };
+        for (kind, value) in article.identifiers() {
+            identifiers_seen.insert((kind.name(), value));
+            urls.push((target, kind.name(), value));
+        }
+        let origin = without_credentials(&article.location.origin).into_owned();
+        let place = (
+            target,
+            origin.clone(),
+            article.title.as_deref().unwrap_or(""),
+        );
+        let index = *sighting_index.entry(place).or_insert_with(|| {
+            sightings.push(Sighting {
+                article: target,
+                origin,
+                locator: None,
+                title: article.title.as_deref(),
+                times: 0,
+                filled: Vec::new(),
+            });
+            sightings.len() - 1
+        });
+        let sighting = &mut sightings[index];
+        sighting.times += 1;
+        sighting.locator = article.location.locator();
+        if let Some(names) = filled.names() {
+            sighting.filled.push(names);
+        }
+    }
+
+    Plan {
+        outcome,
+        new,
+        fills,
+        filled_links,
+        urls,
+        sightings,
+        rejects,
     }
 }
 
