@@ -1,6 +1,6 @@
 //! `newsdb --db postgres://... import` end to end: the same inputs imported into a SQLite file
 //! and into a PostgreSQL database store the same rows; importers running at once on PostgreSQL
-//! store each article once and keep the entity totals exact; a dry run writes nothing; bad input
+//! store each article once and keep the entity totals exact while a reader counts and searches; a dry run writes nothing; bad input
 //! is reported and the rest stored, as on SQLite.
 //!
 //! PostgreSQL comes from tests/common/postgres.rs (a throwaway cluster, or
@@ -580,10 +580,42 @@ fn many_importers_at_once_store_each_article_once() {
             )
         })
         .collect();
-    let outputs: Vec<Output> = children
-        .into_iter()
-        .map(|child| child.wait_with_output().unwrap())
-        .collect();
+    // One reader meanwhile: `newsdb search` and `query` keep answering, and what they count
+    // never goes back (each batch commits whole).
+    let importing = std::sync::atomic::AtomicBool::new(true);
+    let (outputs, reads) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut counts: Vec<i64> = Vec::new();
+            while importing.load(std::sync::atomic::Ordering::SeqCst) {
+                let counted = newsdb_on(
+                    &url,
+                    &[
+                        "query",
+                        "SELECT count(*) AS n FROM articles",
+                        "--format",
+                        "csv",
+                    ],
+                );
+                assert!(counted.status.success(), "{}", stderr(&counted));
+                let n = stdout(&counted).lines().nth(1).unwrap().parse().unwrap();
+                let found = newsdb_on(&url, &["search", "dispatch", "--format", "csv"]);
+                assert!(found.status.success(), "{}", stderr(&found));
+                counts.push(n);
+            }
+            counts
+        });
+        let outputs: Vec<Output> = children
+            .into_iter()
+            .map(|child| child.wait_with_output().unwrap())
+            .collect();
+        importing.store(false, std::sync::atomic::Ordering::SeqCst);
+        (outputs, reader.join().unwrap())
+    });
+    assert!(!reads.is_empty());
+    assert!(
+        reads.windows(2).all(|pair| pair[0] <= pair[1]),
+        "the reader saw the article count go back: {reads:?}"
+    );
     let mut new_articles = 0;
     for (output, name) in outputs.iter().zip(["A", "B", "C", "A again"]) {
         assert!(
