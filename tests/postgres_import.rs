@@ -1,7 +1,7 @@
 //! `newsdb --db postgres://... import` end to end: the same inputs imported into a SQLite file
 //! and into a PostgreSQL database store the same rows; importers running at once on PostgreSQL
-//! store each article once and keep the entity totals exact while a reader counts and searches; a dry run writes nothing; bad input
-//! is reported and the rest stored, as on SQLite.
+//! store each article once and keep the entity totals exact while a reader counts and searches;
+//! a dry run writes nothing; bad input is reported and the rest stored, as on SQLite.
 //!
 //! PostgreSQL comes from tests/common/postgres.rs (a throwaway cluster, or
 //! `NEWSDB_TEST_POSTGRES`); without it these tests are skipped visibly, or fail under CI.
