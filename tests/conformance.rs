@@ -239,7 +239,7 @@ fn commands_not_on_postgres_yet_say_so() {
         return;
     };
     let folder = tempfile::tempdir().unwrap();
-    for args in [&["articles"][..], &["show", "1"], &["timeline"], &["serve"]] {
+    for args in [&["articles"][..], &["entities"], &["timeline"], &["serve"]] {
         let output = common::newsdb()
             .current_dir(folder.path())
             .arg("--db")
@@ -481,4 +481,35 @@ fn stats_and_sources_print_the_same_on_both_backends() {
         assert_eq!(rows(&on_postgres), rows(&on_sqlite), "{args:?}");
         assert!(rows(&on_sqlite).len() > 3, "{args:?}");
     }
+}
+
+/// `show` prints the same on both backends: by id and by hash prefix, with mentions marked,
+/// as JSON, and the raw bytes; an unknown reference fails alike.
+#[test]
+fn show_prints_the_same_on_both_backends() {
+    let Some((sqlite, url)) = samples_on_both() else {
+        return;
+    };
+    let prefix = sqlite.column("SELECT substr(content_hash, 1, 8) FROM articles WHERE id = 2");
+    for args in [
+        vec!["show", "1"],
+        vec!["show", prefix[0].as_str()],
+        vec!["show", "3", "--mentions"],
+        vec!["show", "4", "--format", "json"],
+        vec!["show", "5", "--raw"],
+    ] {
+        let on_sqlite = sqlite.run(&args);
+        let on_postgres = newsdb_on(&url, &args);
+        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
+        assert!(
+            on_postgres.status.success(),
+            "{}",
+            common::stderr(&on_postgres)
+        );
+        assert_eq!(on_postgres.stdout, on_sqlite.stdout, "{args:?}");
+    }
+    let on_sqlite = sqlite.run(&["show", "999999"]);
+    let on_postgres = newsdb_on(&url, &["show", "999999"]);
+    assert_eq!(on_postgres.status.code(), on_sqlite.status.code());
+    assert_eq!(common::stderr(&on_postgres), common::stderr(&on_sqlite));
 }

@@ -451,6 +451,7 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Fetch(_)
         | Command::Stats(_)
         | Command::Sources(_)
+        | Command::Show(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
@@ -458,7 +459,6 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         Command::Compact(_) => "compact",
         Command::Export(_) => "export",
         Command::Articles(_) => "articles",
-        Command::Show(_) => "show",
         Command::Timeline(_) => "timeline",
         Command::Queries(_) => "queries",
         Command::Run(_) => "run",

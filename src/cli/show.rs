@@ -7,11 +7,12 @@ use clap::Args;
 use rusqlite::types::Value;
 use unicode_width::UnicodeWidthStr;
 
+use newsdb::backend::PgStore;
 use newsdb::query::adhoc::Parameter;
 use newsdb::query::format::OutputFormat;
 use newsdb::query::layout;
-use newsdb::query::show::{ArticleRef, mark_mentions};
-use newsdb::store::{Resolved, Store};
+use newsdb::query::show::{ArticleRef, MentionSpan, mark_mentions};
+use newsdb::store::{RawCopy, Resolved, Store};
 
 use super::{Context, Failure, FormatArgs, Outcome, output};
 
@@ -30,11 +31,79 @@ pub struct ShowArgs {
     pub format: FormatArgs,
 }
 
+/// What `show` reads of an article, from a store of either backend.
+trait ArticleReader {
+    fn resolve_article(&mut self, reference: &ArticleRef) -> Result<Resolved, Failure>;
+    fn article_raw(&mut self, id: i64) -> Result<Option<RawCopy>, Failure>;
+    /// The columns and values of the built-in `show` query; None when the article is gone.
+    fn show_row(&mut self, id: i64) -> Result<Option<(Vec<String>, Vec<Value>)>, Failure>;
+    /// The article's story and that story's size; None in a database without stories.
+    fn story_and_size(&mut self, id: i64) -> Result<Option<(i64, i64)>, Failure>;
+    fn article_mentions(&mut self, id: i64, field: &str) -> Result<Vec<MentionSpan>, Failure>;
+}
+
+impl ArticleReader for Store {
+    fn resolve_article(&mut self, reference: &ArticleRef) -> Result<Resolved, Failure> {
+        Ok(Store::resolve_article(self, reference)?)
+    }
+
+    fn article_raw(&mut self, id: i64) -> Result<Option<RawCopy>, Failure> {
+        Ok(Store::article_raw(self, id)?)
+    }
+
+    fn show_row(&mut self, id: i64) -> Result<Option<(Vec<String>, Vec<Value>)>, Failure> {
+        let query = super::run::built_in("show")?;
+        let parameters = [Parameter {
+            name: "id".into(),
+            value: Value::Integer(id),
+        }];
+        let (columns, mut rows) = super::run::collect(self, query, &parameters)?;
+        Ok(rows.pop().map(|row| (columns, row)))
+    }
+
+    fn story_and_size(&mut self, id: i64) -> Result<Option<(i64, i64)>, Failure> {
+        if !self.has_stories()? {
+            return Ok(None);
+        }
+        let story = self.story_of(id)?.unwrap_or(id);
+        Ok(Some((story, self.story_size(story)?)))
+    }
+
+    fn article_mentions(&mut self, id: i64, field: &str) -> Result<Vec<MentionSpan>, Failure> {
+        Ok(Store::article_mentions(self, id, field)?)
+    }
+}
+
+impl ArticleReader for PgStore {
+    fn resolve_article(&mut self, reference: &ArticleRef) -> Result<Resolved, Failure> {
+        Ok(PgStore::resolve_article(self, reference)?)
+    }
+
+    fn article_raw(&mut self, id: i64) -> Result<Option<RawCopy>, Failure> {
+        Ok(PgStore::article_raw(self, id)?)
+    }
+
+    fn show_row(&mut self, id: i64) -> Result<Option<(Vec<String>, Vec<Value>)>, Failure> {
+        Ok(PgStore::show_row(self, id)?)
+    }
+
+    fn story_and_size(&mut self, id: i64) -> Result<Option<(i64, i64)>, Failure> {
+        Ok(Some(PgStore::story_and_size(self, id)?))
+    }
+
+    fn article_mentions(&mut self, id: i64, field: &str) -> Result<Vec<MentionSpan>, Failure> {
+        Ok(PgStore::article_mentions(self, id, field)?)
+    }
+}
+
 pub fn run(context: &Context, args: &ShowArgs) -> Outcome {
     let reference = ArticleRef::parse(&args.article)
         .map_err(|reason| Failure::Usage(format!("show: {reason}")))?;
-    let store = context.open_read_only()?;
-    let id = resolve(&store, &args.article, &reference)?;
+    let mut store: Box<dyn ArticleReader> = match context.open_postgres(true)? {
+        Some(store) => Box::new(store),
+        None => Box::new(context.open_read_only()?),
+    };
+    let id = resolve(store.as_mut(), &args.article, &reference)?;
     if args.raw {
         let raw = store.article_raw(id)?.ok_or_else(|| {
             Failure::Failed(format!(
@@ -45,22 +114,15 @@ pub fn run(context: &Context, args: &ShowArgs) -> Outcome {
         out.write_all(&raw.bytes)?;
         return Ok(out.flush()?);
     }
-    let query = super::run::built_in("show")?;
-    let parameters = [Parameter {
-        name: "id".into(),
-        value: Value::Integer(id),
-    }];
-    let (mut columns, mut rows) = super::run::collect(&store, query, &parameters)?;
-    let Some(mut row) = rows.pop() else {
+    let Some((mut columns, mut row)) = store.show_row(id)? else {
         return Err(Failure::Failed(format!("show: article {id} is gone")));
     };
     // The article's story and how many other versions it has.
-    if store.has_stories()? {
-        let story = store.story_of(id)?.unwrap_or(id);
+    if let Some((story, size)) = store.story_and_size(id)? {
         columns.push("story_id".into());
         row.push(Value::Integer(story));
         columns.push("other_versions".into());
-        row.push(Value::Integer(store.story_size(story)? - 1));
+        row.push(Value::Integer(size - 1));
     }
     if args.mentions {
         for field in ["title", "summary", "body"] {
@@ -86,7 +148,11 @@ pub fn run(context: &Context, args: &ShowArgs) -> Outcome {
 }
 
 /// The article `reference` names, or a failure that says why there is none.
-fn resolve(store: &Store, given: &str, reference: &ArticleRef) -> Result<i64, Failure> {
+fn resolve(
+    store: &mut dyn ArticleReader,
+    given: &str,
+    reference: &ArticleRef,
+) -> Result<i64, Failure> {
     match store.resolve_article(reference)? {
         Resolved::Found(id) => Ok(id),
         Resolved::NotFound => Err(Failure::Failed(format!(

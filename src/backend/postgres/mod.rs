@@ -10,6 +10,7 @@
 //! **Read-only SQL** runs in a `READ ONLY` transaction with a `statement_timeout` ([`query`]),
 //! so the server, not a parser of ours, refuses writes and stops runaways.
 
+mod articles;
 pub mod canned;
 mod feeds;
 mod import;

@@ -234,7 +234,7 @@ fn bind(
 }
 
 /// One row as the values SQLite would give: integers, reals, text, blobs, NULL.
-fn row_values(row: &postgres::Row) -> Result<Vec<Value>, PgQueryError> {
+pub(super) fn row_values(row: &postgres::Row) -> Result<Vec<Value>, PgQueryError> {
     (0..row.len())
         .map(|index| {
             let column = &row.columns()[index];
