@@ -8,6 +8,7 @@ use rusqlite::types::Value;
 use unicode_width::UnicodeWidthStr;
 
 use newsdb::backend::PgStore;
+use newsdb::backend::postgres::ShownRow;
 use newsdb::query::adhoc::Parameter;
 use newsdb::query::format::OutputFormat;
 use newsdb::query::layout;
@@ -36,7 +37,7 @@ trait ArticleReader {
     fn resolve_article(&mut self, reference: &ArticleRef) -> Result<Resolved, Failure>;
     fn article_raw(&mut self, id: i64) -> Result<Option<RawCopy>, Failure>;
     /// The columns and values of the built-in `show` query; None when the article is gone.
-    fn show_row(&mut self, id: i64) -> Result<Option<(Vec<String>, Vec<Value>)>, Failure>;
+    fn show_row(&mut self, id: i64) -> Result<Option<ShownRow>, Failure>;
     /// The article's story and that story's size; None in a database without stories.
     fn story_and_size(&mut self, id: i64) -> Result<Option<(i64, i64)>, Failure>;
     fn article_mentions(&mut self, id: i64, field: &str) -> Result<Vec<MentionSpan>, Failure>;
@@ -51,7 +52,7 @@ impl ArticleReader for Store {
         Ok(Store::article_raw(self, id)?)
     }
 
-    fn show_row(&mut self, id: i64) -> Result<Option<(Vec<String>, Vec<Value>)>, Failure> {
+    fn show_row(&mut self, id: i64) -> Result<Option<ShownRow>, Failure> {
         let query = super::run::built_in("show")?;
         let parameters = [Parameter {
             name: "id".into(),
@@ -83,7 +84,7 @@ impl ArticleReader for PgStore {
         Ok(PgStore::article_raw(self, id)?)
     }
 
-    fn show_row(&mut self, id: i64) -> Result<Option<(Vec<String>, Vec<Value>)>, Failure> {
+    fn show_row(&mut self, id: i64) -> Result<Option<ShownRow>, Failure> {
         Ok(PgStore::show_row(self, id)?)
     }
 

@@ -8,6 +8,9 @@ use crate::raw_codec;
 use crate::store::lookup::{ArticleRef, MentionSpan};
 use crate::store::{CANDIDATES, Candidate, RawCopy, Resolved, StoreError};
 
+/// The columns of a row and its values, as `show` prints them.
+pub type ShownRow = (Vec<String>, Vec<Value>);
+
 /// `show.sql` on PostgreSQL: the same columns, in the same order, with the same types.
 const SHOW: &str = "
     SELECT a.id,
@@ -123,7 +126,7 @@ impl PgStore {
     }
 
     /// The `show` columns of article `id` (None when it is gone).
-    pub fn show_row(&mut self, id: i64) -> Result<Option<(Vec<String>, Vec<Value>)>, StoreError> {
+    pub fn show_row(&mut self, id: i64) -> Result<Option<ShownRow>, StoreError> {
         use super::query::row_values;
         let what = "reading an article";
         let statement = self

@@ -11,6 +11,7 @@
 //! so the server, not a parser of ours, refuses writes and stops runaways.
 
 mod articles;
+pub use articles::ShownRow;
 pub mod canned;
 mod feeds;
 mod import;
