@@ -239,7 +239,12 @@ fn commands_not_on_postgres_yet_say_so() {
         return;
     };
     let folder = tempfile::tempdir().unwrap();
-    for args in [&["articles"][..], &["entities"], &["timeline"], &["serve"]] {
+    for args in [
+        &["entities"][..],
+        &["entity", "Seoul"],
+        &["timeline"],
+        &["serve"],
+    ] {
         let output = common::newsdb()
             .current_dir(folder.path())
             .arg("--db")
@@ -512,4 +517,47 @@ fn show_prints_the_same_on_both_backends() {
     let on_postgres = newsdb_on(&url, &["show", "999999"]);
     assert_eq!(on_postgres.status.code(), on_sqlite.status.code());
     assert_eq!(common::stderr(&on_postgres), common::stderr(&on_sqlite));
+}
+
+/// `articles` lists the same rows on both backends, with every filter, paging and `--collapse`;
+/// a misspelt source fails alike, with the same suggestion.
+#[test]
+fn articles_lists_the_same_on_both_backends() {
+    let Some((sqlite, url)) = samples_on_both() else {
+        return;
+    };
+    for filters in [
+        vec![],
+        vec!["--source", "harbour gazette"],
+        vec!["--source", "HARBOUR GAZETTE"],
+        vec!["--entity", "Gull Island"],
+        vec!["--entity", "port elsby"],
+        vec!["--since", "2024-01", "--until", "2024-03-10"],
+        vec!["--category", "transport"],
+        vec!["--limit", "3", "--offset", "2"],
+        vec!["--collapse", "--limit", "4"],
+    ] {
+        let mut args = vec!["articles", "--format", "csv"];
+        args.extend(&filters);
+        let on_sqlite = sqlite.run(&args);
+        let on_postgres = newsdb_on(&url, &args);
+        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
+        assert!(
+            on_postgres.status.success(),
+            "{}",
+            common::stderr(&on_postgres)
+        );
+        assert_eq!(
+            common::stdout(&on_postgres),
+            common::stdout(&on_sqlite),
+            "{args:?}"
+        );
+        assert!(common::stdout(&on_sqlite).lines().count() > 1, "{args:?}");
+    }
+    let args = ["articles", "--source", "Harbour Gazete"];
+    let on_sqlite = sqlite.run(&args);
+    let on_postgres = newsdb_on(&url, &args);
+    assert_eq!(on_postgres.status.code(), on_sqlite.status.code());
+    assert_eq!(common::stderr(&on_postgres), common::stderr(&on_sqlite));
+    assert!(common::stderr(&on_sqlite).contains("did you mean"));
 }

@@ -7,6 +7,9 @@ use rusqlite::types::Value;
 use newsdb::normalize::date::{since_flag, until_flag};
 use newsdb::query::adhoc::Parameter;
 
+use newsdb::backend::PgStore;
+use newsdb::entities::alias_key;
+use newsdb::normalize::keys::source_key;
 use newsdb::store::Store;
 
 use super::{Context, Failure, FormatArgs, Outcome};
@@ -33,10 +36,41 @@ pub struct FilterArgs {
     pub limit: u32,
 }
 
+/// What the name checks read, from a store of either backend.
+pub trait NameLookup {
+    fn source_exists(&mut self, name: &str) -> Result<bool, Failure>;
+    fn entity_exists(&mut self, name: &str) -> Result<bool, Failure>;
+    fn nearest_sources(&mut self, name: &str) -> Result<Vec<String>, Failure>;
+    fn nearest_entities(&mut self, name: &str) -> Result<Vec<String>, Failure>;
+}
+
+/// Implements [`NameLookup`] for a store type whose inherent methods have its names.
+macro_rules! name_lookup_of {
+    ($store:ty) => {
+        impl NameLookup for $store {
+            fn source_exists(&mut self, name: &str) -> Result<bool, Failure> {
+                Ok(<$store>::source_exists(self, name)?)
+            }
+            fn entity_exists(&mut self, name: &str) -> Result<bool, Failure> {
+                Ok(<$store>::entity_exists(self, name)?)
+            }
+            fn nearest_sources(&mut self, name: &str) -> Result<Vec<String>, Failure> {
+                Ok(<$store>::nearest_sources(self, name)?)
+            }
+            fn nearest_entities(&mut self, name: &str) -> Result<Vec<String>, Failure> {
+                Ok(<$store>::nearest_entities(self, name)?)
+            }
+        }
+    };
+}
+
+name_lookup_of!(Store);
+name_lookup_of!(PgStore);
+
 /// Fails, suggesting the nearest names, when `source` or `entity` names nothing in the store:
 /// a typo is an error, not an empty answer.
 pub fn check_names(
-    store: &Store,
+    store: &mut dyn NameLookup,
     command: &str,
     source: Option<&str>,
     entity: Option<&str>,
@@ -75,7 +109,7 @@ fn unknown(command: &str, what: &str, name: &str, nearest: &[String], lister: &s
 
 impl FilterArgs {
     /// Fails when `--source` or `--entity` names nothing.
-    pub fn check_names(&self, store: &Store, command: &str) -> Result<(), Failure> {
+    pub fn check_names(&self, store: &mut dyn NameLookup, command: &str) -> Result<(), Failure> {
         check_names(
             store,
             command,
@@ -130,13 +164,67 @@ pub fn run(context: &Context, args: &ArticlesArgs) -> Outcome {
         name: "offset".into(),
         value: Value::Integer(i64::from(args.offset)),
     });
-    let store = context.open_read_only()?;
-    args.filters.check_names(&store, "articles")?;
+    if let Some(mut store) = context.open_postgres(true)? {
+        args.filters.check_names(&mut store, "articles")?;
+        return run_on_postgres(&mut store, args, parameters);
+    }
+    let mut store = context.open_read_only()?;
+    args.filters.check_names(&mut store, "articles")?;
     let query = super::run::built_in("articles")?;
     if args.collapse {
         return print_collapsed(&store, query, parameters, &args.format, args.filters.limit);
     }
     super::run::print(&store, query, &parameters, &args.format, None)
+}
+
+/// The same listing on PostgreSQL: the query in its dialect, given the keys SQLite's SQL
+/// functions compute.
+fn run_on_postgres(
+    store: &mut PgStore,
+    args: &ArticlesArgs,
+    mut parameters: Vec<Parameter>,
+) -> Outcome {
+    let key = |name: &str, value: Option<String>| Parameter {
+        name: name.to_owned(),
+        value: value.map_or(Value::Null, Value::Text),
+    };
+    parameters.push(key(
+        "source_key",
+        args.filters.source.as_deref().map(source_key),
+    ));
+    parameters.push(key(
+        "entity_key",
+        args.filters.entity.as_deref().map(alias_key),
+    ));
+    let sql = newsdb::backend::postgres::canned::ARTICLES;
+    if !args.collapse {
+        return super::query::print_on_postgres(store, sql, &parameters, false, None, &args.format);
+    }
+    let limit = args.filters.limit;
+    for parameter in &mut parameters {
+        if parameter.name == "limit" {
+            parameter.value =
+                Value::Integer(i64::from(limit) * i64::from(super::stories::COLLAPSE_READ_FACTOR));
+        }
+    }
+    let mut columns = Vec::new();
+    let mut rows = Vec::new();
+    newsdb::backend::postgres::query::run(store, sql, &parameters, false, None, |names, found| {
+        columns = names.to_vec();
+        for row in found {
+            rows.push(row?);
+        }
+        Ok(rows.len() as u64)
+    })
+    .map_err(|error| Failure::Failed(format!("articles: {error}")))?;
+    let rows = super::stories::collapse_with(
+        &mut |id| Ok(Some(store.story_and_size(id)?)),
+        &mut columns,
+        rows,
+        limit as usize,
+    )?;
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    super::output::print(&args.format, &columns, rows.into_iter().map(Ok))
 }
 
 /// Runs `query` reading more rows than `limit`, and prints one row per story (`--collapse`).

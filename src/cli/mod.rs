@@ -452,13 +452,13 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Stats(_)
         | Command::Sources(_)
         | Command::Show(_)
+        | Command::Articles(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
         Command::Reextract(_) => "reextract",
         Command::Compact(_) => "compact",
         Command::Export(_) => "export",
-        Command::Articles(_) => "articles",
         Command::Timeline(_) => "timeline",
         Command::Queries(_) => "queries",
         Command::Run(_) => "run",

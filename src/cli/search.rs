@@ -36,7 +36,7 @@ pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
     if let Some(store) = context.open_postgres(true)? {
         return search_on_postgres(store, args);
     }
-    let store = context.open_read_only()?;
+    let mut store = context.open_read_only()?;
     // Reading never migrates: a database an older newsdb made keeps its older index (without
     // summaries, before V5) until a command that writes, or `newsdb migrate`, upgrades it.
     if store
@@ -49,7 +49,7 @@ pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
             context.db.display()
         ));
     }
-    args.filters.check_names(&store, "search")?;
+    args.filters.check_names(&mut store, "search")?;
     let query = super::run::built_in("search")?;
     if args.collapse {
         return super::articles::print_collapsed(

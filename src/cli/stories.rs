@@ -149,9 +149,9 @@ pub fn run_stories(context: &Context, args: &StoriesArgs) -> Outcome {
     if let Some(StoriesAction::Rebuild { threshold, json }) = &args.action {
         return rebuild(context, *threshold, *json);
     }
-    let store = context.open_read_only()?;
+    let mut store = context.open_read_only()?;
     require_stories(context, &store)?;
-    super::articles::check_names(&store, "stories", args.source.as_deref(), None)?;
+    super::articles::check_names(&mut store, "stories", args.source.as_deref(), None)?;
     let stories = store.stories(&StoryFilter {
         min_size: i64::from(args.min_size),
         since: args.since.clone(),
@@ -413,6 +413,28 @@ pub fn collapse(
     limit: usize,
 ) -> Result<Vec<Vec<Value>>, Failure> {
     let has_stories = store.has_stories()?;
+    collapse_with(
+        &mut |id| {
+            if !has_stories {
+                return Ok(None);
+            }
+            let story = store.story_of(id)?.unwrap_or(id);
+            Ok(Some((story, store.story_size(story)?)))
+        },
+        columns,
+        rows,
+        limit,
+    )
+}
+
+/// [`collapse`] with the story of an article and its size from `story_of` (None: the database
+/// has no stories, every article is its own).
+pub fn collapse_with(
+    story_of: &mut dyn FnMut(i64) -> Result<Option<(i64, i64)>, Failure>,
+    columns: &mut Vec<String>,
+    rows: Vec<Vec<Value>>,
+    limit: usize,
+) -> Result<Vec<Vec<Value>>, Failure> {
     let id_column = columns
         .iter()
         .position(|column| column == "id")
@@ -425,19 +447,10 @@ pub fn collapse(
         let Some(Value::Integer(id)) = row.get(id_column).cloned() else {
             continue;
         };
-        let story = if has_stories {
-            store.story_of(id)?.unwrap_or(id)
-        } else {
-            id
-        };
+        let (story, versions) = story_of(id)?.unwrap_or((id, 1));
         if !seen.insert(story) {
             continue;
         }
-        let versions = if has_stories {
-            store.story_size(story)?
-        } else {
-            1
-        };
         row.push(Value::Integer(story));
         row.push(Value::Integer(versions));
         kept.push(row);

@@ -62,9 +62,9 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
         text("since", args.since.as_deref()),
         text("until", args.until.as_deref()),
     ];
-    let store = context.open_read_only()?;
+    let mut store = context.open_read_only()?;
     super::articles::check_names(
-        &store,
+        &mut store,
         "timeline",
         args.source.as_deref(),
         args.entity.as_deref(),

@@ -73,6 +73,7 @@ mod feeds;
 pub use feeds::{Feed, FeedAdded, NewFeed, PollRecord, SubscriptionsImported, backoff_after};
 pub mod lookup;
 mod names;
+pub use names::nearest;
 mod pages;
 mod saved;
 

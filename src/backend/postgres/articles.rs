@@ -170,6 +170,53 @@ impl PgStore {
         Ok((story, size.unwrap_or(1)))
     }
 
+    /// Whether `name` names a source the way the canned filters match it.
+    pub fn source_exists(&mut self, name: &str) -> Result<bool, StoreError> {
+        let key = crate::normalize::keys::source_key(name);
+        let row = self
+            .client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM sources WHERE key = $1 OR lower(name) = lower($2))",
+                &[&key, &name],
+            )
+            .map_err(|error| self.error("looking up a source", &error))?;
+        Ok(row.get(0))
+    }
+
+    /// Whether `name` names an entity: its key, its name in any case, or an alias's key.
+    pub fn entity_exists(&mut self, name: &str) -> Result<bool, StoreError> {
+        let key = crate::entities::alias_key(name);
+        let row = self
+            .client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM entities WHERE key = $1 OR lower(name) = lower($2))
+                     OR EXISTS (SELECT 1 FROM entity_aliases WHERE key = $1)",
+                &[&key, &name],
+            )
+            .map_err(|error| self.error("looking up an entity", &error))?;
+        Ok(row.get(0))
+    }
+
+    /// The source names nearest to `name`, best first.
+    pub fn nearest_sources(&mut self, name: &str) -> Result<Vec<String>, StoreError> {
+        let names = self.names("SELECT name FROM sources", "listing sources")?;
+        Ok(crate::store::nearest(name, names))
+    }
+
+    /// The entity names nearest to `name`, best first.
+    pub fn nearest_entities(&mut self, name: &str) -> Result<Vec<String>, StoreError> {
+        let names = self.names("SELECT DISTINCT name FROM entities", "listing entities")?;
+        Ok(crate::store::nearest(name, names))
+    }
+
+    fn names(&mut self, sql: &str, what: &str) -> Result<Vec<String>, StoreError> {
+        let rows = self
+            .client
+            .query(sql, &[])
+            .map_err(|error| self.error(what, &error))?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
     /// The mentions in one field of article `id`, in text order.
     pub fn article_mentions(
         &mut self,

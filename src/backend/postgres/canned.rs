@@ -22,6 +22,43 @@ pub const SOURCES: &str = "
      GROUP BY s.id
      ORDER BY articles DESC, credited DESC, s.name COLLATE \"C\"";
 
+/// `articles.sql` on PostgreSQL. The keys that SQLite's `source_key()` and `name_key()` compute
+/// are given as `:source_key` and `:entity_key` (computed in Rust, the same functions), and the
+/// dates as the stored text the command line already made of them.
+pub const ARTICLES: &str = "
+    SELECT a.id,
+           substr(a.content_hash, 1, 12) AS hash,
+           a.published_at,
+           s.name AS source,
+           a.title,
+           a.word_count,
+           (SELECT count(*) FROM sightings WHERE article_id = a.id) AS sightings
+      FROM articles AS a
+      LEFT JOIN sources AS s ON s.id = a.source_id
+     WHERE (:source::text IS NULL
+            OR a.source_id IN (SELECT id FROM sources
+                                WHERE key = :source_key OR lower(name) = lower(:source))
+            OR a.id IN (SELECT x.article_id FROM article_sources AS x
+                         WHERE x.role = 'credit'
+                           AND x.source_id IN (SELECT id FROM sources
+                                                WHERE key = :source_key
+                                                   OR lower(name) = lower(:source))))
+       AND (:entity::text IS NULL
+            OR a.id IN (SELECT article_id FROM article_entities
+                         WHERE entity_id IN (SELECT id FROM entities
+                                              WHERE key = :entity_key
+                                                 OR lower(name) = lower(:entity)
+                                             UNION
+                                             SELECT entity_id FROM entity_aliases
+                                              WHERE key = :entity_key)))
+       AND (:category::text IS NULL
+            OR a.id IN (SELECT article_id FROM article_categories
+                         WHERE lower(category) = lower(:category)))
+       AND (:since::text IS NULL OR a.published_at >= :since)
+       AND (:until::text IS NULL OR a.published_at <= :until)
+     ORDER BY a.published_at DESC NULLS LAST, a.id DESC
+     LIMIT :limit OFFSET :offset";
+
 /// The counted tables of `stats.sql`, in its order (mentions from the packed rows' counts).
 const COUNTED: [(&str, &str); 16] = [
     ("articles", "SELECT count(*) FROM articles"),
