@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashSet};
 use postgres::Transaction;
 
 use crate::store::stories::{
-    ArticleSketch, Bucket, IdMap, MAX_BUCKET, Member, StoryTables, key_rows,
+    ArticleSketch, Bucket, IdMap, MAX_BUCKET, Member, StoryTables, key_rows, stored_candidates,
 };
 use crate::stories::Sketch;
 
@@ -78,10 +78,13 @@ impl StoryTables for PgStoryTables<'_, '_> {
             .collect())
     }
 
-    fn prefetch_sketches(&mut self, ids: &[i64]) -> Result<(), postgres::Error> {
-        let wanted: Vec<i64> = ids
-            .iter()
-            .copied()
+    fn prefetch_sketches(
+        &mut self,
+        new: &[(i64, &ArticleSketch)],
+        stored: &IdMap<Bucket>,
+    ) -> Result<(), postgres::Error> {
+        let wanted: Vec<i64> = stored_candidates(new, stored)
+            .into_iter()
             .filter(|id| !self.sketches.contains_key(id))
             .collect();
         if wanted.is_empty() {

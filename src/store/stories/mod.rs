@@ -32,7 +32,9 @@ mod place;
 mod regroup;
 
 pub(super) use place::SqliteStoryTables;
-pub(crate) use place::{Bucket, Member, StoryTables, key_rows, place_new_articles};
+pub(crate) use place::{
+    Bucket, Member, StoryTables, key_rows, place_new_articles, stored_candidates,
+};
 pub use regroup::{RebuildSummary, SimilarArticle, StoryMember};
 
 pub use crate::stories::{DEFAULT_THRESHOLD, MAX_BUCKET};

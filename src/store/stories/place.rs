@@ -29,9 +29,14 @@ pub(crate) trait StoryTables {
     /// The stored articles under each of `keys` (sorted); keys with none are left out. A key
     /// with more than `MAX_BUCKET` is `Crowded`.
     fn buckets(&mut self, keys: &BTreeSet<i64>) -> std::result::Result<IdMap<Bucket>, Self::Error>;
-    /// Reads ahead the sketches of stored articles placement is about to compare (a backend
-    /// that pays a round trip per read gets them in one).
-    fn prefetch_sketches(&mut self, _ids: &[i64]) -> std::result::Result<(), Self::Error> {
+    /// Reads ahead the sketches of the stored articles some of `new` may be compared with
+    /// ([`stored_candidates`]): a backend that pays a round trip per read gets them in one.
+    /// SQLite reads each when needed, from its page cache.
+    fn prefetch_sketches(
+        &mut self,
+        _new: &[(i64, &ArticleSketch)],
+        _stored: &IdMap<Bucket>,
+    ) -> std::result::Result<(), Self::Error> {
         Ok(())
     }
     /// The sketch of stored article `id` (None when it has none, or it is gone).
@@ -75,7 +80,7 @@ pub(crate) fn place_new_articles<T: StoryTables>(
         .flat_map(|(_, article)| article.keys.iter().copied())
         .collect();
     let stored = tables.buckets(&keys)?;
-    tables.prefetch_sketches(&stored_candidates(new, &stored))?;
+    tables.prefetch_sketches(new, &stored)?;
     let batch: IdMap<&Sketch> = new
         .iter()
         .map(|(id, article)| (*id, &article.sketch))
@@ -132,7 +137,7 @@ pub(crate) fn place_new_articles<T: StoryTables>(
 
 /// The stored articles some new article will compare with: those sharing enough of its keys in
 /// uncrowded buckets (a superset: a bucket the batch itself crowds is skipped later).
-fn stored_candidates(new: &[(i64, &ArticleSketch)], stored: &IdMap<Bucket>) -> Vec<i64> {
+pub(crate) fn stored_candidates(new: &[(i64, &ArticleSketch)], stored: &IdMap<Bucket>) -> Vec<i64> {
     let mut wanted = BTreeSet::new();
     let mut candidates: Vec<Member> = Vec::new();
     for (_, article) in new {
