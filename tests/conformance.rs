@@ -242,7 +242,7 @@ fn commands_not_on_postgres_yet_say_so() {
     for args in [
         &["entities"][..],
         &["entity", "Seoul"],
-        &["timeline"],
+        &["stories"],
         &["serve"],
     ] {
         let output = common::newsdb()
@@ -560,4 +560,37 @@ fn articles_lists_the_same_on_both_backends() {
     assert_eq!(on_postgres.status.code(), on_sqlite.status.code());
     assert_eq!(common::stderr(&on_postgres), common::stderr(&on_sqlite));
     assert!(common::stderr(&on_sqlite).contains("did you mean"));
+}
+
+/// `timeline` counts the same periods on both backends, empty ones between included, by day,
+/// ISO week and month, with filters; the table draws the same bars.
+#[test]
+fn timeline_counts_the_same_on_both_backends() {
+    let Some((sqlite, url)) = samples_on_both() else {
+        return;
+    };
+    for args in [
+        vec!["timeline", "--format", "csv"],
+        vec!["timeline", "--by", "week", "--format", "csv"],
+        vec![
+            "timeline", "--by", "day", "--format", "csv", "--since", "2024-01",
+        ],
+        vec!["timeline", "--source", "harbour gazette", "--format", "csv"],
+        vec!["timeline", "--entity", "Gull Island", "--by", "day"],
+    ] {
+        let on_sqlite = sqlite.run(&args);
+        let on_postgres = newsdb_on(&url, &args);
+        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
+        assert!(
+            on_postgres.status.success(),
+            "{}",
+            common::stderr(&on_postgres)
+        );
+        assert_eq!(
+            common::stdout(&on_postgres),
+            common::stdout(&on_sqlite),
+            "{args:?}"
+        );
+        assert!(common::stdout(&on_sqlite).lines().count() > 1, "{args:?}");
+    }
 }

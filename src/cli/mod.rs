@@ -453,13 +453,13 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Sources(_)
         | Command::Show(_)
         | Command::Articles(_)
+        | Command::Timeline(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
         Command::Reextract(_) => "reextract",
         Command::Compact(_) => "compact",
         Command::Export(_) => "export",
-        Command::Timeline(_) => "timeline",
         Command::Queries(_) => "queries",
         Command::Run(_) => "run",
         Command::Entities(_) => "entities",

@@ -11,7 +11,11 @@ use newsdb::query::adhoc::{Parameter, QueryError, QueryLimits};
 use newsdb::query::canned;
 use newsdb::query::format::{self, OutputFormat};
 
-use super::{Context, FormatArgs, Outcome};
+use newsdb::backend::PgStore;
+use newsdb::entities::alias_key;
+use newsdb::normalize::keys::source_key;
+
+use super::{Context, Failure, FormatArgs, Outcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Period {
@@ -62,6 +66,9 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
         text("since", args.since.as_deref()),
         text("until", args.until.as_deref()),
     ];
+    if let Some(mut store) = context.open_postgres(true)? {
+        return run_on_postgres(&mut store, args, parameters.to_vec());
+    }
     let mut store = context.open_read_only()?;
     super::articles::check_names(
         &mut store,
@@ -80,36 +87,78 @@ pub fn run(context: &Context, args: &TimelineArgs) -> Outcome {
         query,
         &parameters,
         QueryLimits::default(),
-        |columns, rows| {
-            // The bars are scaled to the rows the table shows; the rest are only counted. Timeline
-            // rows are a few bytes: the row cap alone bounds them.
-            let shown = (&mut *rows)
-                .take(style.max_rows)
-                .collect::<Result<Vec<_>, _>>()?;
-            let widest = shown.iter().map(|row| count(row)).max().unwrap_or(0);
-            // Leave room for the period and count columns and their gaps.
-            let width = style
-                .max_width
-                .map(|terminal| terminal.saturating_sub(10 + 2 + widest.to_string().len() + 2))
-                .map_or(BAR_WIDTH, |room| room.clamp(10, BAR_WIDTH));
-            let with_bar = |mut row: Vec<Value>| {
-                let bar = bar(count(&row), widest, width);
-                row.push(Value::Text(bar));
-                row
-            };
-            let mut columns = columns.to_vec();
-            columns.push("bar".into());
-            let rows = shown
-                .into_iter()
-                .map(|row| Ok(with_bar(row)))
-                .chain(rows.map(|row| row.map(with_bar)));
-            format::write_rows(&mut out, OutputFormat::Table, &columns, rows, &style)
-        },
+        |columns, rows| write_with_bars(&mut out, columns, rows, &style),
     );
     match result.and_then(|_| out.flush().map_err(QueryError::from)) {
         Ok(()) => Ok(()),
         Err(error) => Err(super::run::failure(query, error)),
     }
+}
+
+/// The same timeline on PostgreSQL: the query in its dialect, given the keys SQLite's SQL
+/// functions compute.
+fn run_on_postgres(
+    store: &mut PgStore,
+    args: &TimelineArgs,
+    mut parameters: Vec<Parameter>,
+) -> Outcome {
+    use newsdb::backend::postgres::query::{self as pg_query, PgQueryError};
+    super::articles::check_names(
+        store,
+        "timeline",
+        args.source.as_deref(),
+        args.entity.as_deref(),
+    )?;
+    let key = |name: &str, value: Option<String>| Parameter {
+        name: name.to_owned(),
+        value: value.map_or(Value::Null, Value::Text),
+    };
+    parameters.push(key("source_key", args.source.as_deref().map(source_key)));
+    parameters.push(key("entity_key", args.entity.as_deref().map(alias_key)));
+    let sql = newsdb::backend::postgres::canned::TIMELINE;
+    if args.format.format() != OutputFormat::Table {
+        return super::query::print_on_postgres(store, sql, &parameters, false, None, &args.format);
+    }
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let style = args.format.style();
+    let result = pg_query::run(store, sql, &parameters, false, None, |columns, rows| {
+        write_with_bars(&mut out, columns, rows, &style)
+    });
+    match result.and_then(|_| out.flush().map_err(PgQueryError::from)) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(Failure::Failed(format!("timeline: {error}"))),
+    }
+}
+
+/// The table of a timeline with a bar column, scaled to the rows the table shows (the rest are
+/// only counted; timeline rows are a few bytes, so the row cap alone bounds them).
+fn write_with_bars<E: From<io::Error>>(
+    out: &mut impl Write,
+    columns: &[String],
+    rows: &mut dyn Iterator<Item = Result<Vec<Value>, E>>,
+    style: &format::TableStyle,
+) -> Result<u64, E> {
+    let shown = (&mut *rows)
+        .take(style.max_rows)
+        .collect::<Result<Vec<_>, _>>()?;
+    let widest = shown.iter().map(|row| count(row)).max().unwrap_or(0);
+    // Leave room for the period and count columns and their gaps.
+    let width = style
+        .max_width
+        .map(|terminal| terminal.saturating_sub(10 + 2 + widest.to_string().len() + 2))
+        .map_or(BAR_WIDTH, |room| room.clamp(10, BAR_WIDTH));
+    let with_bar = |mut row: Vec<Value>| {
+        let bar = bar(count(&row), widest, width);
+        row.push(Value::Text(bar));
+        row
+    };
+    let mut columns = columns.to_vec();
+    columns.push("bar".into());
+    let rows = shown
+        .into_iter()
+        .map(|row| Ok(with_bar(row)))
+        .chain(rows.map(|row| row.map(with_bar)));
+    format::write_rows(out, OutputFormat::Table, &columns, rows, style)
 }
 
 /// The article count of a timeline row.

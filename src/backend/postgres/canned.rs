@@ -59,6 +59,74 @@ pub const ARTICLES: &str = "
      ORDER BY a.published_at DESC NULLS LAST, a.id DESC
      LIMIT :limit OFFSET :offset";
 
+/// `timeline.sql` on PostgreSQL: articles per day, ISO week or month, with the empty periods
+/// between two counted ones filled in when they are at most 367 periods apart. Keys and dates
+/// are given as for [`ARTICLES`].
+pub const TIMELINE: &str = "
+    WITH dated AS (
+        SELECT substr(a.published_at, 1, 10)::date AS day
+          FROM articles AS a
+         WHERE a.published_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}'
+           AND (:since::text IS NULL OR a.published_at >= :since)
+           AND (:until::text IS NULL OR a.published_at <= :until)
+           AND (:source::text IS NULL
+                OR a.source_id IN (SELECT id FROM sources
+                                    WHERE key = :source_key OR lower(name) = lower(:source))
+                OR a.id IN (SELECT x.article_id FROM article_sources AS x
+                             WHERE x.role = 'credit'
+                               AND x.source_id IN (SELECT id FROM sources
+                                                    WHERE key = :source_key
+                                                       OR lower(name) = lower(:source))))
+           AND (:entity::text IS NULL
+                OR a.id IN (SELECT article_id FROM article_entities
+                             WHERE entity_id IN (SELECT id FROM entities
+                                                  WHERE key = :entity_key
+                                                     OR lower(name) = lower(:entity)
+                                                 UNION
+                                                 SELECT entity_id FROM entity_aliases
+                                                  WHERE key = :entity_key)))
+    ),
+    counted AS (
+        SELECT date_trunc(CASE :by::text WHEN 'day' THEN 'day' WHEN 'week' THEN 'week'
+                                         ELSE 'month' END, day)::date AS first_day,
+               count(*) AS articles
+          FROM dated
+         GROUP BY 1
+    ),
+    spans AS (
+        SELECT first_day, next_day,
+               CASE :by::text
+                   WHEN 'day' THEN next_day - first_day
+                   WHEN 'week' THEN (next_day - first_day) / 7
+                   ELSE (extract(year FROM next_day) * 12 + extract(month FROM next_day))
+                        - (extract(year FROM first_day) * 12 + extract(month FROM first_day))
+               END AS apart
+          FROM (SELECT first_day, lead(first_day) OVER (ORDER BY first_day) AS next_day
+                  FROM counted) AS paired
+    ),
+    step AS (
+        SELECT CASE :by::text WHEN 'day' THEN interval '1 day' WHEN 'week' THEN interval '7 days'
+                              ELSE interval '1 month' END AS length
+    ),
+    calendar AS (
+        SELECT first_day FROM counted
+        UNION
+        SELECT filled::date
+          FROM spans, step,
+               generate_series(spans.first_day + step.length, spans.next_day - step.length,
+                               step.length) AS filled
+         WHERE spans.apart <= 367
+    )
+    SELECT CASE :by::text
+               WHEN 'day' THEN to_char(calendar.first_day, 'YYYY-MM-DD')
+               WHEN 'week' THEN to_char(calendar.first_day, 'IYYY-\"W\"IW')
+               ELSE to_char(calendar.first_day, 'YYYY-MM')
+           END AS period,
+           coalesce(counted.articles, 0) AS articles
+      FROM calendar
+      LEFT JOIN counted ON counted.first_day = calendar.first_day
+     ORDER BY calendar.first_day";
+
 /// The counted tables of `stats.sql`, in its order (mentions from the packed rows' counts).
 const COUNTED: [(&str, &str); 16] = [
     ("articles", "SELECT count(*) FROM articles"),
