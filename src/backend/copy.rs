@@ -1,16 +1,24 @@
-//! `newsdb copy --to URL`: a whole SQLite store into an empty PostgreSQL database.
+//! `newsdb copy --to`: a whole store from one backend into an empty database of the other.
 //!
+//! **SQLite to PostgreSQL** ([`sqlite_to_postgres`]):
 //! Every table of the PostgreSQL schema is filled from the table of the same name in the SQLite
 //! file, column by column as PostgreSQL names them (generated columns, the full-text document
 //! and `seen_at`, are computed there), with binary `COPY` in one transaction: the destination
 //! holds the whole store or, on any error, nothing. Ids are kept, so hashes, sightings, raw
 //! copies, entities and mentions, corrections, feeds and saved queries keep pointing at each
 //! other; the identity sequences then move past the copied ids.
+//!
+//! **PostgreSQL to SQLite** ([`postgres_to_sqlite`]): every table of the SQLite schema is filled
+//! from the PostgreSQL table of the same name, column by column as SQLite names them (its
+//! generated columns are computed there), in one transaction, ids kept; `jsonb` comes back as
+//! compact JSON text and `boolean` as 0/1, as SQLite stores them. The full-text index is rebuilt
+//! once at the end, and the entity totals are copied as they are (their triggers paused).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 use rusqlite::types::Value;
 
@@ -223,4 +231,174 @@ fn convert(value: Value, kind: &Type) -> Result<Box<dyn ToSql + Sync>, String> {
         (Value::Real(r), &Type::TEXT | &Type::VARCHAR) => Box::new(r.to_string()),
         (value, kind) => return Err(format!("cannot store {value:?} as {kind}")),
     })
+}
+
+/// The SQLite tables that are not data: the full-text index (rebuilt), trigger pauses and the
+/// migration history (the destination has its own).
+const NOT_COPIED: &[&str] = &[
+    "fts_sync_pause",
+    "entity_totals_pause",
+    "refinery_schema_history",
+];
+
+/// Copies the PostgreSQL store `from` into the SQLite store `to`, which must hold no articles,
+/// entities, feeds or saved queries yet.
+pub fn postgres_to_sqlite(from: &mut PgStore, to: &mut Store) -> Result<CopySummary, StoreError> {
+    let started = Instant::now();
+    let shown = from.shown().to_owned();
+    let read_error = |context: &str, error: postgres::Error| StoreError::Server {
+        context: format!("{shown}: {context}"),
+        reason: describe(&error),
+    };
+    let write_error = |context: &str, error: rusqlite::Error| StoreError::Sql {
+        context: context.to_owned(),
+        source: error,
+    };
+    let occupied: i64 = to
+        .connection()
+        .query_row(
+            "SELECT (SELECT count(*) FROM articles) + (SELECT count(*) FROM entities)
+                  + (SELECT count(*) FROM feeds) + (SELECT count(*) FROM saved_queries)",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(|e| write_error("checking the destination", e))?;
+    if occupied > 0 {
+        return Err(StoreError::Open {
+            path: to.path().to_owned(),
+            reason: "the destination already holds articles, entities, feeds or saved queries; \
+                     copy into a new file"
+                .into(),
+        });
+    }
+    let tables =
+        sqlite_tables(to.connection()).map_err(|e| write_error("reading the schema", e))?;
+    let mut summary = CopySummary::default();
+    let transaction = to
+        .connection()
+        .unchecked_transaction()
+        .map_err(|e| write_error("starting the copy", e))?;
+    transaction
+        .execute_batch(
+            "INSERT OR IGNORE INTO fts_sync_pause (paused) VALUES (1);
+             INSERT OR IGNORE INTO entity_totals_pause (paused) VALUES (1);
+             DELETE FROM meta;",
+        )
+        .map_err(|e| write_error("pausing the triggers", e))?;
+    let mut read = from
+        .client()
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .map_err(|e| read_error("starting the copy", e))?;
+    for (table, columns) in &tables {
+        let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+        let list = quoted.join(", ");
+        let placeholders = vec!["?"; columns.len()].join(", ");
+        let mut insert = transaction
+            .prepare(&format!(
+                "INSERT INTO \"{table}\" ({list}) VALUES ({placeholders})"
+            ))
+            .map_err(|e| write_error(&format!("copying {table}"), e))?;
+        // Streamed: rows arrive as they are read, so memory stays flat however large the table.
+        let no_parameters: [&(dyn postgres::types::ToSql + Sync); 0] = [];
+        let mut rows =
+            match read.query_raw(&format!("SELECT {list} FROM \"{table}\""), no_parameters) {
+                Ok(rows) => rows,
+                // A table the server does not have (a newer SQLite schema): nothing to copy.
+                Err(error) if error.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => {
+                    continue;
+                }
+                Err(error) => return Err(read_error(&format!("reading {table}"), error)),
+            };
+        let mut count = 0u64;
+        while let Some(row) = rows
+            .next()
+            .map_err(|e| read_error(&format!("reading {table}"), e))?
+        {
+            let values = (0..columns.len())
+                .map(|index| sqlite_value(&row, index))
+                .collect::<Result<Vec<Value>, String>>()
+                .map_err(|reason| StoreError::Server {
+                    context: format!("{shown}: {table}"),
+                    reason,
+                })?;
+            insert
+                .execute(rusqlite::params_from_iter(values))
+                .map_err(|e| write_error(&format!("copying {table}"), e))?;
+            count += 1;
+        }
+        summary.rows.insert(table.clone(), count);
+    }
+    read.commit()
+        .map_err(|e| read_error("ending the copy", e))?;
+    transaction
+        .execute_batch(
+            "INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+             DELETE FROM fts_sync_pause;
+             DELETE FROM entity_totals_pause;",
+        )
+        .map_err(|e| write_error("indexing the copy for full-text search", e))?;
+    transaction
+        .commit()
+        .map_err(|e| write_error("committing the copy", e))?;
+    summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// The SQLite destination's data tables in copy order, each with its stored columns.
+fn sqlite_tables(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<(String, Vec<String>)>> {
+    let mut statement = conn.prepare(
+        "SELECT m.name, p.name FROM sqlite_master m, pragma_table_xinfo(m.name) p
+          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%'
+            AND m.name NOT LIKE 'articles_fts%' AND p.hidden = 0
+          ORDER BY m.name, p.cid",
+    )?;
+    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))? {
+        let (table, column) = row?;
+        if !NOT_COPIED.contains(&table.as_str()) {
+            tables.entry(table).or_default().push(column);
+        }
+    }
+    let mut ordered = Vec::with_capacity(tables.len());
+    for name in TABLE_ORDER {
+        if let Some(columns) = tables.remove(*name) {
+            ordered.push(((*name).to_owned(), columns));
+        }
+    }
+    ordered.extend(tables);
+    Ok(ordered)
+}
+
+/// A PostgreSQL value as SQLite stores it.
+fn sqlite_value(row: &postgres::Row, index: usize) -> Result<Value, String> {
+    let kind = row.columns()[index].type_();
+    let value = match *kind {
+        Type::INT8 => row.get::<_, Option<i64>>(index).map(Value::Integer),
+        Type::INT4 => row
+            .get::<_, Option<i32>>(index)
+            .map(|n| Value::Integer(i64::from(n))),
+        Type::INT2 => row
+            .get::<_, Option<i16>>(index)
+            .map(|n| Value::Integer(i64::from(n))),
+        Type::BOOL => row
+            .get::<_, Option<bool>>(index)
+            .map(|b| Value::Integer(i64::from(b))),
+        Type::FLOAT8 => row.get::<_, Option<f64>>(index).map(Value::Real),
+        Type::FLOAT4 => row
+            .get::<_, Option<f32>>(index)
+            .map(|r| Value::Real(f64::from(r))),
+        Type::BYTEA => row.get::<_, Option<Vec<u8>>>(index).map(Value::Blob),
+        // Compact, as SQLite's writers make it.
+        Type::JSONB | Type::JSON => row
+            .get::<_, Option<serde_json::Value>>(index)
+            .map(|json| Value::Text(json.to_string())),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+            row.get::<_, Option<String>>(index).map(Value::Text)
+        }
+        ref other => return Err(format!("cannot copy a column of type {other}")),
+    };
+    Ok(value.unwrap_or(Value::Null))
 }
