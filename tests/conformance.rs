@@ -240,9 +240,9 @@ fn commands_not_on_postgres_yet_say_so() {
     };
     let folder = tempfile::tempdir().unwrap();
     for args in [
-        &["entities"][..],
-        &["entity", "Seoul"],
+        &["entity", "Seoul"][..],
         &["stories"],
+        &["run", "duplicates"],
         &["serve"],
     ] {
         let output = common::newsdb()
@@ -668,4 +668,35 @@ fn copy_to_postgres_and_back_keeps_every_row() {
     let again = newsdb_on(&url, &["copy", "--to", back.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2), "{}", common::stderr(&again));
     assert_eq!(rows(&back), copied);
+}
+
+/// `entities` ranks the same entities on both backends, with `--kind`, `--since` and paging.
+#[test]
+fn entities_rank_the_same_on_both_backends() {
+    let Some((sqlite, url)) = samples_on_both() else {
+        return;
+    };
+    for filters in [
+        vec![],
+        vec!["--kind", "location"],
+        vec!["--since", "2024-01"],
+        vec!["--top", "3", "--offset", "2"],
+    ] {
+        let mut args = vec!["entities", "--format", "csv"];
+        args.extend(&filters);
+        let on_sqlite = sqlite.run(&args);
+        let on_postgres = newsdb_on(&url, &args);
+        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
+        assert!(
+            on_postgres.status.success(),
+            "{}",
+            common::stderr(&on_postgres)
+        );
+        assert_eq!(
+            common::stdout(&on_postgres),
+            common::stdout(&on_sqlite),
+            "{args:?}"
+        );
+        assert!(common::stdout(&on_sqlite).lines().count() > 1, "{args:?}");
+    }
 }

@@ -71,14 +71,16 @@ pub fn run(context: &Context, args: &EntitiesArgs) -> Outcome {
     if let Some(EntitiesCommand::Eval(eval)) = &args.command {
         return run_eval(eval);
     }
-    let store = context.open_read_only()?;
     let filter = EntityFilter {
         kind: args.kind,
         since: args.since.clone(),
         limit: usize::try_from(args.limit).unwrap_or(usize::MAX),
         offset: usize::try_from(args.offset).unwrap_or(usize::MAX),
     };
-    let entities = store.top_entities(&filter)?;
+    let entities = match context.open_postgres(true)? {
+        Some(mut store) => store.top_entities(&filter)?,
+        None => context.open_read_only()?.top_entities(&filter)?,
+    };
     let text = |value: Option<String>| value.map_or(Value::Null, Value::Text);
     let rows = entities.into_iter().map(|entity| {
         Ok(vec![

@@ -454,6 +454,7 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Show(_)
         | Command::Articles(_)
         | Command::Timeline(_)
+        | Command::Entities(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
@@ -462,7 +463,6 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         Command::Export(_) => "export",
         Command::Queries(_) => "queries",
         Command::Run(_) => "run",
-        Command::Entities(_) => "entities",
         Command::Entity(_) => "entity",
         Command::Stories(_) => "stories",
         Command::Story(_) => "story",

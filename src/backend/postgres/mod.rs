@@ -13,6 +13,7 @@
 mod articles;
 pub use articles::ShownRow;
 pub mod canned;
+mod entities;
 mod feeds;
 mod import;
 pub mod query;
