@@ -455,6 +455,7 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Articles(_)
         | Command::Timeline(_)
         | Command::Entities(_)
+        | Command::Stories(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
@@ -464,7 +465,6 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         Command::Queries(_) => "queries",
         Command::Run(_) => "run",
         Command::Entity(_) => "entity",
-        Command::Stories(_) => "stories",
         Command::Story(_) => "story",
         Command::Similar(_) => "similar",
         Command::Serve(_) => "serve",

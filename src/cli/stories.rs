@@ -147,12 +147,14 @@ fn require_stories(context: &Context, store: &Store) -> Result<(), Failure> {
 
 pub fn run_stories(context: &Context, args: &StoriesArgs) -> Outcome {
     if let Some(StoriesAction::Rebuild { threshold, json }) = &args.action {
+        if context.open_postgres(true)?.is_some() {
+            return Err(Failure::Usage(newsdb::backend::not_on_postgres(
+                "stories rebuild",
+            )));
+        }
         return rebuild(context, *threshold, *json);
     }
-    let mut store = context.open_read_only()?;
-    require_stories(context, &store)?;
-    super::articles::check_names(&mut store, "stories", args.source.as_deref(), None)?;
-    let stories = store.stories(&StoryFilter {
+    let filter = StoryFilter {
         min_size: i64::from(args.min_size),
         since: args.since.clone(),
         source: args.source.clone(),
@@ -162,7 +164,19 @@ pub fn run_stories(context: &Context, args: &StoriesArgs) -> Outcome {
         },
         limit: args.limit as usize,
         offset: args.offset as usize,
-    })?;
+    };
+    let stories = match context.open_postgres(true)? {
+        Some(mut store) => {
+            super::articles::check_names(&mut store, "stories", args.source.as_deref(), None)?;
+            store.stories(&filter)?
+        }
+        None => {
+            let mut store = context.open_read_only()?;
+            require_stories(context, &store)?;
+            super::articles::check_names(&mut store, "stories", args.source.as_deref(), None)?;
+            store.stories(&filter)?
+        }
+    };
     output::print(
         &args.format,
         STORY_COLUMNS,

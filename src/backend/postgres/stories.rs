@@ -206,3 +206,82 @@ impl StoryTables for PgStoryTables<'_, '_> {
         Ok(())
     }
 }
+
+/// `newsdb stories` on PostgreSQL: the statements of `store::stories` in its dialect (the
+/// source's key is given, computed as SQLite's `source_key()` does).
+const STORIES: &str = "
+    SELECT id, size, first_published, last_published FROM stories
+     WHERE size >= $1
+       AND ($2::text IS NULL OR last_published >= $2)
+       AND ($3::text IS NULL OR id IN (
+                SELECT x.story_id FROM article_story AS x
+                  JOIN article_sources AS l ON l.article_id = x.article_id
+                  JOIN sources AS s ON s.id = l.source_id
+                 WHERE s.key = $7 OR lower(s.name) = lower($3)))
+     ORDER BY CASE WHEN $4 = 'newest' THEN last_published END DESC NULLS LAST,
+              size DESC, last_published DESC NULLS LAST, id
+     LIMIT $5 OFFSET $6";
+
+/// A story's most frequent publishers and its earliest title.
+const STORY_HEAD: &str = "
+    SELECT (SELECT string_agg(name, ', ' ORDER BY n DESC, name COLLATE \"C\") FROM (
+                SELECT s.name, count(*) AS n FROM article_story AS x
+                  JOIN articles AS a ON a.id = x.article_id
+                  JOIN sources AS s ON s.id = a.source_id
+                 WHERE x.story_id = $1
+                 GROUP BY s.id ORDER BY count(*) DESC, s.name COLLATE \"C\" LIMIT 10) AS top),
+           (SELECT a.title FROM article_story AS x JOIN articles AS a ON a.id = x.article_id
+             WHERE x.story_id = $1
+             ORDER BY a.published_at IS NULL, a.published_at, a.id LIMIT 1)";
+
+impl super::PgStore {
+    /// Stories of at least `filter.min_size` articles, biggest or newest first.
+    pub fn stories(
+        &mut self,
+        filter: &crate::store::StoryFilter,
+    ) -> Result<Vec<crate::store::StorySummary>, crate::store::StoreError> {
+        use crate::store::{StoryOrder, StorySummary};
+        let what = "listing stories";
+        let order = match filter.order {
+            StoryOrder::Biggest => "biggest",
+            StoryOrder::Newest => "newest",
+        };
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let source_key = filter
+            .source
+            .as_deref()
+            .map(crate::normalize::keys::source_key);
+        let rows = self
+            .client
+            .query(
+                STORIES,
+                &[
+                    &filter.min_size.max(2),
+                    &filter.since,
+                    &filter.source,
+                    &order,
+                    &count(filter.limit),
+                    &count(filter.offset),
+                    &source_key,
+                ],
+            )
+            .map_err(|error| self.error(what, &error))?;
+        let mut stories = Vec::with_capacity(rows.len());
+        for row in rows {
+            let story_id: i64 = row.get(0);
+            let head = self
+                .client
+                .query_one(STORY_HEAD, &[&story_id])
+                .map_err(|error| self.error(what, &error))?;
+            stories.push(StorySummary {
+                story_id,
+                articles: row.get(1),
+                first_published: row.get(2),
+                last_published: row.get(3),
+                sources: head.get(0),
+                title: head.get(1),
+            });
+        }
+        Ok(stories)
+    }
+}
