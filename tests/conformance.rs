@@ -240,7 +240,7 @@ fn commands_not_on_postgres_yet_say_so() {
     };
     let folder = tempfile::tempdir().unwrap();
     for args in [
-        &["entity", "Seoul"][..],
+        &["similar", "1"][..],
         &["story", "1"],
         &["run", "duplicates"],
         &["serve"],
@@ -765,4 +765,40 @@ fn stories_list_the_same_on_both_backends() {
     let rebuild = newsdb_on(&url, &["stories", "rebuild"]);
     assert_eq!(rebuild.status.code(), Some(2));
     assert!(common::stderr(&rebuild).contains("does not run on PostgreSQL yet"));
+}
+
+/// `entity NAME` shows the same page on both backends (counts, aliases with their mentions,
+/// co-mentioned entities, latest articles); corrections say they do not run there yet.
+#[test]
+fn entity_pages_read_the_same_on_both_backends() {
+    let Some((sqlite, url)) = samples_on_both() else {
+        return;
+    };
+    for args in [
+        vec!["entity", "Gull Island", "--format", "json"],
+        vec!["entity", "port elsby", "--format", "json"],
+        vec!["entity", "Seoul", "--kind", "location", "--format", "json"],
+        vec!["entity", "Gull Island"],
+    ] {
+        let on_sqlite = sqlite.run(&args);
+        let on_postgres = newsdb_on(&url, &args);
+        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
+        assert!(
+            on_postgres.status.success(),
+            "{}",
+            common::stderr(&on_postgres)
+        );
+        assert_eq!(
+            common::stdout(&on_postgres),
+            common::stdout(&on_sqlite),
+            "{args:?}"
+        );
+    }
+    let unknown = ["entity", "Nowhere At All"];
+    assert_eq!(
+        newsdb_on(&url, &unknown).status.code(),
+        sqlite.run(&unknown).status.code()
+    );
+    let edit = newsdb_on(&url, &["entity", "merge", "Gull Island", "Port Elsby"]);
+    assert_eq!(edit.status.code(), Some(2), "{}", common::stderr(&edit));
 }

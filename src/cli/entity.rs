@@ -21,9 +21,10 @@ use std::io::{self, Write};
 use clap::Args;
 use rusqlite::types::Value;
 
+use newsdb::backend::PgStore;
 use newsdb::entities::EntityKind;
 use newsdb::query::format::{self, OutputFormat};
-use newsdb::store::{EntityDetail, EntitySummary};
+use newsdb::store::{EntityDetail, EntitySummary, Store};
 
 use super::entities::kind_parser;
 use super::entity_edit::EntityEdit;
@@ -50,13 +51,56 @@ pub struct EntityArgs {
     pub format: FormatArgs,
 }
 
+/// What an entity's page reads, from a store of either backend.
+trait EntityReader {
+    fn find_entities(
+        &mut self,
+        name: &str,
+        kind: Option<EntityKind>,
+    ) -> Result<Vec<EntitySummary>, Failure>;
+    fn entity_detail(&mut self, id: i64, limit: usize) -> Result<Option<EntityDetail>, Failure>;
+}
+
+/// Implements [`EntityReader`] for a store type whose inherent methods have its names.
+macro_rules! entity_reader_of {
+    ($store:ty) => {
+        impl EntityReader for $store {
+            fn find_entities(
+                &mut self,
+                name: &str,
+                kind: Option<EntityKind>,
+            ) -> Result<Vec<EntitySummary>, Failure> {
+                Ok(<$store>::find_entities(self, name, kind)?)
+            }
+            fn entity_detail(
+                &mut self,
+                id: i64,
+                limit: usize,
+            ) -> Result<Option<EntityDetail>, Failure> {
+                Ok(<$store>::entity_detail(self, id, limit)?)
+            }
+        }
+    };
+}
+
+entity_reader_of!(Store);
+entity_reader_of!(PgStore);
+
 pub fn run(context: &Context, args: &EntityArgs) -> Outcome {
     let name = match (&args.edit, &args.name) {
+        (Some(_), _) if context.open_postgres(true)?.is_some() => {
+            return Err(Failure::Usage(newsdb::backend::not_on_postgres(
+                "entity (corrections)",
+            )));
+        }
         (Some(edit), _) => return super::entity_edit::run(context, edit),
         (None, Some(name)) => name,
         (None, None) => return Err(Failure::Usage("name an entity".into())),
     };
-    let store = context.open_read_only()?;
+    let mut store: Box<dyn EntityReader> = match context.open_postgres(true)? {
+        Some(store) => Box::new(store),
+        None => Box::new(context.open_read_only()?),
+    };
     let matches = store.find_entities(name, args.kind)?;
     let Some(chosen) = matches.first() else {
         let kind = args

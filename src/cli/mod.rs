@@ -456,6 +456,7 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Timeline(_)
         | Command::Entities(_)
         | Command::Stories(_)
+        | Command::Entity(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
@@ -464,7 +465,6 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         Command::Export(_) => "export",
         Command::Queries(_) => "queries",
         Command::Run(_) => "run",
-        Command::Entity(_) => "entity",
         Command::Story(_) => "story",
         Command::Similar(_) => "similar",
         Command::Serve(_) => "serve",
