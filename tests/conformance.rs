@@ -241,7 +241,7 @@ fn commands_not_on_postgres_yet_say_so() {
     let folder = tempfile::tempdir().unwrap();
     for args in [
         &["similar", "1"][..],
-        &["story", "1"],
+        &["reextract"],
         &["run", "duplicates"],
         &["serve"],
     ] {
@@ -702,7 +702,8 @@ fn entities_rank_the_same_on_both_backends() {
 }
 
 /// `stories` lists the same stories on both backends (sizes, sources, dates, earliest title),
-/// with its filters; `stories rebuild` says it does not run on PostgreSQL yet.
+/// with its filters, and `story ID` shows the same page; `stories rebuild` says it does not run
+/// on PostgreSQL yet.
 #[test]
 fn stories_list_the_same_on_both_backends() {
     let Some(url) = postgres_newsdb() else {
@@ -761,6 +762,29 @@ fn stories_list_the_same_on_both_backends() {
             "{args:?}"
         );
         assert!(common::stdout(&on_sqlite).lines().count() > 1, "{args:?}");
+    }
+    // Each story's page, a member that is not the story's name, and no story at all.
+    let story = sqlite.column("SELECT CAST(story_id AS TEXT) FROM article_story LIMIT 1");
+    let member = sqlite.column(
+        "SELECT CAST(article_id AS TEXT) FROM article_story WHERE article_id <> story_id LIMIT 1",
+    );
+    for id in [story[0].as_str(), member[0].as_str(), "1", "99999"] {
+        for format in ["json", "table"] {
+            let args = ["story", id, "--format", format];
+            let on_sqlite = sqlite.run(&args);
+            let on_postgres = newsdb_on(&url, &args);
+            assert_eq!(
+                on_postgres.status.code(),
+                on_sqlite.status.code(),
+                "{args:?}"
+            );
+            assert_eq!(on_postgres.stdout, on_sqlite.stdout, "{args:?}");
+            assert_eq!(
+                common::stderr(&on_postgres),
+                common::stderr(&on_sqlite),
+                "{args:?}"
+            );
+        }
     }
     let rebuild = newsdb_on(&url, &["stories", "rebuild"]);
     assert_eq!(rebuild.status.code(), Some(2));

@@ -457,6 +457,7 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Entities(_)
         | Command::Stories(_)
         | Command::Entity(_)
+        | Command::Story(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
@@ -465,7 +466,6 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         Command::Export(_) => "export",
         Command::Queries(_) => "queries",
         Command::Run(_) => "run",
-        Command::Story(_) => "story",
         Command::Similar(_) => "similar",
         Command::Serve(_) => "serve",
     })

@@ -242,14 +242,32 @@ struct StoryPage {
 
 pub fn run_story(context: &Context, args: &StoryArgs) -> Outcome {
     let id = match (&args.edit, args.id) {
+        (Some(_), _) if context.open_postgres(true)?.is_some() => {
+            return Err(Failure::Usage(newsdb::backend::not_on_postgres(
+                "story (corrections)",
+            )));
+        }
         (Some(edit), _) => return edit_story(context, edit),
         (None, Some(id)) => id,
         (None, None) => return Err(Failure::Usage("name a story".into())),
     };
-    let store = context.open_read_only()?;
-    require_stories(context, &store)?;
-    let Some(story) = store.story(id)? else {
-        let hint = match store.story_of(id)? {
+    let limit = args.limit as usize;
+    let (story, articles, story_of) = match context.open_postgres(true)? {
+        Some(mut store) => match store.story(id)? {
+            Some(story) => (Some(story), store.story_members(id, limit)?, None),
+            None => (None, Vec::new(), store.story_of(id)?),
+        },
+        None => {
+            let store = context.open_read_only()?;
+            require_stories(context, &store)?;
+            match store.story(id)? {
+                Some(story) => (Some(story), store.story_members(id, limit)?, None),
+                None => (None, Vec::new(), store.story_of(id)?),
+            }
+        }
+    };
+    let Some(story) = story else {
+        let hint = match story_of {
             Some(story) => format!(" (article {id} is in story {story})"),
             None => String::new(),
         };
@@ -257,7 +275,6 @@ pub fn run_story(context: &Context, args: &StoryArgs) -> Outcome {
             "story: there is no story {id}{hint}"
         )));
     };
-    let articles = store.story_members(id, args.limit as usize)?;
     let page = StoryPage { story, articles };
     let output_format = args.format.format();
     let mut out = io::BufWriter::new(io::stdout().lock());

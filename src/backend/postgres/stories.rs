@@ -285,3 +285,127 @@ impl super::PgStore {
         Ok(stories)
     }
 }
+
+/// A story's articles, earliest first (a story of one is its article).
+const MEMBERS: &str = "
+    SELECT a.id, a.published_at, s.name, a.title, a.word_count
+      FROM articles AS a LEFT JOIN sources AS s ON s.id = a.source_id
+     WHERE a.id IN (SELECT article_id FROM article_story WHERE story_id = $1)
+        OR (a.id = $1 AND NOT EXISTS (SELECT 1 FROM article_story WHERE article_id = $1))
+     ORDER BY a.published_at IS NULL, a.published_at, a.id
+     LIMIT $2";
+
+impl super::PgStore {
+    /// One story, `None` when there is no such story (see `Store::story`).
+    pub fn story(
+        &mut self,
+        story_id: i64,
+    ) -> Result<Option<crate::store::StorySummary>, crate::store::StoreError> {
+        use crate::store::StorySummary;
+        let what = "reading a story";
+        let grouped = self
+            .client
+            .query_opt(
+                "SELECT id, size, first_published, last_published FROM stories WHERE id = $1",
+                &[&story_id],
+            )
+            .map_err(|error| self.error(what, &error))?;
+        if let Some(row) = grouped {
+            let head = self
+                .client
+                .query_one(STORY_HEAD, &[&story_id])
+                .map_err(|error| self.error(what, &error))?;
+            return Ok(Some(StorySummary {
+                story_id,
+                articles: row.get(1),
+                first_published: row.get(2),
+                last_published: row.get(3),
+                sources: head.get(0),
+                title: head.get(1),
+            }));
+        }
+        // A story of one: an article no copy has joined.
+        let alone = self
+            .client
+            .query_opt(
+                "SELECT a.id, a.published_at, s.name, a.title
+                   FROM articles AS a LEFT JOIN sources AS s ON s.id = a.source_id
+                  WHERE a.id = $1
+                    AND NOT EXISTS (SELECT 1 FROM article_story WHERE article_id = $1)",
+                &[&story_id],
+            )
+            .map_err(|error| self.error(what, &error))?;
+        Ok(alone.map(|row| StorySummary {
+            story_id: row.get(0),
+            articles: 1,
+            first_published: row.get(1),
+            last_published: row.get(1),
+            sources: row.get(2),
+            title: row.get(3),
+        }))
+    }
+
+    /// The story article `id` belongs to; `None` when there is no such article.
+    pub fn story_of(&mut self, id: i64) -> Result<Option<i64>, crate::store::StoreError> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT coalesce((SELECT story_id FROM article_story WHERE article_id = $1),
+                                 (SELECT id FROM articles WHERE id = $1))",
+                &[&id],
+            )
+            .map_err(|error| self.error("reading an article's story", &error))?;
+        Ok(row.get(0))
+    }
+
+    /// A story's articles, earliest first, each with its similarity to the earliest.
+    pub fn story_members(
+        &mut self,
+        story_id: i64,
+        limit: usize,
+    ) -> Result<Vec<crate::store::StoryMember>, crate::store::StoreError> {
+        use crate::store::StoryMember;
+        let what = "reading a story";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .client
+            .query(MEMBERS, &[&story_id, &limit])
+            .map_err(|error| self.error(what, &error))?;
+        let mut members: Vec<StoryMember> = rows
+            .iter()
+            .map(|row| StoryMember {
+                id: row.get(0),
+                published_at: row.get(1),
+                source: row.get(2),
+                title: row.get(3),
+                word_count: row.get(4),
+                score: None,
+                containment: None,
+                jaccard: None,
+            })
+            .collect();
+        let ids: Vec<i64> = members.iter().map(|member| member.id).collect();
+        let sketches: IdMap<Sketch> = self
+            .client
+            .query(
+                "SELECT article_id, sketch FROM article_sketches WHERE article_id = ANY ($1)",
+                &[&ids],
+            )
+            .map_err(|error| self.error(what, &error))?
+            .iter()
+            .filter_map(|row| Some((row.get(0), Sketch::from_bytes(row.get::<_, &[u8]>(1)).ok()?)))
+            .collect();
+        let Some(earliest) = members.first().and_then(|first| sketches.get(&first.id)) else {
+            return Ok(members);
+        };
+        for member in &mut members {
+            if let Some(sketch) = sketches.get(&member.id) {
+                let similarity = crate::stories::compare(earliest, sketch);
+                member.score = Some(similarity.score);
+                member.containment = Some(similarity.containment);
+                member.jaccard = Some(similarity.jaccard);
+            }
+        }
+        Ok(members)
+    }
+}
