@@ -240,7 +240,7 @@ fn commands_not_on_postgres_yet_say_so() {
     };
     let folder = tempfile::tempdir().unwrap();
     for args in [
-        &["similar", "1"][..],
+        &["export"][..],
         &["reextract"],
         &["run", "duplicates"],
         &["serve"],
@@ -702,8 +702,8 @@ fn entities_rank_the_same_on_both_backends() {
 }
 
 /// `stories` lists the same stories on both backends (sizes, sources, dates, earliest title),
-/// with its filters, and `story ID` shows the same page; `stories rebuild` says it does not run
-/// on PostgreSQL yet.
+/// with its filters; `story ID` and `similar` show the same pages; `stories rebuild` says it
+/// does not run on PostgreSQL yet.
 #[test]
 fn stories_list_the_same_on_both_backends() {
     let Some(url) = postgres_newsdb() else {
@@ -785,6 +785,18 @@ fn stories_list_the_same_on_both_backends() {
                 "{args:?}"
             );
         }
+    }
+    // Near copies of an article, with their scores.
+    for id in [story[0].as_str(), member[0].as_str(), "1"] {
+        let args = ["similar", id, "--format", "csv"];
+        let on_sqlite = sqlite.run(&args);
+        let on_postgres = newsdb_on(&url, &args);
+        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
+        assert_eq!(
+            common::stdout(&on_postgres),
+            common::stdout(&on_sqlite),
+            "{args:?}"
+        );
     }
     let rebuild = newsdb_on(&url, &["stories", "rebuild"]);
     assert_eq!(rebuild.status.code(), Some(2));

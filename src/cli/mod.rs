@@ -458,6 +458,7 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Stories(_)
         | Command::Entity(_)
         | Command::Story(_)
+        | Command::Similar(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
@@ -466,7 +467,6 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         Command::Export(_) => "export",
         Command::Queries(_) => "queries",
         Command::Run(_) => "run",
-        Command::Similar(_) => "similar",
         Command::Serve(_) => "serve",
     })
 }

@@ -379,12 +379,22 @@ fn edit_story(context: &Context, edit: &StoryEdit) -> Outcome {
 }
 
 pub fn run_similar(context: &Context, args: &SimilarArgs) -> Outcome {
-    let store = context.open_read_only()?;
-    require_stories(context, &store)?;
-    let id = resolve(&store, "similar", &args.article)?;
-    let similar = store
-        .similar_articles(id, args.limit as usize)?
-        .ok_or_else(|| Failure::Failed(format!("similar: article {id} is gone")))?;
+    let limit = args.limit as usize;
+    let (id, similar) = match context.open_postgres(true)? {
+        Some(mut store) => {
+            let reference = article_reference("similar", &args.article)?;
+            let id = resolved("similar", &args.article, store.resolve_article(&reference)?)?;
+            (id, store.similar_articles(id, limit)?)
+        }
+        None => {
+            let store = context.open_read_only()?;
+            require_stories(context, &store)?;
+            let id = resolve(&store, "similar", &args.article)?;
+            (id, store.similar_articles(id, limit)?)
+        }
+    };
+    let similar =
+        similar.ok_or_else(|| Failure::Failed(format!("similar: article {id} is gone")))?;
     output::print(
         &args.format,
         &[
@@ -416,9 +426,17 @@ pub fn run_similar(context: &Context, args: &SimilarArgs) -> Outcome {
 
 /// The article an id or hash prefix names, or a failure that says why there is none.
 fn resolve(store: &Store, command: &str, given: &str) -> Result<i64, Failure> {
-    let reference = ArticleRef::parse(given)
-        .map_err(|reason| Failure::Usage(format!("{command}: {reason}")))?;
-    match store.resolve_article(&reference)? {
+    let reference = article_reference(command, given)?;
+    resolved(command, given, store.resolve_article(&reference)?)
+}
+
+fn article_reference(command: &str, given: &str) -> Result<ArticleRef, Failure> {
+    ArticleRef::parse(given).map_err(|reason| Failure::Usage(format!("{command}: {reason}")))
+}
+
+/// The article a reference resolved to, or a failure that says why there is none.
+fn resolved(command: &str, given: &str, resolved: Resolved) -> Result<i64, Failure> {
+    match resolved {
         Resolved::Found(id) => Ok(id),
         Resolved::NotFound => Err(Failure::Failed(format!(
             "{command}: no article has the id or hash prefix `{given}`"

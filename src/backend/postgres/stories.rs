@@ -30,13 +30,7 @@ impl StoryTables for PgStoryTables<'_, '_> {
     type Error = postgres::Error;
 
     fn threshold(&mut self) -> Result<f64, postgres::Error> {
-        let stored = self
-            .tx
-            .query_opt("SELECT value FROM meta WHERE key = 'story_threshold'", &[])?
-            .map(|row| row.get::<_, String>(0));
-        Ok(stored
-            .and_then(|value| value.parse().ok())
-            .unwrap_or(crate::stories::DEFAULT_THRESHOLD))
+        stored_threshold(self.tx)
     }
 
     fn split_articles(&mut self) -> Result<HashSet<i64>, postgres::Error> {
@@ -408,4 +402,120 @@ impl super::PgStore {
         }
         Ok(members)
     }
+}
+
+impl super::PgStore {
+    /// The articles sharing a candidate key with article `id` (whatever their story), best
+    /// first, with their scores (see `Store::similar_articles`); `None` when there is no such
+    /// article.
+    pub fn similar_articles(
+        &mut self,
+        id: i64,
+        limit: usize,
+    ) -> Result<Option<Vec<crate::store::SimilarArticle>>, crate::store::StoreError> {
+        use crate::store::SimilarArticle;
+        use crate::store::stories::{copies, stored_key};
+        let what = "looking up similar articles";
+        let fail = |store: &Self, error: postgres::Error| store.error(what, &error);
+        let stored = self
+            .client
+            .query_opt(
+                "SELECT s.sketch, a.title, a.body FROM articles AS a
+                   LEFT JOIN article_sketches AS s ON s.article_id = a.id
+                  WHERE a.id = $1",
+                &[&id],
+            )
+            .map_err(|error| fail(self, error))?;
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        // An article without a stored sketch is sketched from its stored text.
+        let sketch = stored
+            .get::<_, Option<&[u8]>>(0)
+            .and_then(|bytes| Sketch::from_bytes(bytes).ok())
+            .unwrap_or_else(|| {
+                Sketch::of(
+                    stored.get::<_, Option<&str>>(1).unwrap_or(""),
+                    stored.get::<_, &str>(2),
+                )
+            });
+        let threshold = stored_threshold(&mut self.client).map_err(|error| fail(self, error))?;
+        let keys: BTreeSet<i64> = sketch
+            .candidate_keys()
+            .into_iter()
+            .map(stored_key)
+            .collect();
+        let keys: Vec<i64> = keys.into_iter().collect();
+        let limit_bucket = (MAX_BUCKET + 1) as i64;
+        let rows = self
+            .client
+            .query(
+                "SELECT k.key, m.article_id
+                   FROM unnest($1::bigint[]) AS k (key)
+                  CROSS JOIN LATERAL (SELECT article_id FROM story_keys
+                                       WHERE key = k.key LIMIT $2) AS m",
+                &[&keys, &limit_bucket],
+            )
+            .map_err(|error| fail(self, error))?;
+        let mut buckets: IdMap<Vec<i64>> = IdMap::default();
+        for row in &rows {
+            buckets.entry(row.get(0)).or_default().push(row.get(1));
+        }
+        let mut shared: std::collections::BTreeMap<i64, usize> = Default::default();
+        for members in buckets
+            .values()
+            .filter(|members| members.len() <= MAX_BUCKET)
+        {
+            for member in members {
+                *shared.entry(*member).or_default() += 1;
+            }
+        }
+        shared.remove(&id);
+        let candidates: Vec<i64> = shared.keys().copied().collect();
+        let lines = self
+            .client
+            .query(
+                "SELECT a.id, s2.sketch, a.published_at, src.name, a.title,
+                        coalesce((SELECT story_id FROM article_story WHERE article_id = a.id), a.id)
+                   FROM articles AS a
+                   JOIN article_sketches AS s2 ON s2.article_id = a.id
+                   LEFT JOIN sources AS src ON src.id = a.source_id
+                  WHERE a.id = ANY ($1)",
+                &[&candidates],
+            )
+            .map_err(|error| fail(self, error))?;
+        let mut similar = Vec::new();
+        for line in &lines {
+            let candidate: i64 = line.get(0);
+            let Ok(other) = Sketch::from_bytes(line.get::<_, &[u8]>(1)) else {
+                continue;
+            };
+            let (copy, similarity) = copies(shared[&candidate], &sketch, &other, threshold);
+            similar.push(SimilarArticle {
+                id: candidate,
+                story_id: line.get(5),
+                copy,
+                score: similarity.score,
+                containment: similarity.containment,
+                jaccard: similarity.jaccard,
+                published_at: line.get(2),
+                source: line.get(3),
+                title: line.get(4),
+            });
+        }
+        similar.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        similar.truncate(limit);
+        Ok(Some(similar))
+    }
+}
+
+/// The threshold the grouping of this database uses: the last `stories rebuild --threshold`,
+/// else the default.
+fn stored_threshold(client: &mut impl postgres::GenericClient) -> Result<f64, postgres::Error> {
+    let stored = client
+        .query_opt("SELECT value FROM meta WHERE key = 'story_threshold'", &[])?
+        .map(|row| row.get::<_, String>(0));
+    Ok(stored
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(crate::stories::DEFAULT_THRESHOLD))
 }

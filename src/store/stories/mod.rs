@@ -465,7 +465,12 @@ fn refresh_summaries(
 
 /// The similarity rule in one place, at a threshold, for two articles sharing `shared_keys`
 /// candidate keys.
-fn copies(shared_keys: usize, a: &Sketch, b: &Sketch, threshold: f64) -> (bool, Similarity) {
+pub(crate) fn copies(
+    shared_keys: usize,
+    a: &Sketch,
+    b: &Sketch,
+    threshold: f64,
+) -> (bool, Similarity) {
     let similarity = stories::compare(a, b);
     let copy = stories::worth_comparing(shared_keys, a.is_short(), b.is_short())
         && stories::is_copy(&similarity, threshold);
