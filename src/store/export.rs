@@ -239,81 +239,21 @@ impl Store {
     /// Builds one record, reading what hangs off the article. Returns false when it has credits
     /// that could not be rendered into the body.
     fn exported_article(&self, id: i64, row: ArticleRow) -> Result<(ExportedArticle, bool)> {
-        let authors = self.strings(
-            "SELECT au.name FROM article_authors aa JOIN authors au ON au.id = aa.author_id
-              WHERE aa.article_id = ?1 ORDER BY aa.position",
-            id,
-            "reading an article's authors",
-        )?;
-        let credits = self.strings(
-            "SELECT s.name FROM article_sources x JOIN sources s ON s.id = x.source_id
-              WHERE x.article_id = ?1 AND x.role = 'credit' ORDER BY x.position",
-            id,
-            "reading an article's credits",
-        )?;
-        let categories = self.strings(
-            "SELECT category FROM article_categories WHERE article_id = ?1 ORDER BY position",
-            id,
-            "reading an article's categories",
-        )?;
-        let urls = self.strings(
-            "SELECT value FROM article_urls WHERE article_id = ?1 AND kind = 'url'
-              ORDER BY first_seen_at, value",
-            id,
-            "reading an article's URLs",
-        )?;
-        let guids = self.strings(
-            "SELECT value FROM article_urls WHERE article_id = ?1 AND kind = 'guid'
-              ORDER BY first_seen_at, value",
-            id,
-            "reading an article's GUIDs",
-        )?;
-        let entities = self.exported_entities(id)?;
-        let story = if self.has_stories()? {
-            self.strings(
-                "SELECT r.content_hash FROM article_story AS x JOIN articles AS r ON r.id = x.story_id
-                  WHERE x.article_id = ?1",
-                id,
-                "reading an article's story",
-            )?
-            .pop()
-        } else {
-            None
+        let mut parts = ArticleParts {
+            authors: self.strings(EXPORT_AUTHORS, id, "reading an article's authors")?,
+            credits: self.strings(EXPORT_CREDITS, id, "reading an article's credits")?,
+            categories: self.strings(EXPORT_CATEGORIES, id, "reading an article's categories")?,
+            urls: self.strings(EXPORT_URLS, id, "reading an article's URLs")?,
+            guids: self.strings(EXPORT_GUIDS, id, "reading an article's GUIDs")?,
+            entities: self.exported_entities(id)?,
+            story: None,
         };
-
-        let mut body = row.body;
-        let credit_line = credit_line(&credits);
-        let credits_rendered = credits.is_empty() || credit_line.is_some();
-        if let Some(line) = credit_line {
-            if !body.is_empty() {
-                body.push_str("\n\n");
-            }
-            body.push_str(&line);
+        if self.has_stories()? {
+            parts.story = self
+                .strings(EXPORT_STORY, id, "reading an article's story")?
+                .pop();
         }
-        let record = ExportedArticle {
-            content_hash: row.content_hash,
-            title: row.title.map(|title| escape_if_html(&title)),
-            body: ExportedBody::new(body),
-            summary: row.summary.map(ExportedBody::new),
-            url: row.url,
-            guid: guids.first().cloned(),
-            urls,
-            guids,
-            source: row.source_name.map(|name| ExportedSource {
-                name,
-                url: row.source_home,
-            }),
-            authors,
-            published: published(row.published_at, row.published_raw.as_deref()),
-            published_raw: row.published_raw,
-            language: row.language,
-            credits,
-            categories,
-            entities,
-            story,
-            imported_at: row.imported_at,
-        };
-        Ok((record, credits_rendered))
+        Ok(record(row, parts))
     }
 
     /// The first column of every row of `sql` for this article, as text.
@@ -324,41 +264,18 @@ impl Store {
     /// The article's mentions grouped by entity, entities in order of their first mention.
     fn exported_entities(&self, id: i64) -> Result<Vec<ExportedEntity>> {
         const WHAT: &str = "reading an article's mentions";
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT m.entity_id, e.name, e.kind, m.field, m.start, m.\"end\", e.external_id
-                   FROM mentions m JOIN entities e ON e.id = m.entity_id
-                  WHERE m.article_id = ?1
-                  ORDER BY CASE m.field WHEN 'title' THEN 0 WHEN 'summary' THEN 1 ELSE 2 END,
-                           m.start, m.\"end\"",
-            )
-            .context(WHAT)?;
-        let mut rows = statement.query([id]).context(WHAT)?;
-        let mut entities: Vec<ExportedEntity> = Vec::new();
-        let mut index_of: HashMap<i64, usize> = HashMap::new();
-        while let Some(row) = rows.next().context(WHAT)? {
-            let entity_id: i64 = row.get(0).context(WHAT)?;
-            let index = match index_of.get(&entity_id) {
-                Some(&index) => index,
-                None => {
-                    entities.push(ExportedEntity {
-                        name: row.get(1).context(WHAT)?,
-                        kind: row.get(2).context(WHAT)?,
-                        external_id: row.get(6).context(WHAT)?,
-                        mentions: Vec::new(),
-                    });
-                    index_of.insert(entity_id, entities.len() - 1);
-                    entities.len() - 1
-                }
-            };
-            entities[index].mentions.push(ExportedMention {
-                field: row.get(3).context(WHAT)?,
-                start: row.get(4).context(WHAT)?,
-                end: row.get(5).context(WHAT)?,
-            });
-        }
-        Ok(entities)
+        let rows = self.query_rows(EXPORT_MENTIONS, [id], WHAT, |row| {
+            Ok(MentionLine {
+                entity_id: row.get(0)?,
+                name: row.get(1)?,
+                kind: row.get(2)?,
+                field: row.get(3)?,
+                start: row.get(4)?,
+                end: row.get(5)?,
+                external_id: row.get(6)?,
+            })
+        })?;
+        Ok(group_mentions(rows))
     }
 
     /// Copies the database to `dest` with SQLite's online backup, a step of 256 pages at a time,
@@ -441,18 +358,126 @@ impl Store {
 }
 
 /// The columns of `articles` (and its publisher) an export reads.
-struct ArticleRow {
-    content_hash: String,
-    title: Option<String>,
-    body: String,
-    summary: Option<String>,
-    url: Option<String>,
-    language: Option<String>,
-    published_at: Option<String>,
-    published_raw: Option<String>,
-    imported_at: String,
-    source_name: Option<String>,
-    source_home: Option<String>,
+pub(crate) struct ArticleRow {
+    pub content_hash: String,
+    pub title: Option<String>,
+    pub body: String,
+    pub summary: Option<String>,
+    pub url: Option<String>,
+    pub language: Option<String>,
+    pub published_at: Option<String>,
+    pub published_raw: Option<String>,
+    pub imported_at: String,
+    pub source_name: Option<String>,
+    pub source_home: Option<String>,
+}
+
+/// What hangs off an exported article, read by either backend.
+pub(crate) struct ArticleParts {
+    pub authors: Vec<String>,
+    pub credits: Vec<String>,
+    pub categories: Vec<String>,
+    pub urls: Vec<String>,
+    pub guids: Vec<String>,
+    pub entities: Vec<ExportedEntity>,
+    /// The content hash of the article's story's article, when it is in one of two or more.
+    pub story: Option<String>,
+}
+
+/// One mention as an export reads it, in text order.
+pub(crate) struct MentionLine {
+    pub entity_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub field: String,
+    pub start: i64,
+    pub end: i64,
+    pub external_id: Option<String>,
+}
+
+// The statements an export reads an article's parts with: `$1` is the article's id (SQLite
+// reads `$1` as its first parameter too), the same text on both backends.
+pub(crate) const EXPORT_AUTHORS: &str =
+    "SELECT au.name FROM article_authors aa JOIN authors au ON au.id = aa.author_id
+      WHERE aa.article_id = $1 ORDER BY aa.position";
+pub(crate) const EXPORT_CREDITS: &str =
+    "SELECT s.name FROM article_sources x JOIN sources s ON s.id = x.source_id
+      WHERE x.article_id = $1 AND x.role = 'credit' ORDER BY x.position";
+pub(crate) const EXPORT_CATEGORIES: &str =
+    "SELECT category FROM article_categories WHERE article_id = $1 ORDER BY position";
+pub(crate) const EXPORT_URLS: &str = "SELECT value FROM article_urls
+      WHERE article_id = $1 AND kind = 'url' ORDER BY first_seen_at, value";
+pub(crate) const EXPORT_GUIDS: &str = "SELECT value FROM article_urls
+      WHERE article_id = $1 AND kind = 'guid' ORDER BY first_seen_at, value";
+pub(crate) const EXPORT_STORY: &str =
+    "SELECT r.content_hash FROM article_story AS x JOIN articles AS r ON r.id = x.story_id
+      WHERE x.article_id = $1";
+pub(crate) const EXPORT_MENTIONS: &str =
+    "SELECT m.entity_id, e.name, e.kind, m.field, m.start, m.\"end\", e.external_id
+       FROM mentions m JOIN entities e ON e.id = m.entity_id
+      WHERE m.article_id = $1
+      ORDER BY CASE m.field WHEN 'title' THEN 0 WHEN 'summary' THEN 1 ELSE 2 END,
+               m.start, m.\"end\"";
+
+/// Groups an article's mentions by entity, entities in order of their first mention.
+pub(crate) fn group_mentions(lines: Vec<MentionLine>) -> Vec<ExportedEntity> {
+    let mut entities: Vec<ExportedEntity> = Vec::new();
+    let mut index_of: HashMap<i64, usize> = HashMap::new();
+    for line in lines {
+        let index = *index_of.entry(line.entity_id).or_insert_with(|| {
+            entities.push(ExportedEntity {
+                name: line.name,
+                kind: line.kind,
+                external_id: line.external_id,
+                mentions: Vec::new(),
+            });
+            entities.len() - 1
+        });
+        entities[index].mentions.push(ExportedMention {
+            field: line.field,
+            start: line.start,
+            end: line.end,
+        });
+    }
+    entities
+}
+
+/// The record of one article (see the module header for the rules). Returns false when it has
+/// credits that could not be rendered into the body.
+pub(crate) fn record(row: ArticleRow, parts: ArticleParts) -> (ExportedArticle, bool) {
+    let mut body = row.body;
+    let credit_line = credit_line(&parts.credits);
+    let credits_rendered = parts.credits.is_empty() || credit_line.is_some();
+    if let Some(line) = credit_line {
+        if !body.is_empty() {
+            body.push_str("\n\n");
+        }
+        body.push_str(&line);
+    }
+    let record = ExportedArticle {
+        content_hash: row.content_hash,
+        title: row.title.map(|title| escape_if_html(&title)),
+        body: ExportedBody::new(body),
+        summary: row.summary.map(ExportedBody::new),
+        url: row.url,
+        guid: parts.guids.first().cloned(),
+        urls: parts.urls,
+        guids: parts.guids,
+        source: row.source_name.map(|name| ExportedSource {
+            name,
+            url: row.source_home,
+        }),
+        authors: parts.authors,
+        published: published(row.published_at, row.published_raw.as_deref()),
+        published_raw: row.published_raw,
+        language: row.language,
+        credits: parts.credits,
+        categories: parts.categories,
+        entities: parts.entities,
+        story: parts.story,
+        imported_at: row.imported_at,
+    };
+    (record, credits_rendered)
 }
 
 /// `(Source: A | B)` for these outlets, if the normaliser reads exactly them back from it (and
