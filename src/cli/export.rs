@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
+use newsdb::backend::PgStore;
 use newsdb::destination::{Destination, Partial};
-use newsdb::store::export::{ExportOptions, ExportSummary, since_bound};
+use newsdb::store::export::{ExportOptions, ExportSummary, ExportedArticle, since_bound};
 
 use super::{Context, Failure, Outcome};
 
@@ -35,15 +36,19 @@ pub enum ExportFormat {
 }
 
 pub fn run(context: &Context, args: &ExportArgs) -> Outcome {
-    let store = context.open_read_only()?;
+    let mut store = Store::open(context)?;
     let options = ExportOptions {
         since: args.since.clone(),
     };
-    let export = |out: &mut dyn Write| {
-        store.export(&options, |article| {
+    let mut export = |out: &mut dyn Write| {
+        let write = |article: &ExportedArticle| {
             serde_json::to_writer(&mut *out, article).map_err(io::Error::from)?;
             out.write_all(b"\n").map_err(Failure::from)
-        })
+        };
+        match &mut store {
+            Store::Sqlite(store) => store.export(&options, write),
+            Store::Postgres(store) => store.export(&options, write),
+        }
     };
     let destination = match &args.output {
         None => Destination::Stdout,
@@ -77,6 +82,21 @@ pub fn run(context: &Context, args: &ExportArgs) -> Outcome {
     let plural = if summary.articles == 1 { "" } else { "s" };
     context.note(&format!("exported {} article{plural}", summary.articles));
     Ok(())
+}
+
+/// The store exported, of either backend.
+enum Store {
+    Sqlite(newsdb::store::Store),
+    Postgres(PgStore),
+}
+
+impl Store {
+    fn open(context: &Context) -> Result<Store, Failure> {
+        Ok(match context.open_postgres(true)? {
+            Some(store) => Store::Postgres(store),
+            None => Store::Sqlite(context.open_read_only()?),
+        })
+    }
 }
 
 /// Writes the export to a temporary file beside `path` and moves it in place when complete, so

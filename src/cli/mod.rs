@@ -459,12 +459,12 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Entity(_)
         | Command::Story(_)
         | Command::Similar(_)
+        | Command::Export(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
         Command::Reextract(_) => "reextract",
         Command::Compact(_) => "compact",
-        Command::Export(_) => "export",
         Command::Queries(_) => "queries",
         Command::Run(_) => "run",
         Command::Serve(_) => "serve",

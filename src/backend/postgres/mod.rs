@@ -14,6 +14,7 @@ mod articles;
 pub use articles::ShownRow;
 pub mod canned;
 mod entities;
+mod export;
 mod feeds;
 mod import;
 pub mod query;
