@@ -460,13 +460,13 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Story(_)
         | Command::Similar(_)
         | Command::Export(_)
+        | Command::Queries(_)
+        | Command::Run(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
         Command::Reextract(_) => "reextract",
         Command::Compact(_) => "compact",
-        Command::Queries(_) => "queries",
-        Command::Run(_) => "run",
         Command::Serve(_) => "serve",
     })
 }

@@ -6,9 +6,10 @@ use std::io::{self, Write};
 use clap::{Args, Subcommand};
 use rusqlite::types::Value;
 
+use newsdb::backend::PgStore;
 use newsdb::query::canned::{self, CannedQuery};
 use newsdb::query::saved::{check_name, check_sql};
-use newsdb::store::{Saved, SavedQuery};
+use newsdb::store::{Saved, SavedQuery, Store};
 
 use super::{Context, Failure, FormatArgs, Outcome, output};
 
@@ -76,7 +77,9 @@ pub fn run(context: &Context, args: &QueriesArgs) -> Outcome {
 
 fn list(context: &Context, format: &FormatArgs) -> Outcome {
     // Without a database there are still the built-ins to list.
-    let saved = if context.db.exists() {
+    let saved = if let Some(mut store) = context.open_postgres(true)? {
+        store.saved_queries()?
+    } else if context.db.exists() {
         context.open_read_only()?.saved_queries()?
     } else {
         Vec::new()
@@ -109,8 +112,23 @@ fn list(context: &Context, format: &FormatArgs) -> Outcome {
 }
 
 fn show(context: &Context, name: &str) -> Outcome {
-    let store = context.open_read_only()?;
-    let query = super::run::find(&store, name)?;
+    let query = match context.open_postgres(true)? {
+        Some(mut store) => match (canned::built_in(name), store.saved_query(name)?) {
+            (Some(query), _) => query.clone(),
+            (None, Some(saved)) => CannedQuery::saved(
+                &saved.name,
+                &saved.sql,
+                saved.description.as_deref(),
+                &saved.parameters,
+            ),
+            (None, None) => {
+                return Err(Failure::Failed(format!(
+                    "no query called `{name}` (`newsdb queries list` shows them)"
+                )));
+            }
+        },
+        None => super::run::find(&context.open_read_only()?, name)?,
+    };
     let mut out = io::stdout().lock();
     out.write_all(query.sql.trim_end().as_bytes())?;
     out.write_all(b"\n")?;
@@ -126,10 +144,11 @@ fn save(
 ) -> Outcome {
     let refuse = |reason: String| Failure::Failed(format!("queries save {name}: {reason}"));
     check_name(name).map_err(|error| refuse(error.to_string()))?;
-    let mut store = context.open()?;
-    // Checked on a read-only connection: preparing must not be able to change anything.
-    let parameters = check_sql(context.open_read_only()?.connection(), sql)
-        .map_err(|error| refuse(error.to_string()))?;
+    let mut store: Box<dyn SavedQueries> = match context.open_postgres(false)? {
+        Some(store) => Box::new(store),
+        None => Box::new(context.open()?),
+    };
+    let parameters = store.check_sql(context, sql)?.map_err(refuse)?;
     let query = SavedQuery {
         name: name.to_owned(),
         sql: sql.trim().to_owned(),
@@ -159,7 +178,10 @@ fn remove(context: &Context, name: &str) -> Outcome {
             "queries remove: `{name}` is a built-in query and cannot be removed"
         )));
     }
-    let mut store = context.open()?;
+    let mut store: Box<dyn SavedQueries> = match context.open_postgres(false)? {
+        Some(store) => Box::new(store),
+        None => Box::new(context.open()?),
+    };
     if store.remove_query(name)? {
         context.note(&format!("removed query `{name}`"));
         Ok(())
@@ -167,5 +189,59 @@ fn remove(context: &Context, name: &str) -> Outcome {
         Err(Failure::Failed(format!(
             "queries remove: no saved query called `{name}`"
         )))
+    }
+}
+
+/// What `queries save` and `remove` write, in a store of either backend.
+trait SavedQueries {
+    /// The SQL's parameter names when it can be saved, else why not (the outer error: the check
+    /// could not run).
+    fn check_sql(
+        &mut self,
+        context: &Context,
+        sql: &str,
+    ) -> Result<Result<Vec<String>, String>, Failure>;
+    fn save_query(&mut self, query: &SavedQuery, replace: bool) -> Result<Saved, Failure>;
+    fn remove_query(&mut self, name: &str) -> Result<bool, Failure>;
+}
+
+impl SavedQueries for Store {
+    /// Checked on a read-only connection: preparing must not be able to change anything, and
+    /// SQLite tells a read-only statement apart.
+    fn check_sql(
+        &mut self,
+        context: &Context,
+        sql: &str,
+    ) -> Result<Result<Vec<String>, String>, Failure> {
+        let read_only = context.open_read_only()?;
+        Ok(check_sql(read_only.connection(), sql).map_err(|error| error.to_string()))
+    }
+
+    fn save_query(&mut self, query: &SavedQuery, replace: bool) -> Result<Saved, Failure> {
+        Ok(Store::save_query(self, query, replace)?)
+    }
+
+    fn remove_query(&mut self, name: &str) -> Result<bool, Failure> {
+        Ok(Store::remove_query(self, name)?)
+    }
+}
+
+impl SavedQueries for PgStore {
+    /// Prepared by the server in a read-only transaction; a query that writes is refused when
+    /// it runs, by its `READ ONLY` transaction.
+    fn check_sql(
+        &mut self,
+        _context: &Context,
+        sql: &str,
+    ) -> Result<Result<Vec<String>, String>, Failure> {
+        Ok(PgStore::check_saved_sql(self, sql))
+    }
+
+    fn save_query(&mut self, query: &SavedQuery, replace: bool) -> Result<Saved, Failure> {
+        Ok(PgStore::save_query(self, query, replace)?)
+    }
+
+    fn remove_query(&mut self, name: &str) -> Result<bool, Failure> {
+        Ok(PgStore::remove_query(self, name)?)
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use rusqlite::types::Value;
 
+use newsdb::backend::PgStore;
 use newsdb::query::adhoc::{Parameter, QueryError, QueryLimits};
 use newsdb::query::canned::{self, CannedQuery, Origin};
 use newsdb::query::format;
@@ -30,9 +31,68 @@ pub struct RunArgs {
 
 pub fn run(context: &Context, args: &RunArgs) -> Outcome {
     let timeout = args.time_limit.limit();
+    if let Some(mut store) = context.open_postgres(true)? {
+        return run_on_postgres(&mut store, args, timeout);
+    }
     let store = context.open_read_only()?;
     let query = find(&store, &args.name)?;
     print(&store, &query, &args.parameters, &args.format, timeout)
+}
+
+/// `run` on PostgreSQL: a saved query (in the server's dialect) or a built-in that has a
+/// PostgreSQL form; the others are run by their own command there.
+fn run_on_postgres(store: &mut PgStore, args: &RunArgs, timeout: Option<Duration>) -> Outcome {
+    let name = args.name.as_str();
+    if let Some(query) = canned::built_in(name) {
+        if name != "sources" {
+            let instead = match name {
+                "top-entities" => "run `newsdb entities` there".to_owned(),
+                "articles" | "show" | "search" | "timeline" | "stats" => {
+                    format!("run `newsdb {name}` there")
+                }
+                _ => "write it in PostgreSQL's SQL with `newsdb query` or `newsdb queries save`"
+                    .to_owned(),
+            };
+            return Err(Failure::Usage(format!(
+                "the built-in query `{name}` does not run through `newsdb run` on PostgreSQL \
+                 yet; {instead}"
+            )));
+        }
+        let parameters = query
+            .bind(&args.parameters)
+            .map_err(|error| failure(query, error))?;
+        let sql = newsdb::backend::postgres::canned::SOURCES;
+        return super::query::print_on_postgres(
+            store,
+            sql,
+            &parameters,
+            false,
+            timeout,
+            &args.format,
+        );
+    }
+    let Some(saved) = store.saved_query(name)? else {
+        return Err(Failure::Failed(format!(
+            "no query called `{name}` (`newsdb queries list` shows them)"
+        )));
+    };
+    // Named, as on SQLite; the transaction is READ ONLY whatever the SQL says.
+    super::query::print_on_postgres(
+        store,
+        &saved.sql,
+        &args.parameters,
+        false,
+        timeout,
+        &args.format,
+    )
+    .map_err(|failure| match failure {
+        Failure::Failed(reason) if reason.contains("would write") => Failure::Failed(format!(
+            "{name}: the query would write to the database; canned and saved queries are \
+                 read-only"
+        )),
+        Failure::Failed(reason) => Failure::Failed(format!("{name}: {reason}")),
+        other => other,
+    })
 }
 
 /// The built-in or saved query called `name`.

@@ -18,6 +18,7 @@ mod export;
 mod feeds;
 mod import;
 pub mod query;
+mod saved;
 pub mod search;
 mod stories;
 
