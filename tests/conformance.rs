@@ -50,6 +50,24 @@ fn newsdb_on(db: &str, args: &[&str]) -> std::process::Output {
         .expect("newsdb runs")
 }
 
+/// Runs `args` on both backends: both succeed and print the same; returns what they print.
+fn same_output(sqlite: &common::TestDb, url: &str, args: &[&str]) -> String {
+    let on_sqlite = sqlite.run(args);
+    let on_postgres = newsdb_on(url, args);
+    assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
+    assert!(
+        on_postgres.status.success(),
+        "{}",
+        common::stderr(&on_postgres)
+    );
+    assert_eq!(
+        common::stdout(&on_postgres),
+        common::stdout(&on_sqlite),
+        "{args:?}"
+    );
+    common::stdout(&on_sqlite)
+}
+
 /// The tables and views a user's SQL can name, and their columns, on each backend.
 fn sqlite_columns(path: &std::path::Path) -> BTreeMap<String, Vec<String>> {
     let conn = rusqlite::Connection::open(path).unwrap();
@@ -534,20 +552,8 @@ fn articles_lists_the_same_on_both_backends() {
     ] {
         let mut args = vec!["articles", "--format", "csv"];
         args.extend(&filters);
-        let on_sqlite = sqlite.run(&args);
-        let on_postgres = newsdb_on(&url, &args);
-        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
-        assert!(
-            on_postgres.status.success(),
-            "{}",
-            common::stderr(&on_postgres)
-        );
-        assert_eq!(
-            common::stdout(&on_postgres),
-            common::stdout(&on_sqlite),
-            "{args:?}"
-        );
-        assert!(common::stdout(&on_sqlite).lines().count() > 1, "{args:?}");
+        let printed = same_output(&sqlite, &url, &args);
+        assert!(printed.lines().count() > 1, "{args:?}");
     }
     let args = ["articles", "--source", "Harbour Gazete"];
     let on_sqlite = sqlite.run(&args);
@@ -573,20 +579,8 @@ fn timeline_counts_the_same_on_both_backends() {
         vec!["timeline", "--source", "harbour gazette", "--format", "csv"],
         vec!["timeline", "--entity", "Gull Island", "--by", "day"],
     ] {
-        let on_sqlite = sqlite.run(&args);
-        let on_postgres = newsdb_on(&url, &args);
-        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
-        assert!(
-            on_postgres.status.success(),
-            "{}",
-            common::stderr(&on_postgres)
-        );
-        assert_eq!(
-            common::stdout(&on_postgres),
-            common::stdout(&on_sqlite),
-            "{args:?}"
-        );
-        assert!(common::stdout(&on_sqlite).lines().count() > 1, "{args:?}");
+        let printed = same_output(&sqlite, &url, &args);
+        assert!(printed.lines().count() > 1, "{args:?}");
     }
 }
 
@@ -679,20 +673,8 @@ fn entities_rank_the_same_on_both_backends() {
     ] {
         let mut args = vec!["entities", "--format", "csv"];
         args.extend(&filters);
-        let on_sqlite = sqlite.run(&args);
-        let on_postgres = newsdb_on(&url, &args);
-        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
-        assert!(
-            on_postgres.status.success(),
-            "{}",
-            common::stderr(&on_postgres)
-        );
-        assert_eq!(
-            common::stdout(&on_postgres),
-            common::stdout(&on_sqlite),
-            "{args:?}"
-        );
-        assert!(common::stdout(&on_sqlite).lines().count() > 1, "{args:?}");
+        let printed = same_output(&sqlite, &url, &args);
+        assert!(printed.lines().count() > 1, "{args:?}");
     }
 }
 
@@ -743,20 +725,8 @@ fn stories_list_the_same_on_both_backends() {
     ] {
         let mut args = vec!["stories", "--format", "csv"];
         args.extend(&filters);
-        let on_sqlite = sqlite.run(&args);
-        let on_postgres = newsdb_on(&url, &args);
-        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
-        assert!(
-            on_postgres.status.success(),
-            "{}",
-            common::stderr(&on_postgres)
-        );
-        assert_eq!(
-            common::stdout(&on_postgres),
-            common::stdout(&on_sqlite),
-            "{args:?}"
-        );
-        assert!(common::stdout(&on_sqlite).lines().count() > 1, "{args:?}");
+        let printed = same_output(&sqlite, &url, &args);
+        assert!(printed.lines().count() > 1, "{args:?}");
     }
     // Each story's page, a member that is not the story's name, and no story at all.
     let story = sqlite.column("SELECT CAST(story_id AS TEXT) FROM article_story LIMIT 1");
@@ -811,19 +781,7 @@ fn entity_pages_read_the_same_on_both_backends() {
         vec!["entity", "Seoul", "--kind", "location", "--format", "json"],
         vec!["entity", "Gull Island"],
     ] {
-        let on_sqlite = sqlite.run(&args);
-        let on_postgres = newsdb_on(&url, &args);
-        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
-        assert!(
-            on_postgres.status.success(),
-            "{}",
-            common::stderr(&on_postgres)
-        );
-        assert_eq!(
-            common::stdout(&on_postgres),
-            common::stdout(&on_sqlite),
-            "{args:?}"
-        );
+        same_output(&sqlite, &url, &args);
     }
     let unknown = ["entity", "Nowhere At All"];
     assert_eq!(
@@ -842,20 +800,8 @@ fn export_writes_the_same_records_on_both_backends() {
         return;
     };
     for args in [vec!["export"], vec!["export", "--since", "2000-01-01"]] {
-        let on_sqlite = sqlite.run(&args);
-        let on_postgres = newsdb_on(&url, &args);
-        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
-        assert!(
-            on_postgres.status.success(),
-            "{}",
-            common::stderr(&on_postgres)
-        );
-        assert_eq!(
-            common::stdout(&on_postgres),
-            common::stdout(&on_sqlite),
-            "{args:?}"
-        );
-        assert_eq!(common::stdout(&on_sqlite).lines().count(), 9);
+        let printed = same_output(&sqlite, &url, &args);
+        assert_eq!(printed.lines().count(), 9);
     }
     let again = common::TestDb::new();
     let exported = again.file("export.jsonl", newsdb_on(&url, &["export"]).stdout);

@@ -22,10 +22,34 @@ pub const SOURCES: &str = "
      GROUP BY s.id
      ORDER BY articles DESC, credited DESC, s.name COLLATE \"C\"";
 
+/// The `--source` and `--entity` filters of article `a`, as `articles.sql` and `timeline.sql`
+/// write them, with the keys given as `:source_key` and `:entity_key`.
+macro_rules! source_and_entity_filter {
+    () => {
+        "(:source::text IS NULL
+          OR a.source_id IN (SELECT id FROM sources
+                              WHERE key = :source_key OR lower(name) = lower(:source))
+          OR a.id IN (SELECT x.article_id FROM article_sources AS x
+                       WHERE x.role = 'credit'
+                         AND x.source_id IN (SELECT id FROM sources
+                                              WHERE key = :source_key
+                                                 OR lower(name) = lower(:source))))
+     AND (:entity::text IS NULL
+          OR a.id IN (SELECT article_id FROM article_entities
+                       WHERE entity_id IN (SELECT id FROM entities
+                                            WHERE key = :entity_key
+                                               OR lower(name) = lower(:entity)
+                                           UNION
+                                           SELECT entity_id FROM entity_aliases
+                                            WHERE key = :entity_key)))"
+    };
+}
+
 /// `articles.sql` on PostgreSQL. The keys that SQLite's `source_key()` and `name_key()` compute
 /// are given as `:source_key` and `:entity_key` (computed in Rust, the same functions), and the
 /// dates as the stored text the command line already made of them.
-pub const ARTICLES: &str = "
+pub const ARTICLES: &str = concat!(
+    "
     SELECT a.id,
            substr(a.content_hash, 1, 12) AS hash,
            a.published_at,
@@ -35,56 +59,32 @@ pub const ARTICLES: &str = "
            (SELECT count(*) FROM sightings WHERE article_id = a.id) AS sightings
       FROM articles AS a
       LEFT JOIN sources AS s ON s.id = a.source_id
-     WHERE (:source::text IS NULL
-            OR a.source_id IN (SELECT id FROM sources
-                                WHERE key = :source_key OR lower(name) = lower(:source))
-            OR a.id IN (SELECT x.article_id FROM article_sources AS x
-                         WHERE x.role = 'credit'
-                           AND x.source_id IN (SELECT id FROM sources
-                                                WHERE key = :source_key
-                                                   OR lower(name) = lower(:source))))
-       AND (:entity::text IS NULL
-            OR a.id IN (SELECT article_id FROM article_entities
-                         WHERE entity_id IN (SELECT id FROM entities
-                                              WHERE key = :entity_key
-                                                 OR lower(name) = lower(:entity)
-                                             UNION
-                                             SELECT entity_id FROM entity_aliases
-                                              WHERE key = :entity_key)))
+     WHERE ",
+    source_and_entity_filter!(),
+    "
        AND (:category::text IS NULL
             OR a.id IN (SELECT article_id FROM article_categories
                          WHERE lower(category) = lower(:category)))
        AND (:since::text IS NULL OR a.published_at >= :since)
        AND (:until::text IS NULL OR a.published_at <= :until)
      ORDER BY a.published_at DESC NULLS LAST, a.id DESC
-     LIMIT :limit OFFSET :offset";
+     LIMIT :limit OFFSET :offset"
+);
 
 /// `timeline.sql` on PostgreSQL: articles per day, ISO week or month, with the empty periods
 /// between two counted ones filled in when they are at most 367 periods apart. Keys and dates
 /// are given as for [`ARTICLES`].
-pub const TIMELINE: &str = "
+pub const TIMELINE: &str = concat!(
+    "
     WITH dated AS (
         SELECT substr(a.published_at, 1, 10)::date AS day
           FROM articles AS a
          WHERE a.published_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}'
            AND (:since::text IS NULL OR a.published_at >= :since)
            AND (:until::text IS NULL OR a.published_at <= :until)
-           AND (:source::text IS NULL
-                OR a.source_id IN (SELECT id FROM sources
-                                    WHERE key = :source_key OR lower(name) = lower(:source))
-                OR a.id IN (SELECT x.article_id FROM article_sources AS x
-                             WHERE x.role = 'credit'
-                               AND x.source_id IN (SELECT id FROM sources
-                                                    WHERE key = :source_key
-                                                       OR lower(name) = lower(:source))))
-           AND (:entity::text IS NULL
-                OR a.id IN (SELECT article_id FROM article_entities
-                             WHERE entity_id IN (SELECT id FROM entities
-                                                  WHERE key = :entity_key
-                                                     OR lower(name) = lower(:entity)
-                                                 UNION
-                                                 SELECT entity_id FROM entity_aliases
-                                                  WHERE key = :entity_key)))
+           AND ",
+    source_and_entity_filter!(),
+    "
     ),
     counted AS (
         SELECT date_trunc(CASE :by::text WHEN 'day' THEN 'day' WHEN 'week' THEN 'week'
@@ -125,7 +125,8 @@ pub const TIMELINE: &str = "
            coalesce(counted.articles, 0) AS articles
       FROM calendar
       LEFT JOIN counted ON counted.first_day = calendar.first_day
-     ORDER BY calendar.first_day";
+     ORDER BY calendar.first_day"
+);
 
 /// The counted tables of `stats.sql`, in its order (mentions from the packed rows' counts).
 const COUNTED: [(&str, &str); 16] = [

@@ -51,19 +51,7 @@ impl PgStore {
             None => self.client.query(TOP_ENTITIES, &[&kind, &limit, &offset]),
         }
         .map_err(|error| self.error("listing entities", &error))?;
-        Ok(rows
-            .iter()
-            .map(|row| EntitySummary {
-                id: row.get(0),
-                name: row.get(1),
-                kind: row.get(2),
-                mentions: row.get(3),
-                articles: row.get(4),
-                first_seen: row.get(5),
-                last_seen: row.get(6),
-                external_id: row.get(7),
-            })
-            .collect())
+        Ok(rows.iter().map(summary).collect())
     }
 }
 

@@ -1207,20 +1207,25 @@ fn fill_stored<'a>(fill: &mut StoredFill<'a>, filled: Fields, copy: &'a Article)
     }
 }
 
+/// The first of `items` with each key, sorted by key: the order every writer locks rows in.
+fn first_by_key<'a, T>(items: &[&'a T], key: impl Fn(&T) -> &str) -> Vec<&'a T> {
+    let mut seen = HashSet::new();
+    let mut unique: Vec<&'a T> = items
+        .iter()
+        .copied()
+        .filter(|item| seen.insert(key(item)))
+        .collect();
+    unique.sort_by(|a, b| key(a).cmp(key(b)));
+    unique
+}
+
 /// Finds or creates sources by key, in key order; a known source learns a home URL and domain
 /// it lacked. Returns key -> id.
 fn upsert_names(
     tx: &mut Transaction<'_>,
     sources: &[&SourceName],
 ) -> Result<Vec<(String, i64)>, postgres::Error> {
-    let mut unique: Vec<&SourceName> = Vec::new();
-    let mut seen = HashSet::new();
-    for source in sources {
-        if seen.insert(source.key.as_str()) {
-            unique.push(source);
-        }
-    }
-    unique.sort_by(|a, b| a.key.cmp(&b.key));
+    let unique = first_by_key(sources, |source| source.key.as_str());
     let names: Vec<&str> = unique.iter().map(|s| s.name.as_str()).collect();
     let keys: Vec<&str> = unique.iter().map(|s| s.key.as_str()).collect();
     let homes: Vec<Option<&str>> = unique.iter().map(|s| s.home_url.as_deref()).collect();
@@ -1253,14 +1258,7 @@ fn upsert_authors(
     tx: &mut Transaction<'_>,
     authors: &[&Person],
 ) -> Result<Vec<(String, i64)>, postgres::Error> {
-    let mut unique: Vec<&Person> = Vec::new();
-    let mut seen = HashSet::new();
-    for author in authors {
-        if seen.insert(author.key.as_str()) {
-            unique.push(author);
-        }
-    }
-    unique.sort_by(|a, b| a.key.cmp(&b.key));
+    let unique = first_by_key(authors, |author| author.key.as_str());
     let names: Vec<&str> = unique.iter().map(|a| a.name.as_str()).collect();
     let keys: Vec<&str> = unique.iter().map(|a| a.key.as_str()).collect();
     tx.execute(
