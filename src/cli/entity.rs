@@ -88,11 +88,6 @@ entity_reader_of!(PgStore);
 
 pub fn run(context: &Context, args: &EntityArgs) -> Outcome {
     let name = match (&args.edit, &args.name) {
-        (Some(_), _) if context.open_postgres(true)?.is_some() => {
-            return Err(Failure::Usage(newsdb::backend::not_on_postgres(
-                "entity (corrections)",
-            )));
-        }
         (Some(edit), _) => return super::entity_edit::run(context, edit),
         (None, Some(name)) => name,
         (None, None) => return Err(Failure::Usage("name an entity".into())),

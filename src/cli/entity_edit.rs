@@ -3,7 +3,8 @@
 
 use clap::Subcommand;
 
-use newsdb::store::{EntityRow, Store};
+use newsdb::backend::PgStore;
+use newsdb::store::{EntityLookup, EntityRow, Store};
 
 use super::{Context, Failure, Outcome};
 
@@ -59,12 +60,51 @@ pub enum AliasCommand {
     },
 }
 
+/// The corrections, on a store of either backend.
+trait EntityCorrections: EntityLookup {
+    fn merge_entities(&mut self, kept: &EntityRow, absorbed: &EntityRow) -> Result<(), Failure>;
+    fn add_entity_alias(&mut self, entity: &EntityRow, alias: &str) -> Result<(), Failure>;
+    fn rename_entity(&mut self, entity: &EntityRow, name: &str) -> Result<(), Failure>;
+    fn ignore_surface(&mut self, surface: &str) -> Result<u64, Failure>;
+}
+
+/// Implements [`EntityCorrections`] for a store type whose inherent methods have its names.
+macro_rules! entity_corrections_of {
+    ($store:ty) => {
+        impl EntityCorrections for $store {
+            fn merge_entities(
+                &mut self,
+                kept: &EntityRow,
+                absorbed: &EntityRow,
+            ) -> Result<(), Failure> {
+                Ok(<$store>::merge_entities(self, kept, absorbed)?)
+            }
+            fn add_entity_alias(&mut self, entity: &EntityRow, alias: &str) -> Result<(), Failure> {
+                Ok(<$store>::add_entity_alias(self, entity, alias)?)
+            }
+            fn rename_entity(&mut self, entity: &EntityRow, name: &str) -> Result<(), Failure> {
+                Ok(<$store>::rename_entity(self, entity, name)?)
+            }
+            fn ignore_surface(&mut self, surface: &str) -> Result<u64, Failure> {
+                Ok(<$store>::ignore_surface(self, surface)?)
+            }
+        }
+    };
+}
+
+entity_corrections_of!(Store);
+entity_corrections_of!(PgStore);
+
 pub fn run(context: &Context, edit: &EntityEdit) -> Outcome {
-    let mut store = context.open()?;
+    let mut store: Box<dyn EntityCorrections> = match context.open_postgres(false)? {
+        Some(store) => Box::new(store),
+        None => Box::new(context.open()?),
+    };
+    let store = store.as_mut();
     match edit {
         EntityEdit::Merge { a, b } => {
-            let kept = resolve(&store, a)?;
-            let absorbed = resolve(&store, b)?;
+            let kept = resolve(store, a)?;
+            let absorbed = resolve(store, b)?;
             if kept.id == absorbed.id {
                 return Err(Failure::Failed(format!(
                     "{kept} and {absorbed} are the same entity"
@@ -74,7 +114,7 @@ pub fn run(context: &Context, edit: &EntityEdit) -> Outcome {
             context.note(&format!("merged {absorbed} into {kept}"));
         }
         EntityEdit::Alias(AliasCommand::Add { entity, alias }) => {
-            let entity = resolve(&store, entity)?;
+            let entity = resolve(store, entity)?;
             if alias.trim().is_empty() {
                 return Err(Failure::Usage("the alias is empty".into()));
             }
@@ -85,7 +125,7 @@ pub fn run(context: &Context, edit: &EntityEdit) -> Outcome {
             ));
         }
         EntityEdit::Rename { entity, new_name } => {
-            let entity = resolve(&store, entity)?;
+            let entity = resolve(store, entity)?;
             if new_name.trim().is_empty() {
                 return Err(Failure::Usage("the new name is empty".into()));
             }
@@ -107,6 +147,6 @@ pub fn run(context: &Context, edit: &EntityEdit) -> Outcome {
     Ok(())
 }
 
-fn resolve(store: &Store, reference: &str) -> Result<EntityRow, Failure> {
+fn resolve(store: &mut dyn EntityCorrections, reference: &str) -> Result<EntityRow, Failure> {
     store.entity(reference).map_err(Failure::Failed)
 }

@@ -462,10 +462,10 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Export(_)
         | Command::Queries(_)
         | Command::Run(_)
+        | Command::Reextract(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
-        Command::Reextract(_) => "reextract",
         Command::Compact(_) => "compact",
         Command::Serve(_) => "serve",
     })

@@ -17,9 +17,13 @@ pub struct ReextractArgs {
 }
 
 pub fn run(context: &Context, args: &ReextractArgs) -> Outcome {
-    let mut store = context.open()?;
     let started = std::time::Instant::now();
-    let summary = store.reextract(Extractor::shared(), &mut |_| {})?;
+    let summary = match context.open_postgres(false)? {
+        Some(mut store) => store.reextract(Extractor::shared(), &mut |_| {})?,
+        None => context
+            .open()?
+            .reextract(Extractor::shared(), &mut |_| {})?,
+    };
     if args.json {
         let mut out = std::io::stdout().lock();
         serde_json::to_writer(&mut out, &summary).map_err(|e| Failure::Failed(e.to_string()))?;

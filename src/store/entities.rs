@@ -9,7 +9,9 @@
 use rayon::prelude::*;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Context, Result, Store, begin_cached_write, packed_mentions, resolve_mentions};
+use super::{
+    Context, EntitySummary, Result, Store, begin_cached_write, packed_mentions, resolve_mentions,
+};
 use crate::entities::{
     ArticleText, Corrections, EntityKind, Extractor, Mention, Method, alias_key, entity_key,
 };
@@ -47,7 +49,7 @@ struct StoredText {
 }
 
 /// Articles re-extracted per write transaction.
-const REEXTRACT_BATCH: i64 = 500;
+pub(crate) const REEXTRACT_BATCH: i64 = 500;
 
 impl Store {
     /// The stored corrections, for the extractor.
@@ -323,14 +325,8 @@ impl Store {
             progress(summary.articles);
         }
         let transaction = self.write_transaction()?;
-        // Surfaces no extraction produces any more go, except what users and imports said.
         transaction
-            .execute(
-                "DELETE FROM entity_aliases WHERE origin = 'extracted'
-                   AND NOT EXISTS (SELECT 1 FROM article_entities m
-                                    WHERE m.entity_id = entity_aliases.entity_id)",
-                [],
-            )
+            .execute(REMOVE_STALE_ALIASES, [])
             .context("removing stale aliases")?;
         summary.entities_removed = remove_orphan_entities(&transaction)?;
         record_extractor_version(&transaction)?;
@@ -413,10 +409,23 @@ impl Store {
     fn forget_entity_caches(&mut self) {
         self.caches.forget_entities();
     }
+}
 
-    /// The one entity `reference` names, for a correction: `#ID`, or a name or alias, optionally
-    /// as `KIND:NAME`. Several matches are an error listing them: a correction must not guess.
-    pub fn entity(&self, reference: &str) -> Result<EntityRow, String> {
+/// Finds the entity a correction names, on either backend.
+pub trait EntityLookup {
+    /// The entities a user means by `name`, as `entity NAME` finds them.
+    fn lookup_entities(
+        &mut self,
+        name: &str,
+        kind: Option<EntityKind>,
+    ) -> Result<Vec<EntitySummary>>;
+    /// An entity by id.
+    fn lookup_entity(&mut self, id: i64) -> Result<Option<EntityRow>>;
+
+    /// The one entity `reference` names, for a correction: `#ID`, or a name or alias,
+    /// optionally as `KIND:NAME`. Several matches are an error listing them: a correction must
+    /// not guess.
+    fn entity(&mut self, reference: &str) -> Result<EntityRow, String> {
         let ids: Vec<i64> = match reference.strip_prefix('#').and_then(|id| id.parse().ok()) {
             Some(id) => vec![id],
             None => {
@@ -426,7 +435,7 @@ impl Store {
                     }
                     _ => (None, reference),
                 };
-                self.find_entities(name, kind)
+                self.lookup_entities(name, kind)
                     .map_err(|error| error.to_string())?
                     .into_iter()
                     .map(|entity| entity.id)
@@ -435,8 +444,8 @@ impl Store {
         };
         let mut found = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(row) = self.entity_row(id).map_err(|error| error.to_string())? {
-                found.push(row);
+            if let Some(entity) = self.lookup_entity(id).map_err(|error| error.to_string())? {
+                found.push(entity);
             }
         }
         match found.len() {
@@ -451,6 +460,20 @@ impl Store {
                 ))
             }
         }
+    }
+}
+
+impl EntityLookup for Store {
+    fn lookup_entities(
+        &mut self,
+        name: &str,
+        kind: Option<EntityKind>,
+    ) -> Result<Vec<EntitySummary>> {
+        self.find_entities(name, kind)
+    }
+
+    fn lookup_entity(&mut self, id: i64) -> Result<Option<EntityRow>> {
+        self.entity_row(id)
     }
 }
 
@@ -484,18 +507,27 @@ pub(super) fn record_extractor_version(transaction: &rusqlite::Transaction<'_>) 
 use crate::entities::EXTERNAL_IDS_VERSION;
 
 /// How many mentions are stored: the packed rows' counts.
-const COUNT_MENTIONS: &str = "SELECT coalesce(sum(mention_count), 0) FROM article_entities";
+pub(crate) const COUNT_MENTIONS: &str =
+    "SELECT coalesce(sum(mention_count), 0) FROM article_entities";
+
+/// Entities with no mention and no user alias go (the SQL of both backends).
+pub(crate) const REMOVE_ORPHAN_ENTITIES: &str = "
+    DELETE FROM entities WHERE
+       NOT EXISTS (SELECT 1 FROM article_entities m WHERE m.entity_id = entities.id)
+       AND NOT EXISTS (SELECT 1 FROM entity_aliases a
+                        WHERE a.entity_id = entities.id AND a.origin = 'user')";
+
+/// After a re-extraction, surfaces no extraction produces any more go, except what users and
+/// imports said (the SQL of both backends).
+pub(crate) const REMOVE_STALE_ALIASES: &str = "
+    DELETE FROM entity_aliases WHERE origin = 'extracted'
+       AND NOT EXISTS (SELECT 1 FROM article_entities m
+                        WHERE m.entity_id = entity_aliases.entity_id)";
 
 /// Removes entities with no mention and no user alias; returns how many.
 fn remove_orphan_entities(transaction: &rusqlite::Transaction<'_>) -> Result<u64> {
     transaction
-        .execute(
-            "DELETE FROM entities WHERE
-               NOT EXISTS (SELECT 1 FROM article_entities m WHERE m.entity_id = entities.id)
-               AND NOT EXISTS (SELECT 1 FROM entity_aliases a
-                                WHERE a.entity_id = entities.id AND a.origin = 'user')",
-            [],
-        )
+        .execute(REMOVE_ORPHAN_ENTITIES, [])
         .map(|removed| removed as u64)
         .context("removing entities without mentions")
 }

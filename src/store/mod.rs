@@ -43,7 +43,7 @@ pub(crate) mod arrivals;
 mod cache;
 mod checkpoint;
 mod compact;
-mod entities;
+pub(crate) mod entities;
 mod entity_ids;
 mod entity_totals;
 mod open;
@@ -56,7 +56,7 @@ use cache::Caches;
 use checkpoint::BackgroundCheckpoints;
 use packed_mentions::MentionRow;
 
-pub use entities::{EntityRow, ReextractSummary};
+pub use entities::{EntityLookup, EntityRow, ReextractSummary};
 mod entity_queries;
 pub mod export;
 

@@ -41,7 +41,7 @@ use crate::normalize::url::without_credentials;
 use crate::normalize::{Article, Person, SourceName};
 use crate::pipeline::{ContentIndex, ImportTarget};
 use crate::store::arrivals::{Field, Fields};
-use crate::store::packed_mentions::{MentionRow, pack};
+use crate::store::packed_mentions::{MentionRow, PackedRow, pack};
 use crate::store::stories::{ArticleSketch, IdMap, place_new_articles};
 use crate::store::{
     BatchEntry, BatchOutcome, ImportCounts, ImportId, OpenOptions, StoreError, WriteOptions,
@@ -144,26 +144,41 @@ impl PgStore {
         options: WriteOptions,
         commit: bool,
     ) -> Result<BatchOutcome, StoreError> {
+        let import = import.map(|ImportId(id)| id);
+        self.write_retrying("writing a batch", commit, |tx, caches| {
+            Batch {
+                tx,
+                caches,
+                import,
+                options,
+                seen_at: now_utc(),
+            }
+            .write(entries)
+        })
+    }
+
+    /// Runs `work` in a transaction, committed (or with `commit` false rolled back), and runs
+    /// it again when it met another writer (a deadlock, a serialization failure, a row stored
+    /// meanwhile), up to [`ATTEMPTS`] times. The import caches are emptied when the
+    /// transaction does not commit: the ids it created are not real.
+    pub(super) fn write_retrying<T>(
+        &mut self,
+        what: &str,
+        commit: bool,
+        mut work: impl FnMut(&mut Transaction<'_>, &mut ImportCaches) -> Result<T, WriteError>,
+    ) -> Result<T, StoreError> {
         let mut attempt = 1;
         loop {
             let mut transaction =
                 self.client
                     .transaction()
                     .map_err(|error| StoreError::Server {
-                        context: format!("{}: starting a batch", self.shown),
+                        context: format!("{}: {what}", self.shown),
                         reason: describe(&error),
                     })?;
-            let mut batch = Batch {
-                tx: &mut transaction,
-                caches: &mut self.import_caches,
-                import: import.map(|ImportId(id)| id),
-                options,
-                seen_at: now_utc(),
-            };
-            let written = batch.write(entries);
-            let finished = match written {
-                Ok(outcome) if commit => transaction.commit().map(|()| outcome).map_err(From::from),
-                Ok(outcome) => transaction.rollback().map(|()| outcome).map_err(From::from),
+            let finished = match work(&mut transaction, &mut self.import_caches) {
+                Ok(done) if commit => transaction.commit().map(|()| done).map_err(From::from),
+                Ok(done) => transaction.rollback().map(|()| done).map_err(From::from),
                 Err(error) => Err(error),
             };
             if !commit || finished.is_err() {
@@ -177,11 +192,11 @@ impl PgStore {
                 }
                 Err(error) => {
                     return Err(StoreError::Server {
-                        context: format!("{}: writing a batch", self.shown),
+                        context: format!("{}: {what}", self.shown),
                         reason: error.describe(),
                     });
                 }
-                Ok(outcome) => return Ok(outcome),
+                Ok(done) => return Ok(done),
             }
         }
     }
@@ -230,12 +245,14 @@ impl ContentIndex for PgStore {
     }
 }
 
-/// Why a batch failed.
+/// Why a write failed.
 #[derive(Debug)]
-enum WriteError {
+pub(super) enum WriteError {
     Server(postgres::Error),
     /// Another writer changed rows this batch relies on.
     Contention(String),
+    /// Something no retry changes.
+    Failed(String),
 }
 
 impl From<postgres::Error> for WriteError {
@@ -249,11 +266,15 @@ impl WriteError {
     fn is_contention(&self) -> bool {
         match self {
             WriteError::Contention(_) => true,
+            WriteError::Failed(_) => false,
             WriteError::Server(error) => matches!(
                 error.code(),
                 Some(&SqlState::T_R_DEADLOCK_DETECTED)
                     | Some(&SqlState::T_R_SERIALIZATION_FAILURE)
                     | Some(&SqlState::UNIQUE_VIOLATION)
+                    // An entity merged away (`entity merge`) after this writer looked it up:
+                    // tried again, its key finds the entity it went into.
+                    | Some(&SqlState::FOREIGN_KEY_VIOLATION)
             ),
         }
     }
@@ -261,7 +282,7 @@ impl WriteError {
     fn describe(&self) -> String {
         match self {
             WriteError::Server(error) => describe(error),
-            WriteError::Contention(reason) => reason.clone(),
+            WriteError::Contention(reason) | WriteError::Failed(reason) => reason.clone(),
         }
     }
 }
@@ -865,91 +886,14 @@ impl<'a> Batch<'_, '_> {
         Ok(())
     }
 
-    /// The new articles' mentions: entities found or created (by key, else through a user
-    /// alias of the key), surfaces recorded as aliases, one packed row per (article, entity,
-    /// field). Returns whether any were stored.
+    /// The new articles' mentions (see [`write_mentions`]). Returns whether any were stored.
     fn store_mentions(&mut self, new: &[NewArticle<'_>], ids: &[i64]) -> Result<bool, WriteError> {
-        let all = || new.iter().flat_map(|article| article.mentions);
-        if all().next().is_none() {
-            return Ok(false);
-        }
-        let entities = resolve_entities(self.tx, all())?;
-        // Each surface once per entity, with the origin of its first mention.
-        let mut aliases: HashMap<(i64, &str), (String, &str)> = HashMap::new();
-        for mention in all() {
-            let entity = entities[&(mention.kind, mention.key.as_str())];
-            let alias = alias_text(&mention.surface);
-            if let Entry::Vacant(slot) = aliases.entry((entity, alias)) {
-                let origin = if mention.method == Method::Import {
-                    "import"
-                } else {
-                    "extracted"
-                };
-                slot.insert((alias_key(alias), origin));
-            }
-        }
-        let mut alias_rows: Vec<_> = aliases.into_iter().collect();
-        alias_rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let alias_entities: Vec<i64> = alias_rows.iter().map(|r| r.0.0).collect();
-        let alias_texts: Vec<&str> = alias_rows.iter().map(|r| r.0.1).collect();
-        let alias_keys: Vec<&str> = alias_rows.iter().map(|r| r.1.0.as_str()).collect();
-        let alias_origins: Vec<&str> = alias_rows.iter().map(|r| r.1.1).collect();
-        self.tx.execute(
-            "INSERT INTO entity_aliases (entity_id, alias, key, origin)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
-             ON CONFLICT DO NOTHING",
-            &[&alias_entities, &alias_texts, &alias_keys, &alias_origins],
-        )?;
-        let mut articles: Vec<i64> = Vec::new();
-        let mut entity_ids: Vec<i64> = Vec::new();
-        let mut fields: Vec<&str> = Vec::new();
-        let mut counts: Vec<i64> = Vec::new();
-        let mut methods: Vec<&str> = Vec::new();
-        let mut confidences: Vec<f64> = Vec::new();
-        let mut spans: Vec<String> = Vec::new();
-        for (article, &id) in new.iter().zip(ids) {
-            let rows: Vec<MentionRow> = article
-                .mentions
-                .iter()
-                .map(|mention| MentionRow {
-                    field: mention.field,
-                    start: mention.start as i64,
-                    end: mention.end as i64,
-                    entity_id: entities[&(mention.kind, mention.key.as_str())],
-                    sentence: i64::from(mention.sentence),
-                    method: mention.method,
-                    confidence: f64::from(mention.confidence).clamp(0.0, 1.0),
-                })
-                .collect();
-            for row in pack(&rows) {
-                articles.push(id);
-                entity_ids.push(row.entity_id);
-                fields.push(row.field.name());
-                counts.push(row.mention_count);
-                methods.push(row.method.name());
-                confidences.push(row.confidence);
-                spans.push(row.spans);
-            }
-        }
-        self.tx.execute(
-            "INSERT INTO article_entities (article_id, entity_id, field, mention_count, method,
-                                           confidence, spans)
-             SELECT m.article_id, m.entity_id, m.field, m.mention_count, m.method, m.confidence,
-                    m.spans::jsonb
-               FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[],
-                           $6::float8[], $7::text[])
-                    AS m (article_id, entity_id, field, mention_count, method, confidence, spans)",
-            &[
-                &articles,
-                &entity_ids,
-                &fields,
-                &counts,
-                &methods,
-                &confidences,
-                &spans,
-            ],
-        )?;
-        Ok(true)
+        let articles: Vec<(i64, &[Mention])> = ids
+            .iter()
+            .zip(new)
+            .map(|(&id, article)| (id, article.mentions))
+            .collect();
+        write_mentions(self.tx, &articles, &HashMap::new())
     }
 
     /// Adds the batch's new mentions to the entity totals and recounts the entities of stored
@@ -1270,6 +1214,101 @@ fn upsert_authors(
     )?;
     let rows = tx.query("SELECT key, id FROM authors WHERE key = ANY ($1)", &[&keys])?;
     Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+}
+
+/// Stores the mentions of articles that have none stored (new ones, or ones whose rows were
+/// just deleted): entities found or created (by key, else through a user alias of the key),
+/// surfaces recorded as aliases, one packed row per (article, entity, field). An article's
+/// `kept` rows (its imported mentions, on re-extraction) come first, so they keep their spans.
+/// Returns whether any were stored.
+pub(super) fn write_mentions(
+    tx: &mut Transaction<'_>,
+    articles: &[(i64, &[Mention])],
+    kept: &HashMap<i64, Vec<MentionRow>>,
+) -> Result<bool, WriteError> {
+    let all = || articles.iter().flat_map(|(_, mentions)| mentions.iter());
+    if all().next().is_none() && kept.is_empty() {
+        return Ok(false);
+    }
+    let entities = resolve_entities(tx, all())?;
+    // Each surface once per entity, with the origin of its first mention.
+    let mut aliases: HashMap<(i64, &str), (String, &str)> = HashMap::new();
+    for mention in all() {
+        let entity = entities[&(mention.kind, mention.key.as_str())];
+        let alias = alias_text(&mention.surface);
+        if let Entry::Vacant(slot) = aliases.entry((entity, alias)) {
+            let origin = if mention.method == Method::Import {
+                "import"
+            } else {
+                "extracted"
+            };
+            slot.insert((alias_key(alias), origin));
+        }
+    }
+    let mut alias_rows: Vec<_> = aliases.into_iter().collect();
+    alias_rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let alias_entities: Vec<i64> = alias_rows.iter().map(|r| r.0.0).collect();
+    let alias_texts: Vec<&str> = alias_rows.iter().map(|r| r.0.1).collect();
+    let alias_keys: Vec<&str> = alias_rows.iter().map(|r| r.1.0.as_str()).collect();
+    let alias_origins: Vec<&str> = alias_rows.iter().map(|r| r.1.1).collect();
+    tx.execute(
+        "INSERT INTO entity_aliases (entity_id, alias, key, origin)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT DO NOTHING",
+        &[&alias_entities, &alias_texts, &alias_keys, &alias_origins],
+    )?;
+    let mut packed = Vec::new();
+    for &(id, mentions) in articles {
+        let mut rows: Vec<MentionRow> = kept.get(&id).cloned().unwrap_or_default();
+        rows.extend(mentions.iter().map(|mention| MentionRow {
+            field: mention.field,
+            start: mention.start as i64,
+            end: mention.end as i64,
+            entity_id: entities[&(mention.kind, mention.key.as_str())],
+            sentence: i64::from(mention.sentence),
+            method: mention.method,
+            confidence: f64::from(mention.confidence).clamp(0.0, 1.0),
+        }));
+        packed.extend(pack(&rows).into_iter().map(|row| (id, row)));
+    }
+    insert_packed(tx, &packed)?;
+    Ok(!packed.is_empty())
+}
+
+/// Inserts packed `article_entities` rows with one statement.
+pub(super) fn insert_packed(
+    tx: &mut Transaction<'_>,
+    rows: &[(i64, PackedRow)],
+) -> Result<(), postgres::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let articles: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    let entity_ids: Vec<i64> = rows.iter().map(|(_, row)| row.entity_id).collect();
+    let fields: Vec<&str> = rows.iter().map(|(_, row)| row.field.name()).collect();
+    let counts: Vec<i64> = rows.iter().map(|(_, row)| row.mention_count).collect();
+    let methods: Vec<&str> = rows.iter().map(|(_, row)| row.method.name()).collect();
+    let confidences: Vec<f64> = rows.iter().map(|(_, row)| row.confidence).collect();
+    let spans: Vec<&str> = rows.iter().map(|(_, row)| row.spans.as_str()).collect();
+    tx.execute(
+        "INSERT INTO article_entities (article_id, entity_id, field, mention_count, method,
+                                       confidence, spans)
+         SELECT m.article_id, m.entity_id, m.field, m.mention_count, m.method, m.confidence,
+                m.spans::jsonb
+           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[],
+                       $6::float8[], $7::text[])
+                AS m (article_id, entity_id, field, mention_count, method, confidence, spans)",
+        &[
+            &articles,
+            &entity_ids,
+            &fields,
+            &counts,
+            &methods,
+            &confidences,
+            &spans,
+        ],
+    )?;
+    Ok(())
 }
 
 /// The ids of every entity the mentions name: found by (kind, key), else through a user alias
