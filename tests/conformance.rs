@@ -679,8 +679,8 @@ fn entities_rank_the_same_on_both_backends() {
 }
 
 /// `stories` lists the same stories on both backends (sizes, sources, dates, earliest title),
-/// with its filters; `story ID` and `similar` show the same pages; `stories rebuild` says it
-/// does not run on PostgreSQL yet.
+/// with its filters; `story ID` and `similar` show the same pages; `story split`, `story
+/// merge` and `stories rebuild` leave the same rows.
 #[test]
 fn stories_list_the_same_on_both_backends() {
     let Some(url) = postgres_newsdb() else {
@@ -763,9 +763,53 @@ fn stories_list_the_same_on_both_backends() {
             "{args:?}"
         );
     }
-    let rebuild = newsdb_on(&url, &["stories", "rebuild"]);
-    assert_eq!(rebuild.status.code(), Some(2));
-    assert!(common::stderr(&rebuild).contains("does not run on PostgreSQL yet"));
+    // Corrections and rebuilds regroup alike: a split, a merge, a rebuild at another threshold
+    // (which must keep both corrections), an article imported without a sketch.
+    let loose = sqlite.file(
+        "loose.jsonl",
+        serde_json::json!({"url": "https://late.example/4", "title": "Rates rise",
+            "body": wire[..2].join("\n\n"), "source": "Late Herald",
+            "published": "2024-05-10T08:00:00Z"})
+        .to_string(),
+    );
+    let loose = loose.to_str().unwrap();
+    let corrections: [&[&str]; 5] = [
+        &["story", "split", member[0].as_str()],
+        &["story", "merge", "1", "2"],
+        &["import", "--no-stories", loose],
+        &["stories", "rebuild", "--threshold", "0.5"],
+        &["story", "merge", "1", "2"],
+    ];
+    for args in corrections {
+        let on_sqlite = sqlite.run(args);
+        let on_postgres = newsdb_on(&url, args);
+        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
+        assert!(
+            on_postgres.status.success(),
+            "{args:?}: {}",
+            common::stderr(&on_postgres)
+        );
+        if args[0] == "story" {
+            assert_eq!(
+                common::stderr(&on_postgres),
+                common::stderr(&on_sqlite),
+                "{args:?}"
+            );
+        }
+        for sql in [
+            "SELECT article_id, story_id FROM article_stories ORDER BY 1",
+            "SELECT id, size, first_published, last_published FROM stories ORDER BY 1",
+            "SELECT kind, article_id, other_article_id FROM story_corrections ORDER BY 1, 2, 3",
+            "SELECT from_story, into_story, articles, article_id, reason FROM story_merges
+              ORDER BY 1, 2, 3",
+            "SELECT article_id, length(sketch) AS bytes FROM article_sketches ORDER BY 1",
+            "SELECT value FROM meta WHERE key = 'story_threshold'",
+        ] {
+            same_output(&sqlite, &url, &["query", "--format", "csv", sql]);
+        }
+    }
+    let grouped = sqlite.column("SELECT CAST(count(*) AS TEXT) FROM article_story");
+    assert_ne!(grouped[0], "0");
 }
 
 /// `entity NAME` shows the same page on both backends (counts, aliases with their mentions,

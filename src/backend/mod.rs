@@ -65,7 +65,8 @@ pub fn not_on_postgres(command: &str) -> String {
         "`newsdb {command}` does not run on PostgreSQL yet (--db postgres://...): run it on a \
          SQLite file. On PostgreSQL newsdb runs init, migrate, import, feeds, fetch, query, \
          search, articles, show, sources, timeline, entities, entity (and its corrections), \
-         reextract, stories, story, similar, stats, export, queries, run (saved queries), copy (both ways) and backup (which points \
-         to pg_dump)"
+         reextract, stories (and rebuild), story (and its corrections), similar, stats, \
+         export, queries, run (saved queries), copy (both ways) and backup (which points to \
+         pg_dump)"
     )
 }

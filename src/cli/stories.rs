@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 use rusqlite::types::Value;
 use serde::Serialize;
 
+use newsdb::backend::PgStore;
 use newsdb::normalize::date::since_flag;
 use newsdb::query::format::{self, OutputFormat};
 use newsdb::query::show::ArticleRef;
@@ -147,11 +148,6 @@ fn require_stories(context: &Context, store: &Store) -> Result<(), Failure> {
 
 pub fn run_stories(context: &Context, args: &StoriesArgs) -> Outcome {
     if let Some(StoriesAction::Rebuild { threshold, json }) = &args.action {
-        if context.open_postgres(true)?.is_some() {
-            return Err(Failure::Usage(newsdb::backend::not_on_postgres(
-                "stories rebuild",
-            )));
-        }
         return rebuild(context, *threshold, *json);
     }
     let filter = StoryFilter {
@@ -213,8 +209,10 @@ fn real(value: Option<f64>) -> Value {
 }
 
 fn rebuild(context: &Context, threshold: Option<f64>, json: bool) -> Outcome {
-    let mut store = context.open()?;
-    let summary = store.rebuild_stories(threshold)?;
+    let summary = match context.open_postgres(false)? {
+        Some(mut store) => store.rebuild_stories(threshold)?,
+        None => context.open()?.rebuild_stories(threshold)?,
+    };
     if json {
         let mut out = io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &summary).map_err(io::Error::from)?;
@@ -242,11 +240,6 @@ struct StoryPage {
 
 pub fn run_story(context: &Context, args: &StoryArgs) -> Outcome {
     let id = match (&args.edit, args.id) {
-        (Some(_), _) if context.open_postgres(true)?.is_some() => {
-            return Err(Failure::Usage(newsdb::backend::not_on_postgres(
-                "story (corrections)",
-            )));
-        }
         (Some(edit), _) => return edit_story(context, edit),
         (None, Some(id)) => id,
         (None, None) => return Err(Failure::Usage("name a story".into())),
@@ -338,11 +331,46 @@ pub fn run_story(context: &Context, args: &StoryArgs) -> Outcome {
     out.flush().map_err(Failure::from)
 }
 
+/// The story corrections, on a store of either backend.
+trait StoryCorrections {
+    fn resolve_article(&mut self, reference: &ArticleRef) -> Result<Resolved, Failure>;
+    fn split_story(&mut self, id: i64) -> Result<Vec<i64>, Failure>;
+    fn merge_stories(&mut self, a: i64, b: i64) -> Result<i64, Failure>;
+}
+
+/// Implements [`StoryCorrections`] for a store type whose inherent methods have its names.
+macro_rules! story_corrections_of {
+    ($store:ty) => {
+        impl StoryCorrections for $store {
+            fn resolve_article(&mut self, reference: &ArticleRef) -> Result<Resolved, Failure> {
+                Ok(<$store>::resolve_article(self, reference)?)
+            }
+            fn split_story(&mut self, id: i64) -> Result<Vec<i64>, Failure> {
+                Ok(<$store>::split_story(self, id)?)
+            }
+            fn merge_stories(&mut self, a: i64, b: i64) -> Result<i64, Failure> {
+                Ok(<$store>::merge_stories(self, a, b)?)
+            }
+        }
+    };
+}
+
+story_corrections_of!(Store);
+story_corrections_of!(PgStore);
+
 fn edit_story(context: &Context, edit: &StoryEdit) -> Outcome {
-    let mut store = context.open()?;
+    let mut store: Box<dyn StoryCorrections> = match context.open_postgres(false)? {
+        Some(store) => Box::new(store),
+        None => Box::new(context.open()?),
+    };
+    let store = store.as_mut();
+    let mut resolve = |command: &str, given: &str| -> Result<i64, Failure> {
+        let reference = article_reference(command, given)?;
+        resolved(command, given, store.resolve_article(&reference)?)
+    };
     match edit {
         StoryEdit::Split { article } => {
-            let id = resolve(&store, "story split", article)?;
+            let id = resolve("story split", article)?;
             let stories = store.split_story(id)?;
             let others: Vec<String> = stories
                 .iter()
@@ -362,8 +390,7 @@ fn edit_story(context: &Context, edit: &StoryEdit) -> Outcome {
             ));
         }
         StoryEdit::Merge { a, b } => {
-            let a = resolve(&store, "story merge", a)?;
-            let b = resolve(&store, "story merge", b)?;
+            let (a, b) = (resolve("story merge", a)?, resolve("story merge", b)?);
             if a == b {
                 return Err(Failure::Usage(format!(
                     "story merge: both name article {a}"

@@ -19,6 +19,7 @@ mod export;
 mod feeds;
 mod import;
 pub mod query;
+mod regroup;
 mod saved;
 pub mod search;
 mod stories;

@@ -511,7 +511,9 @@ impl super::PgStore {
 
 /// The threshold the grouping of this database uses: the last `stories rebuild --threshold`,
 /// else the default.
-fn stored_threshold(client: &mut impl postgres::GenericClient) -> Result<f64, postgres::Error> {
+pub(super) fn stored_threshold(
+    client: &mut impl postgres::GenericClient,
+) -> Result<f64, postgres::Error> {
     let stored = client
         .query_opt("SELECT value FROM meta WHERE key = 'story_threshold'", &[])?
         .map(|row| row.get::<_, String>(0));

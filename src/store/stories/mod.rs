@@ -35,6 +35,9 @@ pub(super) use place::SqliteStoryTables;
 pub(crate) use place::{
     Bucket, Member, StoryTables, key_rows, place_new_articles, stored_candidates,
 };
+pub(crate) use regroup::{
+    Components, EdgeSource, FORCED_MERGES, SKETCH_BATCH, SUMMARISE_ALL_STORIES, group_edges,
+};
 pub use regroup::{RebuildSummary, SimilarArticle, StoryMember};
 
 pub use crate::stories::{DEFAULT_THRESHOLD, MAX_BUCKET};
@@ -202,7 +205,7 @@ impl Default for StoryFilter {
 }
 
 /// The threshold imports use: the one of the last `stories rebuild --threshold`, else the default.
-const THRESHOLD_KEY: &str = "story_threshold";
+pub(crate) const THRESHOLD_KEY: &str = "story_threshold";
 
 /// The summary of stories listed by id; the sources and title are looked up per story, so the
 /// work is bounded by the page, never by the store.

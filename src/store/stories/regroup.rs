@@ -84,7 +84,7 @@ const ARTICLE_LINE: &str = "
 
 /// Union-find over article ids; a root is its component's smallest id.
 #[derive(Default)]
-struct Components {
+pub(crate) struct Components {
     parent: HashMap<i64, i64>,
 }
 
@@ -106,7 +106,7 @@ impl Components {
         root
     }
 
-    fn union(&mut self, a: i64, b: i64) {
+    pub(crate) fn union(&mut self, a: i64, b: i64) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra != rb {
             let (root, child) = (ra.min(rb), ra.max(rb));
@@ -116,7 +116,7 @@ impl Components {
     }
 
     /// (article, story) for every article in a component of two or more.
-    fn rows(mut self) -> Vec<(i64, i64)> {
+    pub(crate) fn rows(mut self) -> Vec<(i64, i64)> {
         let ids: Vec<i64> = self.parent.keys().copied().collect();
         let mut rows: Vec<(i64, i64)> = ids.into_iter().map(|id| (id, self.find(id))).collect();
         rows.sort_unstable();
@@ -124,34 +124,62 @@ impl Components {
     }
 }
 
+/// What finding similarity edges reads, from a backend's transaction.
+pub(crate) trait EdgeSource {
+    type Error;
+    /// The first `MAX_BUCKET + 1` articles before `id` (smaller ids) under the stored key `key`:
+    /// enough to tell a crowded bucket.
+    fn bucket_before(&mut self, key: i64, id: i64) -> std::result::Result<Vec<i64>, Self::Error>;
+    /// The stored sketch of article `id`, None when it has none.
+    fn read_sketch(&mut self, id: i64) -> std::result::Result<Option<Sketch>, Self::Error>;
+}
+
+/// [`EdgeSource`] on a SQLite connection.
+struct SqliteEdges<'c>(&'c Connection);
+
+impl EdgeSource for SqliteEdges<'_> {
+    type Error = crate::store::StoreError;
+
+    fn bucket_before(&mut self, key: i64, id: i64) -> Result<Vec<i64>> {
+        self.0
+            .prepare_cached(BUCKET_BEFORE)
+            .and_then(|mut bucket| {
+                bucket
+                    .query_map(params![key, id, (MAX_BUCKET + 1) as i64], |row| row.get(0))?
+                    .collect::<rusqlite::Result<Vec<i64>>>()
+            })
+            .context("looking up story candidates")
+    }
+
+    fn read_sketch(&mut self, id: i64) -> Result<Option<Sketch>> {
+        read_sketch(self.0, id)
+    }
+}
+
+/// The articles before `?2` under key `?1`, at most `?3`.
+const BUCKET_BEFORE: &str =
+    "SELECT article_id FROM story_keys WHERE key = ?1 AND article_id < ?2 LIMIT ?3";
+
 /// Finds the similarity edges of each article in `ids` (ascending) to the articles before it,
 /// as an import would, and unions them; only articles of `within` when given.
-fn group_edges(
-    conn: &Connection,
+pub(crate) fn group_edges<E: EdgeSource>(
+    edges: &mut E,
     ids: &[i64],
     within: Option<&HashSet<i64>>,
     threshold: f64,
     splits: &HashSet<i64>,
     components: &mut Components,
-) -> Result<()> {
-    let mut bucket = conn
-        .prepare_cached(
-            "SELECT article_id FROM story_keys WHERE key = ?1 AND article_id < ?2 LIMIT ?3",
-        )
-        .context("looking up story candidates")?;
+) -> std::result::Result<(), E::Error> {
     for &id in ids {
         if splits.contains(&id) {
             continue;
         }
-        let Some(sketch) = read_sketch(conn, id)? else {
+        let Some(sketch) = edges.read_sketch(id)? else {
             continue;
         };
         let mut candidates = SharedKeys::new();
         for key in stored_keys(&sketch) {
-            let members = bucket
-                .query_map(params![key, id, (MAX_BUCKET + 1) as i64], |row| row.get(0))
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i64>>>())
-                .context("looking up story candidates")?;
+            let members = edges.bucket_before(key, id)?;
             if members.len() <= MAX_BUCKET {
                 candidates.add(members);
             }
@@ -163,7 +191,7 @@ fn group_edges(
             if components.find(candidate) == components.find(id) {
                 continue;
             }
-            let copy = read_sketch(conn, candidate)?.is_some_and(|other| {
+            let copy = edges.read_sketch(candidate)?.is_some_and(|other| {
                 stories::worth_comparing(shared, sketch.is_short(), other.is_short())
                     && stories::is_copy_of(&sketch, &other, threshold)
             });
@@ -174,6 +202,14 @@ fn group_edges(
     }
     Ok(())
 }
+
+/// Every story's summary row from `article_story`, after a rebuild emptied `stories` (both
+/// dialects).
+pub(crate) const SUMMARISE_ALL_STORIES: &str = "
+    INSERT INTO stories (id, size, first_published, last_published)
+    SELECT x.story_id, count(*), min(a.published_at), max(a.published_at)
+      FROM article_story AS x JOIN articles AS a ON a.id = x.article_id
+     GROUP BY x.story_id HAVING count(*) > 1";
 
 /// Candidates in id order, each with the number of candidate keys it shares with the article.
 struct SharedKeys(BTreeMap<i64, usize>);
@@ -198,15 +234,18 @@ fn stored_keys(sketch: &Sketch) -> BTreeSet<i64> {
         .collect()
 }
 
+/// The user's merges: pairs of articles that are one story whatever their similarity (both
+/// dialects).
+pub(crate) const FORCED_MERGES: &str = "
+    SELECT c.article_id, c.other_article_id FROM story_corrections AS c
+     WHERE c.kind = 'merge'
+       AND EXISTS (SELECT 1 FROM articles WHERE id = c.article_id)
+       AND EXISTS (SELECT 1 FROM articles WHERE id = c.other_article_id)";
+
 /// The user's merges: pairs of articles that are one story whatever their similarity.
 fn forced_merges(conn: &Connection) -> Result<Vec<(i64, i64)>> {
     let mut statement = conn
-        .prepare_cached(
-            "SELECT c.article_id, c.other_article_id FROM story_corrections AS c
-              WHERE c.kind = 'merge'
-                AND EXISTS (SELECT 1 FROM articles WHERE id = c.article_id)
-                AND EXISTS (SELECT 1 FROM articles WHERE id = c.other_article_id)",
-        )
+        .prepare_cached(FORCED_MERGES)
         .context("reading story corrections")?;
     let rows = statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -248,7 +287,7 @@ impl Store {
         };
         let mut components = Components::default();
         group_edges(
-            &transaction,
+            &mut SqliteEdges(&transaction),
             &ids,
             None,
             threshold,
@@ -272,13 +311,7 @@ impl Store {
             }
         }
         transaction
-            .execute(
-                "INSERT INTO stories (id, size, first_published, last_published)
-                 SELECT x.story_id, count(*), min(a.published_at), max(a.published_at)
-                   FROM article_story AS x JOIN articles AS a ON a.id = x.article_id
-                  GROUP BY x.story_id HAVING count(*) > 1",
-                [],
-            )
+            .execute(SUMMARISE_ALL_STORIES, [])
             .context("summarising stories")?;
         transaction.commit().context("committing the stories")?;
         let (stories, grouped_articles) = self.story_counts()?;
@@ -385,7 +418,7 @@ impl Store {
         let splits = split_articles(&transaction)?;
         let mut components = Components::default();
         group_edges(
-            &transaction,
+            &mut SqliteEdges(&transaction),
             &members,
             Some(&within),
             threshold,
