@@ -200,7 +200,26 @@ fn run_on_postgres(
     if !args.collapse {
         return super::query::print_on_postgres(store, sql, &parameters, false, None, &args.format);
     }
-    let limit = args.filters.limit;
+    print_collapsed_on_postgres(
+        store,
+        "articles",
+        sql,
+        parameters,
+        &args.format,
+        args.filters.limit,
+    )
+}
+
+/// Runs `sql` on PostgreSQL reading more rows than `limit`, and prints one row per story
+/// (`--collapse`).
+pub fn print_collapsed_on_postgres(
+    store: &mut PgStore,
+    command: &str,
+    sql: &str,
+    mut parameters: Vec<Parameter>,
+    format: &FormatArgs,
+    limit: u32,
+) -> Outcome {
     for parameter in &mut parameters {
         if parameter.name == "limit" {
             parameter.value =
@@ -216,7 +235,7 @@ fn run_on_postgres(
         }
         Ok(rows.len() as u64)
     })
-    .map_err(|error| Failure::Failed(format!("articles: {error}")))?;
+    .map_err(|error| Failure::Failed(format!("{command}: {error}")))?;
     let rows = super::stories::collapse_with(
         &mut |id| Ok(Some(store.story_and_size(id)?)),
         &mut columns,
@@ -224,7 +243,7 @@ fn run_on_postgres(
         limit as usize,
     )?;
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    super::output::print(&args.format, &columns, rows.into_iter().map(Ok))
+    super::output::print(format, &columns, rows.into_iter().map(Ok))
 }
 
 /// Runs `query` reading more rows than `limit`, and prints one row per story (`--collapse`).

@@ -34,7 +34,7 @@ pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
         value: Value::Text(args.text.clone()),
     });
     if let Some(store) = context.open_postgres(true)? {
-        return search_on_postgres(store, args);
+        return search_on_postgres(store, args, parameters);
     }
     let mut store = context.open_read_only()?;
     // Reading never migrates: a database an older newsdb made keeps its older index (without
@@ -65,55 +65,33 @@ pub fn run(context: &Context, args: &SearchArgs) -> Outcome {
     })
 }
 
-/// The same search on PostgreSQL (see `newsdb::backend::postgres::search`).
-fn search_on_postgres(mut store: newsdb::backend::PgStore, args: &SearchArgs) -> Outcome {
-    use newsdb::backend::postgres::query::{self as pg_query, PgQueryError};
-    use newsdb::backend::postgres::search::{SEARCH_SQL, to_tsquery};
-    use newsdb::query::format;
-    use std::io::Write;
-    let filters = &args.filters;
-    if filters.source.is_some()
-        || filters.entity.is_some()
-        || filters.since.is_some()
-        || filters.until.is_some()
-    {
-        return Err(Failure::Usage(
-            "search on PostgreSQL takes --limit but not yet --source, --entity, --since or \
-             --until"
-                .into(),
-        ));
+/// The same search on PostgreSQL (see `newsdb::backend::postgres::search`): the built-in's
+/// parameters, bound as on SQLite, in the form its PostgreSQL query takes.
+fn search_on_postgres(
+    mut store: newsdb::backend::PgStore,
+    args: &SearchArgs,
+    parameters: Vec<Parameter>,
+) -> Outcome {
+    use newsdb::backend::postgres::canned::SEARCH;
+    args.filters.check_names(&mut store, "search")?;
+    let query = super::run::built_in("search")?;
+    let bound = query
+        .bind(&parameters)
+        .map_err(|error| Failure::Usage(format!("search: {error}")))?;
+    let parameters = super::run::postgres_parameters("search", bound)?;
+    if args.collapse {
+        return super::articles::print_collapsed_on_postgres(
+            &mut store,
+            "search",
+            SEARCH,
+            parameters,
+            &args.format,
+            args.filters.limit,
+        );
     }
-    let tsquery = to_tsquery(&args.text).map_err(|reason| {
-        Failure::Failed(format!(
-            "search: cannot parse the query `{}`: {reason}; put words with punctuation in \
-             double quotes, as in \"Kim Jong-un\"",
-            args.text
-        ))
-    })?;
-    let parameters = [
-        Parameter {
-            name: "query".into(),
-            value: Value::Text(tsquery),
-        },
-        Parameter {
-            name: "limit".into(),
-            value: Value::Integer(filters.limit.into()),
-        },
-    ];
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let style = args.format.style();
-    let output_format = args.format.format();
-    let result = pg_query::run(
-        &mut store,
-        SEARCH_SQL,
-        &parameters,
-        false,
-        None,
-        |columns, rows| format::write_rows(&mut out, output_format, columns, rows, &style),
-    );
-    match result.and_then(|_| out.flush().map_err(PgQueryError::from)) {
-        Ok(()) => Ok(()),
-        Err(PgQueryError::Output(error)) => Err(Failure::from(error)),
-        Err(error) => Err(Failure::Failed(error.to_string())),
-    }
+    super::query::print_on_postgres(&mut store, SEARCH, &parameters, false, None, &args.format)
+        .map_err(|failure| match failure {
+            Failure::Failed(reason) => Failure::Failed(format!("search: {reason}")),
+            other => other,
+        })
 }

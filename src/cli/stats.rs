@@ -6,6 +6,7 @@ use std::io::Write;
 use rusqlite::types::Value;
 
 use super::{Context, FormatArgs, Outcome};
+use newsdb::backend::PgStore;
 use newsdb::query::canned::CannedQuery;
 
 /// How `stats.sql` counts mentions: from the packed rows' counts, since counting the `mentions`
@@ -17,19 +18,7 @@ const TABLE_MENTION_COUNT: &str = "(SELECT count(*) FROM mentions)";
 
 pub fn run(context: &Context, args: &FormatArgs) -> Outcome {
     if let Some(mut store) = context.open_postgres(true)? {
-        let rows = store.stats()?;
-        let columns = ["name".to_owned(), "value".to_owned()];
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        newsdb::query::format::write_rows::<_, _, std::io::Error>(
-            &mut out,
-            args.format(),
-            &columns,
-            rows.into_iter()
-                .map(|(name, value)| Ok(vec![Value::Text(name), value])),
-            &args.style(),
-        )?;
-        out.flush()?;
-        return Ok(());
+        return print_on_postgres(&mut store, args);
     }
     let store = context.open_read_only()?;
     let query = super::run::built_in("stats")?;
@@ -42,4 +31,21 @@ pub fn run(context: &Context, args: &FormatArgs) -> Outcome {
         ..query.clone()
     };
     super::run::print(&store, &before_packing, &[], args, None)
+}
+
+/// `stats` on PostgreSQL: the same rows, counted by [`PgStore::stats`].
+pub fn print_on_postgres(store: &mut PgStore, args: &FormatArgs) -> Outcome {
+    let rows = store.stats()?;
+    let columns = ["name".to_owned(), "value".to_owned()];
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    newsdb::query::format::write_rows::<_, _, std::io::Error>(
+        &mut out,
+        args.format(),
+        &columns,
+        rows.into_iter()
+            .map(|(name, value)| Ok(vec![Value::Text(name), value])),
+        &args.style(),
+    )?;
+    out.flush()?;
+    Ok(())
 }

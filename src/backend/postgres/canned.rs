@@ -128,6 +128,144 @@ pub const TIMELINE: &str = concat!(
      ORDER BY calendar.first_day"
 );
 
+/// `search.sql` on PostgreSQL: `:query` is the `tsquery` text [`super::search::to_tsquery`]
+/// made of newsdb's search syntax; keys and dates are given as for [`ARTICLES`]. Ranked by
+/// `ts_rank_cd` with the weights of title (A), summary (B) and body (C); the snippet is
+/// `ts_headline`'s, matches marked «like this», on one line.
+pub const SEARCH: &str = concat!(
+    "
+    SELECT a.id,
+           substr(a.content_hash, 1, 12) AS hash,
+           a.published_at,
+           s.name AS source,
+           a.title,
+           regexp_replace(
+               ts_headline('simple',
+                           concat_ws(' ', a.title, a.summary, a.body), q,
+                           'StartSel=«, StopSel=», MaxWords=12, MinWords=6, MaxFragments=1, \
+                            FragmentDelimiter=…'),
+               '\\s*\\n\\s*', ' ', 'g') AS snippet,
+           round(ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search_document, q)::numeric, 3)::float8
+               AS score
+      FROM articles AS a
+     CROSS JOIN to_tsquery('simple', :query) AS q
+      LEFT JOIN sources AS s ON s.id = a.source_id
+     WHERE a.search_document @@ q
+       AND ",
+    source_and_entity_filter!(),
+    "
+       AND (:category::text IS NULL
+            OR a.id IN (SELECT article_id FROM article_categories
+                         WHERE lower(category) = lower(:category)))
+       AND (:since::text IS NULL OR a.published_at >= :since)
+       AND (:until::text IS NULL OR a.published_at <= :until)
+     ORDER BY CASE WHEN :order::text = 'date' THEN a.published_at END DESC NULLS LAST,
+              score DESC, a.id
+     LIMIT :limit OFFSET :offset"
+);
+
+/// `show.sql` on PostgreSQL.
+pub const SHOW: &str = "
+    SELECT a.id,
+           a.content_hash,
+           a.title,
+           s.name AS source,
+           (SELECT string_agg(cs.name, ', ' ORDER BY x.position)
+              FROM article_sources AS x JOIN sources AS cs ON cs.id = x.source_id
+             WHERE x.article_id = a.id AND x.role = 'credit') AS credits,
+           (SELECT string_agg(au.name, ', ' ORDER BY x.position)
+              FROM article_authors AS x JOIN authors AS au ON au.id = x.author_id
+             WHERE x.article_id = a.id) AS authors,
+           a.published_at,
+           a.published_raw,
+           a.language,
+           a.url,
+           (SELECT string_agg(u.value, E'\\n'
+                              ORDER BY u.value IS DISTINCT FROM a.url, u.kind COLLATE \"C\" DESC,
+                                       u.first_seen_at, u.value COLLATE \"C\")
+              FROM article_urls AS u WHERE u.article_id = a.id) AS urls,
+           (SELECT count(*) FROM sightings WHERE article_id = a.id) AS sightings,
+           a.word_count,
+           a.imported_at,
+           a.summary,
+           a.body
+      FROM articles AS a
+      LEFT JOIN sources AS s ON s.id = a.source_id
+     WHERE a.id = :id";
+
+/// `top-entities.sql` on PostgreSQL, from the packed rows' counts.
+pub const TOP_ENTITIES: &str = "
+    SELECT e.id,
+           e.name,
+           e.kind,
+           count(DISTINCT m.article_id) AS articles,
+           sum(m.mention_count)::bigint AS mentions
+      FROM article_entities AS m
+      JOIN entities AS e ON e.id = m.entity_id
+     WHERE :kind::text IS NULL OR e.kind = :kind
+     GROUP BY e.id
+     ORDER BY articles DESC, mentions DESC, e.name COLLATE \"C\"
+     LIMIT :limit";
+
+/// `co-mentions.sql` on PostgreSQL; the entity's key is given as `:entity_key`.
+pub const CO_MENTIONS: &str = "
+    WITH target AS (
+        SELECT id FROM entities WHERE key = :entity_key OR lower(name) = lower(:entity)
+        UNION
+        SELECT entity_id FROM entity_aliases WHERE key = :entity_key
+    ),
+    mentioning AS (
+        SELECT DISTINCT article_id FROM article_entities
+         WHERE entity_id IN (SELECT id FROM target)
+    )
+    SELECT e.id,
+           e.name,
+           e.kind,
+           count(DISTINCT m.article_id) AS articles
+      FROM article_entities AS m
+      JOIN entities AS e ON e.id = m.entity_id
+     WHERE m.article_id IN (SELECT article_id FROM mentioning)
+       AND m.entity_id NOT IN (SELECT id FROM target)
+     GROUP BY e.id
+     ORDER BY articles DESC, e.name COLLATE \"C\"
+     LIMIT :limit";
+
+/// `duplicates.sql` on PostgreSQL.
+pub const DUPLICATES: &str = "
+    SELECT a.id,
+           substr(a.content_hash, 1, 12) AS hash,
+           a.title,
+           si.sightings,
+           si.times_seen,
+           si.titles,
+           si.origins
+      FROM (SELECT article_id,
+                   count(*) AS sightings,
+                   sum(times_seen)::bigint AS times_seen,
+                   count(DISTINCT title) AS titles,
+                   count(DISTINCT origin) AS origins
+              FROM sightings
+             GROUP BY article_id
+            HAVING count(*) > 1) AS si
+      JOIN articles AS a ON a.id = si.article_id
+     ORDER BY si.sightings DESC, si.times_seen DESC, a.id
+     LIMIT :limit";
+
+/// The PostgreSQL form of the built-in query `name` (`stats` is [`PgStore::stats`]).
+pub fn built_in(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "articles" => ARTICLES,
+        "co-mentions" => CO_MENTIONS,
+        "duplicates" => DUPLICATES,
+        "search" => SEARCH,
+        "show" => SHOW,
+        "sources" => SOURCES,
+        "timeline" => TIMELINE,
+        "top-entities" => TOP_ENTITIES,
+        _ => return None,
+    })
+}
+
 /// The counted tables of `stats.sql`, in its order (mentions from the packed rows' counts).
 const COUNTED: [(&str, &str); 16] = [
     ("articles", "SELECT count(*) FROM articles"),

@@ -219,27 +219,6 @@ fn quote_word(word: &str) -> String {
 /// `ts_rank_cd` with title, summary and body weighted 5 : 2 : 1, `snippet` about 12 words around
 /// the matches, marked «like this», on one line. Parameters: `:query` (a tsquery text from
 /// [`to_tsquery`]) and `:limit`.
-pub const SEARCH_SQL: &str = "
-SELECT a.id,
-       substr(a.content_hash, 1, 12) AS hash,
-       a.published_at,
-       s.name AS source,
-       a.title,
-       regexp_replace(
-           ts_headline('simple',
-                       concat_ws(' ', a.title, a.summary, a.body), q,
-                       'StartSel=«, StopSel=», MaxWords=12, MinWords=6, MaxFragments=1, \
-                        FragmentDelimiter=…'),
-           '\\s*\\n\\s*', ' ', 'g') AS snippet,
-       round(ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search_document, q)::numeric, 3)::float8
-           AS score
-  FROM articles AS a
- CROSS JOIN to_tsquery('simple', :query) AS q
-  LEFT JOIN sources AS s ON s.id = a.source_id
- WHERE a.search_document @@ q
- ORDER BY score DESC, a.id
- LIMIT :limit";
-
 #[cfg(test)]
 mod tests {
     use super::to_tsquery;
