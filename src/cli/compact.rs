@@ -6,12 +6,15 @@ use std::io::Write;
 
 use clap::Args;
 
+use newsdb::store::CompactSummary;
+
 use super::{Context, Failure, Outcome};
 
 #[derive(Debug, Args)]
 pub struct CompactArgs {
     /// Then rewrite the database without its free pages (shrinks the file; needs free disk
-    /// space about the size of the database, and blocks other writers while it runs).
+    /// space about the size of the database, and blocks other writers while it runs). On
+    /// PostgreSQL: `VACUUM FULL article_raw` (that table rewritten; importers wait for it).
     #[arg(long)]
     pub vacuum: bool,
     /// Print the summary as JSON on stdout.
@@ -20,10 +23,9 @@ pub struct CompactArgs {
 }
 
 pub fn run(context: &Context, args: &CompactArgs) -> Outcome {
-    let mut store = context.open()?;
     let started = std::time::Instant::now();
     let verbose = context.verbose;
-    let mut summary = store.compact_raw(&mut |so_far| {
+    let mut progress = |so_far: &CompactSummary| {
         if verbose {
             let _ = writeln!(
                 std::io::stderr(),
@@ -32,13 +34,31 @@ pub fn run(context: &Context, args: &CompactArgs) -> Outcome {
                 so_far.rows_compressed
             );
         }
-    })?;
-    if args.vacuum {
-        store.vacuum()?;
-        summary.vacuumed = true;
-        summary.free_bytes = store.free_bytes()?;
-        summary.file_bytes_after = store.file_bytes()?;
-    }
+    };
+    let on_postgres = context.open_postgres(false)?;
+    let postgres = on_postgres.is_some();
+    let summary = match on_postgres {
+        Some(mut store) => {
+            let mut summary = store.compact_raw(&mut progress)?;
+            if args.vacuum {
+                store.vacuum_raw()?;
+                summary.vacuumed = true;
+                summary.file_bytes_after = store.database_bytes()?;
+            }
+            summary
+        }
+        None => {
+            let mut store = context.open()?;
+            let mut summary = store.compact_raw(&mut progress)?;
+            if args.vacuum {
+                store.vacuum()?;
+                summary.vacuumed = true;
+                summary.free_bytes = store.free_bytes()?;
+                summary.file_bytes_after = store.file_bytes()?;
+            }
+            summary
+        }
+    };
     if args.json {
         let mut out = std::io::stdout().lock();
         serde_json::to_writer(&mut out, &summary).map_err(|e| Failure::Failed(e.to_string()))?;
@@ -46,10 +66,15 @@ pub fn run(context: &Context, args: &CompactArgs) -> Outcome {
     } else {
         let freed = if summary.vacuumed {
             format!(
-                "file {} -> {} (vacuumed)",
+                "{} {} -> {} (vacuumed)",
+                if postgres { "database" } else { "file" },
                 megabytes(summary.file_bytes_before),
                 megabytes(summary.file_bytes_after)
             )
+        } else if postgres {
+            "autovacuum makes the space of the old rows reusable inside the table; --vacuum \
+             gives it back to the system (VACUUM FULL article_raw)"
+                .to_owned()
         } else {
             format!(
                 "{} of free pages; the space saved stays inside half-empty pages until --vacuum",

@@ -463,10 +463,10 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Queries(_)
         | Command::Run(_)
         | Command::Reextract(_)
+        | Command::Compact(_)
         | Command::Completions(_)
         | Command::Man(_) => return None,
         Command::Schema => "schema",
-        Command::Compact(_) => "compact",
         Command::Serve(_) => "serve",
     })
 }

@@ -97,8 +97,6 @@ impl Store {
                 break;
             };
             after_id = last.article_id;
-            summary.rows_read += rows.len() as u64;
-            let encoded: Vec<Result<Reencoded>> = rows.into_par_iter().map(reencode).collect();
             {
                 let mut update = transaction
                     .prepare_cached(
@@ -106,22 +104,10 @@ impl Store {
                           WHERE article_id = ?1",
                     )
                     .context("storing compressed raw copies")?;
-                for copy in encoded {
-                    let copy = match copy {
-                        Ok(Some(copy)) => copy,
-                        Ok(None) => continue,
-                        // A damaged copy is left as it is (`show --raw` names it); the rest goes on.
-                        Err(_) => {
-                            summary.rows_unreadable += 1;
-                            continue;
-                        }
-                    };
+                for copy in reencode_batch(rows, &mut summary) {
                     update
                         .execute(params![copy.article_id, copy.codec.name(), copy.bytes])
                         .context("storing compressed raw copies")?;
-                    summary.rows_compressed += 1;
-                    summary.raw_bytes_before += copy.stored_before as u64;
-                    summary.raw_bytes_after += copy.bytes.len() as u64;
                 }
             }
             transaction
@@ -167,22 +153,46 @@ impl Store {
 }
 
 /// A raw copy as stored, with the article's current text as a dictionary.
-struct StoredCopy {
-    article_id: i64,
-    codec: String,
-    bytes: Vec<u8>,
+pub(crate) struct StoredCopy {
+    pub article_id: i64,
+    pub codec: String,
+    pub bytes: Vec<u8>,
     /// The text a `zstd-article` frame was made with, saved when the article's text changed.
-    saved_dictionary: Option<Vec<u8>>,
+    pub saved_dictionary: Option<Vec<u8>>,
     /// The article's current [`raw_codec::article_dictionary`].
-    dictionary: Vec<u8>,
+    pub dictionary: Vec<u8>,
 }
 
 /// A copy to store again: its new codec and bytes, and how many bytes it took before.
-struct NewEncoding {
-    article_id: i64,
-    codec: RawCodec,
-    bytes: Vec<u8>,
+pub(crate) struct NewEncoding {
+    pub article_id: i64,
+    pub codec: RawCodec,
+    pub bytes: Vec<u8>,
     stored_before: usize,
+}
+
+/// Re-encodes a batch of copies (in parallel) and counts them in `summary`; returns the copies
+/// to store again. A damaged copy is counted and left as it is (`show --raw` names it).
+pub(crate) fn reencode_batch(
+    rows: Vec<StoredCopy>,
+    summary: &mut CompactSummary,
+) -> Vec<NewEncoding> {
+    summary.rows_read += rows.len() as u64;
+    let encoded: Vec<Result<Reencoded>> = rows.into_par_iter().map(reencode).collect();
+    let mut changed = Vec::new();
+    for copy in encoded {
+        match copy {
+            Ok(Some(copy)) => {
+                summary.rows_compressed += 1;
+                summary.raw_bytes_before += copy.stored_before as u64;
+                summary.raw_bytes_after += copy.bytes.len() as u64;
+                changed.push(copy);
+            }
+            Ok(None) => {}
+            Err(_) => summary.rows_unreadable += 1,
+        }
+    }
+    changed
 }
 
 /// The new encoding of a copy, or None when it is not smaller than what is stored (and the

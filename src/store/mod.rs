@@ -42,7 +42,7 @@ use crate::normalize::{Article, HASH_SCHEME, Person, SourceName};
 pub(crate) mod arrivals;
 mod cache;
 mod checkpoint;
-mod compact;
+pub(crate) mod compact;
 pub(crate) mod entities;
 mod entity_ids;
 mod entity_totals;

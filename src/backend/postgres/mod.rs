@@ -13,6 +13,7 @@
 mod articles;
 pub use articles::ShownRow;
 pub mod canned;
+mod compact;
 mod corrections;
 mod entities;
 mod export;
