@@ -464,9 +464,9 @@ fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
         | Command::Run(_)
         | Command::Reextract(_)
         | Command::Compact(_)
+        | Command::Schema
         | Command::Completions(_)
         | Command::Man(_) => return None,
-        Command::Schema => "schema",
         Command::Serve(_) => "serve",
     })
 }

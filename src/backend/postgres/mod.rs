@@ -22,6 +22,7 @@ mod import;
 pub mod query;
 mod regroup;
 mod saved;
+mod schema;
 pub mod search;
 mod stories;
 
