@@ -31,8 +31,21 @@ impl Server {
     }
 
     fn start_with(db: &TestDb, extra: &[&str]) -> Server {
-        let mut child = db
-            .process()
+        Server::spawn(db.process(), extra)
+    }
+
+    /// Serves the database `--db URL` names (a PostgreSQL one).
+    fn start_at(url: &str) -> Server {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdb"));
+        command
+            .env_remove("NEWSDB_DB")
+            .env("CI", "true")
+            .args(["--db", url]);
+        Server::spawn(command, &[])
+    }
+
+    fn spawn(mut command: std::process::Command, extra: &[&str]) -> Server {
+        let mut child = command
             .args(["serve", "--port", "0"])
             .args(extra)
             .stdout(Stdio::piped())
@@ -131,6 +144,90 @@ fn samples() -> TestDb {
     let db = TestDb::new();
     db.newsdb().arg("import").arg(sample("")).assert().code(0);
     db
+}
+
+/// A page's JSON with what each engine computes its own way taken out: search scores and
+/// snippets (ranking functions differ) and the database's size.
+fn comparable(mut value: serde_json::Value) -> serde_json::Value {
+    if let Some(results) = value.get_mut("results").and_then(|r| r.as_array_mut()) {
+        for result in results {
+            if let Some(result) = result.as_object_mut() {
+                result.remove("score");
+                result.remove("snippet");
+            }
+        }
+    }
+    if let Some(stats) = value.get_mut("stats").and_then(|s| s.as_array_mut()) {
+        stats.retain(|row| row["name"] != "size_bytes");
+    }
+    value
+}
+
+/// The same pages from a SQLite file and from the PostgreSQL database it was copied into: every
+/// page's JSON twin holds the same data, the HTML pages answer, writes are refused alike.
+#[test]
+fn every_page_reads_alike_on_postgres() {
+    let Some(url) = common::postgres::database() else {
+        return;
+    };
+    let db = samples();
+    db.newsdb().args(["copy", "--to", &url]).assert().code(0);
+    let (on_sqlite, on_postgres) = (Server::start(&db), Server::start_at(&url));
+    let entity = id_of(&db, "SELECT id FROM entities WHERE name = 'Gull Island'");
+    let source = id_of(&db, "SELECT id FROM sources ORDER BY id LIMIT 1");
+    let story = id_of(&db, "SELECT coalesce(max(story_id), 1) FROM article_story");
+    for path in [
+        "/index.json".to_owned(),
+        "/articles/2.json".to_owned(),
+        format!("/entities/{entity}.json"),
+        format!("/sources/{source}.json"),
+        "/stories.json".to_owned(),
+        format!("/stories/{story}.json"),
+        "/feeds.json".to_owned(),
+        "/search.json?q=summit".to_owned(),
+        "/search.json?q=Kim&entity=Seoul&sort=date".to_owned(),
+        "/search.json?q=%22unbalanced".to_owned(),
+        "/sql.json?sql=SELECT+id,+title+FROM+articles+ORDER+BY+id".to_owned(),
+        "/sql.json?query=top-entities&p.limit=5".to_owned(),
+    ] {
+        let sqlite_page = on_sqlite.get(&path);
+        let postgres_page = on_postgres.get(&path);
+        assert_eq!(postgres_page.status, sqlite_page.status, "{path}");
+        let parse = |body: &str| {
+            comparable(serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {body}")))
+        };
+        assert_eq!(
+            parse(&postgres_page.body),
+            parse(&sqlite_page.body),
+            "{path}"
+        );
+    }
+    for path in [
+        "/",
+        "/search?q=summit&story=1",
+        "/articles/2",
+        "/stories",
+        "/sql",
+    ] {
+        let page = on_postgres.get(path);
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert!(page.csp.contains("default-src 'none'"), "{path}");
+    }
+    let refused = on_postgres.get("/sql.json?sql=DELETE+FROM+articles");
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("this page only reads"),
+        "{}",
+        refused.body
+    );
+    let posted = on_postgres.answer(
+        on_postgres
+            .agent
+            .post(format!("{}/", on_postgres.base))
+            .send(""),
+    );
+    assert_eq!(posted.status, 405);
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 9);
 }
 
 fn id_of(db: &TestDb, sql: &str) -> i64 {

@@ -2,8 +2,7 @@
 //! a PostgreSQL server ([`postgres::PgStore`]), chosen by the `--db` value.
 //!
 //! Each backend keeps its SQL and its dialect in its own module; the commands ask for a
-//! [`Database`] and match on it only where the two differ. A command not yet ported to
-//! PostgreSQL says so ([`not_on_postgres`]) instead of treating the URL as a file name.
+//! [`Database`] and match on it only where the two differ.
 
 pub mod copy;
 pub mod postgres;
@@ -57,16 +56,4 @@ impl Database {
             }
         })
     }
-}
-
-/// The message of a command that does not run on PostgreSQL yet.
-pub fn not_on_postgres(command: &str) -> String {
-    format!(
-        "`newsdb {command}` does not run on PostgreSQL yet (--db postgres://...): run it on a \
-         SQLite file. On PostgreSQL newsdb runs init, migrate, import, feeds, fetch, query, \
-         search, articles, show, sources, timeline, entities, entity (and its corrections), \
-         reextract, stories (and rebuild), story (and its corrections), similar, stats, \
-         export, queries, run (saved queries), copy (both ways) and backup (which points to \
-         pg_dump)"
-    )
 }

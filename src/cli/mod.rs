@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use newsdb::backend::{self, DatabaseLocation, PgStore};
+use newsdb::backend::{DatabaseLocation, PgStore};
 use newsdb::pipeline::Subscriptions;
 use newsdb::store::{OpenOptions, Store, StoreError};
 
@@ -317,9 +317,12 @@ impl Context {
     }
 
     fn open_with(&self, read_only: bool) -> Result<Store, Failure> {
-        // A URL is never a file name: a command that reaches here on PostgreSQL is not ported.
-        if let DatabaseLocation::Postgres(_) = self.location() {
-            return Err(Failure::Usage(backend::not_on_postgres("this command")));
+        // A URL is never a file name: every command reads PostgreSQL through its own store.
+        if let DatabaseLocation::Postgres(url) = self.location() {
+            return Err(Failure::Failed(format!(
+                "internal error: a SQLite store was asked for {}",
+                newsdb::normalize::url::without_credentials(&url)
+            )));
         }
         let options = OpenOptions {
             busy_timeout: self.busy_timeout,
@@ -399,11 +402,6 @@ pub fn run(cli: Cli) -> Outcome {
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
-    if let DatabaseLocation::Postgres(_) = context.location()
-        && let Some(name) = not_ported_to_postgres(&cli.command)
-    {
-        return Err(Failure::Usage(backend::not_on_postgres(name)));
-    }
     match cli.command {
         Command::Init(args) => init::run(&context, &args),
         Command::Migrate(args) => migrate::run(&context, &args),
@@ -434,41 +432,6 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     }
-}
-
-/// The name of a command that does not run on PostgreSQL yet, None for one that does (or that
-/// opens no database).
-fn not_ported_to_postgres(command: &Command) -> Option<&'static str> {
-    Some(match command {
-        Command::Init(_)
-        | Command::Migrate(_)
-        | Command::Query(_)
-        | Command::Backup(_)
-        | Command::Copy(_)
-        | Command::Search(_)
-        | Command::Import(_)
-        | Command::Feeds(_)
-        | Command::Fetch(_)
-        | Command::Stats(_)
-        | Command::Sources(_)
-        | Command::Show(_)
-        | Command::Articles(_)
-        | Command::Timeline(_)
-        | Command::Entities(_)
-        | Command::Stories(_)
-        | Command::Entity(_)
-        | Command::Story(_)
-        | Command::Similar(_)
-        | Command::Export(_)
-        | Command::Queries(_)
-        | Command::Run(_)
-        | Command::Reextract(_)
-        | Command::Compact(_)
-        | Command::Schema
-        | Command::Completions(_)
-        | Command::Man(_) => return None,
-        Command::Serve(_) => "serve",
-    })
 }
 
 #[cfg(test)]

@@ -9,10 +9,6 @@ use rusqlite::types::Value;
 
 use newsdb::backend::PgStore;
 use newsdb::backend::postgres::canned as pg_canned;
-use newsdb::backend::postgres::search::to_tsquery;
-use newsdb::entities::alias_key;
-use newsdb::normalize::date::{DateBound, parse_date_flag};
-use newsdb::normalize::keys::source_key;
 use newsdb::query::adhoc::{Parameter, QueryError, QueryLimits};
 use newsdb::query::canned::{self, CannedQuery, Origin};
 use newsdb::query::format;
@@ -60,7 +56,11 @@ fn run_on_postgres(store: &mut PgStore, args: &RunArgs, timeout: Option<Duration
                 "the built-in query `{name}` has no PostgreSQL form in this newsdb"
             ))
         })?;
-        let parameters = postgres_parameters(name, parameters)?;
+        let parameters =
+            pg_canned::parameters_for(name, parameters).map_err(|error| match error {
+                pg_canned::ParameterError::NotADate(message) => Failure::Usage(message),
+                pg_canned::ParameterError::BadSearch(message) => Failure::Failed(message),
+            })?;
         return super::query::print_on_postgres(
             store,
             sql,
@@ -96,53 +96,6 @@ fn run_on_postgres(store: &mut PgStore, args: &RunArgs, timeout: Option<Duration
         Failure::Failed(reason) => Failure::Failed(format!("{name}: {reason}")),
         other => other,
     })
-}
-
-/// A built-in's bound parameters as its PostgreSQL form takes them: what SQLite's SQL computes
-/// with its own functions is computed here, with the same Rust functions. Dates become the
-/// stored UTC text (`strftime` on SQLite; a bare day given as `until` is its last second), a
-/// search becomes a `tsquery`, and `source` and `entity` bring their keys.
-pub fn postgres_parameters(
-    built_in: &str,
-    parameters: Vec<Parameter>,
-) -> Result<Vec<Parameter>, Failure> {
-    let mut converted = Vec::with_capacity(parameters.len() + 2);
-    for Parameter { name, value } in parameters {
-        let value = match (name.as_str(), value) {
-            (bound @ ("since" | "until"), Value::Text(text)) => {
-                let end = if bound == "since" {
-                    DateBound::Since
-                } else {
-                    DateBound::Until
-                };
-                Value::Text(parse_date_flag(&text, end).map_err(|reason| {
-                    Failure::Usage(format!("{built_in}: -p {bound}: {reason}"))
-                })?)
-            }
-            ("query", Value::Text(text)) => Value::Text(to_tsquery(&text).map_err(|reason| {
-                Failure::Failed(format!(
-                    "search: cannot parse the query `{text}`: {reason}; put words with \
-                     punctuation in double quotes, as in \"Kim Jong-un\""
-                ))
-            })?),
-            (_, value) => value,
-        };
-        let key = match (name.as_str(), &value) {
-            ("source", Value::Text(text)) => Some(("source_key", Value::Text(source_key(text)))),
-            ("source", _) => Some(("source_key", Value::Null)),
-            ("entity", Value::Text(text)) => Some(("entity_key", Value::Text(alias_key(text)))),
-            ("entity", _) => Some(("entity_key", Value::Null)),
-            _ => None,
-        };
-        converted.push(Parameter { name, value });
-        if let Some((name, value)) = key {
-            converted.push(Parameter {
-                name: name.to_owned(),
-                value,
-            });
-        }
-    }
-    Ok(converted)
 }
 
 /// The built-in or saved query called `name`.

@@ -78,7 +78,8 @@ fn search_on_postgres(
     let bound = query
         .bind(&parameters)
         .map_err(|error| Failure::Usage(format!("search: {error}")))?;
-    let parameters = super::run::postgres_parameters("search", bound)?;
+    let parameters = newsdb::backend::postgres::canned::parameters_for("search", bound)
+        .map_err(|error| Failure::Failed(error.to_string()))?;
     if args.collapse {
         return super::articles::print_collapsed_on_postgres(
             &mut store,

@@ -91,6 +91,12 @@ pub enum QueryError {
     TimedOut(Duration),
     #[error("{0}{hint}", hint = crate::store::disk_full_hint(.0))]
     Sql(rusqlite::Error),
+    /// What a PostgreSQL server (or newsdb's preparation of the query for it) said.
+    #[error("{0}")]
+    Server(String),
+    /// A search newsdb cannot translate for the server (its syntax), said before it runs.
+    #[error("{0}")]
+    Syntax(String),
     #[error("{0}")]
     Output(#[from] std::io::Error),
 }

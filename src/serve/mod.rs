@@ -20,6 +20,7 @@ mod pages;
 mod pool;
 mod routes;
 mod sql_page;
+mod store;
 pub mod text;
 mod views;
 
@@ -29,7 +30,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::store::{OpenOptions, Store, StoreError};
+use crate::backend::DatabaseLocation;
+use crate::store::{OpenOptions, StoreError};
 
 pub use pool::ReadPool;
 
@@ -70,9 +72,10 @@ pub fn serve(options: &ServeOptions, listening: impl FnOnce(SocketAddr)) -> Resu
         busy_timeout: options.busy_timeout,
         read_only: true,
     };
-    let first = Store::open(&options.db, &open)?;
+    let location = DatabaseLocation::parse(&options.db);
+    let first = store::WebStore::open(&location, &open)?;
     let pool = Arc::new(ReadPool::new(
-        options.db.clone(),
+        location,
         open,
         options.connections.max(1),
         first,

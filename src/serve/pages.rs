@@ -233,6 +233,10 @@ pub(super) fn search_data(reader: &Reader, form: SearchForm) -> Answer<SearchDat
             }
             data.results = results;
         }
+        Err(QueryError::Syntax(message)) => {
+            data.error = Some(message);
+            return Ok((data, frame(reader)));
+        }
         Err(QueryError::Sql(error)) => {
             data.error = Some(
                 explain_fts_error(&data.form.q, &error)
@@ -242,7 +246,7 @@ pub(super) fn search_data(reader: &Reader, form: SearchForm) -> Answer<SearchDat
         }
         Err(error) => return Err(query_failed("search", error)),
     }
-    data.facets = reader.store.search_facets(&data.form.q, 8).ok();
+    data.facets = reader.store.search_facets(&data.form.q, 8);
     Ok((data, frame(reader)))
 }
 

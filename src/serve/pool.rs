@@ -5,28 +5,30 @@
 //! dropped, and a new one opened in its place when needed.
 
 use std::cell::Cell;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
 
-use crate::store::{OpenOptions, Store, StoreError};
+use super::store::WebStore;
+use crate::backend::DatabaseLocation;
+use crate::store::{OpenOptions, StoreError};
 
 /// An open read-only store and what was learnt about its database once.
 pub struct Reader {
-    pub store: Store,
+    pub store: WebStore,
     /// Whether the database has stories (the `article_stories` view), checked at open.
     pub has_stories: bool,
     /// The pool's generation when this job started: it moves whenever a connection sees the
     /// database changed (see [`super::cache`]).
     generation: Cell<u64>,
-    /// `PRAGMA data_version` when this connection last looked.
+    /// The store's data version (`PRAGMA data_version`, the server's log position) when this
+    /// connection last looked.
     data_version: Cell<Option<i64>>,
 }
 
 impl Reader {
-    fn new(store: Store) -> Result<Reader, StoreError> {
+    fn new(store: WebStore) -> Result<Reader, StoreError> {
         let has_stories = store.has_stories()?;
         Ok(Reader {
             store,
@@ -44,7 +46,7 @@ impl Reader {
 
 /// Read-only stores shared by the request handlers.
 pub struct ReadPool {
-    path: PathBuf,
+    location: DatabaseLocation,
     options: OpenOptions,
     idle: Mutex<Vec<Reader>>,
     permits: Arc<Semaphore>,
@@ -62,12 +64,17 @@ pub enum PoolError {
 
 impl ReadPool {
     /// A pool of at most `size` stores, starting with `first`.
-    pub fn new(path: PathBuf, options: OpenOptions, size: usize, first: Store) -> ReadPool {
+    pub fn new(
+        location: DatabaseLocation,
+        options: OpenOptions,
+        size: usize,
+        first: WebStore,
+    ) -> ReadPool {
         let idle = Reader::new(first)
             .map(|reader| vec![reader])
             .unwrap_or_default();
         ReadPool {
-            path,
+            location,
             options,
             idle: Mutex::new(idle),
             permits: Arc::new(Semaphore::new(size)),
@@ -102,7 +109,7 @@ impl ReadPool {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         match idle {
             Some(reader) => Ok(reader),
-            None => Reader::new(Store::open(&self.path, &self.options)?),
+            None => Reader::new(WebStore::open(&self.location, &self.options)?),
         }
     }
 

@@ -337,18 +337,18 @@ pub(super) fn run_built_in(
         timeout: Some(PAGE_QUERY_LIMIT),
     };
     let mut kept = (Vec::new(), Vec::new());
-    canned::run(
-        reader.store.connection(),
-        query,
+    reader.store.run_query(
+        Some(query),
+        &query.sql,
         parameters,
         limits,
-        |columns, rows| {
+        Box::new(|columns, rows| {
             kept.0 = columns.to_vec();
             for row in rows {
                 kept.1.push(row?);
             }
             Ok(kept.1.len() as u64)
-        },
+        }),
     )?;
     Ok(records(&kept.0, kept.1))
 }

@@ -16,7 +16,7 @@ use super::routes::{
     Answer, AppState, Format, PageError, Params, error_response, frame, respond, text_parameter,
 };
 use super::views;
-use crate::query::adhoc::{self, Parameter, QueryError, QueryLimits};
+use crate::query::adhoc::{Parameter, QueryError, QueryLimits};
 use crate::query::canned::{self, CannedQuery};
 use crate::query::format::{self, OutputFormat, TableStyle, value_to_json};
 
@@ -145,7 +145,6 @@ where
         allow_write: false,
         timeout,
     };
-    let conn = reader.store.connection();
     let result = match &form.query {
         Some(name) => {
             let query = match canned::built_in(name) {
@@ -168,9 +167,17 @@ where
                 .filter(|(name, _)| query.parameters.iter().any(|p| &p.name == name))
                 .map(|(name, value)| text_parameter(name, value.clone()))
                 .collect();
-            canned::run(conn, &query, &parameters, limits, consume)
+            reader.store.run_query(
+                Some(&query),
+                &query.sql,
+                &parameters,
+                limits,
+                Box::new(consume),
+            )
         }
-        None => adhoc::run(conn, &form.sql, &[], limits, consume),
+        None => reader
+            .store
+            .run_query(None, &form.sql, &[], limits, Box::new(consume)),
     };
     result.map_err(|error| {
         PageError::bad_request(match error {

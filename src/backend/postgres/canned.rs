@@ -4,6 +4,11 @@
 use rusqlite::types::Value;
 
 use super::PgStore;
+use super::search::to_tsquery;
+use crate::entities::alias_key;
+use crate::normalize::date::{DateBound, parse_date_flag};
+use crate::normalize::keys::source_key;
+use crate::query::adhoc::Parameter;
 use crate::store::StoreError;
 
 /// `sources.sql` on PostgreSQL.
@@ -264,6 +269,64 @@ pub fn built_in(name: &str) -> Option<&'static str> {
         "top-entities" => TOP_ENTITIES,
         _ => return None,
     })
+}
+
+/// Why a built-in's parameters have no PostgreSQL form.
+#[derive(Debug, thiserror::Error)]
+pub enum ParameterError {
+    /// A date neither backend reads (a usage error).
+    #[error("{0}")]
+    NotADate(String),
+    /// A search that cannot be translated (it fails on SQLite too).
+    #[error("{0}")]
+    BadSearch(String),
+}
+
+/// A built-in's bound parameters as its PostgreSQL form takes them: what SQLite's SQL computes
+/// with its own functions is computed here, with the same Rust functions. Dates become the
+/// stored UTC text (`strftime` on SQLite; a bare day given as `until` is its last second), a
+/// search becomes a `tsquery`, and `source` and `entity` bring their keys.
+pub fn parameters_for(
+    built_in: &str,
+    parameters: Vec<Parameter>,
+) -> Result<Vec<Parameter>, ParameterError> {
+    let mut converted = Vec::with_capacity(parameters.len() + 2);
+    for Parameter { name, value } in parameters {
+        let value = match (name.as_str(), value) {
+            (bound @ ("since" | "until"), Value::Text(text)) => {
+                let end = if bound == "since" {
+                    DateBound::Since
+                } else {
+                    DateBound::Until
+                };
+                Value::Text(parse_date_flag(&text, end).map_err(|reason| {
+                    ParameterError::NotADate(format!("{built_in}: -p {bound}: {reason}"))
+                })?)
+            }
+            ("query", Value::Text(text)) => Value::Text(to_tsquery(&text).map_err(|reason| {
+                ParameterError::BadSearch(format!(
+                    "search: cannot parse the query `{text}`: {reason}; put words with \
+                     punctuation in double quotes, as in \"Kim Jong-un\""
+                ))
+            })?),
+            (_, value) => value,
+        };
+        let key = match (name.as_str(), &value) {
+            ("source", Value::Text(text)) => Some(("source_key", Value::Text(source_key(text)))),
+            ("source", _) => Some(("source_key", Value::Null)),
+            ("entity", Value::Text(text)) => Some(("entity_key", Value::Text(alias_key(text)))),
+            ("entity", _) => Some(("entity_key", Value::Null)),
+            _ => None,
+        };
+        converted.push(Parameter { name, value });
+        if let Some((name, value)) = key {
+            converted.push(Parameter {
+                name: name.to_owned(),
+                value,
+            });
+        }
+    }
+    Ok(converted)
 }
 
 /// The counted tables of `stats.sql`, in its order (mentions from the packed rows' counts).

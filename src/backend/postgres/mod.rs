@@ -19,6 +19,7 @@ mod entities;
 mod export;
 mod feeds;
 mod import;
+mod pages;
 pub mod query;
 mod regroup;
 mod saved;

@@ -54,6 +54,34 @@ impl PgQueryError {
     }
 }
 
+impl From<PgQueryError> for crate::query::adhoc::QueryError {
+    fn from(error: PgQueryError) -> Self {
+        use crate::query::adhoc::QueryError;
+        match error {
+            PgQueryError::MissingParameter(name) => QueryError::MissingParameter(name),
+            PgQueryError::UnknownParameter(name) => QueryError::UnknownParameter(name),
+            PgQueryError::TimedOut(limit) => QueryError::TimedOut(limit),
+            PgQueryError::WriteRefused => QueryError::WriteRefused,
+            PgQueryError::Output(error) => QueryError::Output(error),
+            other => QueryError::Server(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::query::adhoc::QueryError> for PgQueryError {
+    fn from(error: crate::query::adhoc::QueryError) -> Self {
+        use crate::query::adhoc::QueryError;
+        match error {
+            QueryError::Output(error) => PgQueryError::Output(error),
+            QueryError::WriteRefused => PgQueryError::WriteRefused,
+            QueryError::TimedOut(limit) => PgQueryError::TimedOut(limit),
+            QueryError::MissingParameter(name) => PgQueryError::MissingParameter(name),
+            QueryError::UnknownParameter(name) => PgQueryError::UnknownParameter(name),
+            other => PgQueryError::Server(other.to_string()),
+        }
+    }
+}
+
 /// `sql` with `:name` placeholders numbered, and the names in order of their number.
 pub fn number_parameters(sql: &str) -> (String, Vec<String>) {
     let bytes = sql.as_bytes();
@@ -180,7 +208,13 @@ where
         .fuse();
         consume(&columns, &mut iterator)?
     };
-    transaction.commit().map_err(server)?;
+    if allow_write {
+        transaction.commit().map_err(server)?;
+    } else {
+        // Nothing to keep, and a `SET` (even `SET ROLE`) the statement made is undone with it:
+        // the connection goes back to the pool as it came.
+        transaction.rollback().map_err(server)?;
+    }
     Ok(written)
 }
 

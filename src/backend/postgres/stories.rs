@@ -281,7 +281,7 @@ impl super::PgStore {
 }
 
 /// A story's articles, earliest first (a story of one is its article).
-const MEMBERS: &str = "
+pub(super) const MEMBERS: &str = "
     SELECT a.id, a.published_at, s.name, a.title, a.word_count
       FROM articles AS a LEFT JOIN sources AS s ON s.id = a.source_id
      WHERE a.id IN (SELECT article_id FROM article_story WHERE story_id = $1)
