@@ -17,39 +17,121 @@ use super::import::WriteError;
 use super::stories::{PgStoryTables, STORIES_LOCK, stored_threshold};
 use crate::store::stories::{
     ArticleSketch, Components, EdgeSource, FORCED_MERGES, IdMap, MAX_BUCKET, SKETCH_BATCH,
-    SUMMARISE_ALL_STORIES, StoryTables, THRESHOLD_KEY, group_edges,
+    SUMMARISE_ALL_STORIES, StoryTables, THRESHOLD_KEY, group_edges, stored_keys,
 };
 use crate::store::{RebuildSummary, StoreError, now_utc};
 use crate::stories::Sketch;
 
-/// [`EdgeSource`] on a PostgreSQL transaction: one prepared statement each, nothing cached, so
-/// a rebuild of the whole store holds one sketch at a time.
+/// [`EdgeSource`] on a PostgreSQL transaction. [`EdgeSource::prefetch`] reads a chunk's
+/// sketches, the first `MAX_BUCKET + 1` members of each of their keys (by id, so the members
+/// before any article of the chunk are a prefix) and the sketches of the candidates those give,
+/// in three statements; a read outside what was fetched is one statement. Only the current
+/// chunk's reads are kept, so a rebuild of the whole store stays in bounded memory.
 struct PgEdges<'t, 'c> {
     tx: &'t mut Transaction<'c>,
-    bucket: Statement,
     sketch: Statement,
+    sketches: IdMap<Option<Sketch>>,
+    /// Each key's first `MAX_BUCKET + 1` members, ascending.
+    buckets: IdMap<Vec<i64>>,
 }
 
 impl<'t, 'c> PgEdges<'t, 'c> {
     fn new(tx: &'t mut Transaction<'c>) -> Result<PgEdges<'t, 'c>, postgres::Error> {
-        let bucket = tx.prepare(
-            "SELECT article_id FROM story_keys WHERE key = $1 AND article_id < $2 LIMIT $3",
-        )?;
         let sketch = tx.prepare("SELECT sketch FROM article_sketches WHERE article_id = $1")?;
-        Ok(PgEdges { tx, bucket, sketch })
+        Ok(PgEdges {
+            tx,
+            sketch,
+            sketches: IdMap::default(),
+            buckets: IdMap::default(),
+        })
+    }
+
+    fn fetch_sketches(&mut self, ids: &[i64]) -> Result<(), postgres::Error> {
+        let rows = self.tx.query(
+            "SELECT article_id, sketch FROM article_sketches WHERE article_id = ANY ($1)",
+            &[&ids],
+        )?;
+        for &id in ids {
+            self.sketches.insert(id, None);
+        }
+        for row in rows {
+            let sketch = Sketch::from_bytes(row.get::<_, &[u8]>(1)).ok();
+            self.sketches.insert(row.get(0), sketch);
+        }
+        Ok(())
+    }
+
+    /// The members of a fetched bucket before `id`, as `bucket_before` gives them.
+    fn members_before(members: &[i64], id: i64) -> Vec<i64> {
+        members
+            .iter()
+            .copied()
+            .filter(|&member| member < id)
+            .collect()
     }
 }
+
+const BUCKETS: &str = "
+    SELECT k.key, m.article_id
+      FROM unnest($1::bigint[]) AS k (key)
+     CROSS JOIN LATERAL (SELECT article_id FROM story_keys
+                          WHERE key = k.key ORDER BY article_id LIMIT $2) AS m
+     ORDER BY k.key, m.article_id";
 
 impl EdgeSource for PgEdges<'_, '_> {
     type Error = postgres::Error;
 
-    fn bucket_before(&mut self, key: i64, id: i64) -> Result<Vec<i64>, postgres::Error> {
+    fn prefetch(&mut self, ids: &[i64]) -> Result<(), postgres::Error> {
+        self.sketches.clear();
+        self.buckets.clear();
+        self.fetch_sketches(ids)?;
+        let keys: BTreeSet<i64> = ids
+            .iter()
+            .filter_map(|id| self.sketches[id].as_ref())
+            .flat_map(stored_keys)
+            .collect();
+        let keys: Vec<i64> = keys.into_iter().collect();
         let limit = (MAX_BUCKET + 1) as i64;
-        let rows = self.tx.query(&self.bucket, &[&key, &id, &limit])?;
+        for row in self.tx.query(BUCKETS, &[&keys, &limit])? {
+            self.buckets.entry(row.get(0)).or_default().push(row.get(1));
+        }
+        let mut candidates: BTreeSet<i64> = BTreeSet::new();
+        for &id in ids {
+            let Some(sketch) = &self.sketches[&id] else {
+                continue;
+            };
+            for key in stored_keys(sketch) {
+                let members = self.buckets.get(&key).map_or(&[][..], Vec::as_slice);
+                let before = PgEdges::members_before(members, id);
+                if before.len() <= MAX_BUCKET {
+                    candidates.extend(before);
+                }
+            }
+        }
+        let wanted: Vec<i64> = candidates
+            .into_iter()
+            .filter(|id| !self.sketches.contains_key(id))
+            .collect();
+        self.fetch_sketches(&wanted)
+    }
+
+    fn bucket_before(&mut self, key: i64, id: i64) -> Result<Vec<i64>, postgres::Error> {
+        if let Some(members) = self.buckets.get(&key) {
+            return Ok(PgEdges::members_before(members, id));
+        }
+        let limit = (MAX_BUCKET + 1) as i64;
+        let rows = self.tx.query(
+            "SELECT article_id FROM story_keys WHERE key = $1 AND article_id < $2
+              ORDER BY article_id LIMIT $3",
+            &[&key, &id, &limit],
+        )?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
     }
 
     fn read_sketch(&mut self, id: i64) -> Result<Option<Sketch>, postgres::Error> {
+        if let Some(sketch) = self.sketches.get(&id) {
+            return Ok(sketch.clone());
+        }
         Ok(self
             .tx
             .query_opt(&self.sketch, &[&id])?

@@ -37,6 +37,7 @@ pub(crate) use place::{
 };
 pub(crate) use regroup::{
     Components, EdgeSource, FORCED_MERGES, SKETCH_BATCH, SUMMARISE_ALL_STORIES, group_edges,
+    stored_keys,
 };
 pub use regroup::{RebuildSummary, SimilarArticle, StoryMember};
 

@@ -132,7 +132,16 @@ pub(crate) trait EdgeSource {
     fn bucket_before(&mut self, key: i64, id: i64) -> std::result::Result<Vec<i64>, Self::Error>;
     /// The stored sketch of article `id`, None when it has none.
     fn read_sketch(&mut self, id: i64) -> std::result::Result<Option<Sketch>, Self::Error>;
+    /// Reads ahead what the next `ids` (ascending) will ask for: a backend that pays a round
+    /// trip per read gets a chunk's sketches and buckets in a few. SQLite reads each when
+    /// asked, from its page cache.
+    fn prefetch(&mut self, _ids: &[i64]) -> std::result::Result<(), Self::Error> {
+        Ok(())
+    }
 }
+
+/// Articles whose reads [`EdgeSource::prefetch`] gets at once.
+pub(crate) const EDGE_CHUNK: usize = 500;
 
 /// [`EdgeSource`] on a SQLite connection.
 struct SqliteEdges<'c>(&'c Connection);
@@ -170,34 +179,50 @@ pub(crate) fn group_edges<E: EdgeSource>(
     splits: &HashSet<i64>,
     components: &mut Components,
 ) -> std::result::Result<(), E::Error> {
-    for &id in ids {
-        if splits.contains(&id) {
+    for chunk in ids.chunks(EDGE_CHUNK) {
+        edges.prefetch(chunk)?;
+        for &id in chunk {
+            group_article(edges, id, within, threshold, splits, components)?;
+        }
+    }
+    Ok(())
+}
+
+/// The edges of article `id` to the articles before it (see [`group_edges`]).
+fn group_article<E: EdgeSource>(
+    edges: &mut E,
+    id: i64,
+    within: Option<&HashSet<i64>>,
+    threshold: f64,
+    splits: &HashSet<i64>,
+    components: &mut Components,
+) -> std::result::Result<(), E::Error> {
+    if splits.contains(&id) {
+        return Ok(());
+    }
+    let Some(sketch) = edges.read_sketch(id)? else {
+        return Ok(());
+    };
+    let mut candidates = SharedKeys::new();
+    for key in stored_keys(&sketch) {
+        let members = edges.bucket_before(key, id)?;
+        if members.len() <= MAX_BUCKET {
+            candidates.add(members);
+        }
+    }
+    for (candidate, shared) in candidates.0 {
+        if splits.contains(&candidate) || within.is_some_and(|set| !set.contains(&candidate)) {
             continue;
         }
-        let Some(sketch) = edges.read_sketch(id)? else {
+        if components.find(candidate) == components.find(id) {
             continue;
-        };
-        let mut candidates = SharedKeys::new();
-        for key in stored_keys(&sketch) {
-            let members = edges.bucket_before(key, id)?;
-            if members.len() <= MAX_BUCKET {
-                candidates.add(members);
-            }
         }
-        for (candidate, shared) in candidates.0 {
-            if splits.contains(&candidate) || within.is_some_and(|set| !set.contains(&candidate)) {
-                continue;
-            }
-            if components.find(candidate) == components.find(id) {
-                continue;
-            }
-            let copy = edges.read_sketch(candidate)?.is_some_and(|other| {
-                stories::worth_comparing(shared, sketch.is_short(), other.is_short())
-                    && stories::is_copy_of(&sketch, &other, threshold)
-            });
-            if copy {
-                components.union(id, candidate);
-            }
+        let copy = edges.read_sketch(candidate)?.is_some_and(|other| {
+            stories::worth_comparing(shared, sketch.is_short(), other.is_short())
+                && stories::is_copy_of(&sketch, &other, threshold)
+        });
+        if copy {
+            components.union(id, candidate);
         }
     }
     Ok(())
@@ -226,7 +251,8 @@ impl SharedKeys {
     }
 }
 
-fn stored_keys(sketch: &Sketch) -> BTreeSet<i64> {
+/// The candidate keys of a sketch as `story_keys` stores them.
+pub(crate) fn stored_keys(sketch: &Sketch) -> BTreeSet<i64> {
     sketch
         .candidate_keys()
         .into_iter()
