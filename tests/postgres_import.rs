@@ -540,6 +540,104 @@ fn generated_file(folder: &Path, name: &str, numbers: &[usize]) -> PathBuf {
     path
 }
 
+/// The entity totals and months, recounted from the mentions: no drift either way, and no
+/// totals of entities without a mention.
+fn assert_totals_exact(store: &Store) {
+    let recount_totals = "SELECT ae.entity_id, count(DISTINCT ae.article_id) AS articles,
+                                 sum(ae.mention_count)::bigint AS mentions,
+                                 min(coalesce(a.published_at, a.imported_at)) AS first_seen,
+                                 max(coalesce(a.published_at, a.imported_at)) AS last_seen
+                            FROM article_entities ae JOIN articles a ON a.id = ae.article_id
+                           GROUP BY ae.entity_id";
+    let stored_totals =
+        "SELECT entity_id, articles, mentions, first_seen, last_seen FROM entity_totals";
+    let recount_months = "SELECT ae.entity_id,
+                                 substr(coalesce(a.published_at, a.imported_at), 1, 7) AS month,
+                                 count(DISTINCT ae.article_id) AS articles
+                            FROM article_entities ae JOIN articles a ON a.id = ae.article_id
+                           GROUP BY ae.entity_id, month";
+    let stored_months = "SELECT entity_id, month, articles FROM entity_months";
+    for (what, recount, stored) in [
+        ("entity_totals", recount_totals, stored_totals),
+        ("entity_months", recount_months, stored_months),
+    ] {
+        let recounted = store.rows(recount);
+        let kept = store.rows(stored);
+        assert!(!recounted.is_empty(), "{what}: nothing recounted");
+        let missing = missing_from(&recounted, &kept);
+        let extra = missing_from(&kept, &recounted);
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{what} drifts from a recount: {} recounted rows not stored, {} stored rows not \
+             recounted\n  recounted, not stored: {:?}\n  stored, not recounted: {:?}",
+            missing.len(),
+            extra.len(),
+            &missing[..missing.len().min(SHOWN)],
+            &extra[..extra.len().min(SHOWN)]
+        );
+    }
+    assert_eq!(
+        store.count(
+            "SELECT count(*) FROM entity_totals t
+              WHERE NOT EXISTS (SELECT 1 FROM article_entities ae WHERE ae.entity_id = t.entity_id)"
+        ),
+        0,
+        "entity_totals rows of entities with no mention"
+    );
+}
+
+/// Corrections, re-extraction and regrouping while two importers write: all of them succeed,
+/// every article is stored once, and the entity totals stay exact.
+#[test]
+fn corrections_next_to_running_importers_keep_totals_exact() {
+    let Some(url) = postgres_newsdb() else {
+        return;
+    };
+    let folder = tempfile::tempdir().unwrap();
+    let first = generated_file(folder.path(), "first.jsonl", &(0..300).collect::<Vec<_>>());
+    let output = newsdb_on(&url, &["import", first.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let a = generated_file(folder.path(), "a.jsonl", &(300..1000).collect::<Vec<_>>());
+    let b = generated_file(folder.path(), "b.jsonl", &(650..1300).collect::<Vec<_>>());
+    let importers: Vec<_> = [&a, &b]
+        .iter()
+        .map(|file| {
+            spawn_newsdb(
+                &url,
+                &["import", file.to_str().unwrap(), "--batch-size", "100"],
+            )
+        })
+        .collect();
+    let corrections: [&[&str]; 6] = [
+        &["entity", "merge", "Olaf Scholz", "Angela Merkel"],
+        &["entity", "alias", "add", "Acme Corp", "Acme"],
+        &["entity", "ignore", "Vienna"],
+        &["reextract"],
+        &["stories", "rebuild", "--threshold", "0.6"],
+        &["story", "merge", "1", "2"],
+    ];
+    for args in corrections {
+        let output = newsdb_on(&url, args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            tail(&stderr(&output))
+        );
+    }
+    for importer in importers {
+        let output = importer.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", tail(&stderr(&output)));
+    }
+    let store = Store::Postgres(&url);
+    assert_eq!(store.count("SELECT count(*) FROM articles"), 1300);
+    assert_eq!(
+        store.count("SELECT count(*) FROM entities WHERE name = 'Angela Merkel'"),
+        0,
+        "the merged entity came back"
+    );
+    assert_totals_exact(&store);
+}
+
 /// How many articles the concurrency test makes: A is the first two thirds, B the last two
 /// thirds, C all of them shuffled.
 const ARTICLES: usize = 1_500;
@@ -701,48 +799,7 @@ fn many_importers_at_once_store_each_article_once() {
     );
 
     assert!(store.count("SELECT count(*) FROM article_entities") > 0);
-    // The entity totals, recounted from the mentions: no drift either way.
-    let recount_totals = "SELECT ae.entity_id, count(DISTINCT ae.article_id) AS articles,
-                                 sum(ae.mention_count)::bigint AS mentions,
-                                 min(coalesce(a.published_at, a.imported_at)) AS first_seen,
-                                 max(coalesce(a.published_at, a.imported_at)) AS last_seen
-                            FROM article_entities ae JOIN articles a ON a.id = ae.article_id
-                           GROUP BY ae.entity_id";
-    let stored_totals =
-        "SELECT entity_id, articles, mentions, first_seen, last_seen FROM entity_totals";
-    let recount_months = "SELECT ae.entity_id,
-                                 substr(coalesce(a.published_at, a.imported_at), 1, 7) AS month,
-                                 count(DISTINCT ae.article_id) AS articles
-                            FROM article_entities ae JOIN articles a ON a.id = ae.article_id
-                           GROUP BY ae.entity_id, month";
-    let stored_months = "SELECT entity_id, month, articles FROM entity_months";
-    for (what, recount, stored) in [
-        ("entity_totals", recount_totals, stored_totals),
-        ("entity_months", recount_months, stored_months),
-    ] {
-        let recounted = store.rows(recount);
-        let kept = store.rows(stored);
-        assert!(!recounted.is_empty(), "{what}: nothing recounted");
-        let missing = missing_from(&recounted, &kept);
-        let extra = missing_from(&kept, &recounted);
-        assert!(
-            missing.is_empty() && extra.is_empty(),
-            "{what} drifts from a recount: {} recounted rows not stored, {} stored rows not \
-             recounted\n  recounted, not stored: {:?}\n  stored, not recounted: {:?}",
-            missing.len(),
-            extra.len(),
-            &missing[..missing.len().min(SHOWN)],
-            &extra[..extra.len().min(SHOWN)]
-        );
-    }
-    assert_eq!(
-        store.count(
-            "SELECT count(*) FROM entity_totals t
-              WHERE NOT EXISTS (SELECT 1 FROM article_entities ae WHERE ae.entity_id = t.entity_id)"
-        ),
-        0,
-        "entity_totals rows of entities with no mention"
-    );
+    assert_totals_exact(&store);
 
     // The four runs, finished, with the new articles shared out between them.
     assert_eq!(
