@@ -20,7 +20,9 @@
 //! Knobs: `NEWSDB_BENCH_ARTICLES=20000`, `NEWSDB_BENCH_RUNS=20`, `NEWSDB_BENCH_BIN=PATH`, and
 //! `NEWSDB_BENCH_SEARCH_ONLY=1` to skip the imports into PostgreSQL and the four-process ones
 //! (the store reaches PostgreSQL by `copy --to`): search at a million articles in well under an
-//! hour instead of several.
+//! hour instead of several. `NEWSDB_BENCH_KEEP=PATH` keeps the SQLite store at PATH (and the
+//! PostgreSQL database as it is): a later run that finds both holding the same number of
+//! articles times the searches again without building anything.
 
 mod common;
 
@@ -69,38 +71,89 @@ fn bench() -> Result<(), String> {
     let search_only = env::var_os("NEWSDB_BENCH_SEARCH_ONLY").is_some();
     let newsdb = newsdb_binary()?;
     let folder = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let input = folder.path().join("articles.jsonl");
-    let db = folder.path().join("bench.sqlite");
-    let time_file = folder.path().join("time.txt");
+    let kept = env::var_os("NEWSDB_BENCH_KEEP").map(PathBuf::from);
+    let db = kept
+        .clone()
+        .unwrap_or_else(|| folder.path().join("bench.sqlite"));
+    if kept.is_some() && db.exists() && postgres_count(&url)? == articles {
+        println!(
+            "the stores of {articles} articles kept from an earlier run ({} and {url}); load \
+             before: {}",
+            db.display(),
+            load_average().unwrap_or_default()
+        );
+        println!();
+        println!("| step | SQLite | PostgreSQL |");
+        println!("| --- | ---: | ---: |");
+    } else {
+        build_stores(&newsdb, folder.path(), &db, &url, articles, search_only)?;
+    }
+    for search in SEARCHES {
+        let args: Vec<String> = ["search", search, "--format", "csv"]
+            .map(String::from)
+            .to_vec();
+        let mut sqlite_times = Vec::new();
+        let mut postgres_times = Vec::new();
+        // Interleaved, so that load changes hit both alike.
+        for _ in 0..runs {
+            sqlite_times.extend(time_process(&newsdb, &db, &args, 1)?);
+            postgres_times.extend(time_process(&newsdb, Path::new(&url), &args, 1)?);
+        }
+        println!(
+            "| search `{search}`, p50 / p95 | {:.1} / {:.1} ms | {:.1} / {:.1} ms |",
+            percentile(&sqlite_times, 50.0),
+            percentile(&sqlite_times, 95.0),
+            percentile(&postgres_times, 50.0),
+            percentile(&postgres_times, 95.0)
+        );
+    }
+    println!();
+    println!("load after: {}", load_average().unwrap_or_default());
+    Ok(())
+}
+
+/// Generates the articles and builds both stores (printing the import and copy rows of the
+/// table): with `search_only`, SQLite by one import and PostgreSQL by `copy --to`; else also
+/// the imports into PostgreSQL and the four-process imports into both.
+fn build_stores(
+    newsdb: &Path,
+    folder: &Path,
+    db: &Path,
+    url: &str,
+    articles: u64,
+    search_only: bool,
+) -> Result<(), String> {
+    let input = folder.join("articles.jsonl");
+    let time_file = folder.join("time.txt");
     generate_file(&input, articles).map_err(|e| e.to_string())?;
     println!(
         "{articles} generated articles; load before: {}",
         load_average().unwrap_or_default()
     );
-
     let quarters: Vec<PathBuf> = (0..4)
-        .map(|part| folder.path().join(format!("quarter-{part}.jsonl")))
+        .map(|part| folder.join(format!("quarter-{part}.jsonl")))
         .collect();
     // (SQLite at once, PostgreSQL at once, PostgreSQL alone), or None when searches only.
     let imports = if search_only {
         None
     } else {
         split_lines(&input, &quarters)?;
-        remove_database(&db);
-        let sqlite_four = import_at_once(&newsdb, &db, &quarters)?;
-        remove_database(&db);
-        empty_postgres(&url)?;
-        let postgres_four = import_at_once(&newsdb, Path::new(&url), &quarters)?;
-        check_count(&url, articles)?;
-        empty_postgres(&url)?;
-        let postgres_one = import_one(&newsdb, Path::new(&url), &input, &time_file)?;
-        check_count(&url, articles)?;
+        remove_database(db);
+        let sqlite_four = import_at_once(newsdb, db, &quarters)?;
+        remove_database(db);
+        empty_postgres(url)?;
+        let postgres_four = import_at_once(newsdb, Path::new(url), &quarters)?;
+        check_count(url, articles)?;
+        empty_postgres(url)?;
+        let postgres_one = import_one(newsdb, Path::new(url), &input, &time_file)?;
+        check_count(url, articles)?;
         Some((sqlite_four, postgres_four, postgres_one))
     };
-    let sqlite_one = import_one(&newsdb, &db, &input, &time_file)?;
-    empty_postgres(&url)?;
-    let copy = run_timed(&newsdb, &time_file, |command| {
-        command.arg("--db").arg(&db).args(["copy", "--to", &url]);
+    remove_database(db);
+    let sqlite_one = import_one(newsdb, db, &input, &time_file)?;
+    empty_postgres(url)?;
+    let copy = run_timed(newsdb, &time_file, |command| {
+        command.arg("--db").arg(db).args(["copy", "--to", url]);
     })?;
     if !copy.output.status.success() {
         return Err(format!(
@@ -131,28 +184,24 @@ fn bench() -> Result<(), String> {
         "| `copy --to` (SQLite -> PostgreSQL, whole store) | | {} |",
         rate(copy.seconds)
     );
-    for search in SEARCHES {
-        let args: Vec<String> = ["search", search, "--format", "csv"]
-            .map(String::from)
-            .to_vec();
-        let mut sqlite_times = Vec::new();
-        let mut postgres_times = Vec::new();
-        // Interleaved, so that load changes hit both alike.
-        for _ in 0..runs {
-            sqlite_times.extend(time_process(&newsdb, &db, &args, 1)?);
-            postgres_times.extend(time_process(&newsdb, Path::new(&url), &args, 1)?);
-        }
-        println!(
-            "| search `{search}`, p50 / p95 | {:.1} / {:.1} ms | {:.1} / {:.1} ms |",
-            percentile(&sqlite_times, 50.0),
-            percentile(&sqlite_times, 95.0),
-            percentile(&postgres_times, 50.0),
-            percentile(&postgres_times, 95.0)
-        );
-    }
-    println!();
-    println!("load after: {}", load_average().unwrap_or_default());
     Ok(())
+}
+
+/// How many articles the bench database holds (0 when it has no newsdb schema yet).
+fn postgres_count(url: &str) -> Result<u64, String> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
+    let exists: bool = client
+        .query_one("SELECT to_regclass('public.articles') IS NOT NULL", &[])
+        .map_err(|e| e.to_string())?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let stored: i64 = client
+        .query_one("SELECT count(*) FROM articles", &[])
+        .map_err(|e| e.to_string())?
+        .get(0);
+    Ok(stored.unsigned_abs())
 }
 
 /// Deals the lines of `input` out to `parts` in turn.
