@@ -15,6 +15,9 @@ use rusqlite::types::Value;
 use super::{PgStore, describe};
 use crate::query::adhoc::Parameter;
 
+/// The `work_mem` newsdb's read queries run with at least.
+const QUERY_WORK_MEM: &str = "64MB";
+
 /// Why a query did not run to the end.
 #[derive(Debug, thiserror::Error)]
 pub enum PgQueryError {
@@ -172,8 +175,15 @@ where
         .start()
         .map_err(server)?;
     let milliseconds = timeout.map_or(0, |timeout| timeout.as_millis().max(1));
+    // Sorts and bitmaps of this transaction get `QUERY_WORK_MEM` unless the server already
+    // gives more: with the default 4 MB, the match bitmap of a term in a tenth of a million
+    // articles turns lossy and every row of its lossy pages is checked again (1.2 s -> 0.9 s).
     transaction
-        .batch_execute(&format!("SET LOCAL statement_timeout = {milliseconds}"))
+        .batch_execute(&format!(
+            "SET LOCAL statement_timeout = {milliseconds};
+             SELECT set_config('work_mem', '{QUERY_WORK_MEM}', true)
+              WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('{QUERY_WORK_MEM}')"
+        ))
         .map_err(server)?;
     let statement = transaction.prepare(&numbered).map_err(server)?;
     let mut values: Vec<Box<dyn postgres::types::ToSql + Sync>> = Vec::new();
