@@ -40,12 +40,12 @@ mod stats;
 mod stories;
 mod timeline;
 
-/// newsdb: a SQLite-backed article database. Import feeds, dumps, pages and scraped text;
-/// deduplicate by content hash; query with SQL.
+/// newsdb: a SQLite-backed article database (or PostgreSQL for a store many hosts share). Import
+/// feeds, dumps, pages and scraped text; deduplicate by content hash; query with SQL.
 #[derive(Debug, Parser)]
 #[command(name = "newsdb", version, about, max_term_width = 100)]
 pub struct Cli {
-    /// The database file.
+    /// The database: a SQLite file, or a PostgreSQL URL (postgres://USER@HOST/DB).
     #[arg(
         long,
         global = true,
