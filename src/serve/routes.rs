@@ -25,6 +25,7 @@ use super::pages::{
 };
 use super::pool::{PoolError, ReadPool, Reader};
 use super::sql_page::{sql, sql_csv, sql_json};
+use super::store::WebQuery;
 use super::views;
 use crate::query::adhoc::{Parameter, QueryError, QueryLimits};
 use crate::query::canned;
@@ -338,8 +339,7 @@ pub(super) fn run_built_in(
     };
     let mut kept = (Vec::new(), Vec::new());
     reader.store.run_query(
-        Some(query),
-        &query.sql,
+        WebQuery::Canned(query),
         parameters,
         limits,
         Box::new(|columns, rows| {

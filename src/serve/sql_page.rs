@@ -15,6 +15,7 @@ use super::pool::Reader;
 use super::routes::{
     Answer, AppState, Format, PageError, Params, error_response, frame, respond, text_parameter,
 };
+use super::store::WebQuery;
 use super::views;
 use crate::query::adhoc::{Parameter, QueryError, QueryLimits};
 use crate::query::canned::{self, CannedQuery};
@@ -168,8 +169,7 @@ where
                 .map(|(name, value)| text_parameter(name, value.clone()))
                 .collect();
             reader.store.run_query(
-                Some(&query),
-                &query.sql,
+                WebQuery::Canned(&query),
                 &parameters,
                 limits,
                 Box::new(consume),
@@ -177,7 +177,7 @@ where
         }
         None => reader
             .store
-            .run_query(None, &form.sql, &[], limits, Box::new(consume)),
+            .run_query(WebQuery::AdHoc(&form.sql), &[], limits, Box::new(consume)),
     };
     result.map_err(|error| {
         PageError::bad_request(match error {

@@ -39,6 +39,13 @@ macro_rules! on_either {
     };
 }
 
+/// A statement a page runs: a canned query (built-in or saved) or the SQL page's own.
+#[derive(Clone, Copy)]
+pub enum WebQuery<'a> {
+    Canned(&'a CannedQuery),
+    AdHoc(&'a str),
+}
+
 /// What the rows of a query are handed to.
 pub type Consume<'a> = dyn FnOnce(
         &[String],
@@ -166,12 +173,10 @@ impl WebStore {
         on_either!(self, store => store.saved_query(name))
     }
 
-    /// Runs a canned query (built-in or saved) or, with `query` None, the ad-hoc `sql`,
-    /// read-only within `limits`, and hands its rows to `consume`.
+    /// Runs `query` read-only within `limits` and hands its rows to `consume`.
     pub fn run_query(
         &self,
-        query: Option<&CannedQuery>,
-        sql: &str,
+        query: WebQuery<'_>,
         parameters: &[Parameter],
         limits: QueryLimits,
         consume: Box<Consume<'_>>,
@@ -180,15 +185,17 @@ impl WebStore {
             WebStore::Sqlite(store) => {
                 let conn = store.connection();
                 return match query {
-                    Some(query) => canned::run(conn, query, parameters, limits, consume),
-                    None => adhoc::run(conn, sql, parameters, limits, consume),
+                    WebQuery::Canned(query) => {
+                        canned::run(conn, query, parameters, limits, consume)
+                    }
+                    WebQuery::AdHoc(sql) => adhoc::run(conn, sql, parameters, limits, consume),
                 };
             }
             WebStore::Postgres(cell) => cell,
         };
         let store = &mut **cell.borrow_mut();
         let (sql, parameters) = match query {
-            Some(query) if query.origin == Origin::BuiltIn => {
+            WebQuery::Canned(query) if query.origin == Origin::BuiltIn => {
                 let bound = query.bind(parameters)?;
                 if query.name == "stats" {
                     return stats_rows(store, consume);
@@ -208,8 +215,8 @@ impl WebStore {
                     })?;
                 (sql.to_owned(), converted)
             }
-            Some(query) => (query.sql.clone(), query.bind(parameters)?),
-            None => (sql.to_owned(), parameters.to_vec()),
+            WebQuery::Canned(query) => (query.sql.clone(), query.bind(parameters)?),
+            WebQuery::AdHoc(sql) => (sql.to_owned(), parameters.to_vec()),
         };
         pg_query::run(
             store,
