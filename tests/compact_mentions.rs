@@ -371,7 +371,7 @@ fn stats_counts_every_mention_before_and_after_packing() {
     let db = old_database();
     assert_eq!(stats_mentions(&db), 71);
 
-    // After it, stats counts the packed rows' mention_count, not the view's unpacked rows:
+    // After it, stats adds up the per-entity totals (V14), not the view's unpacked rows:
     // the same figure, also after another tool inserts a mention through the view.
     let output = db.run(&["migrate"]);
     assert!(output.status.success(), "{}", common::stderr(&output));

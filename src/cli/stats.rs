@@ -9,11 +9,12 @@ use super::{Context, FormatArgs, Outcome};
 use newsdb::backend::PgStore;
 use newsdb::query::canned::CannedQuery;
 
-/// How `stats.sql` counts mentions: from the packed rows' counts, since counting the `mentions`
-/// view would unpack every span (seconds at a million articles).
+/// How `stats.sql` counts mentions: from the per-entity totals (V14), a few hundred rows.
+const TOTALS_MENTION_COUNT: &str = "(SELECT CAST(total(mentions) AS INTEGER) FROM entity_totals)";
+/// The same figure on a read-only database whose V14 is pending: from the packed rows' counts.
 const PACKED_MENTION_COUNT: &str =
     "(SELECT CAST(total(mention_count) AS INTEGER) FROM article_entities)";
-/// The same figure on a read-only database whose V12 is pending: `mentions` is still a table.
+/// And on one whose V12 is pending too: `mentions` is still a table.
 const TABLE_MENTION_COUNT: &str = "(SELECT count(*) FROM mentions)";
 
 pub fn run(context: &Context, args: &FormatArgs) -> Outcome {
@@ -22,15 +23,20 @@ pub fn run(context: &Context, args: &FormatArgs) -> Outcome {
     }
     let store = context.open_read_only()?;
     let query = super::run::built_in("stats")?;
-    if store.stores_packed_mentions()? {
+    if store.keeps_entity_totals()? {
         return super::run::print(&store, query, &[], args, None);
     }
-    debug_assert!(query.sql.contains(PACKED_MENTION_COUNT));
-    let before_packing = CannedQuery {
-        sql: query.sql.replace(PACKED_MENTION_COUNT, TABLE_MENTION_COUNT),
+    let count = if store.stores_packed_mentions()? {
+        PACKED_MENTION_COUNT
+    } else {
+        TABLE_MENTION_COUNT
+    };
+    debug_assert!(query.sql.contains(TOTALS_MENTION_COUNT));
+    let older_schema = CannedQuery {
+        sql: query.sql.replace(TOTALS_MENTION_COUNT, count),
         ..query.clone()
     };
-    super::run::print(&store, &before_packing, &[], args, None)
+    super::run::print(&store, &older_schema, &[], args, None)
 }
 
 /// `stats` on PostgreSQL: the same rows, counted by [`PgStore::stats`].

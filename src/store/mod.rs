@@ -563,6 +563,11 @@ impl Store {
         self.table_exists("article_entities")
     }
 
+    /// Whether the per-entity totals are kept (V14 applied).
+    pub fn keeps_entity_totals(&self) -> Result<bool> {
+        self.table_exists("entity_totals")
+    }
+
     fn table_exists(&self, name: &str) -> Result<bool> {
         self.conn
             .query_row(

@@ -329,7 +329,7 @@ pub fn parameters_for(
     Ok(converted)
 }
 
-/// The counted tables of `stats.sql`, in its order (mentions from the packed rows' counts).
+/// The counted tables of `stats.sql`, in its order.
 const COUNTED: [(&str, &str); 16] = [
     ("articles", "SELECT count(*) FROM articles"),
     ("sources", "SELECT count(*) FROM sources"),
@@ -345,9 +345,10 @@ const COUNTED: [(&str, &str); 16] = [
     ("article_raw", "SELECT count(*) FROM article_raw"),
     ("entities", "SELECT count(*) FROM entities"),
     ("entity_aliases", "SELECT count(*) FROM entity_aliases"),
+    // The per-entity totals, kept exact, add up to the mentions (see stats.sql).
     (
         "mentions",
-        "SELECT coalesce(sum(mention_count), 0)::bigint FROM article_entities",
+        "SELECT coalesce(sum(mentions), 0)::bigint FROM entity_totals",
     ),
     ("feeds", "SELECT count(*) FROM feeds"),
     ("imports", "SELECT count(*) FROM imports"),

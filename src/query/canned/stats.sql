@@ -1,4 +1,7 @@
 -- stats: Rows per table, publication date range, database size, schema version and hash scheme.
+--
+-- `mentions` adds up the per-entity totals the store keeps exact (V14), which reads a few
+-- hundred rows where summing `article_entities` read every one (1.6 s at a million articles).
 SELECT 'articles' AS name, (SELECT count(*) FROM articles) AS value
 UNION ALL SELECT 'sources', (SELECT count(*) FROM sources)
 UNION ALL SELECT 'article_sources', (SELECT count(*) FROM article_sources)
@@ -10,7 +13,7 @@ UNION ALL SELECT 'sightings', (SELECT count(*) FROM sightings)
 UNION ALL SELECT 'article_raw', (SELECT count(*) FROM article_raw)
 UNION ALL SELECT 'entities', (SELECT count(*) FROM entities)
 UNION ALL SELECT 'entity_aliases', (SELECT count(*) FROM entity_aliases)
-UNION ALL SELECT 'mentions', (SELECT CAST(total(mention_count) AS INTEGER) FROM article_entities)
+UNION ALL SELECT 'mentions', (SELECT CAST(total(mentions) AS INTEGER) FROM entity_totals)
 UNION ALL SELECT 'feeds', (SELECT count(*) FROM feeds)
 UNION ALL SELECT 'imports', (SELECT count(*) FROM imports)
 UNION ALL SELECT 'import_rejects', (SELECT count(*) FROM import_rejects)
