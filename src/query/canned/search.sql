@@ -13,41 +13,56 @@
 -- `score` is bm25 with the sign turned (higher is better). `snippet` is about 12 words around
 -- the best match, from the field it is in (title, summary or body), matches marked «like this»,
 -- on one line.
-SELECT a.id,
-       substr(a.content_hash, 1, 12) AS hash,
-       a.published_at,
-       s.name AS source,
-       a.title,
-       replace(replace(snippet(articles_fts, -1, '«', '»', '…', 12),
-                       char(10) || char(10), ' '), char(10), ' ') AS snippet,
-       round(-articles_fts.rank, 3) AS score
-  FROM articles_fts
-  JOIN articles AS a ON a.id = articles_fts.rowid
-  LEFT JOIN sources AS s ON s.id = a.source_id
- WHERE articles_fts MATCH :query
-   AND articles_fts.rank MATCH 'bm25(5.0, 2.0, 1.0)'
-   AND (:source IS NULL
-        OR a.source_id IN (SELECT id FROM sources
-                            WHERE key = source_key(:source) OR name = :source COLLATE NOCASE)
-        OR a.id IN (SELECT x.article_id FROM article_sources AS x
-                     WHERE x.role = 'credit'
-                       AND x.source_id IN (SELECT id FROM sources
-                                            WHERE key = source_key(:source)
-                                               OR name = :source COLLATE NOCASE)))
-   AND (:entity IS NULL
-        OR a.id IN (SELECT article_id FROM mentions
-                     WHERE entity_id IN (SELECT id FROM entities
-                                          WHERE key = name_key(:entity)
-                                             OR name = :entity COLLATE NOCASE
-                                         UNION
-                                         SELECT entity_id FROM entity_aliases
-                                          WHERE key = name_key(:entity))))
-   AND (:category IS NULL
-        OR a.id IN (SELECT article_id FROM article_categories
-                     WHERE category = :category COLLATE NOCASE))
-   AND (:since IS NULL OR a.published_at >= strftime('%Y-%m-%dT%H:%M:%SZ', :since))
-   AND (:until IS NULL
-        OR a.published_at <= strftime('%Y-%m-%dT%H:%M:%SZ', :until,
-                                      iif(length(:until) = 10, '+86399 seconds', '+0 seconds')))
- ORDER BY CASE WHEN :order = 'date' THEN a.published_at END DESC, articles_fts.rank
- LIMIT :limit OFFSET :offset
+--
+-- Relevance order is FTS5's own `ORDER BY rank ... LIMIT`: it ranks the matches inside the index
+-- and the articles are read for the rows shown only (a term in a tenth of a million articles:
+-- 0.33 s -> 0.13 s). Date order reads every match. The matches are written once, in `hits`,
+-- which each order's branch inlines (NOT MATERIALIZED); one branch returns the rows.
+WITH hits AS NOT MATERIALIZED (
+    SELECT a.id,
+           substr(a.content_hash, 1, 12) AS hash,
+           a.published_at,
+           s.name AS source,
+           a.title,
+           replace(replace(snippet(articles_fts, -1, '«', '»', '…', 12),
+                           char(10) || char(10), ' '), char(10), ' ') AS snippet,
+           round(-articles_fts.rank, 3) AS score,
+           articles_fts.rank AS rank
+      FROM articles_fts
+      JOIN articles AS a ON a.id = articles_fts.rowid
+      LEFT JOIN sources AS s ON s.id = a.source_id
+     WHERE articles_fts MATCH :query
+       AND articles_fts.rank MATCH 'bm25(5.0, 2.0, 1.0)'
+       AND (:source IS NULL
+            OR a.source_id IN (SELECT id FROM sources
+                                WHERE key = source_key(:source) OR name = :source COLLATE NOCASE)
+            OR a.id IN (SELECT x.article_id FROM article_sources AS x
+                         WHERE x.role = 'credit'
+                           AND x.source_id IN (SELECT id FROM sources
+                                                WHERE key = source_key(:source)
+                                                   OR name = :source COLLATE NOCASE)))
+       AND (:entity IS NULL
+            OR a.id IN (SELECT article_id FROM mentions
+                         WHERE entity_id IN (SELECT id FROM entities
+                                              WHERE key = name_key(:entity)
+                                                 OR name = :entity COLLATE NOCASE
+                                             UNION
+                                             SELECT entity_id FROM entity_aliases
+                                              WHERE key = name_key(:entity))))
+       AND (:category IS NULL
+            OR a.id IN (SELECT article_id FROM article_categories
+                         WHERE category = :category COLLATE NOCASE))
+       AND (:since IS NULL OR a.published_at >= strftime('%Y-%m-%dT%H:%M:%SZ', :since))
+       AND (:until IS NULL
+            OR a.published_at <= strftime('%Y-%m-%dT%H:%M:%SZ', :until,
+                                          iif(length(:until) = 10, '+86399 seconds', '+0 seconds')))
+)
+SELECT id, hash, published_at, source, title, snippet, score
+  FROM (SELECT * FROM hits WHERE :order IS NOT 'date'
+         ORDER BY rank
+         LIMIT :limit OFFSET :offset)
+UNION ALL
+SELECT id, hash, published_at, source, title, snippet, score
+  FROM (SELECT * FROM hits WHERE :order = 'date'
+         ORDER BY published_at DESC, rank
+         LIMIT :limit OFFSET :offset)
