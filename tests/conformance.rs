@@ -50,16 +50,26 @@ fn newsdb_on(db: &str, args: &[&str]) -> std::process::Output {
         .expect("newsdb runs")
 }
 
-/// Runs `args` on both backends: both succeed and print the same; returns what they print.
-fn same_output(sqlite: &common::TestDb, url: &str, args: &[&str]) -> String {
+/// Runs `args` on both backends, which must both succeed; returns (SQLite's, PostgreSQL's).
+fn run_on_both(
+    sqlite: &common::TestDb,
+    url: &str,
+    args: &[&str],
+) -> (std::process::Output, std::process::Output) {
     let on_sqlite = sqlite.run(args);
     let on_postgres = newsdb_on(url, args);
     assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
     assert!(
         on_postgres.status.success(),
-        "{}",
+        "{args:?}: {}",
         common::stderr(&on_postgres)
     );
+    (on_sqlite, on_postgres)
+}
+
+/// Runs `args` on both backends: both succeed and print the same; returns what they print.
+fn same_output(sqlite: &common::TestDb, url: &str, args: &[&str]) -> String {
+    let (on_sqlite, on_postgres) = run_on_both(sqlite, url, args);
     assert_eq!(
         common::stdout(&on_postgres),
         common::stdout(&on_sqlite),
@@ -189,14 +199,7 @@ fn query_prints_the_same_on_both_backends() {
         ],
     ];
     for args in cases {
-        let on_sqlite = sqlite.run(args);
-        let on_postgres = newsdb_on(&url, args);
-        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
-        assert!(
-            on_postgres.status.success(),
-            "{args:?}: {}",
-            common::stderr(&on_postgres)
-        );
+        let (on_sqlite, on_postgres) = run_on_both(&sqlite, &url, args);
         assert_eq!(
             common::stdout(&on_sqlite),
             common::stdout(&on_postgres),
@@ -970,14 +973,7 @@ fn stories_list_the_same_on_both_backends() {
         &["story", "merge", "1", "2"],
     ];
     for args in corrections {
-        let on_sqlite = sqlite.run(args);
-        let on_postgres = newsdb_on(&url, args);
-        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
-        assert!(
-            on_postgres.status.success(),
-            "{args:?}: {}",
-            common::stderr(&on_postgres)
-        );
+        let (on_sqlite, on_postgres) = run_on_both(&sqlite, &url, args);
         if args[0] == "story" {
             assert_eq!(
                 common::stderr(&on_postgres),
@@ -1053,14 +1049,7 @@ fn entity_corrections_and_reextract_act_alike_on_both_backends() {
         &["reextract", "--json"],
     ];
     for args in corrections {
-        let on_sqlite = sqlite.run(args);
-        let on_postgres = newsdb_on(&url, args);
-        assert!(on_sqlite.status.success(), "{}", common::stderr(&on_sqlite));
-        assert!(
-            on_postgres.status.success(),
-            "{args:?}: {}",
-            common::stderr(&on_postgres)
-        );
+        let (on_sqlite, on_postgres) = run_on_both(&sqlite, &url, args);
         if args[0] == "entity" {
             assert_eq!(
                 common::stderr(&on_postgres),

@@ -11,35 +11,6 @@ use crate::store::{CANDIDATES, Candidate, RawCopy, Resolved, StoreError};
 /// The columns of a row and its values, as `show` prints them.
 pub type ShownRow = (Vec<String>, Vec<Value>);
 
-/// `show.sql` on PostgreSQL: the same columns, in the same order, with the same types.
-const SHOW: &str = "
-    SELECT a.id,
-           a.content_hash,
-           a.title,
-           s.name AS source,
-           (SELECT string_agg(cs.name, ', ' ORDER BY x.position)
-              FROM article_sources AS x JOIN sources AS cs ON cs.id = x.source_id
-             WHERE x.article_id = a.id AND x.role = 'credit') AS credits,
-           (SELECT string_agg(au.name, ', ' ORDER BY x.position)
-              FROM article_authors AS x JOIN authors AS au ON au.id = x.author_id
-             WHERE x.article_id = a.id) AS authors,
-           a.published_at,
-           a.published_raw,
-           a.language,
-           a.url,
-           (SELECT string_agg(u.value, chr(10)
-                              ORDER BY u.value IS DISTINCT FROM a.url, u.kind DESC,
-                                       u.first_seen_at, u.value COLLATE \"C\")
-              FROM article_urls AS u WHERE u.article_id = a.id) AS urls,
-           (SELECT count(*) FROM sightings WHERE article_id = a.id) AS sightings,
-           a.word_count,
-           a.imported_at,
-           a.summary,
-           a.body
-      FROM articles AS a
-      LEFT JOIN sources AS s ON s.id = a.source_id
-     WHERE a.id = $1";
-
 impl PgStore {
     /// The article `reference` names: an id when it is one, else the one article whose content
     /// hash starts with it.
@@ -129,9 +100,11 @@ impl PgStore {
     pub fn show_row(&mut self, id: i64) -> Result<Option<ShownRow>, StoreError> {
         use super::query::row_values;
         let what = "reading an article";
+        // `show.sql`'s PostgreSQL form, its `:id` numbered.
+        let (sql, _) = super::query::number_parameters(super::canned::SHOW);
         let statement = self
             .client
-            .prepare(SHOW)
+            .prepare(&sql)
             .map_err(|error| self.error(what, &error))?;
         let columns = statement
             .columns()

@@ -52,6 +52,19 @@ macro_rules! source_and_entity_filter {
     };
 }
 
+/// The `--category`, `--since` and `--until` filters of article `a`, as `articles.sql` and
+/// `search.sql` write them, dates given as stored text.
+macro_rules! category_and_date_filter {
+    () => {
+        "
+       AND (:category::text IS NULL
+            OR a.id IN (SELECT article_id FROM article_categories
+                         WHERE lower(category) = lower(:category)))
+       AND (:since::text IS NULL OR a.published_at >= :since)
+       AND (:until::text IS NULL OR a.published_at <= :until)"
+    };
+}
+
 /// `articles.sql` on PostgreSQL. The keys that SQLite's `source_key()` and `name_key()` compute
 /// are given as `:source_key` and `:entity_key` (computed in Rust, the same functions), and the
 /// dates as the stored text the command line already made of them.
@@ -68,12 +81,8 @@ pub const ARTICLES: &str = concat!(
       LEFT JOIN sources AS s ON s.id = a.source_id
      WHERE ",
     source_and_entity_filter!(),
+    category_and_date_filter!(),
     "
-       AND (:category::text IS NULL
-            OR a.id IN (SELECT article_id FROM article_categories
-                         WHERE lower(category) = lower(:category)))
-       AND (:since::text IS NULL OR a.published_at >= :since)
-       AND (:until::text IS NULL OR a.published_at <= :until)
      ORDER BY a.published_at DESC NULLS LAST, a.id DESC
      LIMIT :limit OFFSET :offset"
 );
@@ -168,12 +177,8 @@ pub const SEARCH: &str = concat!(
      WHERE a.search_document @@ q
        AND ",
     source_and_entity_filter!(),
+    category_and_date_filter!(),
     "
-       AND (:category::text IS NULL
-            OR a.id IN (SELECT article_id FROM article_categories
-                         WHERE lower(category) = lower(:category)))
-       AND (:since::text IS NULL OR a.published_at >= :since)
-       AND (:until::text IS NULL OR a.published_at <= :until)
      ORDER BY CASE WHEN :order::text = 'date' THEN a.published_at END DESC NULLS LAST,
               score DESC, a.id
      LIMIT :limit OFFSET :offset"
