@@ -148,3 +148,53 @@ fn an_import_killed_part_way_completes_on_a_second_run() {
     sound(&killed);
     assert_eq!(snapshot(&killed), snapshot(&reference));
 }
+
+/// A write that fails part-way takes back the batches held uncommitted with it (an import commits
+/// several batches at once while its input keeps the writer busy), and what the import records and
+/// prints as stored is exactly what is in the database; a second run stores the rest.
+#[test]
+fn a_failed_write_leaves_the_recorded_counts_true_and_a_rerun_completes_the_import() {
+    let db = TestDb::new();
+    let input = generate(&db);
+    let input = input.to_str().unwrap();
+    assert!(db.run(&["init"]).status.success());
+    // Another tool's trigger refuses one record, far into the input.
+    db.connect()
+        .execute_batch(
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON articles
+              WHEN NEW.title = 'Story number 12345'
+             BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END;",
+        )
+        .unwrap();
+
+    let output = db.run(&["import", input, "--batch-size", "500"]);
+    assert!(
+        !output.status.success(),
+        "the refused write must fail the import"
+    );
+    assert!(
+        stderr(&output).contains("refused by a trigger"),
+        "{}",
+        stderr(&output)
+    );
+    let stored = db.count("SELECT count(*) FROM articles");
+    assert!(stored < 12_345, "nothing past the failed batch: {stored}");
+    assert_eq!(
+        db.count("SELECT new_articles FROM imports ORDER BY id DESC LIMIT 1"),
+        stored,
+        "the import's record counts what was committed"
+    );
+    sound(&db);
+
+    db.connect()
+        .execute_batch("DROP TRIGGER refuse_one")
+        .unwrap();
+    let output = db.run(&["import", input, "--batch-size", "500"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM articles"), ARTICLES as i64);
+    assert_eq!(
+        db.count("SELECT new_articles FROM imports ORDER BY id DESC LIMIT 1"),
+        ARTICLES as i64 - stored
+    );
+    sound(&db);
+}

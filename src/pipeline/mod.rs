@@ -19,7 +19,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync_channel};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -57,6 +57,15 @@ pub trait ImportTarget {
         options: WriteOptions,
         commit: bool,
     ) -> store::Result<BatchOutcome>;
+    /// Commits the batches a store held open for the ones that were to follow (see
+    /// `WriteOptions::more_follow`); a store that commits each batch has nothing to do.
+    fn commit_held(&mut self) -> store::Result<()> {
+        Ok(())
+    }
+    /// Whether written batches wait for `commit_held`.
+    fn holds_writes(&self) -> bool {
+        false
+    }
     /// A second, read-only connection for the producer thread, to tell known content from new
     /// (None when none can be opened: extraction is then merely wasted on duplicates).
     fn content_index(&self) -> Option<Box<dyn ContentIndex>>;
@@ -160,6 +169,14 @@ impl ImportTarget for Store {
         commit: bool,
     ) -> store::Result<BatchOutcome> {
         Store::write_batch(self, import, entries, options, commit)
+    }
+
+    fn commit_held(&mut self) -> store::Result<()> {
+        Store::commit_held(self)
+    }
+
+    fn holds_writes(&self) -> bool {
+        Store::holds_writes(self)
     }
 
     fn content_index(&self) -> Option<Box<dyn ContentIndex>> {
@@ -290,6 +307,15 @@ pub struct ImportSummary {
     pub skipped: u64,
     pub skipped_by_reason: std::collections::BTreeMap<&'static str, u64>,
     pub elapsed_seconds: f64,
+}
+
+impl ImportSummary {
+    /// Adds what committed batches did.
+    fn count(&mut self, outcome: BatchOutcome) {
+        self.new_articles += outcome.new_articles;
+        self.duplicates += outcome.duplicates;
+        self.new_versions += outcome.new_versions;
+    }
 }
 
 impl ImportSummary {
@@ -478,42 +504,70 @@ fn write_all(
     let mut batch_feed: Option<i64> = None;
     // A dry run rolls every batch back, so it remembers the hashes it has "stored" itself.
     let mut dry_run_seen = std::collections::HashSet::new();
-    let mut flush = |batch: &mut Vec<BatchEntry>, feed_id, summary: &mut ImportSummary| {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let write_options = WriteOptions {
-            keep_raw: options.keep_raw,
-            feed_id,
-        };
-        let mut outcome = BatchOutcome::default();
-        if options.dry_run {
-            batch.retain(|entry| match entry {
-                BatchEntry::Article { article, .. } if !dry_run_seen.insert(article.hash) => {
-                    outcome.duplicates += 1;
-                    false
+    // What batches the store holds uncommitted did: counted once they are committed, so that
+    // a failed write, which takes them back too, leaves the summary true.
+    let mut held = BatchOutcome::default();
+    // `more_follow`: the batch was cut because it is full or its feed changed, not because the
+    // input paused or ended, so the store may commit it together with the next ones.
+    let mut flush =
+        |batch: &mut Vec<BatchEntry>, feed_id, summary: &mut ImportSummary, more_follow: bool| {
+            if batch.is_empty() {
+                if !more_follow {
+                    store.commit_held()?;
+                    summary.count(std::mem::take(&mut held));
                 }
-                _ => true,
-            });
-        }
-        outcome += store.write_batch(import, batch, write_options, !options.dry_run)?;
-        batch.clear();
-        summary.new_articles += outcome.new_articles;
-        summary.duplicates += outcome.duplicates;
-        summary.new_versions += outcome.new_versions;
-        Ok::<(), store::StoreError>(())
-    };
+                return Ok(());
+            }
+            let write_options = WriteOptions {
+                keep_raw: options.keep_raw,
+                feed_id,
+                more_follow,
+            };
+            let mut outcome = BatchOutcome::default();
+            if options.dry_run {
+                batch.retain(|entry| match entry {
+                    BatchEntry::Article { article, .. } if !dry_run_seen.insert(article.hash) => {
+                        outcome.duplicates += 1;
+                        false
+                    }
+                    _ => true,
+                });
+            }
+            let written = store.write_batch(import, batch, write_options, !options.dry_run);
+            batch.clear();
+            match written {
+                Ok(written) => held += written,
+                Err(error) => {
+                    held = BatchOutcome::default();
+                    return Err(error);
+                }
+            }
+            held += outcome;
+            if !store.holds_writes() {
+                summary.count(std::mem::take(&mut held));
+            }
+            Ok::<(), store::StoreError>(())
+        };
     loop {
-        // An unfinished batch waits for more entries only until it is MAX_BATCH_AGE old.
+        // An unfinished batch waits for more entries only until it is MAX_BATCH_AGE old. A writer
+        // with nothing to write commits what it holds before it waits: batches are held together
+        // only while input is waiting for the writer.
         let event = if batch.is_empty() {
-            receiver.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            match receiver.try_recv() {
+                Ok(event) => Ok(event),
+                Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+                Err(TryRecvError::Empty) => {
+                    flush(&mut batch, batch_feed, summary, false)?;
+                    receiver.recv().map_err(|_| RecvTimeoutError::Disconnected)
+                }
+            }
         } else {
             receiver.recv_timeout(MAX_BATCH_AGE.saturating_sub(batch_started.elapsed()))
         };
         let event = match event {
             Ok(event) => event,
             Err(RecvTimeoutError::Timeout) => {
-                flush(&mut batch, batch_feed, summary)?;
+                flush(&mut batch, batch_feed, summary, false)?;
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => break,
@@ -535,7 +589,7 @@ fn write_all(
             } => {
                 observer.bytes_read(bytes_read);
                 if feed_id != batch_feed {
-                    flush(&mut batch, batch_feed, summary)?;
+                    flush(&mut batch, batch_feed, summary, true)?;
                     batch_feed = feed_id;
                 }
                 if batch.is_empty() {
@@ -576,14 +630,15 @@ fn write_all(
                         }
                     }
                 }
-                if batch.len() >= options.batch_size || batch_started.elapsed() >= MAX_BATCH_AGE {
-                    flush(&mut batch, batch_feed, summary)?;
+                let full = batch.len() >= options.batch_size;
+                if full || batch_started.elapsed() >= MAX_BATCH_AGE {
+                    flush(&mut batch, batch_feed, summary, full)?;
                 }
                 observer.progress(summary.items);
             }
         }
     }
-    flush(&mut batch, batch_feed, summary)?;
+    flush(&mut batch, batch_feed, summary, false)?;
     observer.progress(summary.items);
     Ok(())
 }

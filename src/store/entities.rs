@@ -496,7 +496,7 @@ fn insert_user_alias(
 }
 
 /// Notes in `meta` which extractor version produced the stored mentions.
-pub(super) fn record_extractor_version(transaction: &rusqlite::Transaction<'_>) -> Result<()> {
+pub(super) fn record_extractor_version(transaction: &rusqlite::Connection) -> Result<()> {
     transaction
         .prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('extractor_version', ?1)")
         .and_then(|mut statement| statement.execute([crate::entities::EXTRACTOR_VERSION]))

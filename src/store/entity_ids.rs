@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::cache::Caches;
 use super::{Context, Result};
@@ -47,7 +47,7 @@ const ADD_ALIASES: &str = "
 /// Fills `caches` with the ids of every entity the `mentions` name and records their surfaces
 /// as aliases, creating what is missing.
 pub(super) fn resolve_batch<'m>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     caches: &mut Caches,
     mentions: impl Iterator<Item = &'m Mention> + Clone,
 ) -> Result<()> {

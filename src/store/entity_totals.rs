@@ -9,7 +9,7 @@
 //! lifted before commit, so no other connection ever sees it and the triggers stay on for every
 //! other writer (corrections, re-extraction, other tools).
 
-use rusqlite::Transaction;
+use rusqlite::Connection;
 
 use super::{Context, Result};
 
@@ -42,7 +42,7 @@ const ADD_BATCH_MONTHS: &str = "
         ON CONFLICT (entity_id, month) DO UPDATE SET articles = articles + excluded.articles";
 
 /// Pauses the row triggers for this transaction.
-pub(super) fn pause(tx: &Transaction<'_>) -> Result<()> {
+pub(super) fn pause(tx: &Connection) -> Result<()> {
     tx.prepare_cached("INSERT OR IGNORE INTO entity_totals_pause (paused) VALUES (1)")
         .and_then(|mut statement| statement.execute([]))
         .context("pausing the entity totals")
@@ -52,7 +52,7 @@ pub(super) fn pause(tx: &Transaction<'_>) -> Result<()> {
 /// Counts the batch's new articles from `first_new_article` on (if any has mentions) into the
 /// totals, then lifts the pause.
 pub(super) fn add_batch_and_resume(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     first_new_article: Option<i64>,
     stored_mentions: bool,
 ) -> Result<()> {

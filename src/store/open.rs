@@ -86,6 +86,7 @@ impl Store {
             conn,
             path: path.to_owned(),
             caches: Caches::default(),
+            held: None,
         };
         // Reading the schema is the first real access: it is what fails on a file that is not a
         // database, and it must happen before anything writes.

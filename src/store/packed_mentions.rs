@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use crate::entities::{Field, Method};
 
@@ -92,7 +92,7 @@ pub(crate) fn pack(mentions: &[MentionRow]) -> Vec<PackedRow> {
 
 /// Writes an article's mentions as packed rows. The article must have none stored for the
 /// (field, entity) pairs written (a new article, or one whose rows were just deleted).
-pub(super) fn insert(tx: &Transaction<'_>, article_id: i64, mentions: &[MentionRow]) -> Result<()> {
+pub(super) fn insert(tx: &Connection, article_id: i64, mentions: &[MentionRow]) -> Result<()> {
     write_rows(
         tx,
         "INSERT INTO article_entities
@@ -108,7 +108,7 @@ pub(super) fn insert(tx: &Transaction<'_>, article_id: i64, mentions: &[MentionR
 /// statement journal for every insert into a table with triggers: one per row made an import
 /// write 1.6 million pages to a temporary file for 20,000 articles, 55% more time than one
 /// `INSERT ... SELECT` per batch.
-pub(super) fn stage(tx: &Transaction<'_>, article_id: i64, mentions: &[MentionRow]) -> Result<()> {
+pub(super) fn stage(tx: &Connection, article_id: i64, mentions: &[MentionRow]) -> Result<()> {
     write_rows(
         tx,
         "INSERT INTO temp.staged_mentions
@@ -120,13 +120,13 @@ pub(super) fn stage(tx: &Transaction<'_>, article_id: i64, mentions: &[MentionRo
 }
 
 /// Stores the staged rows with one statement, in key order, and empties the stage.
-pub(super) fn store_staged(tx: &Transaction<'_>) -> Result<()> {
+pub(super) fn store_staged(tx: &Connection) -> Result<()> {
     let what = "recording mentions";
     for sql in [
         "INSERT INTO article_entities
                 (article_id, entity_id, field, mention_count, method, confidence, spans)
          SELECT article_id, entity_id, field, mention_count, method, confidence, spans
-           FROM temp.staged_mentions ORDER BY article_id, field, entity_id",
+           FROM temp.staged_mentions ORDER BY entity_id, article_id, field",
         "DELETE FROM temp.staged_mentions",
     ] {
         tx.prepare_cached(sql)
@@ -137,7 +137,7 @@ pub(super) fn store_staged(tx: &Transaction<'_>) -> Result<()> {
 }
 
 fn write_rows(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     insert_sql: &str,
     article_id: i64,
     mentions: &[MentionRow],
@@ -166,7 +166,7 @@ fn write_rows(
 /// Stored mentions, read through the `mentions` view by `sql`, which selects `field, start,
 /// "end", entity_id, sentence, method, confidence` in that order.
 pub(super) fn read(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<MentionRow>> {

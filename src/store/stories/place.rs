@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::{ArticleSketch, IdMap, MAX_BUCKET, SketchCache, refresh_summaries, split_articles};
 use crate::store::{Context, Result, StoreError};
@@ -201,7 +201,7 @@ pub(crate) enum Bucket {
 /// The story rows of a SQLite batch transaction, with the writer's cache of sketches and
 /// crowded keys.
 pub(in crate::store) struct SqliteStoryTables<'t> {
-    pub tx: &'t Transaction<'t>,
+    pub tx: &'t Connection,
     pub cache: &'t mut SketchCache,
 }
 
