@@ -48,8 +48,9 @@ pub trait ImportTarget {
     fn finish_import(&mut self, id: ImportId, counts: &ImportCounts) -> store::Result<()>;
     /// The user's entity corrections, which extraction honours.
     fn corrections(&mut self) -> store::Result<Corrections>;
-    /// Writes one batch, entries in input order, in one transaction; rolled back unless
-    /// `commit` (a dry run).
+    /// Writes one batch, entries in input order, committed with the batches held before it
+    /// unless `options.more_follow` lets the store hold it too; rolled back unless `commit` (a
+    /// dry run).
     fn write_batch(
         &mut self,
         import: Option<ImportId>,

@@ -690,9 +690,11 @@ impl Store {
             .context("starting a write transaction")
     }
 
-    /// Writes one batch in one transaction: new articles with everything that hangs off them,
-    /// sightings of duplicates, and rejects. With `commit` false the transaction is rolled back
-    /// (a dry run sees exactly what a real run would do, and writes nothing).
+    /// Writes one batch: new articles with everything that hangs off them, sightings of
+    /// duplicates, and rejects. It commits, together with the batches held before it, unless
+    /// `options.more_follow` lets it be held for the next ones. With `commit` false the
+    /// transaction is rolled back (a dry run sees exactly what a real run would do, and writes
+    /// nothing). A batch that fails rolls back the held batches too.
     ///
     /// Entries must be in input order: within a batch, the first arrival of a content is stored
     /// and later ones are its duplicates, exactly as across batches.
