@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::{ArticleShape, TestDb, WORDS, WordChoice, articles_jsonl, stderr};
@@ -110,10 +111,20 @@ fn an_import_killed_part_way_completes_on_a_second_run() {
     let killed = TestDb::new();
     let mut child = killed
         .process()
-        .args(["import", input, "--batch-size", "500"])
+        .args(["import", "-", "--batch-size", "500"])
+        .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    // The first half of the input, on a pipe kept open: the importer commits what it has once it
+    // has caught up with its input, and is killed while it waits for the rest.
+    let text = std::fs::read_to_string(input).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut stdin = child.stdin.take().unwrap();
+    for line in &lines[..ARTICLES / 2] {
+        writeln!(stdin, "{line}").unwrap();
+    }
+    stdin.flush().unwrap();
     // Kill once some batches are committed but well before the end.
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut committed = 0;
@@ -132,6 +143,7 @@ fn an_import_killed_part_way_completes_on_a_second_run() {
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap(); // SIGKILL
+    drop(stdin);
     let status = child.wait().unwrap();
     assert!(
         !status.success(),

@@ -286,14 +286,17 @@ pub struct WriteOptions {
 /// A transaction holds the batches of up to this many articles. Once the random-key indexes
 /// (content hashes, URLs, the entity index, story keys) outgrow the page cache, every batch
 /// dirties pages all over them, and each commit writes them to the WAL and has the checkpoint
-/// copy them again. Importing 20,000 generated articles into 200,000 (release build, 2 cores):
-/// 12.5-13.2 s -> 8.7-9.7 s with `--no-stories`, 15.0-15.3 s -> 11.3-13.3 s with stories; into an
-/// empty database it makes no difference.
-pub const HELD_ARTICLES: usize = 5_000;
+/// copy them again. Importing 20,000 generated articles (release build, 2 cores), stories on:
+/// into 200,000, 15.0-15.3 s with a commit per batch, 11.3-13.3 s holding 5,000 articles or
+/// 2 s, 10.2 s holding 20,000 or 10 s; into 1,000,000, 30.0, 30.0 and 24.2 s (at that size
+/// 2 s held only about 1,400 articles: 26.7 s with 5,000 or 10 s); into an empty database 5.2 s
+/// and 4.8 s.
+pub const HELD_ARTICLES: usize = 20_000;
 
 /// Held batches are committed at the latest this long after the first of them began, so readers
-/// see a long import's articles as it goes.
-pub const HELD_FOR: Duration = Duration::from_secs(2);
+/// see a long import's articles as it goes, and other writers wait at most about this long for
+/// the write lock.
+pub const HELD_FOR: Duration = Duration::from_secs(10);
 
 /// The batches written since the last commit.
 struct HeldWrites {
