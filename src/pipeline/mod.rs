@@ -317,9 +317,7 @@ impl ImportSummary {
         self.duplicates += outcome.duplicates;
         self.new_versions += outcome.new_versions;
     }
-}
 
-impl ImportSummary {
     /// True when every input was imported (exit status 0).
     pub fn is_clean(&self) -> bool {
         self.rejected == 0
