@@ -119,7 +119,10 @@ pub(super) fn stage(tx: &Connection, article_id: i64, mentions: &[MentionRow]) -
     )
 }
 
-/// Stores the staged rows with one statement, in key order, and empties the stage.
+/// Stores the staged rows with one statement and empties the stage. The rows go in in entity
+/// order: the table's new rows all land at its end whatever their order, while the entity index
+/// is keyed at random, and visiting its pages in order reads and writes each once per batch
+/// (20,000 articles into 200,000: 12.5 -> 11.2 s).
 pub(super) fn store_staged(tx: &Connection) -> Result<()> {
     let what = "recording mentions";
     for sql in [
