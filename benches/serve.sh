@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load on `newsdb serve` (issue 16, item 4): a database of 100,000 generated articles (the import
 # bench's generator, benches/common), the release binary serving it on loopback, and wrk with 8
-# connections for 30 s on each of: article pages, entity pages, search pages. Prints p50 and p99
+# connections for 30 s on each of: article pages, entity pages, search pages (a set of 23 that
+# repeat, so mostly answered from the page cache) and searches never asked before. Prints p50 and p99
 # latency, requests per second, errors (socket errors and non-2xx answers) and the server's peak
 # RSS; then the same three runs again while another process imports 30% more articles (the same
 # 100,000 again, recorded as seen again, and 30,000 new ones) into the same database.
@@ -81,6 +82,25 @@ for term in okafor schmidt tanaka novak haddad mensah kowalski brennan seoul lag
     echo "/search?q=$term"
 done >"$dir/search.paths"
 
+# Searches never asked before, so never cached: a surname, a place and a noun of the generator
+# (21,600 of them, about 2% of the articles match each), shuffled the same way every run, one in
+# four sorted by date and one in seven asking for page 2.
+names="okafor schmidt tanaka moreau novak haddad lindqvist mensah costa kowalski park fernandez
+    ivanova brien nguyen rossi adeyemi brennan castillo dubois eriksen fischer gupta horvat jansen
+    kim lopez mwangi petrov sato"
+places="berlin lagos seoul brussels nairobi lima jakarta ottawa madrid hanoi cairo oslo manila
+    warsaw santiago accra dublin canberra mumbai lisbon vienna bogota dakar helsinki tunis prague
+    quito athens kampala wellington"
+nouns="plan budget agreement investigation proposal policy reform deal programme report package
+    election ceasefire strike project summit inquiry framework contract forecast review settlement
+    bill initiative"
+for name in $names; do for place in $places; do for noun in $nouns; do
+    echo "$name+$place+$noun"
+done; done; done |
+    awk 'BEGIN { srand(7) } { printf "%.12f %s\n", rand(), $0 }' | sort -n | cut -d' ' -f2 |
+    awk '{ extra = NR % 4 == 2 ? "&sort=date" : NR % 7 == 4 ? "&page=2" : ""
+           print "/search?q=" $0 extra }' >"$dir/new-searches.paths"
+
 cat >"$dir/paths.lua" <<'LUA'
 local paths = {}
 for line in io.lines(os.getenv("PATHS_FILE")) do paths[#paths + 1] = line end
@@ -113,7 +133,7 @@ load() {
 
 report() {
     printf '%-26s %8s %8s %8s %7s\n' "$1" p50_ms p99_ms req/s errors
-    for page in articles entities search; do
+    for page in articles entities search new-searches; do
         read -r p50 p99 rps errors < <(load "$page")
         printf '%-26s %8s %8s %8s %7s\n' "  $page" "$p50" "$p99" "$rps" "$errors"
     done

@@ -159,8 +159,8 @@ fn databases_made_before_the_totals_are_counted_then_migrated() {
     ok(&db, &["import", seed().to_str().unwrap()]);
     let expected = ok(&db, &["entities", "--top", "50", "--format", "json"]);
     // Undo V14 and what of V15 and V16 would stop them running again (V15's trigger names
-    // `article_raw`, which V15 rebuilds; V16 adds `story_keys.short`); V15's `dictionary` column
-    // may stay, it is NULL.
+    // `article_raw`, which V15 rebuilds; V16 adds `story_keys.short`; V19 `articles_facets`);
+    // V15's `dictionary` column may stay, it is NULL.
     db.connect()
         .execute_batch(
             "DROP TRIGGER entity_totals_insert; DROP TRIGGER entity_totals_delete;
@@ -169,6 +169,7 @@ fn databases_made_before_the_totals_are_counted_then_migrated() {
              DROP TABLE entity_totals; DROP TABLE entity_months; DROP TABLE entity_totals_pause;
              DROP TRIGGER article_raw_keep_dictionary;
              ALTER TABLE story_keys DROP COLUMN short;
+             DROP INDEX articles_facets;
              DELETE FROM refinery_schema_history WHERE version >= 14;",
         )
         .unwrap();

@@ -8,6 +8,8 @@
 //! **Bounded work.** Every listing takes a limit; facets and a source's top entities look at a
 //! capped number of articles, so no page reads the whole store per request.
 
+use std::collections::{BTreeMap, HashMap};
+
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
@@ -140,27 +142,25 @@ const ENTITY_MONTHS: &str = "
 const FACET_HITS: &str = "
     SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2";
 
-/// Each facet reads the hits as a JSON array of ids (?1): the full-text query runs once.
-const FACET_SOURCES: &str = "
-    WITH hits AS (SELECT value AS id FROM json_each(?1))
-    SELECT s.name, count(*) AS n
-      FROM hits JOIN articles AS a ON a.id = hits.id JOIN sources AS s ON s.id = a.source_id
-     GROUP BY s.id ORDER BY n DESC, s.name LIMIT ?2";
-
-const FACET_MONTHS: &str = "
-    WITH hits AS (SELECT value AS id FROM json_each(?1))
-    SELECT substr(a.published_at, 1, 7) AS period, count(*)
-      FROM hits JOIN articles AS a ON a.id = hits.id
-     WHERE a.published_at IS NOT NULL
-     GROUP BY period ORDER BY period DESC LIMIT ?2";
+/// The facets read the hits as a JSON array of ids (?1) and count in Rust: the full-text query
+/// runs once, the articles are read once for sources and months, and no temporary b-tree sorts
+/// the rows (grouping 20,000 mention rows in SQL took 13 ms of a 34 ms search page). Articles
+/// are read from V19's narrow index: by rowid SQLite would read a whole row, body and all, each.
+const FACET_ARTICLES: &str = "
+    SELECT a.source_id, substr(a.published_at, 1, 7)
+      FROM json_each(?1) AS hits JOIN articles AS a INDEXED BY articles_facets
+           ON a.id = hits.value";
 
 /// Counted from the packed rows, not the `mentions` view, which would unpack every span.
-const FACET_ENTITIES: &str = "
-    WITH hits AS (SELECT value AS id FROM json_each(?1))
-    SELECT e.name, count(DISTINCT ae.article_id) AS n
-      FROM hits JOIN article_entities AS ae ON ae.article_id = hits.id
-      JOIN entities AS e ON e.id = ae.entity_id
-     GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?2";
+const FACET_ENTITY_ROWS: &str = "
+    SELECT ae.article_id, ae.entity_id
+      FROM json_each(?1) AS hits JOIN article_entities AS ae ON ae.article_id = hits.value";
+
+const FACET_SOURCE_NAMES: &str = "
+    SELECT s.id, s.name FROM json_each(?1) AS wanted JOIN sources AS s ON s.id = wanted.value";
+
+const FACET_ENTITY_NAMES: &str = "
+    SELECT e.id, e.name FROM json_each(?1) AS wanted JOIN entities AS e ON e.id = wanted.value";
 
 fn listed_article(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListedArticle> {
     Ok(ListedArticle {
@@ -169,13 +169,6 @@ fn listed_article(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListedArticle> {
         source: row.get(2)?,
         title: row.get(3)?,
         word_count: row.get(4)?,
-    })
-}
-
-fn facet(row: &rusqlite::Row<'_>) -> rusqlite::Result<FacetCount> {
-    Ok(FacetCount {
-        value: row.get(0)?,
-        articles: row.get(1)?,
     })
 }
 
@@ -328,19 +321,123 @@ impl Store {
             rows.collect::<rusqlite::Result<_>>()?
         };
         let counted = hits.len() as i64;
-        let hits = serde_json::to_string(&hits).expect("integers serialise");
-        let run = |sql: &str| -> rusqlite::Result<Vec<FacetCount>> {
-            let mut statement = self.conn.prepare_cached(sql)?;
-            let rows = statement.query_map(params![hits, count(limit)], facet)?;
-            rows.collect()
+        let hits = ids_json(hits);
+
+        let mut per_source = HashMap::new();
+        let mut per_month = BTreeMap::new();
+        let mut statement = self.prepare_facet(FACET_ARTICLES)?;
+        let mut rows = statement.query([&hits])?;
+        while let Some(row) = rows.next()? {
+            if let Some(source) = row.get::<_, Option<i64>>(0)? {
+                *per_source.entry(source).or_insert(0) += 1;
+            }
+            if let Some(month) = row.get::<_, Option<String>>(1)? {
+                *per_month.entry(month).or_insert(0) += 1;
+            }
+        }
+
+        // An article names an entity in up to three rows (title, summary, body): count it once.
+        // Its rows come together (one primary key range per article).
+        let mut per_entity = HashMap::new();
+        let mut article_entities = Vec::new();
+        let mut count_article = |entities: &mut Vec<i64>| {
+            entities.sort_unstable();
+            entities.dedup();
+            for entity in entities.drain(..) {
+                *per_entity.entry(entity).or_insert(0) += 1;
+            }
         };
+        let mut current_article = None;
+        let mut statement = self.conn.prepare_cached(FACET_ENTITY_ROWS)?;
+        let mut rows = statement.query([&hits])?;
+        while let Some(row) = rows.next()? {
+            let (article, entity): (i64, i64) = (row.get(0)?, row.get(1)?);
+            if current_article != Some(article) {
+                count_article(&mut article_entities);
+                current_article = Some(article);
+            }
+            article_entities.push(entity);
+        }
+        count_article(&mut article_entities);
+
         Ok(SearchFacets {
             counted,
-            sources: run(FACET_SOURCES)?,
-            months: run(FACET_MONTHS)?,
-            entities: run(FACET_ENTITIES)?,
+            sources: self.top_named(per_source, limit, FACET_SOURCE_NAMES)?,
+            months: per_month
+                .into_iter()
+                .rev()
+                .take(limit)
+                .map(|(value, articles)| FacetCount { value, articles })
+                .collect(),
+            entities: self.top_named(per_entity, limit, FACET_ENTITY_NAMES)?,
         })
     }
+
+    /// A facet statement on V19's index, or on the table alone where a read-only connection
+    /// reads a database made before V19 (it does not migrate).
+    fn prepare_facet(&self, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
+        self.conn
+            .prepare_cached(sql)
+            .or_else(|_| self.conn.prepare_cached(&without_index_hints(sql)))
+    }
+
+    /// The `limit` ids with the highest counts, named by `names_sql` (ids as a JSON array in ?1,
+    /// rows of id and name), most first and then by name. Only the ids that can make the cut
+    /// (a count at least the `limit`-th highest) are looked up.
+    fn top_named(
+        &self,
+        counts: HashMap<i64, i64>,
+        limit: usize,
+        names_sql: &str,
+    ) -> rusqlite::Result<Vec<FacetCount>> {
+        if limit == 0 || counts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut highest: Vec<i64> = counts.values().copied().collect();
+        let cut_index = limit.min(highest.len()) - 1;
+        let (_, &mut cut, _) = highest.select_nth_unstable_by(cut_index, |a, b| b.cmp(a));
+        let wanted: Vec<i64> = counts
+            .iter()
+            .filter(|&(_, &count)| count >= cut)
+            .map(|(&id, _)| id)
+            .collect();
+        let mut named = Vec::with_capacity(wanted.len());
+        let mut statement = self.conn.prepare_cached(names_sql)?;
+        let mut rows = statement.query([ids_json(wanted)])?;
+        while let Some(row) = rows.next()? {
+            let (id, name): (i64, String) = (row.get(0)?, row.get(1)?);
+            named.push((counts[&id], name, id));
+        }
+        named.sort_unstable_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| a.1.cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+        });
+        Ok(named
+            .into_iter()
+            .take(limit)
+            .map(|(articles, value, _)| FacetCount { value, articles })
+            .collect())
+    }
+}
+
+/// `sql` with its `INDEXED BY name` clauses taken out.
+fn without_index_hints(sql: &str) -> String {
+    let mut words = Vec::new();
+    let mut rest = sql.split_whitespace();
+    while let Some(word) = rest.next() {
+        if word.eq_ignore_ascii_case("INDEXED") {
+            rest.next(); // BY
+            rest.next(); // the index's name
+        } else {
+            words.push(word);
+        }
+    }
+    words.join(" ")
+}
+
+fn ids_json(ids: Vec<i64>) -> String {
+    serde_json::to_string(&ids).expect("integers serialise")
 }
 
 #[cfg(test)]
@@ -358,10 +455,11 @@ mod tests {
             SOURCE_LATEST,
             SOURCE_TOP_ENTITIES,
             ENTITY_MONTHS,
-            FACET_SOURCES,
-            FACET_MONTHS,
-            FACET_ENTITIES,
             FACET_HITS,
+            FACET_ARTICLES,
+            FACET_ENTITY_ROWS,
+            FACET_SOURCE_NAMES,
+            FACET_ENTITY_NAMES,
         ] {
             let statement = store
                 .connection()
@@ -412,9 +510,21 @@ mod tests {
             pairs(&facets.entities),
             [("Seoul".into(), 2), ("Kim".into(), 1)]
         );
+        // The top one of each; only values that can make the cut are named.
+        let first = store.search_facets("summit", 1).unwrap();
+        assert_eq!(pairs(&first.sources), [("Herald".into(), 2)]);
+        assert_eq!(pairs(&first.months), [("2024-02".into(), 2)]);
+        assert_eq!(pairs(&first.entities), [("Seoul".into(), 2)]);
         assert_eq!(
             store.search_facets("nowhere", 8).unwrap(),
             SearchFacets::default()
         );
+        // A database made before V19, as a read-only connection sees it: the same counts.
+        store
+            .connection()
+            .execute_batch("DROP INDEX articles_facets")
+            .unwrap();
+        store.connection().flush_prepared_statement_cache();
+        assert_eq!(store.search_facets("summit", 8).unwrap(), facets);
     }
 }
