@@ -404,6 +404,84 @@ fn a_stray_ancient_date_does_not_fill_the_timeline_with_empty_periods() {
     assert_eq!(json(&db, &["timeline", "--by", "day"]).len(), 367);
 }
 
+/// Without a source or entity filter the timeline steps through the date index; it must count
+/// what grouping every article by its period counts, at the periods' edges too.
+#[test]
+fn the_timeline_counts_what_grouping_every_article_counts() {
+    let db = common::three_samples();
+    db.connect()
+        .execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)
+             INSERT INTO articles (content_hash, body, published_at)
+             SELECT printf('%064x', 1000 + i), 'body ' || i,
+                    strftime('%Y-%m-%dT%H:%M:%SZ', '2023-01-01', '+' || (i * i * 7919 % 500) || ' days',
+                             '+' || (i * 3607 % 86400) || ' seconds')
+               FROM n;
+             INSERT INTO articles (content_hash, body, published_at) VALUES
+                 (printf('%064x', 1), 'a Sunday night', '2023-01-08T23:59:59Z'),
+                 (printf('%064x', 2), 'a Monday morning', '2023-01-09T00:00:00Z'),
+                 (printf('%064x', 3), 'a month end', '2023-03-31T23:59:59Z'),
+                 (printf('%064x', 4), 'unreadable', 'not a date'),
+                 (printf('%064x', 5), 'undated', NULL);",
+        )
+        .unwrap();
+    let reference = |by: &str, since: Option<&str>, until: Option<&str>| -> Vec<(String, i64)> {
+        let (back, to_monday, label) = match by {
+            "day" => ("+0 days", "+0 days", "d"),
+            "week" => ("-6 days", "weekday 1", "strftime('%G-W%V', d)"),
+            _ => ("start of month", "+0 days", "substr(d, 1, 7)"),
+        };
+        let sql = format!(
+            "SELECT {label}, n FROM (
+                 SELECT date(published_at, ?1, ?2) AS d, count(*) AS n FROM articles
+                  WHERE date(published_at) IS NOT NULL
+                    AND (?3 IS NULL OR published_at >= strftime('%Y-%m-%dT%H:%M:%SZ', ?3))
+                    AND (?4 IS NULL OR published_at <= strftime('%Y-%m-%dT%H:%M:%SZ', ?4,
+                             iif(length(?4) = 10, '+86399 seconds', '+0 seconds')))
+                  GROUP BY d) ORDER BY d"
+        );
+        let conn = db.connect();
+        let mut statement = conn.prepare(&sql).unwrap();
+        statement
+            .query_map(params![back, to_monday, since, until], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let windows = [
+        (None, None),
+        (Some("2023-03-15"), None),
+        (None, Some("2023-06-30")),
+        (Some("2023-02-01T12:00:00Z"), Some("2023-02-20T06:00:00Z")),
+    ];
+    for by in ["day", "week", "month"] {
+        for (since, until) in windows {
+            let mut args = vec!["timeline", "--by", by];
+            if let Some(since) = since {
+                args.extend(["--since", since]);
+            }
+            if let Some(until) = until {
+                args.extend(["--until", until]);
+            }
+            let counted: Vec<(String, i64)> = json(&db, &args)
+                .iter()
+                .map(|r| {
+                    (
+                        r["period"].as_str().unwrap().to_owned(),
+                        r["articles"].as_i64().unwrap(),
+                    )
+                })
+                .filter(|(_, articles)| *articles > 0)
+                .collect();
+            let expected = reference(by, since, until);
+            assert!(!expected.is_empty(), "{by} {since:?} {until:?}");
+            assert_eq!(counted, expected, "{by} {since:?} {until:?}");
+        }
+    }
+}
+
 #[test]
 fn saved_queries_are_checked_listed_run_and_removed() {
     let db = common::three_samples();
