@@ -343,6 +343,29 @@ fn json_fields_map_to_columns() {
     );
 }
 
+/// A source first stored without a home page or domain learns them from a later article that
+/// names them, in the same import and batches apart (the writer's id cache must not hide it).
+#[test]
+fn a_source_learns_its_home_page_from_a_later_batch() {
+    let db = TestDb::new();
+    let file = db.file(
+        "records.jsonl",
+        concat!(
+            r#"{"title": "Without", "body": "First story.", "source": {"name": "Gazette X"}}"#,
+            "\n",
+            r#"{"title": "With", "body": "Second story.", "url": "https://gx.example/b","#,
+            r#" "source": {"name": "Gazette X", "url": "https://gx.example/"}}"#,
+            "\n",
+        ),
+    );
+    let output = db.run(&["import", "--batch-size", "1", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        db.column("SELECT name || ' ' || home_url || ' ' || domain FROM sources"),
+        ["Gazette X https://gx.example/ gx.example"]
+    );
+}
+
 #[test]
 fn a_dry_run_writes_nothing() {
     let db = TestDb::new();

@@ -8,14 +8,15 @@ use std::hash::Hash;
 
 use crate::entities::EntityKind;
 
-pub(super) struct IdCache<K> {
-    ids: HashMap<K, i64>,
+/// Ids by key; `V` is the id, or the id with what the store knows of its row.
+pub(super) struct IdCache<K, V = i64> {
+    ids: HashMap<K, V>,
     /// Keys added since the last commit.
     uncommitted: Vec<K>,
 }
 
-impl<K> Default for IdCache<K> {
-    fn default() -> IdCache<K> {
+impl<K, V> Default for IdCache<K, V> {
+    fn default() -> IdCache<K, V> {
         IdCache {
             ids: HashMap::new(),
             uncommitted: Vec::new(),
@@ -23,8 +24,8 @@ impl<K> Default for IdCache<K> {
     }
 }
 
-impl<K: Eq + Hash + Clone> IdCache<K> {
-    pub(super) fn get<Q>(&self, key: &Q) -> Option<i64>
+impl<K: Eq + Hash + Clone, V: Copy> IdCache<K, V> {
+    pub(super) fn get<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
@@ -32,9 +33,9 @@ impl<K: Eq + Hash + Clone> IdCache<K> {
         self.ids.get(key).copied()
     }
 
-    pub(super) fn insert(&mut self, key: K, id: i64) {
+    pub(super) fn insert(&mut self, key: K, value: V) {
         self.uncommitted.push(key.clone());
-        self.ids.insert(key, id);
+        self.ids.insert(key, value);
     }
 
     fn commit(&mut self) {
@@ -56,8 +57,9 @@ impl<K: Eq + Hash + Clone> IdCache<K> {
 /// Every cache of the store.
 #[derive(Default)]
 pub(super) struct Caches {
-    /// `sources.key` -> id.
-    pub sources: IdCache<String>,
+    /// `sources.key` -> id, and whether the row has a home URL and a domain (a source first
+    /// seen without them learns them from a later article that has them).
+    pub sources: IdCache<String, (i64, bool, bool)>,
     /// `authors.key` -> id.
     pub authors: IdCache<String>,
     /// (kind, `entities.key`) -> id.

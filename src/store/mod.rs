@@ -1241,28 +1241,34 @@ impl BatchWriter<'_> {
             .map(|_| ())
     }
 
-    /// The id of a source, created on first sight; a known source learns a missing home URL.
+    /// The id of a source, created on first sight; a known source learns a missing home URL or
+    /// domain from the first article that has one.
     fn source_id(&mut self, source: &SourceName) -> Result<i64> {
-        if let Some(id) = self.caches.sources.get(source.key.as_str()) {
+        if let Some((id, has_home_url, has_domain)) = self.caches.sources.get(source.key.as_str())
+            && (has_home_url || source.home_url.is_none())
+            && (has_domain || source.domain.is_none())
+        {
             return Ok(id);
         }
-        let id: i64 = self
+        let (id, has_home_url, has_domain) = self
             .tx
             .prepare_cached(
                 "INSERT INTO sources (name, key, home_url, domain) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (key) DO UPDATE
                     SET home_url = coalesce(home_url, excluded.home_url),
                         domain = coalesce(domain, excluded.domain)
-                 RETURNING id",
+                 RETURNING id, home_url IS NOT NULL, domain IS NOT NULL",
             )
             .and_then(|mut statement| {
                 statement.query_row(
                     params![source.name, source.key, source.home_url, source.domain],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
             })
             .context("recording a source")?;
-        self.caches.sources.insert(source.key.clone(), id);
+        self.caches
+            .sources
+            .insert(source.key.clone(), (id, has_home_url, has_domain));
         Ok(id)
     }
 
