@@ -14,14 +14,17 @@ use rusqlite::Connection;
 use super::{Context, Result};
 
 /// Adds the mentions of the batch's new articles (ids from ?1 on: rows are numbered max(id) + 1
-/// and the batch is the only writer) to each entity's totals.
+/// and the batch is the only writer) to each entity's totals. The `+` keeps SQLite from
+/// grouping by walking `article_entities_entity`, which it prefers to sorting the group but
+/// which reads every mention row in the store for each batch (120 ms at 100,000 articles,
+/// against 15 ms for a range of the primary key and a sort of the batch's rows).
 const ADD_BATCH_TOTALS: &str = "
     INSERT INTO entity_totals (entity_id, articles, mentions, first_seen, last_seen)
     SELECT ae.entity_id, count(DISTINCT ae.article_id), sum(ae.mention_count),
            min(coalesce(a.published_at, a.imported_at)), max(coalesce(a.published_at, a.imported_at))
       FROM article_entities ae JOIN articles a ON a.id = ae.article_id
      WHERE ae.article_id >= ?1
-     GROUP BY ae.entity_id
+     GROUP BY +ae.entity_id
         ON CONFLICT (entity_id) DO UPDATE
        SET articles = articles + excluded.articles,
            mentions = mentions + excluded.mentions,
@@ -31,14 +34,14 @@ const ADD_BATCH_TOTALS: &str = "
                             THEN excluded.last_seen ELSE last_seen END";
 
 /// The same per entity and month. An article has one date, so counting distinct articles per
-/// (entity, month) counts each article once whatever fields name the entity.
+/// (entity, month) counts each article once whatever fields name the entity. The `+` as above.
 const ADD_BATCH_MONTHS: &str = "
     INSERT INTO entity_months (entity_id, month, articles)
     SELECT ae.entity_id, substr(coalesce(a.published_at, a.imported_at), 1, 7) AS month,
            count(DISTINCT ae.article_id)
       FROM article_entities ae JOIN articles a ON a.id = ae.article_id
      WHERE ae.article_id >= ?1
-     GROUP BY ae.entity_id, month
+     GROUP BY +ae.entity_id, month
         ON CONFLICT (entity_id, month) DO UPDATE SET articles = articles + excluded.articles";
 
 /// Pauses the row triggers for this transaction.
