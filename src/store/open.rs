@@ -25,6 +25,9 @@ use super::{
     latest_known_version, register_functions,
 };
 
+/// Prepared statements each connection keeps (rusqlite keeps 16 by default).
+const STATEMENT_CACHE_CAPACITY: usize = 128;
+
 /// What the file at a path holds, found before anything is written.
 #[derive(Debug, PartialEq, Eq)]
 enum Contents {
@@ -71,6 +74,9 @@ impl Store {
         let conn = connect(path, options.read_only).map_err(open_error)?;
         conn.busy_timeout(options.busy_timeout)
             .map_err(|error| open_error(error.to_string()))?;
+        // A batch's write runs some 40 distinct statements; rusqlite keeps 16 by default, and
+        // re-preparing the rest every batch cost a tenth of the writer's time.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         register_functions(&conn).map_err(|error| open_error(error.to_string()))?;
         // SQLite opens a file it may not write read-only without a word; writes would then fail
         // one by one with "attempt to write a readonly database" and no file name.
