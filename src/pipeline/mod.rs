@@ -370,10 +370,10 @@ impl ImportObserver for Silent {}
 
 /// Parsed items handed to the normaliser at once.
 const CHUNK_ITEMS: usize = 256;
-/// A batch is written at the latest this long after its first item, so a slow stream on stdin
-/// still commits as it goes (with `stream::PausingReader`, which hands on what it has parsed
-/// whenever the stream pauses).
-const MAX_BATCH_AGE: Duration = Duration::from_secs(2);
+/// A writer that has caught up with its input commits what it holds at the latest this long
+/// after it began holding it, so a slow stream on stdin still commits as it goes (with
+/// `stream::PausingReader`, which hands on what it has parsed whenever the stream pauses).
+const MAX_HOLD_WHILE_IDLE: Duration = Duration::from_secs(2);
 
 /// What the producer thread sends to the writer.
 enum Event {
@@ -498,7 +498,8 @@ fn write_all(
     summary: &mut ImportSummary,
 ) -> store::Result<()> {
     let mut batch: Vec<BatchEntry> = Vec::with_capacity(options.batch_size);
-    let mut batch_started = Instant::now();
+    // Since when the store holds uncommitted batches, if it holds any.
+    let held_since: Cell<Option<Instant>> = Cell::new(None);
     // A batch holds entries of one feed (or of none), since its sightings share one feed_id.
     let mut batch_feed: Option<i64> = None;
     // A dry run rolls every batch back, so it remembers the hashes it has "stored" itself.
@@ -514,6 +515,9 @@ fn write_all(
                 if !more_follow {
                     store.commit_held()?;
                     summary.count(std::mem::take(&mut held));
+                }
+                if !store.holds_writes() {
+                    held_since.set(None);
                 }
                 return Ok(());
             }
@@ -542,26 +546,31 @@ fn write_all(
                 }
             }
             held += outcome;
-            if !store.holds_writes() {
+            if store.holds_writes() {
+                held_since.set(held_since.get().or_else(|| Some(Instant::now())));
+            } else {
+                held_since.set(None);
                 summary.count(std::mem::take(&mut held));
             }
             Ok::<(), store::StoreError>(())
         };
     loop {
-        // An unfinished batch waits for more entries only until it is MAX_BATCH_AGE old. A writer
-        // with nothing to write commits what it holds before it waits: batches are held together
-        // only while input is waiting for the writer.
-        let event = if batch.is_empty() {
-            match receiver.try_recv() {
-                Ok(event) => Ok(event),
-                Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
-                Err(TryRecvError::Empty) => {
-                    flush(&mut batch, batch_feed, summary, false)?;
-                    receiver.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        // A writer that has caught up with its input writes what it has so far (into the open
+        // transaction, so small batches cost no extra commits) instead of waiting idle for a
+        // full batch: the producer's parsing and the writes then overlap. What it holds is
+        // committed once no input has come for MAX_HOLD_WHILE_IDLE since it began holding.
+        let event = match receiver.try_recv() {
+            Ok(event) => Ok(event),
+            Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => {
+                flush(&mut batch, batch_feed, summary, true)?;
+                match held_since.get() {
+                    Some(since) => {
+                        receiver.recv_timeout(MAX_HOLD_WHILE_IDLE.saturating_sub(since.elapsed()))
+                    }
+                    None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 }
             }
-        } else {
-            receiver.recv_timeout(MAX_BATCH_AGE.saturating_sub(batch_started.elapsed()))
         };
         let event = match event {
             Ok(event) => event,
@@ -590,9 +599,6 @@ fn write_all(
                 if feed_id != batch_feed {
                     flush(&mut batch, batch_feed, summary, true)?;
                     batch_feed = feed_id;
-                }
-                if batch.is_empty() {
-                    batch_started = Instant::now();
                 }
                 for entry in entries {
                     match entry {
@@ -629,9 +635,8 @@ fn write_all(
                         }
                     }
                 }
-                let full = batch.len() >= options.batch_size;
-                if full || batch_started.elapsed() >= MAX_BATCH_AGE {
-                    flush(&mut batch, batch_feed, summary, full)?;
+                if batch.len() >= options.batch_size {
+                    flush(&mut batch, batch_feed, summary, true)?;
                 }
                 observer.progress(summary.items);
             }
