@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use newsdb::entities::Extractor;
 use newsdb::import::limits;
 use newsdb::import::select::FileSelection;
 use newsdb::item::{Format, ImportError, SkipReason, Skipped};
@@ -87,6 +88,9 @@ pub fn run(context: &Context, args: &ImportArgs) -> Outcome {
         ));
     }
     let selection = FileSelection::new(&args.include, &args.exclude).map_err(Failure::Usage)?;
+    if !args.no_entities {
+        Extractor::warm_up_shared();
+    }
     let mut store = context.open_any(false)?;
     let options = ImportOptions {
         format: args.format,

@@ -17,7 +17,7 @@ mod news;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::lexicon::{Class, Entry, Lexicon};
 use super::tokens::{
@@ -178,7 +178,7 @@ struct Ctx<'a, 't> {
     fields: &'a [FieldText<'t>],
     corrections: &'a Corrections,
     /// Words seen in lowercase anywhere in the article, built on first need.
-    lower: Option<HashSet<String>>,
+    lower: Option<FxHashSet<String>>,
     units: Vec<Unit>,
 }
 
@@ -196,7 +196,7 @@ impl<'t> Ctx<'_, 't> {
     fn seen_lowercase(&mut self, word: &str) -> bool {
         let fields = self.fields;
         let lower = self.lower.get_or_insert_with(|| {
-            let mut set = HashSet::new();
+            let mut set = FxHashSet::default();
             for ft in fields {
                 for t in ft.tokens.iter().filter(|t| t.has(LOWER)) {
                     set.insert(t.text(ft.text).to_string());
@@ -828,11 +828,11 @@ impl<'t> Ctx<'_, 't> {
     /// Runs nothing typed: the same key as an entity found elsewhere in the article, a partial
     /// person name, or an organisation's acronym.
     fn resolve_pending(&mut self, spans: &mut Vec<Span>, pending: &[Run]) {
-        let mut by_key: HashMap<String, (EntityKind, String)> = HashMap::new();
-        let mut person_parts: HashMap<String, Option<String>> = HashMap::new();
-        let mut acronyms: HashMap<String, String> = HashMap::new();
+        let mut by_key: FxHashMap<String, (EntityKind, String)> = FxHashMap::default();
+        let mut person_parts: FxHashMap<String, Option<String>> = FxHashMap::default();
+        let mut acronyms: FxHashMap<String, String> = FxHashMap::default();
         // "Halvorsen" after "Halvorsen Inc": the name without its legal form.
-        let mut company_stems: HashMap<String, String> = HashMap::new();
+        let mut company_stems: FxHashMap<String, String> = FxHashMap::default();
         for s in spans.iter().filter(|s| !s.adjectival && !s.weak) {
             let name = self.name_of(s);
             let key = entity_key(&name);
@@ -912,15 +912,15 @@ impl<'t> Ctx<'_, 't> {
         // Lists share a type: "Kevin Drake and Solon Bixler".
         // The kind of each typed span by its end and start token, and whether a gazetteer
         // knows it.
-        let mut typed_ends: HashMap<(usize, u32), (EntityKind, bool)> = HashMap::new();
-        let mut typed_starts: HashMap<(usize, u32), (EntityKind, bool)> = HashMap::new();
+        let mut typed_ends: FxHashMap<(usize, u32), (EntityKind, bool)> = FxHashMap::default();
+        let mut typed_starts: FxHashMap<(usize, u32), (EntityKind, bool)> = FxHashMap::default();
         for s in spans.iter().filter(|s| !s.weak && !s.adjectival) {
             let known = s.method == Method::Gazetteer;
             typed_ends.insert((s.f, s.end), (s.kind, known));
             typed_starts.insert((s.f, s.start), (s.kind, known));
         }
-        let coordinated = |typed_ends: &HashMap<(usize, u32), (EntityKind, bool)>,
-                           typed_starts: &HashMap<(usize, u32), (EntityKind, bool)>,
+        let coordinated = |typed_ends: &FxHashMap<(usize, u32), (EntityKind, bool)>,
+                           typed_starts: &FxHashMap<(usize, u32), (EntityKind, bool)>,
                            run: &Run,
                            start: u32,
                            end: u32|
@@ -1035,7 +1035,7 @@ impl<'t> Ctx<'_, 't> {
 
     /// Spans to mentions: canonical names unified per key, corrections applied.
     fn mentions(&self, spans: Vec<Span>) -> Vec<Found> {
-        let mut canonical: HashMap<(EntityKind, String), String> = HashMap::new();
+        let mut canonical: FxHashMap<(EntityKind, String), String> = FxHashMap::default();
         let mut out = Vec::with_capacity(spans.len());
         for s in spans {
             let ft = &self.fields[s.f];

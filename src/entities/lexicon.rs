@@ -5,7 +5,7 @@
 //! prepositions) are hash-set lookups done only at the edges of capitalised runs. The file
 //! formats are described in `data/README.md`.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -51,32 +51,32 @@ pub(crate) struct Lexicon {
     /// Canonical names, indexed by [`Entry::name`].
     pub names: Vec<&'static str>,
     /// Entity key of any entity surface -> entry, for case-insensitive look-ups (all-caps text).
-    pub by_key: HashMap<String, Entry>,
-    pub given: HashSet<&'static str>,
-    pub surnames: HashSet<&'static str>,
-    pub roles: HashSet<&'static str>,
-    pub org_suffix: HashSet<&'static str>,
-    pub org_head: HashSet<&'static str>,
-    pub place_suffix: HashSet<&'static str>,
-    pub place_head: HashSet<&'static str>,
-    pub place_prep: HashSet<&'static str>,
-    pub place_of: HashSet<&'static str>,
-    pub misc_suffix: HashSet<&'static str>,
-    pub person_verb: HashSet<&'static str>,
-    pub stop: HashSet<&'static str>,
-    pub sport_word: HashSet<&'static str>,
-    pub team_role: HashSet<&'static str>,
-    pub team_verb: HashSet<&'static str>,
-    pub team_before: HashSet<&'static str>,
-    pub club_prefix: HashSet<&'static str>,
-    pub club_suffix: HashSet<&'static str>,
-    pub company_after: HashSet<&'static str>,
-    pub legal_suffix: HashSet<&'static str>,
-    pub company_before: HashSet<&'static str>,
-    pub company_verb: HashSet<&'static str>,
-    pub hyphen_adjective: HashSet<&'static str>,
-    pub common_acronym: HashSet<&'static str>,
-    pub place_after: HashSet<&'static str>,
+    pub by_key: FxHashMap<String, Entry>,
+    pub given: FxHashSet<&'static str>,
+    pub surnames: FxHashSet<&'static str>,
+    pub roles: FxHashSet<&'static str>,
+    pub org_suffix: FxHashSet<&'static str>,
+    pub org_head: FxHashSet<&'static str>,
+    pub place_suffix: FxHashSet<&'static str>,
+    pub place_head: FxHashSet<&'static str>,
+    pub place_prep: FxHashSet<&'static str>,
+    pub place_of: FxHashSet<&'static str>,
+    pub misc_suffix: FxHashSet<&'static str>,
+    pub person_verb: FxHashSet<&'static str>,
+    pub stop: FxHashSet<&'static str>,
+    pub sport_word: FxHashSet<&'static str>,
+    pub team_role: FxHashSet<&'static str>,
+    pub team_verb: FxHashSet<&'static str>,
+    pub team_before: FxHashSet<&'static str>,
+    pub club_prefix: FxHashSet<&'static str>,
+    pub club_suffix: FxHashSet<&'static str>,
+    pub company_after: FxHashSet<&'static str>,
+    pub legal_suffix: FxHashSet<&'static str>,
+    pub company_before: FxHashSet<&'static str>,
+    pub company_verb: FxHashSet<&'static str>,
+    pub hyphen_adjective: FxHashSet<&'static str>,
+    pub common_acronym: FxHashSet<&'static str>,
+    pub place_after: FxHashSet<&'static str>,
 }
 
 /// Lines of a data file without comments and blank lines.
@@ -123,10 +123,10 @@ pub(crate) fn external_ids() -> impl Iterator<Item = (EntityKind, &'static str, 
 struct Builder {
     patterns: Vec<&'static str>,
     entries: Vec<Entry>,
-    index: HashMap<&'static str, usize>,
+    index: FxHashMap<&'static str, usize>,
     names: Vec<&'static str>,
-    name_ids: HashMap<&'static str, u32>,
-    by_key: HashMap<String, Entry>,
+    name_ids: FxHashMap<&'static str, u32>,
+    by_key: FxHashMap<String, Entry>,
 }
 
 impl Builder {
@@ -190,7 +190,7 @@ impl Lexicon {
         }
         b.add_file(PLACES, Class::Entity, EntityKind::Location, false);
 
-        let mut cues: HashMap<&str, HashSet<&'static str>> = HashMap::new();
+        let mut cues: FxHashMap<&str, FxHashSet<&'static str>> = FxHashMap::default();
         for line in data_lines(CUES) {
             if let Some((cat, word)) = line.split_once('\t') {
                 cues.entry(cat).or_default().insert(word.trim());

@@ -181,9 +181,18 @@ pub struct Mention {
 /// space, a leading "the" dropped. "Kim Jong-un", "Kim Jong Un" and "KIM JONG UN" all give
 /// "kim jong un". A possessive "'s" is not stripped here: see [`alias_key`].
 pub fn entity_key(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
+    // ASCII text is already in NFKC, and most names are ASCII: skip the normaliser for them.
+    if name.is_ascii() {
+        key_of_chars(name.chars(), name.len())
+    } else {
+        key_of_chars(name.nfkc(), name.len())
+    }
+}
+
+fn key_of_chars(chars: impl Iterator<Item = char>, len: usize) -> String {
+    let mut out = String::with_capacity(len);
     let mut pending_space = false;
-    for c in name.nfkc() {
+    for c in chars {
         if c.is_alphanumeric() {
             if pending_space && !out.is_empty() {
                 out.push(' ');
@@ -196,10 +205,10 @@ pub fn entity_key(name: &str) -> String {
             pending_space = true;
         }
     }
-    match out.strip_prefix("the ") {
-        Some(rest) => rest.to_string(),
-        None => out,
+    if out.starts_with("the ") {
+        out.drain(..4);
     }
+    out
 }
 
 /// The key of a surface as written: a trailing possessive ("Kim's", "Russia’s") stripped, then
@@ -304,6 +313,14 @@ impl Extractor {
     /// The process-wide extractor, built on first use.
     pub fn shared() -> &'static Extractor {
         &SHARED
+    }
+
+    /// Starts building [`Extractor::shared`] on another thread, so that an import opening its
+    /// store meanwhile does not wait for the gazetteers first (a later `shared` waits for it).
+    pub fn warm_up_shared() {
+        std::thread::spawn(|| {
+            Extractor::shared();
+        });
     }
 
     /// Every mention in the title, summary and body, in that order, each in text order.
