@@ -296,3 +296,118 @@ fn an_import_indexes_its_articles_even_where_another_tool_dropped_the_trigger() 
         300
     );
 }
+
+/// V20 rewrote the CHECK constraints of `article_entities` and `article_raw` from `IN` lists to
+/// comparisons (SQLite runs those far faster per row). A new database and one migrated from
+/// schema 12 both hold the new text, still refuse what the lists refused, accept what they
+/// accepted, and pass SQLite's integrity check.
+#[test]
+fn the_rewritten_checks_refuse_what_the_old_ones_refused() {
+    let fresh = TestDb::new();
+    fresh
+        .newsdb()
+        .arg("import")
+        .arg(common::sample("wire.jsonl"))
+        .assert()
+        .success();
+    let migrated = TestDb::new();
+    std::fs::copy(
+        common::root().join("tests/fixtures/raw/schema12.sqlite"),
+        &migrated.path,
+    )
+    .unwrap();
+    migrated.newsdb().arg("migrate").assert().success();
+
+    for db in [&fresh, &migrated] {
+        let conn = db.connect();
+        let schema: String = conn
+            .query_row(
+                "SELECT group_concat(sql, char(10)) FROM sqlite_master
+                  WHERE name IN ('article_entities', 'article_raw')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(!schema.contains(" IN ("), "{schema}");
+        for comparison in [
+            "field = 'summary'",
+            "method = 'coreference'",
+            "codec = 'zstd'",
+        ] {
+            assert!(schema.contains(comparison), "{comparison} in {schema}");
+        }
+
+        let article: i64 = conn
+            .query_row("SELECT min(article_id) FROM article_raw", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        conn.execute(
+            "INSERT INTO entities (kind, name, key) VALUES ('person', 'Check Test', 'check test')",
+            [],
+        )
+        .unwrap();
+        let entity = conn.last_insert_rowid();
+        let insert = |field: &str, method: &str| {
+            conn.execute(
+                "INSERT INTO article_entities
+                        (article_id, entity_id, field, mention_count, method, confidence, spans)
+                 VALUES (?1, ?2, ?3, 1, ?4, 1.0, '[[0,1,0]]')",
+                rusqlite::params![article, entity, field, method],
+            )
+        };
+        for (field, method) in [
+            ("headline", "rule"),
+            ("Title", "rule"),
+            ("body", "magic"),
+            ("body", "Import"),
+            ("body", ""),
+        ] {
+            let error = insert(field, method).unwrap_err().to_string();
+            assert!(
+                error.contains("CHECK constraint failed"),
+                "{field}/{method}: {error}"
+            );
+        }
+        for method in ["gazetteer", "rule", "alias", "coreference", "import"] {
+            for field in ["title", "summary", "body"] {
+                insert(field, method).unwrap();
+            }
+            conn.execute(
+                "DELETE FROM article_entities WHERE entity_id = ?1",
+                [entity],
+            )
+            .unwrap();
+        }
+
+        let set_codec = |codec: &str| {
+            conn.execute(
+                "UPDATE article_raw SET codec = ?2 WHERE article_id = ?1",
+                rusqlite::params![article, codec],
+            )
+        };
+        let stored: String = conn
+            .query_row(
+                "SELECT codec FROM article_raw WHERE article_id = ?1",
+                [article],
+                |row| row.get(0),
+            )
+            .unwrap();
+        for codec in ["gzip", "ZSTD", ""] {
+            let error = set_codec(codec).unwrap_err().to_string();
+            assert!(
+                error.contains("CHECK constraint failed"),
+                "{codec}: {error}"
+            );
+        }
+        for codec in ["identity", "zstd", "zstd-article"] {
+            set_codec(codec).unwrap();
+        }
+        set_codec(&stored).unwrap();
+
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
+}
