@@ -74,8 +74,8 @@ impl Store {
         let conn = connect(path, options.read_only).map_err(open_error)?;
         conn.busy_timeout(options.busy_timeout)
             .map_err(|error| open_error(error.to_string()))?;
-        // A batch's write runs some 40 distinct statements; rusqlite keeps 16 by default, and
-        // re-preparing the rest every batch cost a tenth of the writer's time.
+        // A batch's write runs more distinct statements than the 16 rusqlite keeps by default;
+        // re-preparing the others every batch cost a tenth of the writer's time (corpus/feeds).
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         register_functions(&conn).map_err(|error| open_error(error.to_string()))?;
         // SQLite opens a file it may not write read-only without a word; writes would then fail
