@@ -558,7 +558,9 @@ fn write_all(
         // A writer that has caught up with its input writes what it has so far (into the open
         // transaction, so small batches cost no extra commits) instead of waiting idle for a
         // full batch: the producer's parsing and the writes then overlap. What it holds is
-        // committed once no input has come for MAX_HOLD_WHILE_IDLE since it began holding.
+        // committed when the writer, caught up again, has waited for input until
+        // MAX_HOLD_WHILE_IDLE after it began holding (the store also commits every
+        // HELD_ARTICLES or HELD_FOR while input keeps it busy).
         let event = match receiver.try_recv() {
             Ok(event) => Ok(event),
             Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
