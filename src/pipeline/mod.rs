@@ -741,7 +741,7 @@ fn produce(
         match input {
             Input::Stdin => {
                 // Another program may be writing stdin as it goes: whenever it pauses, what has
-                // been parsed goes on to the writer (which commits it within MAX_BATCH_AGE).
+                // been parsed goes on to the writer (which commits it within MAX_HOLD_WHILE_IDLE).
                 let shared = RefCell::new(&mut chunker);
                 let stdin = PausingReader::new(io::stdin(), || shared.borrow_mut().flush());
                 read_stream(stdin, Location::new("-"), &reading, &mut |parsed| {
