@@ -60,7 +60,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Articles per write transaction.
-    #[arg(long, default_value_t = 1000, value_name = "N", hide = true,
+    #[arg(long, default_value_t = pipeline::DEFAULT_BATCH_SIZE, value_name = "N", hide = true,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub batch_size: usize,
 }
