@@ -603,3 +603,98 @@ fn show_names_the_story_and_collapse_gives_one_row_per_story() {
     let rows: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 3);
 }
+
+/// `count` articles that all end with the same boilerplate paragraph (so its candidate keys
+/// are shared by all of them, more than a bucket may hold), each with text of its own; article
+/// `i + count / 2` is a reprint of article `i` (one word changed) for every `i` divisible by 7.
+fn boilerplate_records(count: usize) -> (Vec<Value>, BTreeSet<BTreeSet<String>>) {
+    const BOILERPLATE: &str = "Sign up for our morning briefing to get the day's top stories in your inbox. \
+        Our journalism is supported by readers like you and we never put it behind a paywall. \
+        Follow us on every platform for breaking news alerts and live coverage of events.";
+    const WORDS: [&str; 24] = [
+        "harbour", "council", "orchard", "tunnel", "ferry", "quarry", "library", "festival",
+        "meadow", "railway", "factory", "bridge", "market", "garden", "stadium", "museum",
+        "clinic", "airport", "canal", "village", "forest", "castle", "island", "valley",
+    ];
+    // A deterministic word stream: text of its own for each article.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut word = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let n = (state >> 33) as usize;
+        format!("{}{}", WORDS[n % WORDS.len()], n / WORDS.len() % 97)
+    };
+    let mut bodies: Vec<String> = (0..count)
+        .map(|_| {
+            let paragraphs: Vec<String> = (0..4)
+                .map(|_| {
+                    let words: Vec<String> = (0..40).map(|_| word()).collect();
+                    format!("{}.", words.join(" "))
+                })
+                .collect();
+            format!("{}\n\n{BOILERPLATE}", paragraphs.join("\n\n"))
+        })
+        .collect();
+    let url = |n: usize| format!("https://boiler.example/{n}");
+    let mut expected = BTreeSet::new();
+    for i in 0..count / 2 {
+        let reprint = i + count / 2;
+        if i % 7 == 0 {
+            let mut words: Vec<&str> = bodies[i].split(' ').collect();
+            words[60] = "changed";
+            bodies[reprint] = words.join(" ");
+            expected.insert(BTreeSet::from([url(i), url(reprint)]));
+        } else {
+            expected.insert(BTreeSet::from([url(i)]));
+            expected.insert(BTreeSet::from([url(reprint)]));
+        }
+    }
+    let records = bodies
+        .iter()
+        .enumerate()
+        .map(|(n, body)| {
+            json!({
+                "url": url(n),
+                "title": format!("Report number {n}"),
+                "body": body,
+                "source": "Boiler Daily",
+                "published": "2024-05-07T10:00:00Z",
+            })
+        })
+        .collect();
+    (records, expected)
+}
+
+#[test]
+fn a_crowded_boilerplate_key_stays_crowded_in_every_batch_run_and_rebuild() {
+    // More articles than a bucket holds share the boilerplate's keys; the reprints straddle
+    // batches and runs, so the writer's cache of buckets is used, refilled and dropped.
+    let (records, expected) = boilerplate_records(2 * (newsdb::stories::MAX_BUCKET + 60));
+    let all: Vec<&Value> = records.iter().collect();
+
+    let db = TestDb::new();
+    let file = write_jsonl(&db, "all.jsonl", &all);
+    import(&db, &[file.to_str().unwrap(), "--batch-size", "37"]);
+    assert_eq!(partition(&db), expected, "one run, small batches");
+    // A crowded key stops taking rows: it keeps enough to stay crowded, not one per article.
+    let most_rows =
+        db.count("SELECT max(n) FROM (SELECT count(*) AS n FROM story_keys GROUP BY key)");
+    assert!(
+        most_rows > newsdb::stories::MAX_BUCKET as i64 && most_rows < records.len() as i64,
+        "the most shared key has {most_rows} rows"
+    );
+    let output = db.run(&["stories", "rebuild"]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert_eq!(partition(&db), expected, "rebuilt");
+
+    // Three runs, in another order: the first run's keys are in the table, not in a cache.
+    let db = TestDb::new();
+    let mut shuffled = all.clone();
+    shuffled.reverse();
+    for (n, part) in shuffled.chunks(all.len() / 3 + 1).enumerate() {
+        let file = write_jsonl(&db, &format!("part-{n}.jsonl"), part);
+        import(&db, &[file.to_str().unwrap(), "--batch-size", "50"]);
+    }
+    assert_eq!(partition(&db), expected, "three runs, reversed");
+}

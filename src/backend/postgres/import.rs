@@ -42,7 +42,7 @@ use crate::normalize::{Article, Person, SourceName};
 use crate::pipeline::{ContentIndex, ImportTarget};
 use crate::store::arrivals::{Field, Fields};
 use crate::store::packed_mentions::{MentionRow, PackedRow, pack};
-use crate::store::stories::{ArticleSketch, IdMap, place_new_articles};
+use crate::store::stories::{ArticleSketch, place_new_articles};
 use crate::store::{
     BatchEntry, BatchOutcome, ImportCounts, ImportId, OpenOptions, StoreError, WriteOptions,
     now_utc,
@@ -452,10 +452,7 @@ impl<'a> Batch<'_, '_> {
         }
         self.tx
             .execute("SELECT pg_advisory_xact_lock($1)", &[&STORIES_LOCK])?;
-        let mut tables = PgStoryTables {
-            tx: self.tx,
-            sketches: IdMap::default(),
-        };
+        let mut tables = PgStoryTables::new(self.tx);
         place_new_articles(&mut tables, &sketched, &self.seen_at)?;
         Ok(())
     }

@@ -241,10 +241,8 @@ impl PgStore {
             let refs: Vec<(i64, &ArticleSketch)> =
                 sketches.iter().map(|(id, sketch)| (*id, sketch)).collect();
             self.write_retrying("storing sketches", true, |tx, _| {
-                let mut tables = PgStoryTables {
-                    tx,
-                    sketches: IdMap::default(),
-                };
+                let mut tables = PgStoryTables::new(tx);
+                // Sketches of stored articles: no buckets were read, every key gets its row.
                 Ok(tables.store_sketches(&refs)?)
             })?;
             sketched += sketches.len() as u64;
@@ -268,10 +266,7 @@ impl PgStore {
                                      WHERE kind = 'split' AND article_id = $1)",
                 &[&id, &now_utc()],
             )?;
-            let mut tables = PgStoryTables {
-                tx,
-                sketches: IdMap::default(),
-            };
+            let mut tables = PgStoryTables::new(tx);
             let story = tables.story_of(id)?;
             let members: Vec<i64> = tables
                 .tx
@@ -331,10 +326,7 @@ impl PgStore {
                                        AND article_id = $1 AND other_article_id = $2)",
                 &[&a, &b, &now],
             )?;
-            let mut tables = PgStoryTables {
-                tx,
-                sketches: IdMap::default(),
-            };
+            let mut tables = PgStoryTables::new(tx);
             let (sa, sb) = (tables.story_of(a)?, tables.story_of(b)?);
             let into = sa.min(sb);
             if sa != sb {
@@ -355,9 +347,6 @@ impl PgStore {
 
 /// Articles the user took out of their stories.
 fn split_articles(tx: &mut Transaction<'_>) -> Result<HashSet<i64>, WriteError> {
-    let mut tables = PgStoryTables {
-        tx,
-        sketches: IdMap::default(),
-    };
+    let mut tables = PgStoryTables::new(tx);
     Ok(tables.split_articles()?)
 }

@@ -20,10 +20,21 @@ use crate::stories::Sketch;
 /// The advisory lock that serialises story placement ("stories" in ASCII).
 pub(super) const STORIES_LOCK: i64 = 0x73_746f_7269_6573;
 
-/// The story tables in one batch transaction, with the sketches read so far.
+/// The story tables in one batch transaction, with the buckets and sketches read so far.
 pub(super) struct PgStoryTables<'t, 'c> {
     pub tx: &'t mut Transaction<'c>,
-    pub sketches: IdMap<Option<Sketch>>,
+    buckets: IdMap<Bucket>,
+    sketches: IdMap<Option<Sketch>>,
+}
+
+impl<'t, 'c> PgStoryTables<'t, 'c> {
+    pub(super) fn new(tx: &'t mut Transaction<'c>) -> Self {
+        PgStoryTables {
+            tx,
+            buckets: IdMap::default(),
+            sketches: IdMap::default(),
+        }
+    }
 }
 
 impl StoryTables for PgStoryTables<'_, '_> {
@@ -42,7 +53,7 @@ impl StoryTables for PgStoryTables<'_, '_> {
     }
 
     /// Every key's first `MAX_BUCKET + 1` members (enough to tell a crowded bucket) at once.
-    fn buckets(&mut self, keys: &BTreeSet<i64>) -> Result<IdMap<Bucket>, postgres::Error> {
+    fn load_buckets(&mut self, keys: &BTreeSet<i64>) -> Result<(), postgres::Error> {
         let keys: Vec<i64> = keys.iter().copied().collect();
         let limit = (MAX_BUCKET + 1) as i64;
         let rows = self.tx.query(
@@ -54,12 +65,12 @@ impl StoryTables for PgStoryTables<'_, '_> {
         )?;
         let mut members: IdMap<Vec<Member>> = IdMap::default();
         for row in rows {
-            members.entry(row.get(0)).or_default().push(Member {
-                id: row.get(1),
-                short: row.get(2),
-            });
+            members
+                .entry(row.get(0))
+                .or_default()
+                .push(Member::new(row.get(1), row.get(2)));
         }
-        Ok(members
+        self.buckets = members
             .into_iter()
             .map(|(key, members)| {
                 let bucket = if members.len() > MAX_BUCKET {
@@ -69,15 +80,16 @@ impl StoryTables for PgStoryTables<'_, '_> {
                 };
                 (key, bucket)
             })
-            .collect())
+            .collect();
+        Ok(())
     }
 
-    fn prefetch_sketches(
-        &mut self,
-        new: &[(i64, &ArticleSketch)],
-        stored: &IdMap<Bucket>,
-    ) -> Result<(), postgres::Error> {
-        let wanted: Vec<i64> = stored_candidates(new, stored)
+    fn bucket(&self, key: i64) -> Option<&Bucket> {
+        self.buckets.get(&key)
+    }
+
+    fn prefetch_sketches(&mut self, new: &[(i64, &ArticleSketch)]) -> Result<(), postgres::Error> {
+        let wanted: Vec<i64> = stored_candidates(new, &self.buckets)
             .into_iter()
             .filter(|id| !self.sketches.contains_key(id))
             .collect();
@@ -169,7 +181,9 @@ impl StoryTables for PgStoryTables<'_, '_> {
              ON CONFLICT (article_id) DO UPDATE SET sketch = excluded.sketch",
             &[&ids, &sketches],
         )?;
-        let rows = key_rows(new);
+        let rows = key_rows(new, |key| {
+            matches!(self.buckets.get(&key), Some(Bucket::Crowded))
+        });
         let keys: Vec<i64> = rows.iter().map(|row| row.0).collect();
         let articles: Vec<i64> = rows.iter().map(|row| row.1).collect();
         let short: Vec<bool> = rows.iter().map(|row| row.2).collect();

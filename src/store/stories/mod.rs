@@ -67,36 +67,94 @@ impl Hasher for IdHasher {
 /// A map keyed by article id or candidate key.
 pub(crate) type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 
-/// Stored sketches decoded by earlier batches, for the articles that keep turning up as
-/// candidates, and the candidate keys known to be crowded (more than [`MAX_BUCKET`] articles: a
-/// bucket only grows while an import runs, so its 201 rows need not be read again). Bounded:
-/// each part is emptied when it reaches its capacity (about 4 MB and 1 MB; since the two-key rule
-/// an import reads few sketches), so memory stays flat; both are emptied too when another
-/// connection commits (it may have deleted articles) or a batch rolls back.
+/// What the writer remembers of `story_keys` and `article_sketches` between batches, so that
+/// the stock phrases every article shares are not read again and again:
+/// - the members of every bucket an import has looked up or written (a key's articles, or
+///   `Crowded`, which it stays while an import runs: buckets only grow), kept up to date with
+///   the rows the import writes;
+/// - whether that is the whole table (`complete`: it was empty when the cache began, as in a
+///   first import), so that a key it does not hold has no rows and needs no lookup;
+/// - the sketches of the articles that keep turning up as candidates.
+///
+/// Bounded: a part that reaches its capacity is emptied (about 4 MB of sketches, 6 MB of
+/// buckets), so memory stays flat; everything is emptied when another connection commits (it
+/// may have deleted articles or added keys), when a batch rolls back, and when something other
+/// than an import writes keys (`sketch_missing`).
 #[derive(Default)]
 pub(crate) struct SketchCache {
     sketches: IdMap<Option<Sketch>>,
-    crowded: IdMap<()>,
+    buckets: IdMap<Bucket>,
+    /// How many members `buckets` holds.
+    members: usize,
+    complete: bool,
 }
 
 impl SketchCache {
     const CAPACITY: usize = 8_192;
-    const CROWDED_CAPACITY: usize = 65_536;
+    const BUCKET_CAPACITY: usize = 131_072;
+    const MEMBER_CAPACITY: usize = 524_288;
 
     pub(crate) fn clear(&mut self) {
         self.sketches.clear();
-        self.crowded.clear();
+        self.forget_buckets();
     }
 
-    fn is_crowded(&self, key: i64) -> bool {
-        self.crowded.contains_key(&key)
+    fn forget_buckets(&mut self) {
+        self.buckets.clear();
+        self.members = 0;
+        self.complete = false;
     }
 
-    fn mark_crowded(&mut self, key: i64) {
-        if self.crowded.len() >= Self::CROWDED_CAPACITY {
-            self.crowded.clear();
+    /// The bucket of `key` when the cache knows it: `Some(None)` for a key with no rows.
+    fn bucket(&self, key: i64) -> Option<Option<&Bucket>> {
+        match self.buckets.get(&key) {
+            Some(bucket) => Some(Some(bucket)),
+            None if self.complete => Some(None),
+            None => None,
         }
-        self.crowded.insert(key, ());
+    }
+
+    /// Empties the buckets before a batch whose `keys` could take them past their capacity,
+    /// so that none is forgotten while the batch uses them.
+    fn make_room(&mut self, keys: usize) {
+        if self.buckets.len() + keys > Self::BUCKET_CAPACITY
+            || self.members + keys > Self::MEMBER_CAPACITY
+        {
+            self.forget_buckets();
+        }
+    }
+
+    /// Whether the cache can vouch for the whole table: asked when it is empty, before the
+    /// batch's lookups.
+    fn check_complete(&mut self, conn: &rusqlite::Connection) -> Result<()> {
+        if self.buckets.is_empty() && !self.complete {
+            self.complete = conn
+                .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM story_keys)")
+                .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+                .context("looking up story candidates")?;
+        }
+        Ok(())
+    }
+
+    /// Remembers what a lookup of `key` read (an empty bucket too: the batch is about to add
+    /// to it).
+    fn remember(&mut self, key: i64, bucket: Bucket) {
+        if let Bucket::Members(members) = &bucket {
+            self.members += members.len();
+        }
+        self.buckets.insert(key, bucket);
+    }
+
+    /// A key row the batch wrote. A bucket the cache does not hold is left to the next lookup.
+    fn add_member(&mut self, key: i64, member: Member) {
+        if let Some(Bucket::Members(members)) = self.buckets.get_mut(&key) {
+            members.push(member);
+            self.members += 1;
+            if members.len() > MAX_BUCKET {
+                self.members -= members.len();
+                self.buckets.insert(key, Bucket::Crowded);
+            }
+        }
     }
 
     /// The sketch of stored article `id` (None when it has none), read on first use.

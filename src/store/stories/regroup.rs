@@ -353,6 +353,8 @@ impl Store {
 
     /// Computes and stores the sketches (and keys) of articles that have none, in batches.
     fn sketch_missing(&mut self) -> Result<u64> {
+        // The keys it writes are not in the importer's cache of buckets.
+        self.caches.sketches.clear();
         let mut after = 0i64;
         let mut sketched = 0;
         loop {
