@@ -76,10 +76,11 @@ pub(crate) type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 ///   first import), so that a key it does not hold has no rows and needs no lookup;
 /// - the sketches of the articles that keep turning up as candidates.
 ///
-/// Bounded: a part that reaches its capacity is emptied (about 4 MB of sketches, 6 MB of
-/// buckets), so memory stays flat; everything is emptied when another connection commits (it
-/// may have deleted articles or added keys), when a batch rolls back, and when something other
-/// than an import writes keys (`sketch_missing`).
+/// Bounded: the sketches are emptied when they reach their capacity (about 4 MB), the buckets
+/// keep only the busy ones when they reach theirs (about 5 MB), so memory stays flat;
+/// everything is emptied when another connection commits (it may have deleted articles or
+/// added keys), when a batch rolls back, and when something other than an import writes keys
+/// (`sketch_missing`).
 #[derive(Default)]
 pub(crate) struct SketchCache {
     sketches: IdMap<Option<Sketch>>,
@@ -91,8 +92,11 @@ pub(crate) struct SketchCache {
 
 impl SketchCache {
     const CAPACITY: usize = 8_192;
-    const BUCKET_CAPACITY: usize = 131_072;
-    const MEMBER_CAPACITY: usize = 524_288;
+    const BUCKET_CAPACITY: usize = 32_768;
+    const MEMBER_CAPACITY: usize = 131_072;
+    /// Buckets of at least this many articles (or crowded) outlive a full cache: reading them
+    /// again costs the most.
+    const BUSY_BUCKET: usize = 8;
 
     pub(crate) fn clear(&mut self) {
         self.sketches.clear();
@@ -117,9 +121,27 @@ impl SketchCache {
     /// Empties the buckets before a batch whose `keys` could take them past their capacity,
     /// so that none is forgotten while the batch uses them.
     fn make_room(&mut self, keys: usize) {
-        if self.buckets.len() + keys > Self::BUCKET_CAPACITY
-            || self.members + keys > Self::MEMBER_CAPACITY
-        {
+        let full = |cache: &SketchCache, capacity: usize| {
+            cache.buckets.len() + keys > capacity
+                || cache.members + keys > capacity * Self::MEMBER_CAPACITY / Self::BUCKET_CAPACITY
+        };
+        if !full(self, Self::BUCKET_CAPACITY) {
+            return;
+        }
+        self.complete = false;
+        self.buckets.retain(|_, bucket| match bucket {
+            Bucket::Crowded => true,
+            Bucket::Members(members) => members.len() >= Self::BUSY_BUCKET,
+        });
+        self.members = self
+            .buckets
+            .values()
+            .map(|bucket| match bucket {
+                Bucket::Crowded => 0,
+                Bucket::Members(members) => members.len(),
+            })
+            .sum();
+        if full(self, Self::BUCKET_CAPACITY / 2) {
             self.forget_buckets();
         }
     }
@@ -542,6 +564,45 @@ pub(crate) fn copies(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_bucket_cache_keeps_the_busy_buckets_and_stops_vouching_for_the_table() {
+        let store = Store::open_in_memory().unwrap();
+        let mut cache = SketchCache::default();
+        cache.check_complete(store.connection()).unwrap();
+        assert!(cache.complete, "an empty table is wholly known");
+        assert!(matches!(cache.bucket(7), Some(None)));
+
+        let busy: Vec<Member> = (1..=SketchCache::BUSY_BUCKET as i64)
+            .map(|id| Member::new(id, false))
+            .collect();
+        cache.remember(-1, Bucket::Members(busy));
+        cache.remember(-2, Bucket::Crowded);
+        for key in 0..SketchCache::BUCKET_CAPACITY as i64 - 2 {
+            cache.remember(key, Bucket::Members(vec![Member::new(key, false)]));
+        }
+        cache.add_member(-1, Member::new(100, true));
+        cache.make_room(1);
+        assert!(!cache.complete);
+        assert_eq!(cache.buckets.len(), 2);
+        assert_eq!(cache.members, SketchCache::BUSY_BUCKET + 1);
+        assert!(matches!(cache.bucket(-2), Some(Some(Bucket::Crowded))));
+        assert!(cache.bucket(0).is_none(), "a forgotten key is read again");
+        let Some(Some(Bucket::Members(members))) = cache.bucket(-1) else {
+            panic!("the busy bucket is kept");
+        };
+        assert_eq!(
+            members.last().map(|m| (m.id(), m.short())),
+            Some((100, true))
+        );
+
+        // A bucket that grows past MAX_BUCKET turns crowded.
+        for id in 0..MAX_BUCKET as i64 {
+            cache.add_member(-1, Member::new(200 + id, false));
+        }
+        assert!(matches!(cache.bucket(-1), Some(Some(Bucket::Crowded))));
+        assert_eq!(cache.members, 0);
+    }
 
     #[test]
     fn story_statements_prepare_and_only_read() {
