@@ -118,8 +118,9 @@ impl SketchCache {
         }
     }
 
-    /// Empties the buckets before a batch whose `keys` could take them past their capacity,
-    /// so that none is forgotten while the batch uses them.
+    /// Makes room before a batch whose `keys` could take the buckets past their capacity: keeps
+    /// the busy ones (all of them go if even those fill half of it), so that nothing is
+    /// forgotten while the batch uses it.
     fn make_room(&mut self, keys: usize) {
         let full = |cache: &SketchCache, capacity: usize| {
             cache.buckets.len() + keys > capacity
