@@ -181,9 +181,7 @@ impl StoryTables for PgStoryTables<'_, '_> {
              ON CONFLICT (article_id) DO UPDATE SET sketch = excluded.sketch",
             &[&ids, &sketches],
         )?;
-        let rows = key_rows(new, |key| {
-            matches!(self.buckets.get(&key), Some(Bucket::Crowded))
-        });
+        let rows = key_rows(new, |key| self.is_crowded(key));
         let keys: Vec<i64> = rows.iter().map(|row| row.0).collect();
         let articles: Vec<i64> = rows.iter().map(|row| row.1).collect();
         let short: Vec<bool> = rows.iter().map(|row| row.2).collect();

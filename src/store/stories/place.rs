@@ -31,6 +31,10 @@ pub(crate) trait StoryTables {
     fn load_buckets(&mut self, keys: &BTreeSet<i64>) -> std::result::Result<(), Self::Error>;
     /// The stored articles under `key`, as `load_buckets` read them (None: none).
     fn bucket(&self, key: i64) -> Option<&Bucket>;
+    /// Whether `load_buckets` found `key` crowded.
+    fn is_crowded(&self, key: i64) -> bool {
+        matches!(self.bucket(key), Some(Bucket::Crowded))
+    }
     /// Reads ahead the sketches of the stored articles some of `new` may be compared with
     /// ([`stored_candidates`]): a backend that pays a round trip per read gets them in one.
     /// SQLite reads each when needed, from its page cache.
@@ -318,9 +322,7 @@ impl StoryTables for SqliteStoryTables<'_> {
             .tx
             .prepare_cached(INSERT_KEY)
             .context("storing story keys")?;
-        let rows = key_rows(new, |key| {
-            matches!(self.cache.bucket(key), Some(Some(Bucket::Crowded)))
-        });
+        let rows = key_rows(new, |key| self.is_crowded(key));
         for (key, id, short) in rows {
             let inserted = insert_key
                 .execute(params![key, id, short])
