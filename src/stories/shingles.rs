@@ -17,6 +17,7 @@ pub const MAX_WORDS: usize = 20_000;
 /// "EXCLUSIVE", a heading) joins the next sentence. A text shorter than one shingle but with at
 /// least one word yields one shingle of all its words.
 pub fn for_each_shingle(text: &str, mut emit: impl FnMut(u64, usize)) {
+    // The last words, oldest first (only the last `words` of them are set while `words < 5`).
     let mut window = [0u64; SHINGLE_WORDS];
     let mut words = 0usize;
     let mut run_words = 0usize;
@@ -26,56 +27,93 @@ pub fn for_each_shingle(text: &str, mut emit: impl FnMut(u64, usize)) {
             run += 1;
             run_words = 0;
         }
-        window[words % SHINGLE_WORDS] = word;
+        window.copy_within(1.., 0);
+        window[SHINGLE_WORDS - 1] = word;
         words += 1;
         run_words += 1;
         if run_words >= SHINGLE_WORDS {
-            emit(shingle_hash(&window, words), run);
+            emit(shingle_hash(&window), run);
         }
         words < MAX_WORDS
     });
     if (1..SHINGLE_WORDS).contains(&words) {
-        emit(shingle_hash(&window[..words], words), 0);
+        emit(shingle_hash(&window[SHINGLE_WORDS - words..]), 0);
     }
 }
 
-/// Combines the words of a ring buffer whose next write position is `written % len`, oldest first.
-fn shingle_hash(window: &[u64], written: usize) -> u64 {
-    let len = window.len();
-    let oldest = written % len;
-    let mut state = 0x243f_6a88_85a3_08d3u64 ^ len as u64;
-    for offset in 0..len {
-        let word = window[(oldest + offset) % len];
+/// Combines word hashes, oldest first.
+fn shingle_hash(words: &[u64]) -> u64 {
+    let mut state = 0x243f_6a88_85a3_08d3u64 ^ words.len() as u64;
+    for &word in words {
         state = (state.rotate_left(23) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
     finalize(state)
 }
 
+/// What an ASCII byte is to the word scanner: a letter or digit is its lowercase self (all of
+/// them are above the other classes' codes).
+const OTHER: u8 = 0;
+const SENTENCE_STOP: u8 = 1;
+const LINE_BREAK: u8 = 2;
+const SPACE: u8 = 3;
+const ASCII_CLASS: [u8; 128] = {
+    let mut table = [OTHER; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        let ch = byte as u8;
+        table[byte] = if ch.is_ascii_alphanumeric() {
+            ch.to_ascii_lowercase()
+        } else {
+            match ch {
+                b'.' | b'!' | b'?' => SENTENCE_STOP,
+                b'\n' => LINE_BREAK,
+                // `char::is_whitespace` for ASCII, but the line break.
+                b' ' | b'\t' | 0x0b | 0x0c | b'\r' => SPACE,
+                _ => OTHER,
+            }
+        };
+        byte += 1;
+    }
+    table
+};
+
 /// Calls `emit(hash, sentence_ended)` for each word (lowercased letters and digits) until it
 /// returns false; `sentence_ended` tells that a sentence end or a line break came before it.
+/// Reads bytes: ASCII through a table, and only other characters are decoded (news text is
+/// mostly ASCII, and this runs over every article body).
 fn for_each_word(text: &str, mut emit: impl FnMut(u64, bool) -> bool) {
+    let bytes = text.as_bytes();
     let mut hash = FNV_OFFSET;
     let mut in_word = false;
     let mut stop = false;
     let mut ended = false;
-    for ch in text.chars() {
-        if ch.is_ascii() {
-            let byte = ch as u8;
-            if byte.is_ascii_alphanumeric() {
-                hash = fnv_byte(hash, byte.to_ascii_lowercase());
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let class = if byte < 0x80 {
+            at += 1;
+            let class = ASCII_CLASS[usize::from(byte)];
+            if class > SPACE {
+                hash = fnv_byte(hash, class);
                 in_word = true;
                 continue;
             }
-        } else if ch.is_alphanumeric() {
-            for lower in ch.to_lowercase() {
-                let mut buffer = [0u8; 4];
-                for &byte in lower.encode_utf8(&mut buffer).as_bytes() {
-                    hash = fnv_byte(hash, byte);
+            class
+        } else {
+            let ch = text[at..].chars().next().expect("at a character boundary");
+            at += ch.len_utf8();
+            if ch.is_alphanumeric() {
+                for lower in ch.to_lowercase() {
+                    let mut buffer = [0u8; 4];
+                    for &byte in lower.encode_utf8(&mut buffer).as_bytes() {
+                        hash = fnv_byte(hash, byte);
+                    }
                 }
+                in_word = true;
+                continue;
             }
-            in_word = true;
-            continue;
-        }
+            if ch.is_whitespace() { SPACE } else { OTHER }
+        };
         if in_word {
             if !emit(finalize(hash), ended) {
                 return;
@@ -85,10 +123,10 @@ fn for_each_word(text: &str, mut emit: impl FnMut(u64, bool) -> bool) {
             ended = false;
             stop = false;
         }
-        match ch {
-            '.' | '!' | '?' => stop = true,
-            '\n' => ended = true,
-            _ if ch.is_whitespace() => ended |= stop,
+        match class {
+            SENTENCE_STOP => stop = true,
+            LINE_BREAK => ended = true,
+            SPACE => ended |= stop,
             _ => stop = false,
         }
     }

@@ -54,9 +54,19 @@ impl fmt::Display for SketchError {
 
 impl std::error::Error for SketchError {}
 
+/// Buffers reused per worker thread, so sketching allocates only the sketch itself.
+#[derive(Default)]
+struct Scratch {
+    /// The 32-bit hash of every shingle of the current text, in text order.
+    hashes: Vec<u32>,
+    /// An open-addressing set for counting the distinct hashes (0: empty slot).
+    seen: Vec<u32>,
+    /// The distinct hashes below a cutoff, sorted.
+    smallest: Vec<u32>,
+}
+
 thread_local! {
-    /// Reused per worker thread: the 32-bit hash of every shingle of the current text.
-    static HASHES: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 impl Sketch {
@@ -64,8 +74,9 @@ impl Sketch {
     /// `title` and `body` are the normalised article fields. The body's words are sketched; the
     /// title only when the body has none (a title-only item), because reprints change headlines.
     pub fn of(title: &str, body: &str) -> Sketch {
-        HASHES.with(|cell| {
-            let mut hashes = cell.borrow_mut();
+        SCRATCH.with(|cell| {
+            let scratch = &mut *cell.borrow_mut();
+            let hashes = &mut scratch.hashes;
             hashes.clear();
             let mut lead_keys = [u32::MAX; LEAD_KEYS];
             for text in [body, title] {
@@ -80,13 +91,14 @@ impl Sketch {
                     break;
                 }
             }
-            Sketch::from_hashes(&mut hashes, &lead_keys)
+            Sketch::from_hashes(scratch, &lead_keys)
         })
     }
 
-    /// Builds the sketch from the shingle hashes in text order; sorts `hashes` in place.
+    /// Builds the sketch from the shingle hashes in text order (`scratch.hashes`).
     /// `sentence_keys` holds the smallest hash of each of the first sentences (u32::MAX: none).
-    fn from_hashes(hashes: &mut Vec<u32>, sentence_keys: &[u32]) -> Sketch {
+    fn from_hashes(scratch: &mut Scratch, sentence_keys: &[u32]) -> Sketch {
+        let hashes = &scratch.hashes;
         let mut lead_full: Vec<u32> = Vec::with_capacity(LEAD_SHINGLES);
         for &hash in hashes.iter() {
             if lead_full.len() == LEAD_SHINGLES {
@@ -105,15 +117,30 @@ impl Sketch {
         lead_keys.sort_unstable();
         lead_keys.dedup();
 
-        hashes.sort_unstable();
-        hashes.dedup();
-        let below = hashes.partition_point(|&hash| hash < SAMPLE_BELOW);
-        let take = below.clamp(MIN_SAMPLE, MAX_SAMPLE).min(hashes.len());
+        // Only the smallest hashes are kept, so only they are sorted: those below
+        // `SAMPLE_BELOW`, or up to a limit doubled until there are `MIN_SAMPLE` of them.
+        let shingles = count_distinct(hashes, &mut scratch.seen);
+        let smallest = &mut scratch.smallest;
+        let first_limit = SAMPLE_BELOW - 1;
+        let mut limit = first_limit;
+        let take = loop {
+            smallest.clear();
+            smallest.extend(hashes.iter().filter(|&&hash| hash <= limit));
+            smallest.sort_unstable();
+            smallest.dedup();
+            if limit == first_limit && smallest.len() >= MIN_SAMPLE {
+                break smallest.len().min(MAX_SAMPLE);
+            }
+            if smallest.len() >= MIN_SAMPLE || limit == u32::MAX {
+                break smallest.len().min(MIN_SAMPLE);
+            }
+            limit = limit.saturating_mul(2).saturating_add(1);
+        };
         Sketch {
-            shingles: hashes.len() as u32,
+            shingles: shingles as u32,
             lead,
             lead_keys,
-            sample: hashes[..take].to_vec(),
+            sample: smallest[..take].to_vec(),
         }
     }
 
@@ -228,6 +255,31 @@ impl Sketch {
     }
 }
 
+/// The number of distinct values in `hashes`, with `seen` as a linear-probing set: the hashes
+/// are uniformly spread, so their low bits pick the slot.
+fn count_distinct(hashes: &[u32], seen: &mut Vec<u32>) -> usize {
+    let slots = (hashes.len() * 2).next_power_of_two().max(16);
+    let mask = slots - 1;
+    seen.clear();
+    seen.resize(slots, 0);
+    let mut distinct = usize::from(hashes.contains(&0));
+    for &hash in hashes.iter().filter(|&&hash| hash != 0) {
+        let mut slot = hash as usize & mask;
+        loop {
+            match seen[slot] {
+                0 => {
+                    seen[slot] = hash;
+                    distinct += 1;
+                    break;
+                }
+                held if held == hash => break,
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+    distinct
+}
+
 fn push_varint(out: &mut Vec<u8>, mut value: u32) {
     while value >= 0x80 {
         out.push((value as u8) | 0x80);
@@ -267,5 +319,50 @@ impl Reader<'_> {
             }
         }
         Err(SketchError("shingle count too long".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample rule stated plainly: sort, deduplicate, keep every hash below `SAMPLE_BELOW`
+    /// but at least `MIN_SAMPLE` and at most `MAX_SAMPLE` of the smallest.
+    fn sample_by_sorting(hashes: &[u32]) -> (u32, Vec<u32>) {
+        let mut sorted = hashes.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let below = sorted.partition_point(|&hash| hash < SAMPLE_BELOW);
+        let take = below.clamp(MIN_SAMPLE, MAX_SAMPLE).min(sorted.len());
+        (sorted.len() as u32, sorted[..take].to_vec())
+    }
+
+    #[test]
+    fn the_sample_and_count_match_sorting_every_hash() {
+        let mut state = 7u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 32) as u32
+        };
+        for size in [0, 1, 5, 31, 32, 33, 64, 100, 383, 384, 385, 1_000, 20_000] {
+            for repeats in [1, 3] {
+                let mut scratch = Scratch::default();
+                for _ in 0..size / repeats {
+                    let hash = next();
+                    scratch.hashes.extend(std::iter::repeat_n(hash, repeats));
+                }
+                // Zero is a valid hash, and the set's empty-slot marker.
+                scratch.hashes.extend([0, 0, u32::MAX]);
+                let expected = sample_by_sorting(&scratch.hashes);
+                let sketch = Sketch::from_hashes(&mut scratch, &[]);
+                assert_eq!(
+                    (sketch.shingles, sketch.sample),
+                    expected,
+                    "{size} x{repeats}"
+                );
+            }
+        }
     }
 }
