@@ -76,8 +76,8 @@ pub(crate) type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 ///   first import), so that a key it does not hold has no rows and needs no lookup;
 /// - the sketches of the articles that keep turning up as candidates.
 ///
-/// Bounded: the sketches are emptied when they reach their capacity (about 4 MB), the buckets
-/// keep only the busy ones when they reach theirs (about 5 MB), so memory stays flat;
+/// Bounded: the sketches are emptied when they reach their capacity (about 2 MB), the buckets
+/// keep only the largest when they reach theirs (about 6 MB), so memory stays flat;
 /// everything is emptied when another connection commits (it may have deleted articles or
 /// added keys), when a batch rolls back, and when something other than an import writes keys
 /// (`sketch_missing`).
@@ -91,12 +91,9 @@ pub(crate) struct SketchCache {
 }
 
 impl SketchCache {
-    const CAPACITY: usize = 8_192;
+    const CAPACITY: usize = 4_096;
     const BUCKET_CAPACITY: usize = 32_768;
-    const MEMBER_CAPACITY: usize = 131_072;
-    /// Buckets of at least this many articles (or crowded) outlive a full cache: reading them
-    /// again costs the most.
-    const BUSY_BUCKET: usize = 8;
+    const MEMBER_CAPACITY: usize = 262_144;
 
     pub(crate) fn clear(&mut self) {
         self.sketches.clear();
@@ -118,33 +115,48 @@ impl SketchCache {
         }
     }
 
-    /// Makes room before a batch whose `keys` could take the buckets past their capacity: keeps
-    /// the busy ones (all of them go if even those fill half of it), so that nothing is
-    /// forgotten while the batch uses it.
+    /// Makes room before a batch whose `keys` could take the buckets past their capacity, so
+    /// that nothing is forgotten while the batch uses it. What costs most to read again is
+    /// kept, within half the capacity: crowded keys (`MAX_BUCKET + 1` rows each, no members
+    /// to hold), then the largest buckets, which are also the ones the next batches look up
+    /// most (a key's bucket is large because many articles have it). Dropping the busy buckets
+    /// all at once instead made a 200,000-article store read them again batch after batch.
     fn make_room(&mut self, keys: usize) {
-        let full = |cache: &SketchCache, capacity: usize| {
-            cache.buckets.len() + keys > capacity
-                || cache.members + keys > capacity * Self::MEMBER_CAPACITY / Self::BUCKET_CAPACITY
+        let full = |cache: &SketchCache| {
+            cache.buckets.len() + keys > Self::BUCKET_CAPACITY
+                || cache.members + keys > Self::MEMBER_CAPACITY
         };
-        if !full(self, Self::BUCKET_CAPACITY) {
+        if !full(self) {
             return;
         }
         self.complete = false;
-        self.buckets.retain(|_, bucket| match bucket {
-            Bucket::Crowded => true,
-            Bucket::Members(members) => members.len() >= Self::BUSY_BUCKET,
-        });
-        self.members = self
-            .buckets
-            .values()
-            .map(|bucket| match bucket {
-                Bucket::Crowded => 0,
-                Bucket::Members(members) => members.len(),
-            })
-            .sum();
-        if full(self, Self::BUCKET_CAPACITY / 2) {
-            self.forget_buckets();
+        let bucket_budget =
+            (Self::BUCKET_CAPACITY / 2).min(Self::BUCKET_CAPACITY.saturating_sub(keys));
+        let member_budget =
+            (Self::MEMBER_CAPACITY / 2).min(Self::MEMBER_CAPACITY.saturating_sub(keys));
+        let mut sizes: Vec<usize> = self.buckets.values().map(Bucket::rows).collect();
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        // The smallest size kept, and how many buckets of that size still fit.
+        let (mut kept, mut members, mut cut, mut room_at_cut) = (0, 0, usize::MAX, 0);
+        for size in sizes {
+            let held = if size > MAX_BUCKET { 0 } else { size };
+            if kept == bucket_budget || members + held > member_budget {
+                break;
+            }
+            kept += 1;
+            members += held;
+            room_at_cut = if size == cut { room_at_cut + 1 } else { 1 };
+            cut = size;
         }
+        self.buckets.retain(|_, bucket| {
+            let size = bucket.rows();
+            if size == cut && room_at_cut > 0 {
+                room_at_cut -= 1;
+                return true;
+            }
+            size > cut
+        });
+        self.members = members;
     }
 
     /// Whether the cache can vouch for the whole table: asked when it is empty, before the
@@ -567,42 +579,67 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_full_bucket_cache_keeps_the_busy_buckets_and_stops_vouching_for_the_table() {
+    fn a_full_bucket_cache_keeps_the_largest_buckets_and_stops_vouching_for_the_table() {
         let store = Store::open_in_memory().unwrap();
         let mut cache = SketchCache::default();
         cache.check_complete(store.connection()).unwrap();
         assert!(cache.complete, "an empty table is wholly known");
         assert!(matches!(cache.bucket(7), Some(None)));
 
-        let busy: Vec<Member> = (1..=SketchCache::BUSY_BUCKET as i64)
-            .map(|id| Member::new(id, false))
-            .collect();
-        cache.remember(-1, Bucket::Members(busy));
-        cache.remember(-2, Bucket::Crowded);
-        for key in 0..SketchCache::BUCKET_CAPACITY as i64 - 2 {
-            cache.remember(key, Bucket::Members(vec![Member::new(key, false)]));
+        let members = |first: i64, count: i64| -> Vec<Member> {
+            (first..first + count)
+                .map(|id| Member::new(id, false))
+                .collect()
+        };
+        // Far more busy buckets than half the capacity holds, of 10 to 199 members: the largest
+        // are kept (they cost most to read again), up to half the member capacity.
+        let mut key = 0;
+        while cache.members < SketchCache::MEMBER_CAPACITY - 1_000 {
+            let size = 10 + key % 190;
+            cache.remember(key, Bucket::Members(members(key * 1_000, size)));
+            key += 1;
         }
-        cache.add_member(-1, Member::new(100, true));
-        cache.make_room(1);
+        cache.remember(-1, Bucket::Members(members(1, 150)));
+        cache.remember(-2, Bucket::Crowded);
+        cache.add_member(-1, Member::new(100_000_000, true));
+        let before = cache.buckets.len();
+        cache.make_room(2_000);
         assert!(!cache.complete);
-        assert_eq!(cache.buckets.len(), 2);
-        assert_eq!(cache.members, SketchCache::BUSY_BUCKET + 1);
+        assert!(cache.members <= SketchCache::MEMBER_CAPACITY / 2);
+        assert!(
+            cache.members > SketchCache::MEMBER_CAPACITY / 2 - 200,
+            "{}",
+            cache.members
+        );
+        let counted: usize = cache
+            .buckets
+            .values()
+            .map(|b| match b {
+                Bucket::Members(m) => m.len(),
+                Bucket::Crowded => 0,
+            })
+            .sum();
+        assert_eq!(cache.members, counted);
+        let smallest_kept = cache.buckets.values().map(Bucket::rows).min().unwrap();
+        assert!(smallest_kept > 100, "the largest are kept: {smallest_kept}");
+        assert!(cache.buckets.len() < before / 2);
         assert!(matches!(cache.bucket(-2), Some(Some(Bucket::Crowded))));
         assert!(cache.bucket(0).is_none(), "a forgotten key is read again");
-        let Some(Some(Bucket::Members(members))) = cache.bucket(-1) else {
-            panic!("the busy bucket is kept");
+        let Some(Some(Bucket::Members(kept))) = cache.bucket(-1) else {
+            panic!("a large bucket is kept");
         };
         assert_eq!(
-            members.last().map(|m| (m.id(), m.short())),
-            Some((100, true))
+            kept.last().map(|m| (m.id(), m.short())),
+            Some((100_000_000, true))
         );
 
-        // A bucket that grows past MAX_BUCKET turns crowded.
+        // A bucket that grows past MAX_BUCKET turns crowded and holds no members.
+        let held = cache.members - kept.len();
         for id in 0..MAX_BUCKET as i64 {
             cache.add_member(-1, Member::new(200 + id, false));
         }
         assert!(matches!(cache.bucket(-1), Some(Some(Bucket::Crowded))));
-        assert_eq!(cache.members, 0);
+        assert_eq!(cache.members, held);
     }
 
     #[test]

@@ -220,6 +220,16 @@ pub(crate) enum Bucket {
     Crowded,
 }
 
+impl Bucket {
+    /// How many rows reading the bucket returns (a crowded one is read up to `MAX_BUCKET + 1`).
+    pub(crate) fn rows(&self) -> usize {
+        match self {
+            Bucket::Members(members) => members.len(),
+            Bucket::Crowded => MAX_BUCKET + 1,
+        }
+    }
+}
+
 /// The story rows of a SQLite batch transaction, with the writer's cache of sketches and
 /// crowded keys.
 pub(in crate::store) struct SqliteStoryTables<'t> {
