@@ -231,7 +231,7 @@ impl Bucket {
 }
 
 /// The story rows of a SQLite batch transaction, with the writer's cache of sketches and
-/// crowded keys.
+/// buckets.
 pub(in crate::store) struct SqliteStoryTables<'t> {
     pub tx: &'t Connection,
     pub cache: &'t mut SketchCache,
