@@ -67,7 +67,10 @@ pub(super) struct Caches {
     /// (entity id, alias) pairs known to be in `entity_aliases` (the value is the entity id).
     pub aliases: IdCache<(i64, String)>,
     /// Stored sketches decoded by earlier batches (see `stories::place`).
-    pub sketches: super::stories::SketchCache,
+    /// Boxed: the largest cache by far, and the store is moved by value.
+    pub sketches: Box<super::stories::SketchCache>,
+    /// Story key rows the held transaction writes when it commits (see `stories::place`).
+    pub story_keys: super::stories::HeldKeyRows,
     /// `PRAGMA data_version` when the caches were last checked: it moves when another
     /// connection commits.
     data_version: Option<i64>,
@@ -89,6 +92,7 @@ impl Caches {
         self.entities.rollback();
         self.aliases.rollback();
         self.sketches.clear();
+        self.story_keys.forget();
     }
 
     /// Called at the start of each write transaction. If another connection committed since

@@ -750,11 +750,12 @@ impl Store {
         if self.held.take().is_none() {
             return Ok(());
         }
-        match self
-            .conn
-            .execute_batch("COMMIT")
-            .context("committing the batch")
-        {
+        let written = self.caches.story_keys.write(&self.conn);
+        match written.and_then(|()| {
+            self.conn
+                .execute_batch("COMMIT")
+                .context("committing the batch")
+        }) {
             Ok(()) => {
                 self.caches.commit();
                 self.checkpoint_in_background();
@@ -967,6 +968,7 @@ impl BatchWriter<'_> {
         let mut tables = stories::SqliteStoryTables {
             tx: self.tx,
             cache: &mut self.caches.sketches,
+            held: &mut self.caches.story_keys,
         };
         stories::place_new_articles(&mut tables, &sketched, &self.seen_at)
     }

@@ -235,6 +235,76 @@ impl Bucket {
 pub(in crate::store) struct SqliteStoryTables<'t> {
     pub tx: &'t Connection,
     pub cache: &'t mut SketchCache,
+    pub held: &'t mut HeldKeyRows,
+}
+
+/// The `story_keys` rows of the held transaction's articles (see `Store::write_batch`), written
+/// together just before it commits instead of batch by batch. A held transaction dirties more
+/// pages than the page cache holds, so SQLite spills dirty pages to the WAL as it goes; keys are
+/// random, so each batch's rows landed all over the `story_keys` b-tree and dirtied again pages
+/// already spilled, each written to the WAL (and read back) again and again. Written at once, in
+/// key order, a page is dirtied about once per transaction: importing 200,000 generated articles
+/// took 60-62 s instead of 70 s and read 28 GB through system calls instead of 36 (without
+/// stories: 52 s, 17 GB). Until then the lookups of later batches find the rows here.
+#[derive(Default)]
+pub(in crate::store) struct HeldKeyRows {
+    /// `(key, member)`: one sorted run per batch, merged only when written (a merge per batch
+    /// would move every held row each time and need a buffer as large).
+    rows: Vec<(i64, Member)>,
+    /// Where each run after the first starts in `rows`.
+    run_starts: Vec<usize>,
+}
+
+impl HeldKeyRows {
+    /// Rows held at most (16 bytes each, 2 MB) before they are written mid-transaction: memory
+    /// stays bounded whatever the number of keys per article and of articles held.
+    const CAPACITY: usize = 131_072;
+
+    /// Adds a batch's rows (`(key, article id, short)`, sorted).
+    pub(super) fn add(&mut self, rows: Vec<(i64, i64, bool)>) {
+        if !self.rows.is_empty() {
+            self.run_starts.push(self.rows.len());
+        }
+        self.rows.extend(
+            rows.into_iter()
+                .map(|(key, id, short)| (key, Member::new(id, short))),
+        );
+    }
+
+    /// The held members of `key`'s bucket.
+    pub(super) fn members(&self, key: i64) -> impl Iterator<Item = Member> + '_ {
+        let ends = self.run_starts.iter().copied().chain([self.rows.len()]);
+        let starts = [0].into_iter().chain(self.run_starts.iter().copied());
+        starts.zip(ends).flat_map(move |(start, end)| {
+            let run = &self.rows[start..end];
+            let first = run.partition_point(|(held, _)| *held < key);
+            run[first..]
+                .iter()
+                .take_while(move |(held, _)| *held == key)
+                .map(|(_, member)| *member)
+        })
+    }
+
+    /// Writes the held rows, in key order, and forgets them.
+    pub(in crate::store) fn write(&mut self, tx: &Connection) -> Result<()> {
+        let mut insert_key = tx
+            .prepare_cached(INSERT_KEY)
+            .context("storing story keys")?;
+        self.rows.sort_unstable();
+        self.run_starts.clear();
+        for (key, member) in self.rows.drain(..) {
+            insert_key
+                .execute(params![key, member.id(), member.short()])
+                .context("storing story keys")?;
+        }
+        Ok(())
+    }
+
+    /// The transaction rolled back: its rows are gone with it.
+    pub(in crate::store) fn forget(&mut self) {
+        self.rows.clear();
+        self.run_starts.clear();
+    }
 }
 
 impl StoryTables for SqliteStoryTables<'_> {
@@ -261,12 +331,17 @@ impl StoryTables for SqliteStoryTables<'_> {
                 Some(Some(_)) => continue,
                 Some(None) => Bucket::Members(Vec::new()),
                 None => {
-                    let members = lookup
+                    let mut members = lookup
                         .query_map(params![key, (MAX_BUCKET + 1) as i64], |row| {
                             Ok(Member::new(row.get(0)?, row.get(1)?))
                         })
                         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<Member>>>())
                         .context("looking up story candidates")?;
+                    for held in self.held.members(key) {
+                        if !members.iter().any(|stored| stored.id() == held.id()) {
+                            members.push(held);
+                        }
+                    }
                     if members.len() > MAX_BUCKET {
                         Bucket::Crowded
                     } else {
@@ -328,18 +403,13 @@ impl StoryTables for SqliteStoryTables<'_> {
                 .execute(params![id, article.bytes])
                 .context("storing a sketch")?;
         }
-        let mut insert_key = self
-            .tx
-            .prepare_cached(INSERT_KEY)
-            .context("storing story keys")?;
         let rows = key_rows(new, |key| self.is_crowded(key));
-        for (key, id, short) in rows {
-            let inserted = insert_key
-                .execute(params![key, id, short])
-                .context("storing story keys")?;
-            if inserted == 1 {
-                self.cache.add_member(key, Member::new(id, short));
-            }
+        for &(key, id, short) in &rows {
+            self.cache.add_member(key, Member::new(id, short));
+        }
+        self.held.add(rows);
+        if self.held.rows.len() >= HeldKeyRows::CAPACITY {
+            self.held.write(self.tx)?;
         }
         Ok(())
     }
