@@ -262,6 +262,10 @@ impl HeldKeyRows {
 
     /// Adds a batch's rows (`(key, article id, short)`, sorted).
     pub(super) fn add(&mut self, rows: Vec<(i64, i64, bool)>) {
+        if self.rows.capacity() == 0 {
+            // Allocated once, at its bound: growing by doubling would overshoot it.
+            self.rows.reserve_exact(Self::CAPACITY);
+        }
         if !self.rows.is_empty() {
             self.run_starts.push(self.rows.len());
         }
@@ -407,10 +411,10 @@ impl StoryTables for SqliteStoryTables<'_> {
         for &(key, id, short) in &rows {
             self.cache.add_member(key, Member::new(id, short));
         }
-        self.held.add(rows);
-        if self.held.rows.len() >= HeldKeyRows::CAPACITY {
+        if self.held.rows.len() + rows.len() > HeldKeyRows::CAPACITY {
             self.held.write(self.tx)?;
         }
+        self.held.add(rows);
         Ok(())
     }
 
