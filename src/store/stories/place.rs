@@ -6,8 +6,8 @@
 //! own articles find each other through an in-memory map of their keys, so an article sees
 //! exactly the articles before it (stored, or earlier in the batch), as if they had been
 //! imported one by one. Each candidate's sketch is read (a primary-key lookup), compared, and a
-//! copy joins the two stories. Then the sketches and keys are stored, keys in sorted order, and
-//! the summaries of the stories touched are recomputed.
+//! copy joins the two stories. Then the sketches are stored, and the summaries of the stories
+//! touched recomputed; SQLite's key rows wait in [`HeldKeyRows`] for the transaction's commit.
 
 use std::collections::BTreeSet;
 
