@@ -77,9 +77,8 @@ pub(crate) type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 /// - the sketches of the articles that keep turning up as candidates.
 ///
 /// Bounded: the sketches are kept by a clock (see [`SketchClock`]) within their capacity (about
-/// 4 MB), the buckets
-/// keep only the largest when they reach theirs (about 6 MB), so memory stays flat;
-/// everything is emptied when another connection commits (it may have deleted articles or
+/// 4 MB), the buckets keep only the largest when they reach theirs (about 6 MB), so memory stays
+/// flat; everything is emptied when another connection commits (it may have deleted articles or
 /// added keys), when a batch rolls back, and when something other than an import writes keys
 /// (`sketch_missing`).
 #[derive(Default)]
@@ -690,6 +689,22 @@ mod tests {
             [(5, 1, false), (5, 2, true), (5, 3, false), (9, 2, true)],
             "written once each; forgotten rows (a rollback) never"
         );
+    }
+
+    #[test]
+    fn an_empty_table_is_not_the_whole_story_while_rows_are_held() {
+        let store = Store::open_in_memory().unwrap();
+        let mut cache = SketchCache::default();
+        let mut held = HeldKeyRows::default();
+        held.add(vec![(5, 2, false)]);
+        let mut tables = SqliteStoryTables {
+            tx: store.connection(),
+            cache: &mut cache,
+            held: &mut held,
+        };
+        tables.load_buckets(&BTreeSet::from([5])).unwrap();
+        assert!(matches!(tables.bucket(5), Some(Bucket::Members(members)) if members.len() == 1));
+        assert!(!cache.complete);
     }
 
     #[test]
