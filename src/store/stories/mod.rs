@@ -689,6 +689,18 @@ mod tests {
             [(5, 1, false), (5, 2, true), (5, 3, false), (9, 2, true)],
             "written once each; forgotten rows (a rollback) never"
         );
+
+        // Two full statements of rows and a shorter one.
+        held.add((0..150).map(|n| (1_000 + n, 10, n % 2 == 0)).collect());
+        held.write(conn).unwrap();
+        let (rows, shorts): (i64, i64) = conn
+            .query_row(
+                "SELECT count(*), sum(short) FROM story_keys WHERE key >= 1000 AND article_id = 10",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((rows, shorts), (150, 75));
     }
 
     #[test]

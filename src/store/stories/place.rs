@@ -123,9 +123,10 @@ pub(crate) fn place_new_articles<T: StoryTables>(
         let mut joined = false;
         for shared in candidates.chunk_by(|a, b| a == b) {
             let candidate = shared[0].id();
-            // Decided from the keys alone: most candidates need no sketch read.
-            if splits.contains(&candidate)
-                || !stories::worth_comparing(shared.len(), short, shared[0].short())
+            // Decided from the keys alone: most candidates need no sketch read (nor a hash
+            // lookup in `splits`).
+            if !stories::worth_comparing(shared.len(), short, shared[0].short())
+                || splits.contains(&candidate)
             {
                 continue;
             }
@@ -291,16 +292,28 @@ impl HeldKeyRows {
 
     /// Writes the held rows, in key order, and forgets them.
     pub(in crate::store) fn write(&mut self, tx: &Connection) -> Result<()> {
-        let mut insert_key = tx
-            .prepare_cached(INSERT_KEY)
-            .context("storing story keys")?;
         self.rows.sort_unstable();
         self.run_starts.clear();
-        for (key, member) in self.rows.drain(..) {
-            insert_key
-                .execute(params![key, member.id(), member.short()])
+        let mut chunks = self.rows.chunks_exact(ROWS_PER_INSERT);
+        if chunks.len() > 0 {
+            let mut insert_chunk = tx
+                .prepare_cached(&insert_key_rows(ROWS_PER_INSERT))
+                .context("storing story keys")?;
+            for chunk in chunks.by_ref() {
+                insert_chunk
+                    .execute(rusqlite::params_from_iter(key_row_values(chunk)))
+                    .context("storing story keys")?;
+            }
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            tx.prepare(&insert_key_rows(rest.len()))
+                .and_then(|mut statement| {
+                    statement.execute(rusqlite::params_from_iter(key_row_values(rest)))
+                })
                 .context("storing story keys")?;
         }
+        self.rows.clear();
         Ok(())
     }
 
@@ -429,6 +442,26 @@ impl StoryTables for SqliteStoryTables<'_> {
 /// Stores one candidate key of an article (`?3`: whether its text is short).
 pub(super) const INSERT_KEY: &str =
     "INSERT OR IGNORE INTO story_keys (key, article_id, short) VALUES (?1, ?2, ?3)";
+
+/// Rows per statement when held key rows are written: a statement per row spent a third of the
+/// instructions running the statement (5,000 generated articles: 3,700 instructions per key row
+/// with 64 rows to a statement, 5,200 with one).
+const ROWS_PER_INSERT: usize = 64;
+
+/// [`INSERT_KEY`] for `rows` rows.
+fn insert_key_rows(rows: usize) -> String {
+    let mut sql = String::from("INSERT OR IGNORE INTO story_keys (key, article_id, short) VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(?, ?, ?)" } else { ", (?, ?, ?)" });
+    }
+    sql
+}
+
+/// The parameters of [`insert_key_rows`] for `rows`.
+fn key_row_values(rows: &[(i64, Member)]) -> impl Iterator<Item = i64> + '_ {
+    rows.iter()
+        .flat_map(|(key, member)| [*key, member.id(), i64::from(member.short())])
+}
 
 /// The `story_keys` rows of new articles, `(key, article id, short)`, sorted. A key whose bucket
 /// was already crowded before these articles (`crowded`) gets no more rows: it keeps its first
