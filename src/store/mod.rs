@@ -77,6 +77,7 @@ pub mod lookup;
 mod names;
 pub use names::nearest;
 mod pages;
+mod rank;
 mod saved;
 
 pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};
@@ -388,8 +389,10 @@ impl fmt::Debug for Store {
 /// SQL functions on every connection the store opens, for canned, saved and internal queries:
 /// `source_key(text)` and `name_key(text)` give the keys newsdb stores in `sources.key` and in
 /// `entities.key` / `entity_aliases.key`, so `--source "The Korea Herald"` finds "korea herald"
-/// and `--entity "Kim's"` finds Kim. Other tools' connections do not have them.
+/// and `--entity "Kim's"` finds Kim. Other tools' connections do not have them. And FTS5's
+/// ranking function `newsdb_bm25` (see [`rank`]), which the search query ranks with.
 fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    rank::register(conn)?;
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("source_key", 1, flags, |context| {
         Ok(context
