@@ -472,3 +472,92 @@ fn upgrading_an_existing_database_indexes_its_summaries_and_keeps_its_mentions()
     .unwrap();
     assert_eq!(ids(&search(&db, &["jetty"])), [1]);
 }
+
+/// `run search -p order=date`: every match sorted by date (newest first, undated last), each row
+/// shown with its snippet; the next page goes on where the first stopped; and the scores are
+/// FTS5's own bm25, with the weights the query documents.
+#[test]
+fn date_order_pages_through_every_match_with_snippets_and_bm25_scores() {
+    let db = TestDb::new();
+    let records: Vec<Value> = (0..30)
+        .map(|n| {
+            let mut record = json!({
+                "title": format!("Harbour report {n}"),
+                "body": format!("The harbour board met on day {n}. {}", "Cranes stood idle. ".repeat(n % 5)),
+                "source": "Quay Times",
+            });
+            if n % 7 != 3 {
+                record["published"] = json!(format!("2024-02-{:02}T08:00:00Z", n % 28 + 1));
+            }
+            record
+        })
+        .collect();
+    import_records(&db, &records);
+    let run = |offset: &str| -> Vec<Value> {
+        let output = db.run(&[
+            "run",
+            "search",
+            "-p",
+            "query=harbour",
+            "-p",
+            "order=date",
+            "-p",
+            "limit=12",
+            "-p",
+            &format!("offset={offset}"),
+            "--format",
+            "json",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_str(&stdout(&output)).unwrap()
+    };
+    let rows: Vec<Value> = ["0", "12", "24"].into_iter().flat_map(run).collect();
+    assert_eq!(rows.len(), 30);
+    let mut unique = ids(&rows);
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 30, "no row twice across pages");
+    let dates: Vec<Option<&str>> = rows
+        .iter()
+        .map(|row| row["published_at"].as_str())
+        .collect();
+    let dated = dates.iter().take_while(|date| date.is_some()).count();
+    assert_eq!(dated, 26, "undated rows come last: {dates:?}");
+    assert!(
+        dates[..dated].windows(2).all(|pair| pair[0] >= pair[1]),
+        "{dates:?}"
+    );
+    for row in &rows {
+        let snippet = row["snippet"].as_str().unwrap();
+        assert!(
+            snippet.contains("«Harbour»") || snippet.contains("«harbour»"),
+            "{snippet}"
+        );
+    }
+    let expected: Vec<(i64, f64)> = db
+        .connect()
+        .prepare(
+            "SELECT rowid, round(-bm25(articles_fts, 5.0, 2.0, 1.0), 3) FROM articles_fts
+              WHERE articles_fts MATCH 'harbour'",
+        )
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    for row in &rows {
+        let id = row["id"].as_i64().unwrap();
+        let score = expected.iter().find(|(rowid, _)| *rowid == id).unwrap().1;
+        assert_eq!(row["score"].as_f64().unwrap(), score, "article {id}");
+    }
+    // Relevance order: the same scores, best first.
+    let best = search(&db, &["harbour", "--limit", "30"]);
+    let scores: Vec<f64> = best
+        .iter()
+        .map(|row| row["score"].as_f64().unwrap())
+        .collect();
+    assert!(
+        scores.windows(2).all(|pair| pair[0] >= pair[1]),
+        "{scores:?}"
+    );
+}

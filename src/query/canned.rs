@@ -20,6 +20,7 @@
 //! parameter of their SQL is required. Both run through [`adhoc::run`], on the read-only
 //! connection, so a canned query can never write whatever its SQL says.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use rusqlite::{Connection, Statement};
@@ -270,7 +271,25 @@ where
     ) -> Result<u64, QueryError>,
 {
     let parameters = query.bind(given)?;
-    adhoc::run(conn, &query.sql, &parameters, limits, consume)
+    adhoc::run(
+        conn,
+        &runnable_sql(conn, &query.sql),
+        &parameters,
+        limits,
+        consume,
+    )
+}
+
+/// A built-in's SQL as this database can run it: `search` names V19's narrow index, which a
+/// database made before V19 lacks when it is only read (reading never migrates); without the
+/// hint the query gives the same rows, reading whole articles.
+fn runnable_sql<'sql>(conn: &Connection, sql: &'sql str) -> Cow<'sql, str> {
+    match conn.prepare_cached(sql) {
+        Err(error) if error.to_string().starts_with("no such index: ") => {
+            Cow::Owned(crate::store::without_index_hints(sql))
+        }
+        _ => Cow::Borrowed(sql),
+    }
 }
 
 #[cfg(test)]

@@ -81,6 +81,7 @@ mod rank;
 mod saved;
 
 pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};
+pub(crate) use pages::without_index_hints;
 pub use pages::{
     FACET_MATCHES, FacetCount, LinkedMention, ListedArticle, PeriodCount, SOURCE_ENTITY_ARTICLES,
     SearchFacets, Sighting, SourceRow,

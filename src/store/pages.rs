@@ -421,19 +421,24 @@ impl Store {
     }
 }
 
-/// `sql` with its `INDEXED BY name` clauses taken out.
-fn without_index_hints(sql: &str) -> String {
-    let mut words = Vec::new();
-    let mut rest = sql.split_whitespace();
-    while let Some(word) = rest.next() {
-        if word.eq_ignore_ascii_case("INDEXED") {
-            rest.next(); // BY
-            rest.next(); // the index's name
-        } else {
-            words.push(word);
+/// `sql` with its `INDEXED BY name` clauses taken out, line by line (so `--` comments still end
+/// where they did), for a database made before the index it names.
+pub(crate) fn without_index_hints(sql: &str) -> String {
+    let mut lines = Vec::new();
+    for line in sql.lines() {
+        let mut words = Vec::new();
+        let mut rest = line.split_whitespace();
+        while let Some(word) = rest.next() {
+            if word.eq_ignore_ascii_case("INDEXED") {
+                rest.next(); // BY
+                rest.next(); // the index's name
+            } else {
+                words.push(word);
+            }
         }
+        lines.push(words.join(" "));
     }
-    words.join(" ")
+    lines.join("\n")
 }
 
 fn ids_json(ids: Vec<i64>) -> String {
@@ -470,6 +475,15 @@ mod tests {
     }
 
     /// Facets count the matches' sources, months and entities, each article once.
+    #[test]
+    fn index_hints_come_out_and_comments_still_end_their_lines() {
+        let sql = "-- the articles INDEXED BY x\nSELECT a.id FROM articles AS a INDEXED BY articles_facets\n WHERE a.id = 1";
+        assert_eq!(
+            without_index_hints(sql),
+            "-- the articles\nSELECT a.id FROM articles AS a\nWHERE a.id = 1"
+        );
+    }
+
     #[test]
     fn facets_count_the_matches() {
         let store = Store::open_in_memory().unwrap();
