@@ -561,3 +561,41 @@ fn date_order_pages_through_every_match_with_snippets_and_bm25_scores() {
         "{scores:?}"
     );
 }
+
+/// `newsdb compact` merges the full-text index's segments (one per import batch) into one;
+/// searches find the same rows with the same scores afterwards.
+#[test]
+fn compact_merges_the_search_index_and_searches_find_the_same() {
+    let db = TestDb::new();
+    for batch in 0..4 {
+        let records: Vec<Value> = (0..5)
+            .map(|n| {
+                json!({
+                    "title": format!("Ferry timetable {batch}-{n}"),
+                    "body": format!("Ferries to the islands run {} times a day.", batch * 5 + n),
+                })
+            })
+            .collect();
+        import_records(&db, &records);
+    }
+    let segments = || db.count("SELECT count(DISTINCT segid) FROM articles_fts_idx");
+    assert!(segments() >= 4, "one segment per import: {}", segments());
+    let before = search(&db, &["ferries", "--limit", "50"]);
+    assert_eq!(before.len(), 20);
+
+    let output = db.run(&["compact", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        summary["search_segments_before"].as_u64() >= Some(4),
+        "{summary}"
+    );
+    assert_eq!(summary["search_segments_after"], 1);
+    assert_eq!(segments(), 1);
+    assert_eq!(search(&db, &["ferries", "--limit", "50"]), before);
+    let integrity = db.connect().execute(
+        "INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')",
+        [],
+    );
+    assert!(integrity.is_ok(), "{integrity:?}");
+}

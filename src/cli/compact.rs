@@ -50,6 +50,7 @@ pub fn run(context: &Context, args: &CompactArgs) -> Outcome {
         None => {
             let mut store = context.open()?;
             let mut summary = store.compact_raw(&mut progress)?;
+            store.merge_search_index(&mut summary)?;
             if args.vacuum {
                 store.vacuum()?;
                 summary.vacuumed = true;
@@ -81,8 +82,15 @@ pub fn run(context: &Context, args: &CompactArgs) -> Outcome {
                 megabytes(summary.free_bytes)
             )
         };
+        let search_index = match (
+            summary.search_segments_before,
+            summary.search_segments_after,
+        ) {
+            (Some(before), Some(after)) => format!("; search index: {before} segments -> {after}"),
+            _ => String::new(),
+        };
         context.note(&format!(
-            "compacted {} raw copies: {} -> {}; {freed} ({:.2} s)",
+            "compacted {} raw copies: {} -> {}{search_index}; {freed} ({:.2} s)",
             summary.rows_compressed,
             megabytes(summary.raw_bytes_before),
             megabytes(summary.raw_bytes_after),

@@ -44,6 +44,10 @@ pub struct CompactSummary {
     pub file_bytes_before: u64,
     pub file_bytes_after: u64,
     pub vacuumed: bool,
+    /// The full-text index's segments before and after merging them (None on PostgreSQL, whose
+    /// index has none).
+    pub search_segments_before: Option<u64>,
+    pub search_segments_after: Option<u64>,
 }
 
 impl Store {
@@ -132,6 +136,40 @@ impl Store {
     /// Bytes of free pages inside the database file.
     pub fn free_bytes(&self) -> Result<u64> {
         self.pages_in_bytes("freelist_count", "reading the free page count")
+    }
+
+    /// Merges the full-text index into one segment (FTS5's `optimize`) and records the segment
+    /// counts in `summary`. Imports add a segment per batch and FTS5 merges them only as they pile
+    /// up (8 to a level, see migration 4), so a large store keeps a dozen or more, and every
+    /// search reads each word in each of them: at 100,000 articles 16 segments became 1 in
+    /// 1.5 s, and a search page never asked before went from 17 to 13 ms of CPU (relevance order)
+    /// and from 21 to 14 ms (date order). One transaction: the index is rewritten whole, so the
+    /// log grows by about its size (113 MB at 100,000 articles) until the next checkpoint.
+    pub fn merge_search_index(&mut self, summary: &mut CompactSummary) -> Result<()> {
+        summary.search_segments_before = Some(self.search_segments()?);
+        if summary.search_segments_before > Some(1) {
+            self.conn
+                .execute(
+                    "INSERT INTO articles_fts (articles_fts) VALUES ('optimize')",
+                    [],
+                )
+                .context("merging the full-text index")?;
+        }
+        summary.search_segments_after = Some(self.search_segments()?);
+        Ok(())
+    }
+
+    /// Segments in the full-text index (each has at least one row in its `_idx` table).
+    fn search_segments(&self) -> Result<u64> {
+        let segments: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(DISTINCT segid) FROM articles_fts_idx",
+                [],
+                |row| row.get(0),
+            )
+            .context("counting the full-text index's segments")?;
+        Ok(segments.unsigned_abs())
     }
 
     /// The database's size in bytes (pages times page size, as `stats` reports it).
