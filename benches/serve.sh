@@ -10,7 +10,8 @@
 #   benches/serve.sh                       # targets: p50 < 30 ms, p99 < 150 ms, 0 errors, RSS < 150 MB
 #
 # Knobs (environment): NEWSDB_BENCH_ARTICLES (100000), NEWSDB_BENCH_SECONDS (30),
-# NEWSDB_BENCH_CONNECTIONS (8), NEWSDB_BENCH_BIN (skip the release build and use this binary),
+# NEWSDB_BENCH_CONNECTIONS (8), NEWSDB_BENCH_COMPACT (1: `newsdb compact` before serving; 0: not),
+# NEWSDB_BENCH_BIN (skip the release build and use this binary),
 # NEWSDB_BENCH_DB (keep the database there and reuse it when it holds the articles; the import
 # phase then adds to it), NEWSDB_BENCH_INPUTS (a folder holding, or to hold, the generated
 # articles-N.jsonl files, kept), NEWSDB_BENCH_DIR (where work files go; removed at the end).
@@ -55,6 +56,11 @@ count() { "$bin" --db "$db" query "$1" --format csv | tail -n +2; }
 if [ ! -s "$db" ] || [ "$(count 'SELECT count(*) FROM articles')" -lt "$articles" ]; then
     echo "importing $articles articles into $db"
     /usr/bin/time -f 'import: %e s, peak RSS %M KB' "$bin" --db "$db" import "$inputs/articles-$articles.jsonl" -q
+fi
+# A served store is compacted after its import, as the README advises (the full-text index's
+# segments merged into one); NEWSDB_BENCH_COMPACT=0 serves it as the import left it.
+if [ "${NEWSDB_BENCH_COMPACT:-1}" = 1 ]; then
+    "$bin" --db "$db" compact
 fi
 echo "database: $(count 'SELECT count(*) FROM articles') articles, $(count 'SELECT count(*) FROM entities') entities, $(($(stat -c %s "$db") / 1048576)) MB"
 echo "load: $(cut -d' ' -f1 /proc/loadavg) (1-minute average) on $(nproc) cores"

@@ -15,9 +15,9 @@ use crate::backend::{DatabaseLocation, PgStore};
 use crate::query::adhoc::{self, Parameter, QueryError, QueryLimits};
 use crate::query::canned::{self, CannedQuery, Origin};
 use crate::store::{
-    CoMention, EntityDetail, EntityFilter, EntitySummary, Feed, LinkedMention, ListedArticle,
-    OpenOptions, PeriodCount, RawCopy, SavedQuery, SearchFacets, Sighting, SourceRow, Store,
-    StoreError, StoryFilter, StorySummary,
+    ArticleEntities, CoMention, EntityDetail, EntityFilter, EntitySummary, Feed, LinkedMention,
+    ListedArticle, OpenOptions, PeriodCount, RawCopy, SavedQuery, SearchFacets, Sighting,
+    SourceRow, Store, StoreError, StoryFilter, StorySummary,
 };
 
 /// A read-only store of either backend.
@@ -89,9 +89,18 @@ impl WebStore {
     }
 
     /// The facets of a search, None when they cannot be counted (a query the engine refuses).
-    pub fn search_facets(&self, query: &str, limit: usize) -> Option<SearchFacets> {
+    /// On SQLite, articles' entities are taken from and kept in `kept` at `generation`.
+    pub fn search_facets(
+        &self,
+        query: &str,
+        limit: usize,
+        kept: &ArticleEntities,
+        generation: u64,
+    ) -> Option<SearchFacets> {
         match self {
-            WebStore::Sqlite(store) => store.search_facets(query, limit).ok(),
+            WebStore::Sqlite(store) => store
+                .search_facets_kept(query, limit, Some((kept, generation)))
+                .ok(),
             WebStore::Postgres(cell) => cell.borrow_mut().search_facets(query, limit).ok(),
         }
     }

@@ -83,8 +83,8 @@ mod saved;
 pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};
 pub(crate) use pages::without_index_hints;
 pub use pages::{
-    FACET_MATCHES, FacetCount, LinkedMention, ListedArticle, PeriodCount, SOURCE_ENTITY_ARTICLES,
-    SearchFacets, Sighting, SourceRow,
+    ArticleEntities, FACET_MATCHES, FacetCount, LinkedMention, ListedArticle, PeriodCount,
+    SOURCE_ENTITY_ARTICLES, SearchFacets, Sighting, SourceRow,
 };
 pub(crate) mod stories;
 pub use saved::{Saved, SavedQuery};
