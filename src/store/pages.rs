@@ -603,10 +603,17 @@ mod tests {
             .unwrap();
         let plain = store.search_facets("summit", 8).unwrap();
         let kept = ArticleEntities::default();
-        let first = store.search_facets_kept("summit", 8, Some((&kept, 1))).unwrap();
+        let first = store
+            .search_facets_kept("summit", 8, Some((&kept, 1)))
+            .unwrap();
         assert_eq!(first, plain);
         assert_eq!(kept.len(), 3, "the article naming nothing is kept too");
-        assert_eq!(store.search_facets_kept("summit", 8, Some((&kept, 1))).unwrap(), plain);
+        assert_eq!(
+            store
+                .search_facets_kept("summit", 8, Some((&kept, 1)))
+                .unwrap(),
+            plain
+        );
 
         // The database changes: generation 2 reads again; generation 1 is not served any more.
         store
@@ -618,8 +625,18 @@ mod tests {
             .unwrap();
         let changed = store.search_facets("summit", 8).unwrap();
         assert_ne!(changed, plain);
-        assert_eq!(store.search_facets_kept("summit", 8, Some((&kept, 2))).unwrap(), changed);
-        assert_eq!(store.search_facets_kept("summit", 8, Some((&kept, 1))).unwrap(), changed);
+        assert_eq!(
+            store
+                .search_facets_kept("summit", 8, Some((&kept, 2)))
+                .unwrap(),
+            changed
+        );
+        assert_eq!(
+            store
+                .search_facets_kept("summit", 8, Some((&kept, 1)))
+                .unwrap(),
+            changed
+        );
     }
 
     #[test]
