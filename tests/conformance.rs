@@ -639,8 +639,19 @@ fn compact_reencodes_alike_on_both_backends() {
         }
         value
     };
-    let on_sqlite = summary(sqlite.run(&["compact", "--json"]));
-    let on_postgres = summary(newsdb_on(&url, &["compact", "--json"]));
+    let mut on_sqlite = summary(sqlite.run(&["compact", "--json"]));
+    let mut on_postgres = summary(newsdb_on(&url, &["compact", "--json"]));
+    // Only SQLite's full-text index is made of segments that compact merges.
+    let segments = |summary: &mut serde_json::Value| {
+        let fields = summary.as_object_mut().unwrap();
+        ["search_segments_before", "search_segments_after"].map(|key| fields.remove(key).unwrap())
+    };
+    let [_, sqlite_after] = segments(&mut on_sqlite);
+    assert_eq!(sqlite_after, 1);
+    assert_eq!(
+        segments(&mut on_postgres),
+        [serde_json::Value::Null, serde_json::Value::Null]
+    );
     assert_eq!(on_postgres, on_sqlite);
     assert_eq!(on_sqlite["rows_compressed"], ids.len());
     for (id, bytes) in ids.iter().zip(&raw) {
