@@ -98,7 +98,7 @@ pub fn serve(options: &ServeOptions, listening: impl FnOnce(SocketAddr)) -> Resu
             query_timeout: options.query_timeout,
             entity_pages: Arc::default(),
             search_pages: Arc::default(),
-            article_entities: Arc::default(),
+            article_facts: Arc::default(),
         });
         axum::serve(listener, app)
             .with_graceful_shutdown(stop_signal())

@@ -17,8 +17,9 @@ use crate::normalize::date::{since_flag, until_flag};
 use crate::query::adhoc::{Parameter, QueryError};
 use crate::query::search::explain_fts_error;
 use crate::store::{
-    ArticleEntities, EntityDetail, EntityFilter, EntitySummary, Feed, LinkedMention, ListedArticle,
-    PeriodCount, SearchFacets, Sighting, SourceRow, StoryFilter, StoryOrder, StorySummary,
+    EntityDetail, EntityFilter, EntitySummary, Feed, KeptArticleFacts, LinkedMention,
+    ListedArticle, PeriodCount, SearchFacets, Sighting, SourceRow, StoryFilter, StoryOrder,
+    StorySummary,
 };
 
 // ----- home -----
@@ -184,13 +185,13 @@ pub(super) async fn search_as(state: AppState, format: Format, params: Params) -
         Err(error) => return error_response(format, &error),
     };
     let cache = state.search_pages.clone();
-    let article_entities = state.article_entities.clone();
+    let article_facts = state.article_facts.clone();
     let key = serde_json::to_string(&form).unwrap_or_default();
     let answer = state
         .pool
         .read(move |reader| {
             let data = cache.get_or_compute(key, reader.generation(), || {
-                search_data(reader, form, &article_entities).map(|(data, _)| data)
+                search_data(reader, form, &article_facts).map(|(data, _)| data)
             })?;
             Ok((data, frame(reader)))
         })
@@ -210,7 +211,7 @@ pub(super) async fn search_as(state: AppState, format: Format, params: Params) -
 pub(super) fn search_data(
     reader: &Reader,
     form: SearchForm,
-    article_entities: &ArticleEntities,
+    article_facts: &KeptArticleFacts,
 ) -> Answer<SearchData> {
     let mut data = SearchData {
         form,
@@ -251,10 +252,9 @@ pub(super) fn search_data(
         }
         Err(error) => return Err(query_failed("search", error)),
     }
-    data.facets =
-        reader
-            .store
-            .search_facets(&data.form.q, 8, article_entities, reader.generation());
+    data.facets = reader
+        .store
+        .search_facets(&data.form.q, 8, article_facts, reader.generation());
     Ok((data, frame(reader)))
 }
 

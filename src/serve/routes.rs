@@ -30,7 +30,7 @@ use super::views;
 use crate::query::adhoc::{Parameter, QueryError, QueryLimits};
 use crate::query::canned;
 use crate::query::format::value_to_json;
-use crate::store::{ArticleEntities, StoreError};
+use crate::store::{KeptArticleFacts, StoreError};
 
 /// Rows per page of a listing.
 pub const PAGE_ROWS: usize = 20;
@@ -54,8 +54,8 @@ pub struct AppState {
     pub entity_pages: Arc<PageCache<EntityData>>,
     /// Search pages by their form (see [`super::cache`]).
     pub search_pages: Arc<PageCache<super::pages::SearchData, String>>,
-    /// Each article's entities, for search facets (see [`ArticleEntities`]).
-    pub article_entities: Arc<ArticleEntities>,
+    /// Each article's source, month and entities, for search facets (see [`KeptArticleFacts`]).
+    pub article_facts: Arc<KeptArticleFacts>,
 }
 
 /// The routes, 405 for other methods, 404 elsewhere, and the security headers on every answer.

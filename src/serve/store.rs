@@ -15,7 +15,7 @@ use crate::backend::{DatabaseLocation, PgStore};
 use crate::query::adhoc::{self, Parameter, QueryError, QueryLimits};
 use crate::query::canned::{self, CannedQuery, Origin};
 use crate::store::{
-    ArticleEntities, CoMention, EntityDetail, EntityFilter, EntitySummary, Feed, LinkedMention,
+    CoMention, EntityDetail, EntityFilter, EntitySummary, Feed, KeptArticleFacts, LinkedMention,
     ListedArticle, OpenOptions, PeriodCount, RawCopy, SavedQuery, SearchFacets, Sighting,
     SourceRow, Store, StoreError, StoryFilter, StorySummary,
 };
@@ -89,12 +89,12 @@ impl WebStore {
     }
 
     /// The facets of a search, None when they cannot be counted (a query the engine refuses).
-    /// On SQLite, articles' entities are taken from and kept in `kept` at `generation`.
+    /// On SQLite, articles' facts are taken from and kept in `kept` at `generation`.
     pub fn search_facets(
         &self,
         query: &str,
         limit: usize,
-        kept: &ArticleEntities,
+        kept: &KeptArticleFacts,
         generation: u64,
     ) -> Option<SearchFacets> {
         match self {

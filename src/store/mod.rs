@@ -83,7 +83,7 @@ mod saved;
 pub use lookup::{CANDIDATES, Candidate, RawCopy, Resolved};
 pub(crate) use pages::without_index_hints;
 pub use pages::{
-    ArticleEntities, FACET_MATCHES, FacetCount, LinkedMention, ListedArticle, PeriodCount,
+    FACET_MATCHES, FacetCount, KeptArticleFacts, LinkedMention, ListedArticle, PeriodCount,
     SOURCE_ENTITY_ARTICLES, SearchFacets, Sighting, SourceRow,
 };
 pub(crate) mod stories;

@@ -148,7 +148,7 @@ const FACET_HITS: &str = "
 /// the rows (grouping 20,000 mention rows in SQL took 13 ms of a 34 ms search page). Articles
 /// are read from V19's narrow index: by rowid SQLite would read a whole row, body and all, each.
 const FACET_ARTICLES: &str = "
-    SELECT a.source_id, substr(a.published_at, 1, 7)
+    SELECT a.id, a.source_id, substr(a.published_at, 1, 7)
       FROM json_each(?1) AS hits JOIN articles AS a INDEXED BY articles_facets
            ON a.id = hits.value";
 
@@ -319,14 +319,14 @@ impl Store {
         self.search_facets_kept(query, limit, None)
     }
 
-    /// [`Store::search_facets`], taking each article's entities from `kept` where it holds them
-    /// at `generation` (a number that moves whenever the database changes), and keeping those it
+    /// [`Store::search_facets`], taking each article's facts from `kept` where it holds them at
+    /// `generation` (a number that moves whenever the database changes), and keeping those it
     /// reads there.
     pub fn search_facets_kept(
         &self,
         query: &str,
         limit: usize,
-        kept: Option<(&ArticleEntities, u64)>,
+        kept: Option<(&KeptArticleFacts, u64)>,
     ) -> rusqlite::Result<SearchFacets> {
         let hits: Vec<i64> = {
             let mut statement = self.conn.prepare_cached(FACET_HITS)?;
@@ -335,41 +335,29 @@ impl Store {
         };
         let counted = hits.len() as i64;
 
-        let mut per_source = HashMap::new();
-        let mut per_month = BTreeMap::new();
-        let mut statement = self.prepare_facet(FACET_ARTICLES)?;
-        let mut rows = statement.query([ids_json(&hits)])?;
-        while let Some(row) = rows.next()? {
-            if let Some(source) = row.get::<_, Option<i64>>(0)? {
-                *per_source.entry(source).or_insert(0) += 1;
-            }
-            if let Some(month) = row.get::<_, Option<String>>(1)? {
-                *per_month.entry(month).or_insert(0) += 1;
-            }
-        }
-
-        let mut per_entity = HashMap::new();
-        let (lists, missing) = match kept {
+        let (mut facts, missing) = match kept {
             Some((kept, generation)) => kept.lookup(generation, &hits),
             None => (Vec::new(), hits),
         };
-        let mut read = self.article_entities(&missing)?;
-        if read.len() < missing.len() {
-            // Articles naming no entity are kept too, as empty lists.
-            let named: std::collections::HashSet<i64> = read.iter().map(|(id, _)| *id).collect();
-            let unnamed = missing.iter().filter(|id| !named.contains(id));
-            read.extend(unnamed.map(|&id| (id, Arc::from(Vec::new()))));
-        }
-        for entities in lists
-            .iter()
-            .chain(read.iter().map(|(_, entities)| entities))
-        {
-            for &entity in entities.iter() {
-                *per_entity.entry(entity).or_insert(0) += 1;
-            }
-        }
+        let read = self.article_facts(&missing)?;
+        facts.extend(read.iter().map(|(_, article)| Arc::clone(article)));
         if let Some((kept, generation)) = kept {
             kept.keep(generation, read);
+        }
+
+        let mut per_source = HashMap::new();
+        let mut per_month = BTreeMap::new();
+        let mut per_entity = HashMap::new();
+        for article in &facts {
+            if let Some(source) = article.source {
+                *per_source.entry(source).or_insert(0) += 1;
+            }
+            if let Some(month) = article.month.as_deref() {
+                *per_month.entry(month).or_insert(0) += 1;
+            }
+            for &entity in article.entities.iter() {
+                *per_entity.entry(entity).or_insert(0) += 1;
+            }
         }
 
         Ok(SearchFacets {
@@ -379,26 +367,51 @@ impl Store {
                 .into_iter()
                 .rev()
                 .take(limit)
-                .map(|(value, articles)| FacetCount { value, articles })
+                .map(|(month, articles)| FacetCount {
+                    value: month.to_owned(),
+                    articles,
+                })
                 .collect(),
             entities: self.top_named(per_entity, limit, FACET_ENTITY_NAMES)?,
         })
     }
 
-    /// The distinct entities each of `articles` names, in any field. Counted from the packed
-    /// rows, not the `mentions` view, which would unpack every span; an article's rows come
-    /// together (one primary key range per article).
-    fn article_entities(&self, articles: &[i64]) -> rusqlite::Result<Vec<(i64, Arc<[i64]>)>> {
-        let mut lists = Vec::with_capacity(articles.len());
+    /// What the facets count of each of `articles` that exists: its source and month from V19's
+    /// narrow index, its distinct entities from the packed rows.
+    fn article_facts(&self, articles: &[i64]) -> rusqlite::Result<Vec<(i64, Arc<ArticleFacts>)>> {
         if articles.is_empty() {
-            return Ok(lists);
+            return Ok(Vec::new());
         }
+        let mut entities: HashMap<i64, Box<[i64]>> = self.article_entities(articles)?;
+        let mut facts = Vec::with_capacity(articles.len());
+        let mut statement = self.prepare_facet(FACET_ARTICLES)?;
+        let mut rows = statement.query([ids_json(articles)])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let month: Option<String> = row.get(2)?;
+            facts.push((
+                id,
+                Arc::new(ArticleFacts {
+                    source: row.get(1)?,
+                    month: month.map(String::into_boxed_str),
+                    entities: entities.remove(&id).unwrap_or_default(),
+                }),
+            ));
+        }
+        Ok(facts)
+    }
+
+    /// The distinct entities each of `articles` names, in any field, for those that name any.
+    /// Counted from the packed rows, not the `mentions` view, which would unpack every span; an
+    /// article's rows come together (one primary key range per article).
+    fn article_entities(&self, articles: &[i64]) -> rusqlite::Result<HashMap<i64, Box<[i64]>>> {
+        let mut lists = HashMap::with_capacity(articles.len());
         let mut current: Option<(i64, Vec<i64>)> = None;
         let mut finish = |current: Option<(i64, Vec<i64>)>| {
             if let Some((article, mut entities)) = current {
                 entities.sort_unstable();
                 entities.dedup();
-                lists.push((article, Arc::from(entities)));
+                lists.insert(article, entities.into_boxed_slice());
             }
         };
         let mut statement = self.conn.prepare_cached(FACET_ENTITY_ROWS)?;
@@ -482,31 +495,42 @@ pub(crate) fn without_index_hints(sql: &str) -> String {
     lines.join("\n")
 }
 
-/// Each article's distinct entities, kept between searches for their facets: the entity facet
-/// reads the rows of up to [`FACET_MATCHES`] articles (about 21,000 rows from 1,000 places in
-/// `article_entities` at 100,000 articles, 6 ms of a 16 ms search page), and successive searches
-/// meet the same recent articles again. Good for one generation of the database (see
-/// `serve::cache`); a newer generation empties it, an older one neither reads nor adds.
-/// At most [`ArticleEntities::CAPACITY`] articles (a few MB); when full it starts again.
+/// What the search facets count of one article.
+#[derive(Debug, Default)]
+struct ArticleFacts {
+    source: Option<i64>,
+    /// `YYYY-MM` of its publication date.
+    month: Option<Box<str>>,
+    /// Its distinct entities, in id order.
+    entities: Box<[i64]>,
+}
+
+/// Each article's facts (source, month, distinct entities), kept between searches for their
+/// facets: the facets read up to [`FACET_MATCHES`] articles (at 100,000 articles about 1,000
+/// lookups in the narrow index and 21,000 rows from 1,000 places in `article_entities`, a fifth
+/// of a new search page), and successive searches meet the same recent articles again. Good for
+/// one generation of the database (see `serve::cache`); a newer generation empties it, an older
+/// one neither reads nor adds. At most [`KeptArticleFacts::CAPACITY`] articles (about 15 MB);
+/// when full it starts again.
 #[derive(Default)]
-pub struct ArticleEntities {
-    kept: Mutex<KeptEntities>,
+pub struct KeptArticleFacts {
+    kept: Mutex<KeptFacts>,
 }
 
 #[derive(Default)]
-struct KeptEntities {
+struct KeptFacts {
     generation: u64,
-    lists: HashMap<i64, Arc<[i64]>>,
+    articles: HashMap<i64, Arc<ArticleFacts>>,
 }
 
-impl ArticleEntities {
+impl KeptArticleFacts {
     pub const CAPACITY: usize = 65_536;
 
-    /// The kept lists of `articles` at `generation`, and the articles not kept.
-    fn lookup(&self, generation: u64, articles: &[i64]) -> (Vec<Arc<[i64]>>, Vec<i64>) {
+    /// The kept facts of `articles` at `generation`, and the articles not kept.
+    fn lookup(&self, generation: u64, articles: &[i64]) -> (Vec<Arc<ArticleFacts>>, Vec<i64>) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         if generation > kept.generation {
-            kept.lists.clear();
+            kept.articles.clear();
             kept.generation = generation;
         }
         if generation < kept.generation {
@@ -515,29 +539,29 @@ impl ArticleEntities {
         let mut found = Vec::with_capacity(articles.len());
         let mut missing = Vec::new();
         for id in articles {
-            match kept.lists.get(id) {
-                Some(list) => found.push(Arc::clone(list)),
+            match kept.articles.get(id) {
+                Some(facts) => found.push(Arc::clone(facts)),
                 None => missing.push(*id),
             }
         }
         (found, missing)
     }
 
-    /// Keeps `lists`, read at `generation`.
-    fn keep(&self, generation: u64, lists: Vec<(i64, Arc<[i64]>)>) {
+    /// Keeps `read`, read at `generation`.
+    fn keep(&self, generation: u64, read: Vec<(i64, Arc<ArticleFacts>)>) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         if generation != kept.generation {
             return;
         }
-        if kept.lists.len() + lists.len() > Self::CAPACITY {
-            kept.lists.clear();
+        if kept.articles.len() + read.len() > Self::CAPACITY {
+            kept.articles.clear();
         }
-        kept.lists.extend(lists);
+        kept.articles.extend(read);
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.kept.lock().unwrap().lists.len()
+        self.kept.lock().unwrap().articles.len()
     }
 }
 
@@ -585,7 +609,7 @@ mod tests {
     }
 
     #[test]
-    fn kept_article_entities_give_the_same_facets_for_their_generation_only() {
+    fn kept_article_facts_give_the_same_facets_for_their_generation_only() {
         let store = Store::open_in_memory().unwrap();
         store
             .connection()
@@ -602,7 +626,7 @@ mod tests {
             )
             .unwrap();
         let plain = store.search_facets("summit", 8).unwrap();
-        let kept = ArticleEntities::default();
+        let kept = KeptArticleFacts::default();
         let first = store
             .search_facets_kept("summit", 8, Some((&kept, 1)))
             .unwrap();
@@ -620,11 +644,16 @@ mod tests {
             .connection()
             .execute_batch(
                 "INSERT INTO mentions (article_id, entity_id, field, start, \"end\", method)
-                 VALUES (3, 2, 'body', 0, 2, 'rule')",
+                 VALUES (3, 2, 'body', 0, 2, 'rule');
+                 INSERT INTO sources (id, name, key) VALUES (1, 'Herald', 'herald');
+                 UPDATE articles SET source_id = 1, published_at = '2024-03-01T00:00:00Z'
+                  WHERE id = 2;",
             )
             .unwrap();
         let changed = store.search_facets("summit", 8).unwrap();
-        assert_ne!(changed, plain);
+        assert_ne!(changed.entities, plain.entities);
+        assert_ne!(changed.sources, plain.sources);
+        assert_ne!(changed.months, plain.months);
         assert_eq!(
             store
                 .search_facets_kept("summit", 8, Some((&kept, 2)))
