@@ -4,13 +4,19 @@
 # connections for 30 s on each of: article pages, entity pages, search pages (a set of 23 that
 # repeat, so mostly answered from the page cache) and searches never asked before. Prints p50 and p99
 # latency, requests per second, errors (socket errors and non-2xx answers) and the server's peak
-# RSS; then the same three runs again while another process imports 30% more articles (the same
-# 100,000 again, recorded as seen again, and 30,000 new ones) into the same database.
+# RSS; then the same runs again while another process imports 30% more articles into the same
+# database, fed to it at 200 articles/s on its standard input, as a stream of feeds would, so that
+# it lasts through all four runs and the store stays near 100,000 articles. The `import` column
+# says whether that import ran for the whole run (`all`), ended during it (`part`) or before it
+# (`-`); its time is printed at the end. NEWSDB_BENCH_IMPORT_RATE=0 imports the articles at full
+# speed instead (the same 100,000 again, recorded as seen again, then the new ones), which ends
+# during the second or third run.
 #
 #   benches/serve.sh                       # targets: p50 < 30 ms, p99 < 150 ms, 0 errors, RSS < 150 MB
 #
 # Knobs (environment): NEWSDB_BENCH_ARTICLES (100000), NEWSDB_BENCH_SECONDS (30),
 # NEWSDB_BENCH_CONNECTIONS (8), NEWSDB_BENCH_COMPACT (1: `newsdb compact` before serving; 0: not),
+# NEWSDB_BENCH_IMPORT_RATE (200 articles/s; 0: as fast as it goes),
 # NEWSDB_BENCH_BIN (skip the release build and use this binary),
 # NEWSDB_BENCH_DB (keep the database there and reuse it when it holds the articles; the import
 # phase then adds to it), NEWSDB_BENCH_INPUTS (a folder holding, or to hold, the generated
@@ -26,7 +32,8 @@ dir=$(mktemp -d "${NEWSDB_BENCH_DIR:-${TMPDIR:-/tmp}}/newsdb-serve-XXXXXX")
 server_pid=
 import_pid=
 cleanup() {
-    [ -n "$import_pid" ] && kill "$import_pid" 2>/dev/null || true
+    # The import runs under /usr/bin/time: stop newsdb itself, then time.
+    [ -n "$import_pid" ] && { pkill -P "$import_pid" 2>/dev/null; kill "$import_pid" 2>/dev/null; } || true
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$dir"
@@ -43,6 +50,7 @@ else
 fi
 
 extra=$((articles * 3 / 10))
+rate=${NEWSDB_BENCH_IMPORT_RATE:-200}
 more=$((articles + extra))
 db=${NEWSDB_BENCH_DB:-$dir/serve.sqlite}
 inputs=${NEWSDB_BENCH_INPUTS:-$dir}
@@ -137,11 +145,16 @@ load() {
     ' "$dir/wrk.out"
 }
 
+importing() { [ -n "$import_pid" ] && kill -0 "$import_pid" 2>/dev/null; }
+
 report() {
-    printf '%-26s %8s %8s %8s %7s\n' "$1" p50_ms p99_ms req/s errors
+    printf '%-26s %8s %8s %8s %7s %7s\n' "$1" p50_ms p99_ms req/s errors import
     for page in articles entities search new-searches; do
+        overlap=-
+        if importing; then overlap=part; fi
         read -r p50 p99 rps errors < <(load "$page")
-        printf '%-26s %8s %8s %8s %7s\n' "  $page" "$p50" "$p99" "$rps" "$errors"
+        if [ "$overlap" = part ] && importing; then overlap=all; fi
+        printf '%-26s %8s %8s %8s %7s %7s\n' "  $page" "$p50" "$p99" "$rps" "$errors" "$overlap"
     done
 }
 
@@ -149,14 +162,24 @@ echo
 echo "wrk: $connections connections, 2 threads, ${seconds} s per page kind, on $base"
 report "idle store"
 
-"$bin" --db "$db" import "$inputs/articles-$more.jsonl" -q 2>"$dir/import.err" &
+if [ "$rate" -gt 0 ]; then
+    tail -n +$((articles + 1)) "$inputs/articles-$more.jsonl" |
+        awk -v per_tick=$(((rate + 9) / 10)) \
+            '{ print } NR % per_tick == 0 { fflush(); system("sleep 0.1") }' |
+        /usr/bin/time -f '%e s' -o "$dir/import.time" \
+            "$bin" --db "$db" import --format jsonl - -q 2>"$dir/import.err" &
+else
+    /usr/bin/time -f '%e s' -o "$dir/import.time" \
+        "$bin" --db "$db" import "$inputs/articles-$more.jsonl" -q 2>"$dir/import.err" &
+fi
 import_pid=$!
 report "while importing"
-if kill -0 "$import_pid" 2>/dev/null; then
+if importing; then
     echo "  (the import was still running at the end of the runs)"
 fi
 wait "$import_pid" || { echo "serve.sh: the import failed" >&2; cat "$dir/import.err" >&2; exit 1; }
 import_pid=
+echo "the import of $extra new articles took $(cat "$dir/import.time")"
 
 rss=$(awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$server_pid/status")
 echo
