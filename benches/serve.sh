@@ -115,10 +115,25 @@ done; done; done |
     awk '{ extra = NR % 4 == 2 ? "&sort=date" : NR % 7 == 4 ? "&page=2" : ""
            print "/search?q=" $0 extra }' >"$dir/new-searches.paths"
 
+# wrk runs this file in each thread's own Lua state, where math.random starts alike: setup (run
+# in the main state) gives each thread its own stretch of the list from one random start, so no
+# two connections ask for the same path at once and never-repeated searches are not repeated.
 cat >"$dir/paths.lua" <<'LUA'
 local paths = {}
 for line in io.lines(os.getenv("PATHS_FILE")) do paths[#paths + 1] = line end
-local i = math.random(#paths)
+local threads, start = 0, nil
+function setup(thread)
+  if start == nil then
+    math.randomseed(os.time())
+    start = math.random(#paths)
+  end
+  thread:set("from", start + math.floor(#paths * threads / tonumber(os.getenv("WRK_THREADS"))))
+  threads = threads + 1
+end
+local i = 0
+function init(args)
+  i = from % #paths
+end
 request = function()
   i = i % #paths + 1
   return wrk.format("GET", paths[i])
@@ -127,7 +142,7 @@ LUA
 
 # Prints: p50_ms p99_ms requests_per_second errors
 load() {
-    PATHS_FILE="$dir/$1.paths" wrk -t2 -c"$connections" -d"${seconds}s" --latency \
+    PATHS_FILE="$dir/$1.paths" WRK_THREADS=2 wrk -t2 -c"$connections" -d"${seconds}s" --latency \
         -s "$dir/paths.lua" "$base" >"$dir/wrk.out"
     awk '
         function ms(text) {
