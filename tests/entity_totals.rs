@@ -116,6 +116,47 @@ fn imports_corrections_and_reextract_keep_the_totals_exact() {
     );
 }
 
+/// V21's count of edits to stored articles (`meta.article_edits`, what `newsdb serve` keeps
+/// articles' facts by): imports that add articles leave it alone; one that fills in a stored
+/// article's source and date moves it, as does every correction that changes which entities an
+/// article names, and a re-extraction.
+#[test]
+fn imports_leave_the_count_of_edits_alone_and_corrections_move_it() {
+    let db = TestDb::new();
+    let edits = || db.count("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'article_edits'");
+    let samples = sample("").to_str().unwrap().to_owned();
+    ok(&db, &["import", &samples]);
+    ok(&db, &["import", &samples]);
+    assert!(db.count("SELECT count(*) FROM article_entities") > 0);
+    assert_eq!(edits(), 0);
+
+    // The bare seed first, then the samples, which hold it with a source and a date.
+    let enriched = TestDb::new();
+    ok(&enriched, &["import", seed().to_str().unwrap()]);
+    let stored = enriched.count("SELECT id FROM articles");
+    ok(&enriched, &["import", &samples]);
+    assert_eq!(
+        enriched.count(&format!(
+            "SELECT source_id IS NOT NULL AND published_at IS NOT NULL FROM articles WHERE id = {stored}"
+        )),
+        1
+    );
+    assert_eq!(
+        enriched.count("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'article_edits'"),
+        1
+    );
+
+    for correction in [
+        &["entity", "merge", "North Korea", "Pyongyang"][..],
+        &["entity", "ignore", "Seoul"],
+        &["reextract"],
+    ] {
+        let before = edits();
+        ok(&db, correction);
+        assert!(edits() > before, "{correction:?}");
+    }
+}
+
 /// Other tools write through the `mentions` view or to the tables directly; the triggers keep
 /// the totals right, whatever they do.
 #[test]
@@ -159,11 +200,15 @@ fn databases_made_before_the_totals_are_counted_then_migrated() {
     ok(&db, &["import", seed().to_str().unwrap()]);
     let expected = ok(&db, &["entities", "--top", "50", "--format", "json"]);
     // Undo V14 and what of V15 and V16 would stop them running again (V15's trigger names
-    // `article_raw`, which V15 rebuilds; V16 adds `story_keys.short`; V19 `articles_facets`);
-    // V15's `dictionary` column may stay, it is NULL.
+    // `article_raw`, which V15 rebuilds; V16 adds `story_keys.short`; V19 `articles_facets`;
+    // V21 its triggers, which read `entity_totals_pause`, and `meta.article_edits`); V15's
+    // `dictionary` column may stay, it is NULL.
     db.connect()
         .execute_batch(
-            "DROP TRIGGER entity_totals_insert; DROP TRIGGER entity_totals_delete;
+            "DROP TRIGGER article_edits_article; DROP TRIGGER article_edits_article_delete;
+             DROP TRIGGER article_edits_mention_insert; DROP TRIGGER article_edits_mention_update;
+             DROP TRIGGER article_edits_mention_delete; DELETE FROM meta WHERE key = 'article_edits';
+             DROP TRIGGER entity_totals_insert; DROP TRIGGER entity_totals_delete;
              DROP TRIGGER entity_totals_recount; DROP TRIGGER entity_totals_move;
              DROP TRIGGER entity_totals_article_delete; DROP TRIGGER entity_totals_article_date;
              DROP TABLE entity_totals; DROP TABLE entity_months; DROP TABLE entity_totals_pause;

@@ -319,15 +319,26 @@ impl Store {
         self.search_facets_kept(query, limit, None)
     }
 
-    /// [`Store::search_facets`], taking each article's facts from `kept` where it holds them at
-    /// `generation` (a number that moves whenever the database changes), and keeping those it
-    /// reads there.
+    /// [`Store::search_facets`], taking each article's facts from `kept` where they are still
+    /// good, and keeping those it reads there. `generation` (a number that moves whenever the
+    /// database changes) says how long they are good on a database without V21's count of edits.
     pub fn search_facets_kept(
         &self,
         query: &str,
         limit: usize,
         kept: Option<(&KeptArticleFacts, u64)>,
     ) -> rusqlite::Result<SearchFacets> {
+        // Read before the facts: facts read after it are at least as new as the count says.
+        let kept = match kept {
+            Some((kept, generation)) => {
+                let good_for = match self.article_edits()? {
+                    Some(edits) => FactsGoodFor::Edits(edits),
+                    None => FactsGoodFor::Generation(generation),
+                };
+                Some((kept, good_for))
+            }
+            None => None,
+        };
         let hits: Vec<i64> = {
             let mut statement = self.conn.prepare_cached(FACET_HITS)?;
             let rows = statement.query_map(params![query, FACET_MATCHES], |row| row.get(0))?;
@@ -336,13 +347,13 @@ impl Store {
         let counted = hits.len() as i64;
 
         let (mut facts, missing) = match kept {
-            Some((kept, generation)) => kept.lookup(generation, &hits),
+            Some((kept, good_for)) => kept.lookup(good_for, &hits),
             None => (Vec::new(), hits),
         };
         let read = self.article_facts(&missing)?;
         facts.extend(read.iter().map(|(_, article)| Arc::clone(article)));
-        if let Some((kept, generation)) = kept {
-            kept.keep(generation, read);
+        if let Some((kept, good_for)) = kept {
+            kept.keep(good_for, read);
         }
 
         let mut per_source = HashMap::new();
@@ -374,6 +385,15 @@ impl Store {
                 .collect(),
             entities: self.top_named(per_entity, limit, FACET_ENTITY_NAMES)?,
         })
+    }
+
+    /// V21's count of edits to stored articles (`meta.article_edits`); None on a database made
+    /// before it (read without migrating) or whose row another tool removed.
+    fn article_edits(&self) -> rusqlite::Result<Option<i64>> {
+        self.conn
+            .prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'article_edits'")?
+            .query_row([], |row| row.get(0))
+            .optional()
     }
 
     /// What the facets count of each of `articles` that exists: its source and month from V19's
@@ -508,10 +528,13 @@ struct ArticleFacts {
 /// Each article's facts (source, month, distinct entities), kept between searches for their
 /// facets: the facets read up to [`FACET_MATCHES`] articles (at 100,000 articles about 1,000
 /// lookups in the narrow index and 21,000 rows from 1,000 places in `article_entities`, a fifth
-/// of a new search page), and successive searches meet the same recent articles again. Good for
-/// one generation of the database (see `serve::cache`); a newer generation empties it, an older
-/// one neither reads nor adds. At most [`KeptArticleFacts::CAPACITY`] articles (about 15 MB);
-/// when full it starts again.
+/// of a new search page), and successive searches meet the same recent articles again.
+///
+/// They stay good while V21's count of edits to stored articles stands still: new articles
+/// arriving do not change the facts of those kept, so an import that commits every two seconds
+/// no longer empties them. On a database without that count they are good for one generation
+/// (see `serve::cache`). Newer facts replace the kept ones; older ones neither read nor add. At
+/// most [`KeptArticleFacts::CAPACITY`] articles (about 15 MB); when full it starts again.
 #[derive(Default)]
 pub struct KeptArticleFacts {
     kept: Mutex<KeptFacts>,
@@ -519,21 +542,40 @@ pub struct KeptArticleFacts {
 
 #[derive(Default)]
 struct KeptFacts {
-    generation: u64,
+    good_for: FactsGoodFor,
     articles: HashMap<i64, Arc<ArticleFacts>>,
+}
+
+/// How long kept facts are good: while the count of edits has this value, or, on a database
+/// without it, for this generation. Ordered oldest first: a count is newer than any generation
+/// (a writer migrated the database to V21 while the server ran).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum FactsGoodFor {
+    Generation(u64),
+    Edits(i64),
+}
+
+impl Default for FactsGoodFor {
+    fn default() -> Self {
+        FactsGoodFor::Generation(0)
+    }
 }
 
 impl KeptArticleFacts {
     pub const CAPACITY: usize = 65_536;
 
-    /// The kept facts of `articles` at `generation`, and the articles not kept.
-    fn lookup(&self, generation: u64, articles: &[i64]) -> (Vec<Arc<ArticleFacts>>, Vec<i64>) {
+    /// The kept facts of `articles` that are good for `good_for`, and the articles not kept.
+    fn lookup(
+        &self,
+        good_for: FactsGoodFor,
+        articles: &[i64],
+    ) -> (Vec<Arc<ArticleFacts>>, Vec<i64>) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if generation > kept.generation {
+        if good_for > kept.good_for {
             kept.articles.clear();
-            kept.generation = generation;
+            kept.good_for = good_for;
         }
-        if generation < kept.generation {
+        if good_for < kept.good_for {
             return (Vec::new(), articles.to_vec());
         }
         let mut found = Vec::with_capacity(articles.len());
@@ -547,10 +589,10 @@ impl KeptArticleFacts {
         (found, missing)
     }
 
-    /// Keeps `read`, read at `generation`.
-    fn keep(&self, generation: u64, read: Vec<(i64, Arc<ArticleFacts>)>) {
+    /// Keeps `read`, read while `good_for` held.
+    fn keep(&self, good_for: FactsGoodFor, read: Vec<(i64, Arc<ArticleFacts>)>) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if generation != kept.generation {
+        if good_for != kept.good_for {
             return;
         }
         if kept.articles.len() + read.len() > Self::CAPACITY {
@@ -609,63 +651,114 @@ mod tests {
     }
 
     #[test]
-    fn kept_article_facts_give_the_same_facets_for_their_generation_only() {
+    fn kept_article_facts_last_while_no_stored_article_is_edited() {
+        let store = Store::open_in_memory().unwrap();
+        let run = |sql: &str| store.connection().execute_batch(sql).unwrap();
+        run("INSERT INTO articles (id, content_hash, title, body) VALUES
+                    (1, printf('%064d', 1), 'Summit', 'A summit in Seoul.'),
+                    (2, printf('%064d', 2), 'Summit again', 'Summit talk.'),
+                    (3, printf('%064d', 3), 'Summit budget', 'No names.');
+             INSERT INTO entities (id, kind, name, key) VALUES
+                    (1, 'location', 'Seoul', 'seoul'), (2, 'person', 'Kim', 'kim');
+             INSERT INTO mentions (article_id, entity_id, field, start, \"end\", method) VALUES
+                    (1, 1, 'body', 12, 17, 'rule'), (1, 1, 'title', 0, 3, 'rule'),
+                    (2, 2, 'body', 0, 3, 'rule');");
+        let kept = KeptArticleFacts::default();
+        let kept_facets = || {
+            store
+                .search_facets_kept("summit", 8, Some((&kept, 1)))
+                .unwrap()
+        };
+        let good_for = || FactsGoodFor::Edits(store.article_edits().unwrap().unwrap());
+        let kept_of = |ids: &[i64]| kept.lookup(good_for(), ids).1;
+        assert_eq!(kept_facets(), store.search_facets("summit", 8).unwrap());
+        assert_eq!(kept.len(), 3, "the article naming nothing is kept too");
+        assert_eq!(kept_facets(), store.search_facets("summit", 8).unwrap());
+
+        // A new article arrives the importer's way (its mentions written with the totals'
+        // triggers paused): the count stands still and only the new article is read.
+        let before = store.article_edits().unwrap();
+        run("INSERT INTO articles (id, content_hash, title, body) VALUES
+                    (4, printf('%064d', 4), 'Summit news', 'Kim at the summit.');
+             INSERT INTO entity_totals_pause (paused) VALUES (1);
+             INSERT INTO article_entities (article_id, entity_id, field, mention_count, method, spans)
+                    VALUES (4, 2, 'body', 1, 'rule', '[[0,3,0]]');
+             DELETE FROM entity_totals_pause;");
+        assert_eq!(store.article_edits().unwrap(), before);
+        assert_eq!(kept_of(&[1, 2, 3, 4]), [4]);
+        assert_eq!(kept_facets(), store.search_facets("summit", 8).unwrap());
+        assert_eq!(kept.len(), 4);
+
+        // Each kind of edit to a stored article moves the count, and the facets are counted
+        // anew: they equal counting without kept facts, which sees the edit.
+        run("INSERT INTO sources (id, name, key) VALUES (1, 'Herald', 'herald')");
+        for edit in [
+            "INSERT INTO mentions (article_id, entity_id, field, start, \"end\", method)
+             VALUES (3, 2, 'body', 0, 2, 'rule')",
+            "UPDATE article_entities SET entity_id = 1 WHERE article_id = 4",
+            "DELETE FROM mentions WHERE article_id = 1",
+            "DELETE FROM article_entities WHERE article_id = 2",
+            "UPDATE articles SET source_id = 1 WHERE id = 2",
+            "UPDATE articles SET published_at = '2024-03-01T00:00:00Z' WHERE id = 2",
+            "DELETE FROM articles WHERE id = 3",
+        ] {
+            let before = store.article_edits().unwrap().unwrap();
+            let facets_before = kept_facets();
+            run(edit);
+            assert!(store.article_edits().unwrap().unwrap() > before, "{edit}");
+            let changed = store.search_facets("summit", 8).unwrap();
+            assert_ne!(changed, facets_before, "{edit}");
+            assert_eq!(kept_facets(), changed, "{edit}");
+        }
+        // A row's spans rewritten in place (the `mentions` view adds one) moves it too.
+        let before = store.article_edits().unwrap().unwrap();
+        run(
+            "INSERT INTO mentions (article_id, entity_id, field, start, \"end\", method)
+             VALUES (4, 1, 'body', 4, 6, 'rule')",
+        );
+        assert!(store.article_edits().unwrap().unwrap() > before);
+        // A column the facts do not read leaves the count alone.
+        let before = store.article_edits().unwrap();
+        run("UPDATE articles SET language = 'en' WHERE id = 1");
+        assert_eq!(store.article_edits().unwrap(), before);
+    }
+
+    /// On a database without the count (made before V21 and read without migrating) the kept
+    /// facts are good for one generation: a newer one reads again, an older one is not served.
+    #[test]
+    fn without_the_count_kept_facts_last_one_generation() {
         let store = Store::open_in_memory().unwrap();
         store
             .connection()
             .execute_batch(
                 "INSERT INTO articles (id, content_hash, title, body) VALUES
-                        (1, printf('%064d', 1), 'Summit', 'A summit in Seoul.'),
-                        (2, printf('%064d', 2), 'Summit again', 'Summit talk.'),
-                        (3, printf('%064d', 3), 'Summit budget', 'No names.');
-                 INSERT INTO entities (id, kind, name, key) VALUES
-                        (1, 'location', 'Seoul', 'seoul'), (2, 'person', 'Kim', 'kim');
-                 INSERT INTO mentions (article_id, entity_id, field, start, \"end\", method) VALUES
-                        (1, 1, 'body', 12, 17, 'rule'), (1, 1, 'title', 0, 3, 'rule'),
-                        (2, 2, 'body', 0, 3, 'rule');",
+                        (1, printf('%064d', 1), 'Summit', 'A summit in Seoul.');
+                 INSERT INTO entities (id, kind, name, key) VALUES (1, 'location', 'Seoul', 'seoul');
+                 DELETE FROM meta WHERE key = 'article_edits';",
             )
             .unwrap();
-        let plain = store.search_facets("summit", 8).unwrap();
         let kept = KeptArticleFacts::default();
-        let first = store
-            .search_facets_kept("summit", 8, Some((&kept, 1)))
-            .unwrap();
-        assert_eq!(first, plain);
-        assert_eq!(kept.len(), 3, "the article naming nothing is kept too");
-        assert_eq!(
+        let facets = |generation| {
             store
-                .search_facets_kept("summit", 8, Some((&kept, 1)))
-                .unwrap(),
-            plain
-        );
-
-        // The database changes: generation 2 reads again; generation 1 is not served any more.
+                .search_facets_kept("summit", 8, Some((&kept, generation)))
+                .unwrap()
+        };
+        assert_eq!(facets(1), store.search_facets("summit", 8).unwrap());
+        assert_eq!(kept.len(), 1);
+        // Written the importer's way, so no trigger would tell.
         store
             .connection()
             .execute_batch(
-                "INSERT INTO mentions (article_id, entity_id, field, start, \"end\", method)
-                 VALUES (3, 2, 'body', 0, 2, 'rule');
-                 INSERT INTO sources (id, name, key) VALUES (1, 'Herald', 'herald');
-                 UPDATE articles SET source_id = 1, published_at = '2024-03-01T00:00:00Z'
-                  WHERE id = 2;",
+                "INSERT INTO entity_totals_pause (paused) VALUES (1);
+                 INSERT INTO article_entities (article_id, entity_id, field, mention_count, method, spans)
+                        VALUES (1, 1, 'body', 1, 'rule', '[[12,17,0]]');
+                 DELETE FROM entity_totals_pause;",
             )
             .unwrap();
         let changed = store.search_facets("summit", 8).unwrap();
-        assert_ne!(changed.entities, plain.entities);
-        assert_ne!(changed.sources, plain.sources);
-        assert_ne!(changed.months, plain.months);
-        assert_eq!(
-            store
-                .search_facets_kept("summit", 8, Some((&kept, 2)))
-                .unwrap(),
-            changed
-        );
-        assert_eq!(
-            store
-                .search_facets_kept("summit", 8, Some((&kept, 1)))
-                .unwrap(),
-            changed
-        );
+        assert_eq!(changed.entities.len(), 1);
+        assert_eq!(facets(2), changed);
+        assert_eq!(facets(1), changed);
     }
 
     #[test]
