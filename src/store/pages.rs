@@ -8,10 +8,10 @@
 //! **Bounded work.** Every listing takes a limit; facets and a source's top entities look at a
 //! capped number of articles, so no page reads the whole store per request.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{OptionalExtension, params};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::{Context, Result, Store};
@@ -356,9 +356,11 @@ impl Store {
             kept.keep(good_for, read);
         }
 
-        let mut per_source = HashMap::new();
-        let mut per_month = BTreeMap::new();
-        let mut per_entity = HashMap::new();
+        // Some 20,000 increments for 1,000 matches: a fast hash, not SipHash (a tenth of the
+        // facets' time went to hashing).
+        let mut per_source = FxHashMap::default();
+        let mut per_month = FxHashMap::default();
+        let mut per_entity = FxHashMap::default();
         for article in &facts {
             if let Some(source) = article.source {
                 *per_source.entry(source).or_insert(0) += 1;
@@ -371,12 +373,13 @@ impl Store {
             }
         }
 
+        let mut months: Vec<(&str, i64)> = per_month.into_iter().collect();
+        months.sort_unstable_by(|a, b| b.0.cmp(a.0));
         Ok(SearchFacets {
             counted,
             sources: self.top_named(per_source, limit, FACET_SOURCE_NAMES)?,
-            months: per_month
+            months: months
                 .into_iter()
-                .rev()
                 .take(limit)
                 .map(|(month, articles)| FacetCount {
                     value: month.to_owned(),
@@ -402,7 +405,7 @@ impl Store {
         if articles.is_empty() {
             return Ok(Vec::new());
         }
-        let mut entities: HashMap<i64, Box<[i64]>> = self.article_entities(articles)?;
+        let mut entities = self.article_entities(articles)?;
         let mut facts = Vec::with_capacity(articles.len());
         let mut statement = self.prepare_facet(FACET_ARTICLES)?;
         let mut rows = statement.query([ids_json(articles)])?;
@@ -424,8 +427,8 @@ impl Store {
     /// The distinct entities each of `articles` names, in any field, for those that name any.
     /// Counted from the packed rows, not the `mentions` view, which would unpack every span; an
     /// article's rows come together (one primary key range per article).
-    fn article_entities(&self, articles: &[i64]) -> rusqlite::Result<HashMap<i64, Box<[i64]>>> {
-        let mut lists = HashMap::with_capacity(articles.len());
+    fn article_entities(&self, articles: &[i64]) -> rusqlite::Result<FxHashMap<i64, Box<[i64]>>> {
+        let mut lists = FxHashMap::with_capacity_and_hasher(articles.len(), Default::default());
         let mut current: Option<(i64, Vec<i64>)> = None;
         let mut finish = |current: Option<(i64, Vec<i64>)>| {
             if let Some((article, mut entities)) = current {
@@ -460,7 +463,7 @@ impl Store {
     /// (a count at least the `limit`-th highest) are looked up.
     fn top_named(
         &self,
-        counts: HashMap<i64, i64>,
+        counts: FxHashMap<i64, i64>,
         limit: usize,
         names_sql: &str,
     ) -> rusqlite::Result<Vec<FacetCount>> {
@@ -543,7 +546,7 @@ pub struct KeptArticleFacts {
 #[derive(Default)]
 struct KeptFacts {
     good_for: FactsGoodFor,
-    articles: HashMap<i64, Arc<ArticleFacts>>,
+    articles: FxHashMap<i64, Arc<ArticleFacts>>,
 }
 
 /// How long kept facts are good: while the count of edits has this value, or, on a database

@@ -7,6 +7,14 @@
 //! (same formula, same constants, same arithmetic: the scores are equal, a test checks it) and
 //! keeps the counts of plain-word phrases per connection until the database changes.
 //!
+//! A connection that ranks queries again and again (the web server's) also keeps each row's
+//! length in tokens, read from `articles_fts_docsize`: FTS5 looks a match's length up in that
+//! table, one b-tree search per match, a seventh of a new search page's CPU at 100,000
+//! articles. The lengths are read once, then only the rows added since; all again when an
+//! article already stored is edited (V21's `meta.article_edits`). They are used only while the
+//! rows and tokens they count equal the ranked table's own totals, so a stale set, or another
+//! FTS5 table, falls back to FTS5's lookup.
+//!
 //! SQL: `articles_fts.rank MATCH 'newsdb_bm25(' || quote(:query) || ', 5.0, 2.0, 1.0)'`. The
 //! first argument is the query text: a count is reused only when the query is plain words (and
 //! `AND`/`OR`/`NOT`), since the FTS5 API names a phrase's tokens but not its column filter
@@ -20,7 +28,7 @@
 use std::collections::HashMap;
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::ptr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 use rusqlite::ffi;
@@ -36,6 +44,17 @@ const B: f64 = 0.75;
 /// the phrase's posting list, so a full cache is a cheap loss). About 100 bytes each.
 const MAX_KEPT_COUNTS: usize = 8192;
 
+/// Queries a connection ranks before it reads the rows' lengths: a command that ranks one query
+/// would spend more reading them than it saves.
+const QUERIES_BEFORE_KEEPING_LENGTHS: u32 = 3;
+
+/// Lengths kept for rows numbered up to this at most (16 MB a connection); a table with higher
+/// rowids is ranked with FTS5's lookups.
+const MAX_KEPT_LENGTH_ID: i64 = 4 << 20;
+
+/// In [`KeptLengths::lengths`]: no row has this id.
+const NO_LENGTH: u32 = u32::MAX;
+
 /// Registers `newsdb_bm25` on `conn` (FTS5 is compiled into the bundled SQLite).
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     // SAFETY: the handle is used only while `conn` is borrowed, and only through SQLite's API.
@@ -44,6 +63,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let counts = Box::into_raw(Box::new(PhraseCounts {
         db,
         kept: Mutex::new(KeptCounts::default()),
+        lengths: Mutex::new(KeptLengths::default()),
     }));
     // SAFETY: `api` is the connection's live FTS5 API object; on success SQLite owns `counts`
     // and frees it with `drop_phrase_counts` when the connection closes.
@@ -80,17 +100,42 @@ fn plain_words(query: &str) -> bool {
     })
 }
 
-/// The connection's kept counts; SQLite holds it as the function's user data.
+/// The connection's kept counts and lengths; SQLite holds it as the function's user data.
 struct PhraseCounts {
     /// The connection, for its data version.
     db: *mut ffi::sqlite3,
     kept: Mutex<KeptCounts>,
+    lengths: Mutex<KeptLengths>,
+}
+
+/// Each row's length in tokens (all columns), by rowid, as `articles_fts_docsize` holds it.
+#[derive(Default)]
+struct KeptLengths {
+    /// Queries ranked so far (counted up to [`QUERIES_BEFORE_KEEPING_LENGTHS`]).
+    queries: u32,
+    /// The data version the lengths were brought up to date at.
+    data_version: Option<u32>,
+    /// `meta.article_edits` then: while it stands still, rows are only added.
+    edits: Option<i64>,
+    /// By rowid; [`NO_LENGTH`] where no row has the id. Shared with the queries ranking with
+    /// it, so bringing it up to date copies it only while one runs.
+    lengths: Arc<Vec<u32>>,
+    /// The rows read and the tokens they hold, to compare with the ranked table's totals.
+    rows: i64,
+    tokens: i64,
+    /// The highest id read: the next read starts after it.
+    last_id: i64,
+    /// The lengths could not be read (no such table, an id too high) at this data version.
+    unusable: bool,
 }
 
 #[derive(Default)]
 struct KeptCounts {
     /// The database's data version the counts were read at; any commit moves it.
     data_version: Option<u32>,
+    /// The rows and tokens of the table they were counted in: another FTS5 table (a user's
+    /// own, in ad-hoc SQL) has its own counts.
+    totals: (i64, i64),
     /// Rows holding each phrase, by its tokens joined with spaces.
     rows_by_phrase: HashMap<String, i64>,
 }
@@ -98,6 +143,8 @@ struct KeptCounts {
 /// What one query's scoring needs on every row, made on its first row.
 struct QueryScoring {
     idf: Vec<f64>,
+    /// The rows' lengths, when they are kept and agree with the table's totals.
+    lengths: Option<Arc<Vec<u32>>>,
     /// Column weights (missing ones weigh 1).
     weights: Vec<f64>,
     average_length: f64,
@@ -193,9 +240,26 @@ unsafe fn row_score(
                 *frequency += weight;
             }
         }
-        let mut tokens = 0;
-        check(call!(api, xColumnSize(fts, -1, &mut tokens)))?;
-        let length = f64::from(tokens);
+        let kept_length = match &scoring.lengths {
+            Some(lengths) => usize::try_from(call!(api, xRowid(fts)))
+                .ok()
+                .and_then(|id| lengths.get(id))
+                .copied()
+                .filter(|&length| length != NO_LENGTH),
+            None => None,
+        };
+        let length = match kept_length {
+            Some(length) => {
+                #[cfg(test)]
+                tests::KEPT_LENGTHS_USED.with(|used| used.set(used.get() + 1));
+                f64::from(length)
+            }
+            None => {
+                let mut tokens = 0;
+                check(call!(api, xColumnSize(fts, -1, &mut tokens)))?;
+                f64::from(tokens)
+            }
+        };
 
         let mut score = 0.0;
         for (idf, frequency) in scoring.idf.iter().zip(&scoring.frequencies) {
@@ -241,7 +305,7 @@ unsafe fn query_scoring(
                 None
             };
             let holding = match key {
-                Some(key) => counts.rows_holding(api, fts, phrase, key)?,
+                Some(key) => counts.rows_holding(api, fts, phrase, key, (rows, tokens))?,
                 None => count_rows_holding(api, fts, phrase)?,
             };
             let value = ((rows - holding) as f64 + 0.5) / (holding as f64 + 0.5);
@@ -251,6 +315,7 @@ unsafe fn query_scoring(
         let frequencies = vec![0.0; idf.len()];
         Ok(QueryScoring {
             idf,
+            lengths: counts.lengths(rows, tokens),
             weights,
             average_length,
             frequencies,
@@ -259,7 +324,8 @@ unsafe fn query_scoring(
 }
 
 impl PhraseCounts {
-    /// Rows holding `phrase`, from the kept counts when the database has not changed since.
+    /// Rows holding `phrase`, from the kept counts when the database has not changed since and
+    /// they were counted in a table of the same `totals` (rows, tokens).
     ///
     /// # Safety
     /// As [`row_score`].
@@ -269,6 +335,7 @@ impl PhraseCounts {
         fts: *mut ffi::Fts5Context,
         phrase: c_int,
         key: String,
+        totals: (i64, i64),
     ) -> Result<i64, c_int> {
         let mut data_version = 0_u32;
         // SAFETY: `db` is the connection running this query; the file control only reads.
@@ -288,9 +355,13 @@ impl PhraseCounts {
             .kept
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if kept.data_version != Some(data_version) || kept.rows_by_phrase.len() >= MAX_KEPT_COUNTS {
+        if kept.data_version != Some(data_version)
+            || kept.totals != totals
+            || kept.rows_by_phrase.len() >= MAX_KEPT_COUNTS
+        {
             kept.rows_by_phrase.clear();
             kept.data_version = Some(data_version);
+            kept.totals = totals;
         }
         if let Some(&rows) = kept.rows_by_phrase.get(&key) {
             return Ok(rows);
@@ -300,6 +371,121 @@ impl PhraseCounts {
         kept.rows_by_phrase.insert(key, rows);
         Ok(rows)
     }
+}
+
+impl PhraseCounts {
+    /// The kept lengths, brought up to date, if this connection keeps them and they count
+    /// `rows` rows of `tokens` tokens, the ranked table's totals.
+    fn lengths(&self, rows: i64, tokens: i64) -> Option<Arc<Vec<u32>>> {
+        let mut kept = self
+            .lengths
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if kept.queries < QUERIES_BEFORE_KEEPING_LENGTHS {
+            kept.queries += 1;
+            return None;
+        }
+        let mut data_version = 0_u32;
+        // SAFETY: `db` is the connection running this query; the file control only reads.
+        let rc = unsafe {
+            ffi::sqlite3_file_control(
+                self.db,
+                c"main".as_ptr(),
+                ffi::SQLITE_FCNTL_DATA_VERSION,
+                (&raw mut data_version).cast(),
+            )
+        };
+        if rc != ffi::SQLITE_OK {
+            return None;
+        }
+        if kept.data_version != Some(data_version) {
+            kept.data_version = Some(data_version);
+            // SAFETY: the connection outlives this call, and the wrapper does not close it.
+            kept.unusable = match unsafe { Connection::from_handle(self.db) } {
+                Ok(conn) => kept.read_new_rows(&conn).is_err(),
+                Err(_) => true,
+            };
+        }
+        if kept.unusable || kept.rows != rows || kept.tokens != tokens {
+            return None;
+        }
+        Some(Arc::clone(&kept.lengths))
+    }
+}
+
+impl KeptLengths {
+    /// Reads the rows added since the last read, or all of them again when a stored article
+    /// was edited (or the count of edits is missing). Runs inside the ranking query's read
+    /// transaction, so it reads the same rows the query ranks.
+    fn read_new_rows(&mut self, conn: &Connection) -> Result<(), ReadLengthsError> {
+        let edits: Option<i64> = conn
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'article_edits'",
+                [],
+                |row| row.get(0),
+            )
+            .ok();
+        if edits.is_none() || edits != self.edits {
+            self.lengths = Arc::default();
+            (self.rows, self.tokens, self.last_id) = (0, 0, 0);
+        }
+        self.edits = edits;
+        let lengths = Arc::make_mut(&mut self.lengths);
+        let mut statement = conn.prepare(
+            "SELECT id, sz FROM articles_fts_docsize WHERE id > ?1 AND id <= ?2 ORDER BY id",
+        )?;
+        let mut rows = statement.query([self.last_id, MAX_KEPT_LENGTH_ID])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let size = row.get_ref(1)?.as_blob()?;
+            let length = row_length(size).ok_or(ReadLengthsError)?;
+            let index = usize::try_from(id).map_err(|_| ReadLengthsError)?;
+            if lengths.len() <= index {
+                lengths.resize(index + 1, NO_LENGTH);
+            }
+            lengths[index] = length;
+            self.rows += 1;
+            self.tokens += i64::from(length);
+            self.last_id = id;
+        }
+        Ok(())
+    }
+}
+
+/// Why the lengths could not be kept; the queries rank with FTS5's lookups instead.
+struct ReadLengthsError;
+
+impl From<rusqlite::Error> for ReadLengthsError {
+    fn from(_: rusqlite::Error) -> Self {
+        ReadLengthsError
+    }
+}
+
+impl From<rusqlite::types::FromSqlError> for ReadLengthsError {
+    fn from(_: rusqlite::types::FromSqlError) -> Self {
+        ReadLengthsError
+    }
+}
+
+/// A row's length in tokens: the sum of the column sizes in a `%_docsize` blob, SQLite
+/// varints one after another. None when the blob does not decode.
+fn row_length(size: &[u8]) -> Option<u32> {
+    let mut total = 0_u32;
+    let mut value = 0_u64;
+    let mut bytes = 0;
+    for &byte in size {
+        bytes += 1;
+        if bytes == 9 {
+            value = (value << 8) | u64::from(byte);
+        } else {
+            value = (value << 7) | u64::from(byte & 0x7f);
+        }
+        if bytes == 9 || byte & 0x80 == 0 {
+            total = total.checked_add(u32::try_from(value).ok()?)?;
+            (value, bytes) = (0, 0);
+        }
+    }
+    (bytes == 0).then_some(total)
 }
 
 /// The phrase's tokens joined with spaces, or None for a phrase of no tokens.
@@ -446,6 +632,25 @@ fn sqlite_error(rc: c_int, message: &str) -> rusqlite::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Rows this thread's queries scored with a kept length.
+        pub(super) static KEPT_LENGTHS_USED: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn kept_lengths_used() -> usize {
+        KEPT_LENGTHS_USED.with(Cell::get)
+    }
+
+    #[test]
+    fn row_lengths_add_up_the_columns_varints() {
+        assert_eq!(row_length(&[]), Some(0));
+        assert_eq!(row_length(&[2, 0, 8]), Some(10));
+        assert_eq!(row_length(&[0x81, 0x00, 3]), Some(131));
+        assert_eq!(row_length(&[0x82, 0x80, 0x01]), Some(32_769));
+        assert_eq!(row_length(&[0x81]), None, "cut short");
+    }
 
     #[test]
     fn only_plain_words_reuse_counts() {
@@ -478,8 +683,8 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         register(&conn).unwrap();
         conn.execute_batch(
-            "CREATE VIRTUAL TABLE t USING fts5 (title, summary, body);
-             INSERT INTO t VALUES
+            "CREATE VIRTUAL TABLE articles_fts USING fts5 (title, summary, body);
+             INSERT INTO articles_fts VALUES
                 ('Ferry strike', 'Ferries stop', 'The ferry strike in Oslo stopped every ferry.'),
                 ('Budget talks', NULL, 'Oslo budget talks went on; the ferry budget was cut.'),
                 ('Strike ends', 'A deal', 'The strike ended with a deal on pay and ferries.'),
@@ -493,7 +698,8 @@ mod tests {
     fn scores(conn: &Connection, query: &str, rank: &str) -> Vec<(i64, f64)> {
         let mut statement = conn
             .prepare(&format!(
-                "SELECT rowid, rank FROM t WHERE t MATCH ?1 AND rank MATCH {rank} ORDER BY rank"
+                "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?1 AND rank MATCH {rank}
+                  ORDER BY rank"
             ))
             .unwrap();
         statement
@@ -525,6 +731,85 @@ mod tests {
                 assert_eq!(scores(&conn, query, spec), expected, "{query}");
             }
         }
+        assert!(
+            kept_lengths_used() > 0,
+            "the later queries rank with kept lengths"
+        );
+    }
+
+    /// The rows' lengths, kept from a connection's fourth query on: read once, then the rows
+    /// added; all again when a stored article is edited (`meta.article_edits` moves). A table
+    /// changed behind the count's back, or another FTS5 table, is ranked with FTS5's lookups.
+    #[test]
+    fn kept_lengths_follow_added_rows_and_edits() {
+        let conn = corpus();
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO meta VALUES ('article_edits', '0');
+             CREATE VIRTUAL TABLE other USING fts5 (title, summary, body);
+             INSERT INTO other VALUES ('Ferry', NULL, 'One ferry, two ferries, a ferry strike.'),
+                                      ('Rain', NULL, 'Rain at sea.');",
+        )
+        .unwrap();
+        let spec = "'newsdb_bm25(' || quote(?1) || ', 5.0, 2.0, 1.0)'";
+        let bm25 = "'bm25(5.0, 2.0, 1.0)'";
+        // Rows scored with kept lengths, after checking the scores equal bm25's.
+        let check = |query: &str| {
+            let used = kept_lengths_used();
+            let ours = scores(&conn, query, spec);
+            assert_eq!(ours, scores(&conn, query, bm25), "{query}");
+            assert!(!ours.is_empty());
+            kept_lengths_used() - used
+        };
+        // (FTS5 ranks `ORDER BY rank` in a query of its own, so a search ranks twice.)
+        assert_eq!(check("ferry"), 0, "not kept for the first queries");
+        let mut checks = 1;
+        while check("ferry") == 0 {
+            checks += 1;
+            assert!(checks <= QUERIES_BEFORE_KEEPING_LENGTHS, "never kept");
+        }
+
+        conn.execute_batch(
+            "INSERT INTO articles_fts VALUES ('Ferry news', NULL, 'The ferry, the ferry, a ferry.')",
+        )
+        .unwrap();
+        // Kept lengths are used only when they count the table's rows and tokens.
+        assert!(check("ferry") > 0, "the added row is read");
+
+        // An edit, with the count moved as V21's triggers move it: everything read again.
+        conn.execute_batch(
+            "UPDATE articles_fts SET body = 'A ferry.' WHERE rowid = 1;
+             UPDATE meta SET value = value + 1 WHERE key = 'article_edits';",
+        )
+        .unwrap();
+        assert!(check("ferry") > 0);
+
+        // An edit the count does not know of: the totals disagree, FTS5 looks lengths up.
+        conn.execute_batch("UPDATE articles_fts SET body = 'Ferry.' WHERE rowid = 2")
+            .unwrap();
+        assert_eq!(check("ferry"), 0);
+        conn.execute_batch("UPDATE meta SET value = value + 1 WHERE key = 'article_edits'")
+            .unwrap();
+        assert!(check("ferry") > 0);
+
+        // Another table's totals are not the kept ones, nor are its words' counts.
+        let used = kept_lengths_used();
+        let ranked = |rank: &str| -> Vec<(i64, f64)> {
+            conn.prepare(&format!(
+                "SELECT rowid, rank FROM other WHERE other MATCH 'ferry' AND rank MATCH {rank}
+                  ORDER BY rank"
+            ))
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        };
+        assert_eq!(
+            ranked("'newsdb_bm25(''ferry'', 5.0, 2.0, 1.0)'"),
+            ranked(bm25)
+        );
+        assert_eq!(kept_lengths_used(), used);
     }
 
     #[test]
@@ -535,7 +820,7 @@ mod tests {
         let before = scores(&conn, "ferry oslo", spec);
         assert_eq!(before, scores(&conn, "ferry oslo", bm25));
         conn.execute_batch(
-            "INSERT INTO t VALUES ('Oslo ferry', NULL, 'Another ferry from Oslo.'),
+            "INSERT INTO articles_fts VALUES ('Oslo ferry', NULL, 'Another ferry from Oslo.'),
                                   ('Oslo', NULL, 'Oslo again.');",
         )
         .unwrap();
@@ -552,8 +837,8 @@ mod tests {
         writer
             .execute_batch(
                 "PRAGMA journal_mode = WAL;
-                 CREATE VIRTUAL TABLE t USING fts5 (title, summary, body);
-                 INSERT INTO t VALUES ('Ferry', NULL, 'A ferry to Oslo.'), ('Rain', NULL, 'Rain.');",
+                 CREATE VIRTUAL TABLE articles_fts USING fts5 (title, summary, body);
+                 INSERT INTO articles_fts VALUES ('Ferry', NULL, 'A ferry to Oslo.'), ('Rain', NULL, 'Rain.');",
             )
             .unwrap();
         let reader = Connection::open(&path).unwrap();
@@ -562,7 +847,7 @@ mod tests {
         let bm25 = "'bm25(5.0, 2.0, 1.0)'";
         let before = scores(&reader, "ferry", spec);
         writer
-            .execute_batch("INSERT INTO t VALUES ('Ferry again', NULL, 'Ferry, ferry.')")
+            .execute_batch("INSERT INTO articles_fts VALUES ('Ferry again', NULL, 'Ferry, ferry.')")
             .unwrap();
         let after = scores(&reader, "ferry", spec);
         assert_ne!(after, before);
