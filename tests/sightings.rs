@@ -428,3 +428,66 @@ fn migrating_an_old_database_collapses_its_sightings_into_places() {
     assert_eq!(db.count("SELECT count(*) FROM sightings"), 3);
     assert_eq!(db.count("SELECT times_seen FROM sightings WHERE id = 1"), 3);
 }
+
+/// A stream's batches are held in one transaction and indexed for search at its commit. A copy
+/// that fills the summary of an article an earlier held batch stored (not indexed yet) has it
+/// indexed first: the update trigger takes the old text out of the index, which must hold it.
+#[test]
+fn a_fill_in_a_held_stream_keeps_the_full_text_index_sound() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let db = TestDb::new();
+    assert!(db.run(&["init"]).status.success());
+    let mut import = db
+        .process()
+        .args(["import", "-", "--format", "jsonl", "--no-entities"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("newsdb runs");
+    let mut stdin = import.stdin.take().unwrap();
+    let body = "The harbour board approved a second tide gauge on Friday.";
+    writeln!(stdin, r#"{{"title": "Gauge", "body": "{body}"}}"#).unwrap();
+    stdin.flush().unwrap();
+    // The writer catches up and holds that batch for up to 2 s, waiting for more.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    writeln!(
+        stdin,
+        r#"{{"title": "Gauge", "body": "{body}", "summary": "Breakwater sensors."}}"#
+    )
+    .unwrap();
+    writeln!(
+        stdin,
+        r#"{{"title": "Ferry", "body": "The ferry sails at noon."}}"#
+    )
+    .unwrap();
+    drop(stdin);
+    let output = import.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(db.count("SELECT count(*) FROM articles"), 2);
+    assert_eq!(
+        db.column("SELECT summary FROM articles WHERE title = 'Gauge'"),
+        ["Breakwater sensors."]
+    );
+    db.connect()
+        .execute(
+            "INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')",
+            [],
+        )
+        .unwrap();
+    for (words, title) in [
+        ("breakwater", "Gauge"),
+        ("tide gauge", "Gauge"),
+        ("ferry", "Ferry"),
+    ] {
+        assert_eq!(
+            db.column(&format!(
+                "SELECT a.title FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+                  WHERE articles_fts MATCH '{words}'"
+            )),
+            [title],
+            "{words}"
+        );
+    }
+}

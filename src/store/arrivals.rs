@@ -195,6 +195,7 @@ impl BatchWriter<'_> {
         let table = if staged {
             "temp.staged_articles"
         } else {
+            self.index_before_updating(article_id)?;
             "articles"
         };
         let assignments: Vec<String> = columns

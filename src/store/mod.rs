@@ -19,8 +19,9 @@
 //! through triggers, whoever writes. It is declared with `content="articles"` so that sqlite-utils
 //! and Datasette find it (see `migrations/sqlite/V5__fts_summary.sql`). A batch
 //! import pauses the insert trigger inside its own transaction (a row in `fts_sync_pause`) and
-//! indexes the batch with one `INSERT ... SELECT`, which is markedly faster than a trigger per row;
-//! the pause is lifted before commit, so no other connection ever sees it. (Dropping the trigger
+//! indexes the articles of the batches it commits together with one `INSERT ... SELECT`, which is
+//! markedly faster than a trigger per row; the pause is lifted before commit, so no other
+//! connection ever sees it. (Dropping the trigger
 //! for the batch instead would save more, but a schema change per batch makes other connections'
 //! full-text queries fail now and then with SQLITE_SCHEMA.)
 //!
@@ -304,6 +305,8 @@ pub const HELD_FOR: Duration = Duration::from_secs(10);
 struct HeldWrites {
     started: Instant,
     articles: usize,
+    /// The first of the held articles not in the full-text index yet (see [`index_held_articles`]).
+    unindexed_from: Option<i64>,
 }
 
 impl Default for HeldWrites {
@@ -311,6 +314,7 @@ impl Default for HeldWrites {
         HeldWrites {
             started: Instant::now(),
             articles: 0,
+            unindexed_from: None,
         }
     }
 }
@@ -716,8 +720,11 @@ impl Store {
             begin_held_writes(&self.conn, &mut self.caches)?;
             self.held = Some(HeldWrites::default());
         }
-        let Store { conn, caches, .. } = self;
-        let outcome = match write_in(conn, caches, import, entries, options) {
+        let Store {
+            conn, caches, held, ..
+        } = self;
+        let unindexed_from = &mut held.get_or_insert_with(HeldWrites::default).unindexed_from;
+        let outcome = match write_in(conn, caches, unindexed_from, import, entries, options) {
             Ok(outcome) if commit => outcome,
             Ok(outcome) => {
                 // A dry run: nothing it wrote stays.
@@ -751,10 +758,12 @@ impl Store {
 
     /// Commits the batches written since the last commit, if any (see [`WriteOptions::more_follow`]).
     pub fn commit_held(&mut self) -> Result<()> {
-        if self.held.take().is_none() {
+        let Some(held) = self.held.take() else {
             return Ok(());
-        }
-        let written = self.caches.story_keys.write(&self.conn);
+        };
+        let written = index_held_articles(&self.conn, held.unindexed_from)
+            .and_then(|()| resume_full_text_trigger(&self.conn))
+            .and_then(|()| self.caches.story_keys.write(&self.conn));
         match written.and_then(|()| {
             self.conn
                 .execute_batch("COMMIT")
@@ -848,10 +857,12 @@ impl Store {
 }
 
 /// Writes one batch inside the open transaction: new articles with everything that hangs off
-/// them, sightings of duplicates, and rejects.
+/// them, sightings of duplicates, and rejects. Its new articles join the held ones that wait for
+/// the full-text index (from `unindexed_from` on).
 fn write_in(
     tx: &Connection,
     caches: &mut Caches,
+    unindexed_from: &mut Option<i64>,
     import: Option<ImportId>,
     entries: &[BatchEntry],
     options: WriteOptions,
@@ -867,13 +878,20 @@ fn write_in(
         import: import.map(|ImportId(id)| id),
         options,
         caches,
+        unindexed_from,
         first_new_article: None,
         placed: PlacedInBatch::default(),
         seen_at: now_utc(),
     };
     let mut outcome = BatchOutcome::default();
     writer.write_entries(entries, &mut outcome)?;
-    writer.index_new_articles()?;
+    if writer.unindexed_from.is_none() {
+        *writer.unindexed_from = writer.first_new_article;
+    }
+    if writer.unindexed_from.is_none() {
+        // Nothing waits for the index: no pause outlives the batch.
+        resume_full_text_trigger(tx)?;
+    }
     let stored_mentions = entries
         .iter()
         .any(|entry| matches!(entry, BatchEntry::Article { mentions, .. } if !mentions.is_empty()));
@@ -891,6 +909,8 @@ struct BatchWriter<'a> {
     import: Option<i64>,
     options: WriteOptions,
     caches: &'a mut Caches,
+    /// The first held article not in the full-text index yet (see [`index_held_articles`]).
+    unindexed_from: &'a mut Option<i64>,
     first_new_article: Option<i64>,
     placed: PlacedInBatch,
     /// The time of this batch's sightings.
@@ -1315,24 +1335,45 @@ impl BatchWriter<'_> {
             .map(|_| ())
     }
 
-    /// Indexes this batch's new articles in one statement and lifts the trigger pause. Rows are
-    /// numbered max(id) + 1 and this transaction is the only writer, so every id from the first
-    /// new one on is this batch's.
-    fn index_new_articles(&self) -> Result<()> {
-        if let Some(first) = self.first_new_article {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO articles_fts (rowid, title, summary, body)
-                     SELECT id, title, summary, body FROM articles WHERE id >= ?1",
-                )
-                .and_then(|mut statement| statement.execute([first]))
-                .context("indexing the batch for full-text search")?;
+    /// Indexes the held articles now if `article_id` is one of them, before an update of its
+    /// row: the update trigger takes the old text out of the index, which must hold it. (This
+    /// batch's own new articles are still staged rows then, updated where they are staged.)
+    pub(crate) fn index_before_updating(&mut self, article_id: i64) -> Result<()> {
+        if self.unindexed_from.is_some_and(|first| article_id >= first) {
+            index_held_articles(self.tx, self.unindexed_from.take())?;
         }
-        self.tx
-            .execute("DELETE FROM fts_sync_pause", [])
-            .context("resuming the full-text trigger")
-            .map(|_| ())
+        Ok(())
     }
+}
+
+/// Lifts the pause of the full-text insert trigger (see [`index_held_articles`]).
+fn resume_full_text_trigger(tx: &Connection) -> Result<()> {
+    tx.prepare_cached("DELETE FROM fts_sync_pause")
+        .and_then(|mut statement| statement.execute([]))
+        .context("resuming the full-text trigger")
+        .map(|_| ())
+}
+
+/// Adds the held articles (ids from `unindexed_from` on) to the full-text index, in one
+/// statement; the insert trigger stays paused (a row in `fts_sync_pause`) while any wait. Rows
+/// are numbered max(id) + 1 and the held transaction is the only writer, so every id from the
+/// first unindexed one on is one of them.
+///
+/// Indexed once per commit, not per batch: FTS5 writes its pending terms as a new segment
+/// whenever a statement writes the index, and every search reads every segment until FTS5 merges
+/// them (8 to a level). A writer caught up with a stream writes a small batch every tenth of a
+/// second, and indexing each made 7 to 20 segments of a store compacted to one; searches while
+/// it ran cost a seventh more CPU.
+fn index_held_articles(tx: &Connection, unindexed_from: Option<i64>) -> Result<()> {
+    if let Some(first) = unindexed_from {
+        tx.prepare_cached(
+            "INSERT INTO articles_fts (rowid, title, summary, body)
+             SELECT id, title, summary, body FROM articles WHERE id >= ?1",
+        )
+        .and_then(|mut statement| statement.execute([first]))
+        .context("indexing the new articles for full-text search")?;
+    }
+    Ok(())
 }
 
 /// Starts a write transaction that may use `caches`: under the write lock, so nobody else can
