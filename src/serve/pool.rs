@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 
 use super::store::WebStore;
 use crate::backend::DatabaseLocation;
-use crate::store::{OpenOptions, StoreError};
+use crate::store::{OpenOptions, SharedWordCounts, StoreError};
 
 /// An open read-only store and what was learnt about its database once.
 pub struct Reader {
@@ -52,6 +52,8 @@ pub struct ReadPool {
     permits: Arc<Semaphore>,
     /// Moves when any connection sees the database changed.
     generation: AtomicU64,
+    /// Word counts the connections' search ranking shares.
+    word_counts: Arc<SharedWordCounts>,
 }
 
 /// Why a job on the pool did not give its answer.
@@ -70,6 +72,8 @@ impl ReadPool {
         size: usize,
         first: WebStore,
     ) -> ReadPool {
+        let word_counts = Arc::default();
+        first.share_word_counts(&word_counts);
         let idle = Reader::new(first)
             .map(|reader| vec![reader])
             .unwrap_or_default();
@@ -79,6 +83,7 @@ impl ReadPool {
             idle: Mutex::new(idle),
             permits: Arc::new(Semaphore::new(size)),
             generation: AtomicU64::new(0),
+            word_counts,
         }
     }
 
@@ -109,7 +114,11 @@ impl ReadPool {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         match idle {
             Some(reader) => Ok(reader),
-            None => Reader::new(WebStore::open(&self.location, &self.options)?),
+            None => {
+                let store = WebStore::open(&self.location, &self.options)?;
+                store.share_word_counts(&self.word_counts);
+                Reader::new(store)
+            }
         }
     }
 

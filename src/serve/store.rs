@@ -7,6 +7,7 @@
 //! `READ ONLY` transaction with a `statement_timeout`, a built-in in its PostgreSQL form.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use rusqlite::types::Value;
 
@@ -65,6 +66,14 @@ impl WebStore {
                 WebStore::Postgres(RefCell::new(Box::new(PgStore::open(url, options)?)))
             }
         })
+    }
+
+    /// Lets a SQLite store's search ranking share its word counts with the pool's other
+    /// connections (PostgreSQL ranks in the server).
+    pub fn share_word_counts(&self, counts: &Arc<crate::store::SharedWordCounts>) {
+        if let WebStore::Sqlite(store) = self {
+            store.share_word_counts(counts);
+        }
     }
 
     /// Whether the database has stories (a PostgreSQL database always has their tables).

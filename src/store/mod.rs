@@ -53,6 +53,7 @@ mod open;
 pub(crate) mod packed_mentions;
 pub use compact::CompactSummary;
 pub use open::{disk_full_hint, sqlite_temp_dir};
+pub use rank::SharedWordCounts;
 
 use arrivals::Fields;
 use cache::Caches;
@@ -375,6 +376,9 @@ pub struct Store {
     caches: Caches,
     /// Batches written in the open transaction, not yet committed.
     held: Option<HeldWrites>,
+    /// Takes word counts for `newsdb_bm25` to share with other connections (see
+    /// [`Store::share_word_counts`]).
+    word_count_sharing: rank::WordCountSharing,
 }
 
 impl Drop for Store {
@@ -396,8 +400,8 @@ impl fmt::Debug for Store {
 /// `entities.key` / `entity_aliases.key`, so `--source "The Korea Herald"` finds "korea herald"
 /// and `--entity "Kim's"` finds Kim. Other tools' connections do not have them. And FTS5's
 /// ranking function `newsdb_bm25` (see [`rank`]), which the search query ranks with.
-fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
-    rank::register(conn)?;
+fn register_functions(conn: &Connection) -> rusqlite::Result<rank::WordCountSharing> {
+    let sharing = rank::register(conn)?;
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("source_key", 1, flags, |context| {
         Ok(context
@@ -408,7 +412,8 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         Ok(context
             .get::<Option<String>>(0)?
             .map(|name| alias_key(&name)))
-    })
+    })?;
+    Ok(sharing)
 }
 
 /// The newest migration this binary carries.
@@ -425,13 +430,14 @@ impl Store {
     /// Opens an in-memory database, migrated; for tests and dry runs of other tools.
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory().context("opening an in-memory database")?;
-        register_functions(&conn).context("registering SQL functions")?;
+        let word_count_sharing = register_functions(&conn).context("registering SQL functions")?;
         let mut store = Store {
             checkpoints: None,
             conn,
             path: PathBuf::from(":memory:"),
             caches: Caches::default(),
             held: None,
+            word_count_sharing,
         };
         store.configure_writer(Duration::ZERO)?;
         store.migrate()?;
@@ -440,6 +446,15 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Shares the word counts search ranking keeps with the other connections given the same
+    /// `counts` (the web server's pool; see [`SharedWordCounts`]).
+    pub fn share_word_counts(&self, counts: &std::sync::Arc<SharedWordCounts>) {
+        *self
+            .word_count_sharing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(std::sync::Arc::clone(counts));
     }
 
     /// The connection, for the query layer: read-only stores enforce `query_only` on it.

@@ -55,15 +55,22 @@ const MAX_KEPT_LENGTH_ID: i64 = 4 << 20;
 /// In [`KeptLengths::lengths`]: no row has this id.
 const NO_LENGTH: u32 = u32::MAX;
 
-/// Registers `newsdb_bm25` on `conn` (FTS5 is compiled into the bundled SQLite).
-pub fn register(conn: &Connection) -> rusqlite::Result<()> {
+/// Where a connection's `newsdb_bm25` finds the word counts it shares with other connections to
+/// the same database, if any (see [`SharedWordCounts`]).
+pub type WordCountSharing = Arc<Mutex<Option<Arc<SharedWordCounts>>>>;
+
+/// Registers `newsdb_bm25` on `conn` (FTS5 is compiled into the bundled SQLite). The returned
+/// slot takes the word counts to share with other connections.
+pub fn register(conn: &Connection) -> rusqlite::Result<WordCountSharing> {
     // SAFETY: the handle is used only while `conn` is borrowed, and only through SQLite's API.
     let db = unsafe { conn.handle() };
     let api = fts5_api(db)?;
+    let sharing = WordCountSharing::default();
     let counts = Box::into_raw(Box::new(PhraseCounts {
         db,
         kept: Mutex::new(KeptCounts::default()),
         lengths: Mutex::new(KeptLengths::default()),
+        sharing: Arc::clone(&sharing),
     }));
     // SAFETY: `api` is the connection's live FTS5 API object; on success SQLite owns `counts`
     // and frees it with `drop_phrase_counts` when the connection closes.
@@ -84,7 +91,52 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         drop(unsafe { Box::from_raw(counts) });
         return Err(sqlite_error(rc, "cannot register newsdb_bm25"));
     }
-    Ok(())
+    Ok(sharing)
+}
+
+/// Word counts shared by the connections to one database (the web server's pool). Each commit
+/// of a stream import makes every connection count its words again, and under load four
+/// connections did it four times (a tenth of the server's CPU). Shared counts are keyed by what
+/// says which rows `articles_fts` holds: `meta.article_edits` and the index's row and token
+/// totals (while the count of edits stands still rows are only added, each one a row more),
+/// read where the kept lengths vouch for them, so only connections that keep lengths share.
+/// Newer keys replace older ones; a connection on an older snapshot counts for itself.
+#[derive(Default)]
+pub struct SharedWordCounts {
+    kept: Mutex<SharedCounts>,
+}
+
+#[derive(Default)]
+struct SharedCounts {
+    /// (edits, rows, tokens): larger is newer.
+    key: Option<(i64, i64, i64)>,
+    rows_by_phrase: HashMap<String, i64>,
+}
+
+impl SharedWordCounts {
+    /// The kept count of `phrase` at `key`: `Ok(Some)` kept, `Ok(None)` to be counted and kept,
+    /// `Err(())` when `key` is older than the kept ones (count, and keep nothing).
+    fn lookup(&self, key: (i64, i64, i64), phrase: &str) -> Result<Option<i64>, ()> {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.key.is_none_or(|kept_key| key > kept_key) {
+            kept.key = Some(key);
+            kept.rows_by_phrase.clear();
+        }
+        if kept.key != Some(key) {
+            return Err(());
+        }
+        Ok(kept.rows_by_phrase.get(phrase).copied())
+    }
+
+    fn keep(&self, key: (i64, i64, i64), phrase: String, rows: i64) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.key == Some(key) {
+            if kept.rows_by_phrase.len() >= MAX_KEPT_COUNTS {
+                kept.rows_by_phrase.clear();
+            }
+            kept.rows_by_phrase.insert(phrase, rows);
+        }
+    }
 }
 
 /// Whether every phrase of `query` is a plain word, so that its tokens alone say which rows hold
@@ -106,6 +158,7 @@ struct PhraseCounts {
     db: *mut ffi::sqlite3,
     kept: Mutex<KeptCounts>,
     lengths: Mutex<KeptLengths>,
+    sharing: WordCountSharing,
 }
 
 /// Each row's length in tokens (all columns), by rowid, as `articles_fts_docsize` holds it.
@@ -295,6 +348,7 @@ unsafe fn query_scoring(
         let average_length = tokens as f64 / rows as f64;
 
         let counts = &*call!(api, xUserData(fts)).cast::<PhraseCounts>();
+        let lengths = counts.lengths(rows, tokens);
         let reuse = query.is_some_and(|query| plain_words(&query));
         let phrases = call!(api, xPhraseCount(fts));
         let mut idf = Vec::with_capacity(usize::try_from(phrases).unwrap_or(0));
@@ -305,7 +359,9 @@ unsafe fn query_scoring(
                 None
             };
             let holding = match key {
-                Some(key) => counts.rows_holding(api, fts, phrase, key, (rows, tokens))?,
+                Some(key) => {
+                    counts.rows_holding(api, fts, phrase, key, (rows, tokens), lengths.as_ref())?
+                }
                 None => count_rows_holding(api, fts, phrase)?,
             };
             let value = ((rows - holding) as f64 + 0.5) / (holding as f64 + 0.5);
@@ -315,7 +371,7 @@ unsafe fn query_scoring(
         let frequencies = vec![0.0; idf.len()];
         Ok(QueryScoring {
             idf,
-            lengths: counts.lengths(rows, tokens),
+            lengths: lengths.map(|lengths| lengths.lengths),
             weights,
             average_length,
             frequencies,
@@ -336,7 +392,26 @@ impl PhraseCounts {
         phrase: c_int,
         key: String,
         totals: (i64, i64),
+        lengths: Option<&LengthsView>,
     ) -> Result<i64, c_int> {
+        let shared = self
+            .sharing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        if let (Some(shared), Some(edits)) = (shared, lengths.and_then(|lengths| lengths.edits)) {
+            let shared_key = (edits, totals.0, totals.1);
+            let kept = shared.lookup(shared_key, &key);
+            if let Ok(Some(rows)) = kept {
+                return Ok(rows);
+            }
+            // SAFETY: as the caller's.
+            let rows = unsafe { count_rows_holding(api, fts, phrase)? };
+            if kept.is_ok() {
+                shared.keep(shared_key, key, rows);
+            }
+            return Ok(rows);
+        }
         let mut data_version = 0_u32;
         // SAFETY: `db` is the connection running this query; the file control only reads.
         let rc = unsafe {
@@ -376,7 +451,7 @@ impl PhraseCounts {
 impl PhraseCounts {
     /// The kept lengths, brought up to date, if this connection keeps them and they count
     /// `rows` rows of `tokens` tokens, the ranked table's totals.
-    fn lengths(&self, rows: i64, tokens: i64) -> Option<Arc<Vec<u32>>> {
+    fn lengths(&self, rows: i64, tokens: i64) -> Option<LengthsView> {
         let mut kept = self
             .lengths
             .lock()
@@ -409,8 +484,19 @@ impl PhraseCounts {
         if kept.unusable || kept.rows != rows || kept.tokens != tokens {
             return None;
         }
-        Some(Arc::clone(&kept.lengths))
+        Some(LengthsView {
+            lengths: Arc::clone(&kept.lengths),
+            edits: kept.edits,
+        })
     }
+}
+
+/// The kept lengths as one query ranks with them: they count the ranked table's rows and tokens,
+/// so the table is `articles_fts` as its `%_docsize` stands.
+struct LengthsView {
+    lengths: Arc<Vec<u32>>,
+    /// `meta.article_edits` when the lengths were read.
+    edits: Option<i64>,
 }
 
 impl KeptLengths {
@@ -541,6 +627,8 @@ unsafe fn count_rows_holding(
         unsafe { *rows.cast::<i64>() += 1 };
         ffi::SQLITE_OK
     }
+    #[cfg(test)]
+    tests::WORDS_COUNTED.with(|counted| counted.set(counted.get() + 1));
     let mut rows = 0_i64;
     // SAFETY: the counter outlives the call; FTS5 calls `count_row` once per matching row.
     check(unsafe {
@@ -637,6 +725,8 @@ mod tests {
     thread_local! {
         /// Rows this thread's queries scored with a kept length.
         pub(super) static KEPT_LENGTHS_USED: Cell<usize> = const { Cell::new(0) };
+        /// Phrases this thread's queries counted the rows of.
+        pub(super) static WORDS_COUNTED: Cell<usize> = const { Cell::new(0) };
     }
 
     fn kept_lengths_used() -> usize {
@@ -827,6 +917,66 @@ mod tests {
         let after = scores(&conn, "ferry oslo", spec);
         assert_ne!(after, before);
         assert_eq!(after, scores(&conn, "ferry oslo", bm25));
+    }
+
+    /// Connections given the same [`SharedWordCounts`] count each word once between them, and
+    /// again once after a commit; their scores stay bm25's.
+    #[test]
+    fn connections_sharing_word_counts_count_each_word_once() {
+        let path =
+            std::env::temp_dir().join(format!("newsdb-shared-{}.sqlite", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 INSERT INTO meta VALUES ('article_edits', '0');
+                 CREATE VIRTUAL TABLE articles_fts USING fts5 (title, summary, body);
+                 INSERT INTO articles_fts VALUES ('Ferry', NULL, 'A ferry to Oslo.'),
+                                                 ('Rain', NULL, 'Rain in Oslo.'),
+                                                 ('Strike', NULL, 'A ferry strike.');",
+            )
+            .unwrap();
+        let shared = Arc::new(SharedWordCounts::default());
+        let readers: Vec<Connection> = (0..2)
+            .map(|_| {
+                let reader = Connection::open(&path).unwrap();
+                *register(&reader).unwrap().lock().unwrap() = Some(Arc::clone(&shared));
+                reader
+            })
+            .collect();
+        let spec = "'newsdb_bm25(' || quote(?1) || ', 5.0, 2.0, 1.0)'";
+        let bm25 = "'bm25(5.0, 2.0, 1.0)'";
+        // Words counted for `query` on `reader`, after checking its scores equal bm25's.
+        let counted = |reader: &Connection, query: &str| {
+            let before = WORDS_COUNTED.with(Cell::get);
+            let ours = scores(reader, query, spec);
+            let counted = WORDS_COUNTED.with(Cell::get) - before;
+            assert_eq!(ours, scores(reader, query, bm25), "{query}");
+            counted
+        };
+        // Until each keeps lengths (which vouch for what the counts count), each counts alone.
+        for reader in &readers {
+            for _ in 0..QUERIES_BEFORE_KEEPING_LENGTHS {
+                counted(reader, "rain");
+            }
+        }
+        assert_eq!(counted(&readers[0], "oslo"), 1);
+        assert_eq!(
+            counted(&readers[1], "oslo"),
+            0,
+            "counted by the other connection"
+        );
+        writer
+            .execute_batch("INSERT INTO articles_fts VALUES ('Oslo', NULL, 'Oslo ferry news.')")
+            .unwrap();
+        assert_eq!(counted(&readers[1], "oslo ferry"), 2);
+        assert_eq!(counted(&readers[0], "oslo ferry"), 0);
+        drop((readers, writer));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 
     #[test]
