@@ -7,6 +7,8 @@
 //! (same formula, same constants, same arithmetic: the scores are equal, a test checks it) and
 //! keeps the counts of plain-word phrases per connection until the database changes.
 //!
+//! The web server's connections share those counts (see [`SharedWordCounts`]).
+//!
 //! A connection that ranks queries again and again (the web server's) also keeps each row's
 //! length in tokens, read from `articles_fts_docsize`: FTS5 looks a match's length up in that
 //! table, one b-tree search per match, a seventh of a new search page's CPU at 100,000
@@ -380,8 +382,10 @@ unsafe fn query_scoring(
 }
 
 impl PhraseCounts {
-    /// Rows holding `phrase`, from the kept counts when the database has not changed since and
-    /// they were counted in a table of the same `totals` (rows, tokens).
+    /// Rows holding `phrase`: from the counts shared with other connections where `lengths`
+    /// vouch for this being `articles_fts` (see [`SharedWordCounts`]), else from this
+    /// connection's counts when the database has not changed since and they were counted in a
+    /// table of the same `totals` (rows, tokens).
     ///
     /// # Safety
     /// As [`row_score`].
