@@ -395,6 +395,10 @@ impl fmt::Debug for Store {
     }
 }
 
+/// V21's count of edits to articles already stored (`meta.article_edits`), which caches of
+/// per-article data (the server's facts, the ranking's lengths and word counts) are kept by.
+const ARTICLE_EDITS: &str = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'article_edits'";
+
 /// SQL functions on every connection the store opens, for canned, saved and internal queries:
 /// `source_key(text)` and `name_key(text)` give the keys newsdb stores in `sources.key` and in
 /// `entities.key` / `entity_aliases.key`, so `--source "The Korea Herald"` finds "korea herald"
@@ -900,10 +904,9 @@ fn write_in(
     };
     let mut outcome = BatchOutcome::default();
     writer.write_entries(entries, &mut outcome)?;
-    if writer.unindexed_from.is_none() {
-        *writer.unindexed_from = writer.first_new_article;
-    }
-    if writer.unindexed_from.is_none() {
+    let waiting = writer.unindexed_from.or(writer.first_new_article);
+    *writer.unindexed_from = waiting;
+    if waiting.is_none() {
         // Nothing waits for the index: no pause outlives the batch.
         resume_full_text_trigger(tx)?;
     }

@@ -394,7 +394,7 @@ impl Store {
     /// before it (read without migrating) or whose row another tool removed.
     fn article_edits(&self) -> rusqlite::Result<Option<i64>> {
         self.conn
-            .prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'article_edits'")?
+            .prepare_cached(super::ARTICLE_EDITS)?
             .query_row([], |row| row.get(0))
             .optional()
     }

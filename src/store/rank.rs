@@ -416,20 +416,10 @@ impl PhraseCounts {
             }
             return Ok(rows);
         }
-        let mut data_version = 0_u32;
-        // SAFETY: `db` is the connection running this query; the file control only reads.
-        let rc = unsafe {
-            ffi::sqlite3_file_control(
-                self.db,
-                c"main".as_ptr(),
-                ffi::SQLITE_FCNTL_DATA_VERSION,
-                (&raw mut data_version).cast(),
-            )
-        };
-        if rc != ffi::SQLITE_OK {
+        let Some(data_version) = self.data_version() else {
             // SAFETY: as the caller's.
             return unsafe { count_rows_holding(api, fts, phrase) };
-        }
+        };
         let mut kept = self
             .kept
             .lock()
@@ -450,9 +440,22 @@ impl PhraseCounts {
         kept.rows_by_phrase.insert(key, rows);
         Ok(rows)
     }
-}
 
-impl PhraseCounts {
+    /// The connection's data version (SQLite's, moved by every commit), if SQLite tells it.
+    fn data_version(&self) -> Option<u32> {
+        let mut data_version = 0_u32;
+        // SAFETY: `db` is the connection running this query; the file control only reads.
+        let rc = unsafe {
+            ffi::sqlite3_file_control(
+                self.db,
+                c"main".as_ptr(),
+                ffi::SQLITE_FCNTL_DATA_VERSION,
+                (&raw mut data_version).cast(),
+            )
+        };
+        (rc == ffi::SQLITE_OK).then_some(data_version)
+    }
+
     /// The kept lengths, brought up to date, if this connection keeps them and they count
     /// `rows` rows of `tokens` tokens, the ranked table's totals.
     fn lengths(&self, rows: i64, tokens: i64) -> Option<LengthsView> {
@@ -464,19 +467,7 @@ impl PhraseCounts {
             kept.queries += 1;
             return None;
         }
-        let mut data_version = 0_u32;
-        // SAFETY: `db` is the connection running this query; the file control only reads.
-        let rc = unsafe {
-            ffi::sqlite3_file_control(
-                self.db,
-                c"main".as_ptr(),
-                ffi::SQLITE_FCNTL_DATA_VERSION,
-                (&raw mut data_version).cast(),
-            )
-        };
-        if rc != ffi::SQLITE_OK {
-            return None;
-        }
+        let data_version = self.data_version()?;
         if kept.data_version != Some(data_version) {
             kept.data_version = Some(data_version);
             // SAFETY: the connection outlives this call, and the wrapper does not close it.
@@ -509,11 +500,7 @@ impl KeptLengths {
     /// transaction, so it reads the same rows the query ranks.
     fn read_new_rows(&mut self, conn: &Connection) -> Result<(), ReadLengthsError> {
         let edits: Option<i64> = conn
-            .query_row(
-                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'article_edits'",
-                [],
-                |row| row.get(0),
-            )
+            .query_row(super::ARTICLE_EDITS, [], |row| row.get(0))
             .ok();
         if edits.is_none() || edits != self.edits {
             self.lengths = Arc::default();
