@@ -747,6 +747,67 @@ fn pages_keep_answering_while_another_process_imports() {
     );
 }
 
+/// A search page without filters counts its facets over the matches its ranking saw; with a
+/// filter that keeps every match, over what the facets' own query finds. Both are the same
+/// counts, in either order and on any page: over all the matches, or the 1,000 most recently
+/// stored when more match.
+#[test]
+fn facets_count_the_same_matches_from_the_ranking_as_from_their_own_query() {
+    let db = TestDb::new();
+    let places = [
+        "Lagos", "Berlin", "Nairobi", "Lima", "Oslo", "Seoul", "Dakar",
+    ];
+    let outlets = [
+        "Harbour Wire",
+        "Coast Post",
+        "Bay Herald",
+        "Port Times",
+        "Tide News",
+    ];
+    let lines: String = (0..1300)
+        .map(|n| {
+            let place = places[n % places.len()];
+            serde_json::json!({
+                "title": format!("Harbour report {n} from {place}"),
+                "content": format!(
+                    "The harbour of {place} reopened on day {n}, officials said. The World \
+                     Bank welcomed the move and United Nations staff arrived in {place}."
+                ),
+                "source": outlets[n % outlets.len()],
+                "published": format!("2024-{:02}-{:02}T08:00:00Z", n % 12 + 1, n % 28 + 1),
+            })
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    let file = db.file("harbours.jsonl", lines);
+    db.newsdb().arg("import").arg(&file).assert().code(0);
+    let server = Server::start(&db);
+    for (query, matches) in [
+        ("harbour", 1000),
+        ("harbour+lagos", 186),
+        ("dakar+OR+lima", 371),
+    ] {
+        for extra in ["", "&sort=date", "&page=2", "&sort=date&page=3"] {
+            let ranked = server.json(&format!("/search.json?q={query}{extra}"))["facets"].clone();
+            let own =
+                server.json(&format!("/search.json?q={query}{extra}&since=1900-01-01"))["facets"]
+                    .clone();
+            assert_eq!(ranked, own, "{query}{extra}");
+            assert_eq!(ranked["counted"], matches, "{query}{extra}");
+            assert_eq!(
+                ranked["sources"].as_array().unwrap().len(),
+                5,
+                "{query}{extra}"
+            );
+            assert!(
+                !ranked["entities"].as_array().unwrap().is_empty(),
+                "{query}{extra}"
+            );
+        }
+    }
+}
+
 #[test]
 fn open_runs_the_system_opener_only_when_asked() {
     let db = samples();

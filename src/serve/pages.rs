@@ -125,6 +125,19 @@ impl SearchForm {
         })
     }
 
+    /// Whether only the words choose the matches: no source, entity, category or dates.
+    fn is_unfiltered(&self) -> bool {
+        [
+            &self.source,
+            &self.entity,
+            &self.category,
+            &self.since,
+            &self.until,
+        ]
+        .iter()
+        .all(|filter| filter.is_none())
+    }
+
     /// The `search` query's parameters; dates as the CLI reads them.
     fn parameters(&self) -> Result<Vec<Parameter>, PageError> {
         let mut parameters = vec![
@@ -230,7 +243,19 @@ pub(super) fn search_data(
             return Ok((data, frame(reader)));
         }
     };
-    match run_built_in(reader, "search", &parameters) {
+    // Unfiltered, the search ranks every match of the query (in either order), so its facets
+    // can count what the ranking saw instead of running the query again.
+    let unfiltered = data.form.is_unfiltered();
+    if unfiltered {
+        reader.store.record_ranked_matches(&data.form.q);
+    }
+    let searched = run_built_in(reader, "search", &parameters);
+    let ranked = if unfiltered {
+        reader.store.ranked_matches()
+    } else {
+        None
+    };
+    match searched {
         Ok(mut results) => {
             data.has_next = results.len() > PAGE_ROWS;
             results.truncate(PAGE_ROWS);
@@ -252,9 +277,10 @@ pub(super) fn search_data(
         }
         Err(error) => return Err(query_failed("search", error)),
     }
-    data.facets = reader
-        .store
-        .search_facets(&data.form.q, 8, article_facts, reader.generation());
+    data.facets =
+        reader
+            .store
+            .search_facets(&data.form.q, 8, article_facts, reader.generation(), ranked);
     Ok((data, frame(reader)))
 }
 

@@ -97,18 +97,36 @@ impl WebStore {
         on_either!(self, store => store.feeds())
     }
 
+    /// On SQLite, records the matches the next search ranks for `query` (see
+    /// `Store::record_ranked_matches`); on PostgreSQL, nothing.
+    pub fn record_ranked_matches(&self, query: &str) {
+        if let WebStore::Sqlite(store) = self {
+            store.record_ranked_matches(query);
+        }
+    }
+
+    /// The matches recorded since [`WebStore::record_ranked_matches`], if any.
+    pub fn ranked_matches(&self) -> Option<Vec<i64>> {
+        match self {
+            WebStore::Sqlite(store) => store.ranked_matches(),
+            WebStore::Postgres(_) => None,
+        }
+    }
+
     /// The facets of a search, None when they cannot be counted (a query the engine refuses).
-    /// On SQLite, articles' facts are taken from and kept in `kept` at `generation`.
+    /// On SQLite, articles' facts are taken from and kept in `kept` at `generation`, and the
+    /// matches from `ranked` when the search recorded all of them.
     pub fn search_facets(
         &self,
         query: &str,
         limit: usize,
         kept: &KeptArticleFacts,
         generation: u64,
+        ranked: Option<Vec<i64>>,
     ) -> Option<SearchFacets> {
         match self {
             WebStore::Sqlite(store) => store
-                .search_facets_kept(query, limit, Some((kept, generation)))
+                .search_facets_kept(query, limit, Some((kept, generation)), ranked)
                 .ok(),
             WebStore::Postgres(cell) => cell.borrow_mut().search_facets(query, limit).ok(),
         }

@@ -376,9 +376,10 @@ pub struct Store {
     caches: Caches,
     /// Batches written in the open transaction, not yet committed.
     held: Option<HeldWrites>,
-    /// Takes word counts for `newsdb_bm25` to share with other connections (see
-    /// [`Store::share_word_counts`]).
-    word_count_sharing: rank::WordCountSharing,
+    /// What the store keeps of the connection's `newsdb_bm25`: the slot for word counts shared
+    /// with other connections (see [`Store::share_word_counts`]) and the recorder of ranked
+    /// matches (see [`Store::record_ranked_matches`]).
+    ranking: rank::RankingHooks,
 }
 
 impl Drop for Store {
@@ -404,8 +405,8 @@ const ARTICLE_EDITS: &str = "SELECT CAST(value AS INTEGER) FROM meta WHERE key =
 /// `entities.key` / `entity_aliases.key`, so `--source "The Korea Herald"` finds "korea herald"
 /// and `--entity "Kim's"` finds Kim. Other tools' connections do not have them. And FTS5's
 /// ranking function `newsdb_bm25` (see [`rank`]), which the search query ranks with.
-fn register_functions(conn: &Connection) -> rusqlite::Result<rank::WordCountSharing> {
-    let sharing = rank::register(conn)?;
+fn register_functions(conn: &Connection) -> rusqlite::Result<rank::RankingHooks> {
+    let ranking = rank::register(conn)?;
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("source_key", 1, flags, |context| {
         Ok(context
@@ -417,7 +418,7 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<rank::WordCountShar
             .get::<Option<String>>(0)?
             .map(|name| alias_key(&name)))
     })?;
-    Ok(sharing)
+    Ok(ranking)
 }
 
 /// The newest migration this binary carries.
@@ -434,14 +435,14 @@ impl Store {
     /// Opens an in-memory database, migrated; for tests and dry runs of other tools.
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory().context("opening an in-memory database")?;
-        let word_count_sharing = register_functions(&conn).context("registering SQL functions")?;
+        let ranking = register_functions(&conn).context("registering SQL functions")?;
         let mut store = Store {
             checkpoints: None,
             conn,
             path: PathBuf::from(":memory:"),
             caches: Caches::default(),
             held: None,
-            word_count_sharing,
+            ranking,
         };
         store.configure_writer(Duration::ZERO)?;
         store.migrate()?;
@@ -456,9 +457,22 @@ impl Store {
     /// `counts` (the web server's pool; see [`SharedWordCounts`]).
     pub fn share_word_counts(&self, counts: &std::sync::Arc<SharedWordCounts>) {
         *self
-            .word_count_sharing
+            .ranking
+            .word_counts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(std::sync::Arc::clone(counts));
+    }
+
+    /// Records the matches this connection's searches rank for `query` (see
+    /// [`rank::MatchRecorder`]) until [`Store::ranked_matches`] takes them.
+    pub fn record_ranked_matches(&self, query: &str) {
+        self.ranking.matches.start(query, FACET_MATCHES as usize);
+    }
+
+    /// The [`FACET_MATCHES`] highest rowids ranked since [`Store::record_ranked_matches`], highest
+    /// first, and stops recording; None when none were (no match, or no ranked search ran).
+    pub fn ranked_matches(&self) -> Option<Vec<i64>> {
+        Some(self.ranking.matches.finish()).filter(|matches| !matches.is_empty())
     }
 
     /// The connection, for the query layer: read-only stores enforce `query_only` on it.

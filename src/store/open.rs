@@ -83,8 +83,7 @@ impl Store {
         // (5% of a search page), while newsdb binds nothing whose value should change a plan.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(|error| open_error(error.to_string()))?;
-        let word_count_sharing =
-            register_functions(&conn).map_err(|error| open_error(error.to_string()))?;
+        let ranking = register_functions(&conn).map_err(|error| open_error(error.to_string()))?;
         // SQLite opens a file it may not write read-only without a word; writes would then fail
         // one by one with "attempt to write a readonly database" and no file name.
         if !options.read_only && conn.is_readonly(MAIN_DB).unwrap_or(false) {
@@ -100,7 +99,7 @@ impl Store {
             path: path.to_owned(),
             caches: Caches::default(),
             held: None,
-            word_count_sharing,
+            ranking,
         };
         // Reading the schema is the first real access: it is what fails on a file that is not a
         // database, and it must happen before anything writes.

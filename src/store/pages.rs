@@ -316,17 +316,20 @@ impl Store {
     /// full-text query, `limit` values each. The query runs once; each facet then reads those
     /// articles only, so the cost is bounded whatever the store's size or the term's frequency.
     pub fn search_facets(&self, query: &str, limit: usize) -> rusqlite::Result<SearchFacets> {
-        self.search_facets_kept(query, limit, None)
+        self.search_facets_kept(query, limit, None, None)
     }
 
     /// [`Store::search_facets`], taking each article's facts from `kept` where they are still
     /// good, and keeping those it reads there. `generation` (a number that moves whenever the
     /// database changes) says how long they are good on a database without V21's count of edits.
+    /// `ranked`: the query's matches as its search just ranked them, all of them (see
+    /// [`Store::ranked_matches`]), which spare running the query again.
     pub fn search_facets_kept(
         &self,
         query: &str,
         limit: usize,
         kept: Option<(&KeptArticleFacts, u64)>,
+        ranked: Option<Vec<i64>>,
     ) -> rusqlite::Result<SearchFacets> {
         // Read before the facts: facts read after it are at least as new as the count says.
         let kept = match kept {
@@ -339,10 +342,16 @@ impl Store {
             }
             None => None,
         };
-        let hits: Vec<i64> = {
-            let mut statement = self.conn.prepare_cached(FACET_HITS)?;
-            let rows = statement.query_map(params![query, FACET_MATCHES], |row| row.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
+        let hits: Vec<i64> = match ranked {
+            Some(mut ranked) => {
+                ranked.truncate(FACET_MATCHES as usize);
+                ranked
+            }
+            None => {
+                let mut statement = self.conn.prepare_cached(FACET_HITS)?;
+                let rows = statement.query_map(params![query, FACET_MATCHES], |row| row.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            }
         };
         let counted = hits.len() as i64;
 
@@ -669,7 +678,7 @@ mod tests {
         let kept = KeptArticleFacts::default();
         let kept_facets = || {
             store
-                .search_facets_kept("summit", 8, Some((&kept, 1)))
+                .search_facets_kept("summit", 8, Some((&kept, 1)), None)
                 .unwrap()
         };
         let good_for = || FactsGoodFor::Edits(store.article_edits().unwrap().unwrap());
@@ -743,7 +752,7 @@ mod tests {
         let kept = KeptArticleFacts::default();
         let facets = |generation| {
             store
-                .search_facets_kept("summit", 8, Some((&kept, generation)))
+                .search_facets_kept("summit", 8, Some((&kept, generation)), None)
                 .unwrap()
         };
         assert_eq!(facets(1), store.search_facets("summit", 8).unwrap());
@@ -762,6 +771,73 @@ mod tests {
         assert_eq!(changed.entities.len(), 1);
         assert_eq!(facets(2), changed);
         assert_eq!(facets(1), changed);
+    }
+
+    /// A search ranks every match of its query, in either order and on any page, so the matches
+    /// it records are the ones the facets' own query finds: the [`FACET_MATCHES`] most recently
+    /// stored.
+    #[test]
+    fn a_search_records_every_match_it_ranks() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .connection()
+            .execute_batch(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)
+                 INSERT INTO articles (id, content_hash, title, body, published_at)
+                 SELECT i, printf('%064d', i), 'Harbour ' || i,
+                        iif(i % 3 = 0, 'The ferry left the harbour.', 'The harbour.'),
+                        printf('2024-%02d-%02dT00:00:00Z', i % 12 + 1, i % 28 + 1)
+                   FROM n;",
+            )
+            .unwrap();
+        let search = include_str!("../query/canned/search.sql");
+        for query in ["harbour", "ferry harbour", "ferry OR left", "nowhere"] {
+            let scanned: Vec<i64> = store
+                .connection()
+                .prepare(FACET_HITS)
+                .unwrap()
+                .query_map(params![query, FACET_MATCHES], |row| row.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            for (order, offset) in [
+                ("relevance", 0),
+                ("date", 0),
+                ("relevance", 20),
+                ("date", 40),
+            ] {
+                store.record_ranked_matches(query);
+                let shown = store
+                    .connection()
+                    .prepare(search)
+                    .unwrap()
+                    .query_map(
+                        rusqlite::named_params! {
+                            ":query": query, ":order": order, ":limit": 21, ":offset": offset,
+                        },
+                        |row| row.get::<_, i64>(0),
+                    )
+                    .unwrap()
+                    .count();
+                assert!(shown <= 21);
+                assert_eq!(
+                    store.ranked_matches().unwrap_or_default(),
+                    scanned,
+                    "{query}, {order} order, offset {offset}"
+                );
+            }
+        }
+        // Recording stops when the matches are taken.
+        store
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'harbour'
+                    AND rank MATCH 'newsdb_bm25(''harbour'')'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .unwrap();
+        assert_eq!(store.ranked_matches(), None);
     }
 
     #[test]
