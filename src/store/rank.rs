@@ -123,6 +123,9 @@ pub struct MatchRecorder(Arc<Mutex<Recording>>);
 struct Recording {
     /// The query text recorded; None when not recording.
     query: Option<String>,
+    /// Moved by every start: a query that began scoring for an earlier recording (a cursor
+    /// still open) adds nothing to a later one.
+    session: u64,
     keep: usize,
     highest: BTreeSet<i64>,
 }
@@ -132,6 +135,7 @@ impl MatchRecorder {
     pub fn start(&self, query: &str, keep: usize) {
         let mut recording = self.lock();
         recording.query = Some(query.to_owned());
+        recording.session += 1;
         recording.keep = keep;
         recording.highest.clear();
     }
@@ -146,14 +150,15 @@ impl MatchRecorder {
             .collect()
     }
 
-    /// Whether the rows ranked for `query` are to be recorded.
-    fn wants(&self, query: Option<&str>) -> bool {
-        query.is_some() && self.lock().query.as_deref() == query
+    /// The recording session the rows ranked for `query` go to, if they are to be recorded.
+    fn wants(&self, query: Option<&str>) -> Option<u64> {
+        let recording = self.lock();
+        (query.is_some() && recording.query.as_deref() == query).then_some(recording.session)
     }
 
-    fn record(&self, rowid: i64) {
+    fn record(&self, session: u64, rowid: i64) {
         let mut recording = self.lock();
-        if recording.query.is_none() {
+        if recording.query.is_none() || recording.session != session {
             return;
         }
         let full = recording.highest.len() >= recording.keep;
@@ -287,8 +292,9 @@ struct QueryScoring {
     average_length: f64,
     /// Scratch for the current row's weighted phrase frequencies.
     frequencies: Vec<f64>,
-    /// Where the rows scored are recorded, when the connection asked for this query's.
-    matches: Option<MatchRecorder>,
+    /// Where the rows scored are recorded, and in which session, when the connection asked for
+    /// this query's.
+    matches: Option<(MatchRecorder, u64)>,
 }
 
 unsafe extern "C" fn drop_phrase_counts(counts: *mut c_void) {
@@ -380,8 +386,8 @@ unsafe fn row_score(
             }
         }
         let rowid = call!(api, xRowid(fts));
-        if let Some(matches) = &scoring.matches {
-            matches.record(rowid);
+        if let Some((matches, session)) = &scoring.matches {
+            matches.record(*session, rowid);
         }
         let kept_length = match &scoring.lengths {
             Some(lengths) => usize::try_from(rowid)
@@ -441,7 +447,7 @@ unsafe fn query_scoring(
         let matches = counts
             .matches
             .wants(query.as_deref())
-            .then(|| counts.matches.clone());
+            .map(|session| (counts.matches.clone(), session));
         let lengths = counts.lengths(rows, tokens);
         let reuse = query.is_some_and(|query| plain_words(&query));
         let phrases = call!(api, xPhraseCount(fts));
@@ -1021,6 +1027,24 @@ mod tests {
         assert_eq!(hooks.matches.finish(), (1..=50).rev().collect::<Vec<i64>>());
         in_order("ferry", "rank");
         assert!(hooks.matches.finish().is_empty(), "no longer recording");
+
+        // A query that began scoring for an earlier recording adds nothing to a later one.
+        let mut statement = conn
+            .prepare(&format!(
+                "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?1
+                    AND rank MATCH {spec} ORDER BY rowid"
+            ))
+            .unwrap();
+        hooks.matches.start("ferry", 100);
+        let mut rows = statement.query(["ferry"]).unwrap();
+        assert!(rows.next().unwrap().is_some());
+        hooks.matches.start("ferry", 100);
+        while rows.next().unwrap().is_some() {}
+        drop(rows);
+        assert!(
+            hooks.matches.finish().is_empty(),
+            "an earlier recording's query"
+        );
     }
 
     #[test]
