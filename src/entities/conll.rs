@@ -440,9 +440,9 @@ mod tests {
         assert_eq!(json["LOC"]["r"], 1.0);
     }
 
-    /// Regression floor on wikigold (issue 4): quality must not drop below what was reached
-    /// (micro 0.652, PER 0.736, ORG 0.442, LOC 0.724; spaCy's small model: 0.532, 0.645, 0.315,
-    /// 0.635).
+    /// Regression floor on wikigold (issues 4 and 14): quality must not drop below what was
+    /// reached (micro 0.680, PER 0.779, ORG 0.470, LOC 0.741; spaCy's small model: 0.532,
+    /// 0.645, 0.315, 0.635).
     /// `cargo test --release wikigold -- --nocapture` prints the scores.
     #[test]
     fn wikigold_quality_floor() {
@@ -452,9 +452,9 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let scores = evaluate(&read_conll(&text), Extractor::shared());
         println!("{}", serde_json::to_string(&scores).unwrap());
-        // Issue 14: every type at or above what it was before the news rules (main at
-        // 0.6516 micro, PER 0.7363, ORG 0.4415, LOC 0.7241).
-        assert!(scores.micro.f1 >= 0.6516, "micro F1 {:.4}", scores.micro.f1);
+        // Issue 14: micro at least 0.68, every type at or above what it was before the news
+        // rules (main at 0.6516 micro, PER 0.7363, ORG 0.4415, LOC 0.7241).
+        assert!(scores.micro.f1 >= 0.68, "micro F1 {:.4}", scores.micro.f1);
         assert!(scores.per.f1 >= 0.7363, "PER F1 {:.4}", scores.per.f1);
         assert!(scores.org.f1 >= 0.4415, "ORG F1 {:.4}", scores.org.f1);
         assert!(scores.loc.f1 >= 0.7241, "LOC F1 {:.4}", scores.loc.f1);

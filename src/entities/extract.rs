@@ -21,7 +21,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::lexicon::{Class, Entry, Lexicon};
 use super::tokens::{
-    ALLCAPS, ATTACHED, CAP, LINE_START, LOWER, POSSESSIVE, SENT_START, Token, WORD, tokenize,
+    ALLCAPS, ATTACHED, CAP, DIGIT, LINE_START, LOWER, POSSESSIVE, SENT_START, Token, WORD, tokenize,
 };
 use super::{ArticleText, Corrections, EntityKind, Field, Mention, Method, alias_key, entity_key};
 
@@ -109,6 +109,7 @@ pub(crate) fn extract(
         corrections,
         lower: None,
         units: Vec::new(),
+        maybe_surnames: Vec::new(),
     };
     let runs = ctx.runs();
     let mut spans = Vec::new();
@@ -116,6 +117,7 @@ pub(crate) fn extract(
     for run in runs {
         ctx.type_run(run, &mut spans, &mut pending);
     }
+    ctx.join_nicknames(&mut spans, &mut pending);
     ctx.resolve_pending(&mut spans, &pending);
     spans.sort_by_key(|s| (s.f, s.start));
     ctx.mentions(spans)
@@ -180,6 +182,9 @@ struct Ctx<'a, 't> {
     /// Words seen in lowercase anywhere in the article, built on first need.
     lower: Option<FxHashSet<String>>,
     units: Vec<Unit>,
+    /// One-word runs that read as common words ("Player", a role noun; a sentence-initial word
+    /// also written lowercase): kept only if they are the surname of a person in the article.
+    maybe_surnames: Vec<Run>,
 }
 
 impl<'t> Ctx<'_, 't> {
@@ -329,8 +334,12 @@ impl<'t> Ctx<'_, 't> {
         let first = self.units[a];
         if first.gaz.is_none() && self.tok(f, first.start).has(SENT_START) {
             let w = self.word(f, first.start);
-            if self.lex.stop.contains(w) || (!self.lex.given.contains(w) && self.seen_lowercase(w))
-            {
+            if self.lex.stop.contains(w) {
+                a += 1;
+            } else if !self.lex.given.contains(w) && self.seen_lowercase(w) {
+                if b - a == 1 {
+                    self.maybe_surnames.push(Run { f, a, b });
+                }
                 a += 1;
             }
         }
@@ -397,6 +406,11 @@ impl<'t> Ctx<'_, 't> {
             .enumerate()
             .position(|(i, u)| is_title(self, i, u))
         {
+            // "Player" alone: a role noun, or the surname of "Ben Player" met earlier.
+            if b - a == 1 && units[0].gaz.is_none() && !headline {
+                self.maybe_surnames.push(run);
+                return;
+            }
             let title_end = units[k].end;
             self.type_units(Run { f, a, b: a + k }, spans, pending);
             if a + k + 1 < b {
@@ -687,6 +701,10 @@ impl<'t> Ctx<'_, 't> {
         if !self.tok(f, start).has(LINE_START) || self.fields[f].field != Field::Body {
             return false;
         }
+        // Place names have no digits: "6PR , known as 882 6PR" opens with a call sign.
+        if (start..end).any(|i| self.tok(f, i).has(DIGIT)) {
+            return false;
+        }
         let next = self.fields[f]
             .tokens
             .get(end as usize)
@@ -825,11 +843,71 @@ impl<'t> Ctx<'_, 't> {
         None
     }
 
+    /// `William "Bill" Cowley`, `Joaquín "El Chapo" Guzmán`: a nickname in quotes inside a
+    /// person's name. The span takes the surname after it; the name leaves the nickname out, so
+    /// a lone "Cowley" later resolves to it.
+    fn join_nicknames(&mut self, spans: &mut Vec<Span>, pending: &mut Vec<Run>) {
+        let is_quote = |w: &str| matches!(w, "\"" | "“" | "”");
+        let capitalised = |f: usize, i: u32| {
+            let t = self.tok(f, i);
+            t.has(WORD) && t.has(CAP) && !t.has(ALLCAPS)
+        };
+        // Token ranges that joined a name: (field, from, to).
+        let mut joined: Vec<(usize, u32, u32)> = Vec::new();
+        for s in spans
+            .iter_mut()
+            .filter(|s| s.kind == EntityKind::Person && !s.adjectival && !s.weak)
+        {
+            let (f, open) = (s.f, s.end);
+            let n = self.fields[f].tokens.len() as u32;
+            if open >= n || !is_quote(self.word(f, open)) {
+                continue;
+            }
+            let mut close = open + 1;
+            while close < n && close - open <= 3 && capitalised(f, close) {
+                close += 1;
+            }
+            let surname = close + 1;
+            let fits = close > open + 1
+                && surname < n
+                && is_quote(self.word(f, close))
+                && capitalised(f, surname)
+                && self.tok(f, surname).sentence == self.tok(f, s.start).sentence
+                && (surname + 1 >= n || !capitalised(f, surname + 1));
+            if !fits {
+                continue;
+            }
+            s.name = Name::Owned(format!("{} {}", self.name_of(s), self.word(f, surname)));
+            s.end = surname + 1;
+            joined.push((f, open, surname + 1));
+        }
+        if joined.is_empty() {
+            return;
+        }
+        let inside = |f: usize, i: u32| {
+            joined
+                .iter()
+                .any(|&(jf, a, b)| jf == f && (a..b).contains(&i))
+        };
+        spans.retain(|s| !inside(s.f, s.start));
+        let units = &self.units;
+        pending.retain(|r| !inside(r.f, units[r.a].start));
+        self.maybe_surnames
+            .retain(|r| !inside(r.f, units[r.a].start));
+    }
+
     /// Runs nothing typed: the same key as an entity found elsewhere in the article, a partial
     /// person name, or an organisation's acronym.
     fn resolve_pending(&mut self, spans: &mut Vec<Span>, pending: &[Run]) {
         let mut by_key: FxHashMap<String, (EntityKind, String)> = FxHashMap::default();
         let mut person_parts: FxHashMap<String, Option<String>> = FxHashMap::default();
+        // The first person met with each surname, and how many share it: "Citrone" after
+        // "Carlo Citrone" and his father "John Citrone" is most often the subject, named first;
+        // a name three people share is a family's (and often its firm's: "Caloi").
+        let mut surnames: FxHashMap<String, (String, Vec<String>)> = FxHashMap::default();
+        // A part that opens someone's name is no surname to fall back on: "Kim" after "Margie
+        // Kim" and "Kim Yong-hyun".
+        let mut first_words: FxHashSet<String> = FxHashSet::default();
         let mut acronyms: FxHashMap<String, String> = FxHashMap::default();
         // "Halvorsen" after "Halvorsen Inc": the name without its legal form.
         let mut company_stems: FxHashMap<String, String> = FxHashMap::default();
@@ -846,6 +924,13 @@ impl<'t> Ctx<'_, 't> {
                         if slot.as_ref().is_some_and(|n| entity_key(n) != key) {
                             *slot = None; // two people share it: ambiguous
                         }
+                    }
+                    first_words.insert(entity_key(words[0]));
+                    let (_, people) = surnames
+                        .entry(entity_key(words[words.len() - 1]))
+                        .or_insert_with(|| (name.clone(), Vec::new()));
+                    if !people.contains(&key) {
+                        people.push(key.clone());
                     }
                 }
                 EntityKind::Organization if words.len() >= 2 => {
@@ -864,10 +949,18 @@ impl<'t> Ctx<'_, 't> {
                 _ => {}
             }
         }
+        // The one or two people a lone surname can name, the first met taken.
+        surnames.retain(|key, (_, people)| people.len() <= 2 && !first_words.contains(key));
         let resolve = |text: &str| -> Option<(EntityKind, String, Method, f32)> {
             let key = alias_key(text);
-            if let Some(Some(name)) = person_parts.get(&key) {
-                return Some((EntityKind::Person, name.clone(), Method::Coreference, 0.8));
+            match person_parts.get(&key) {
+                Some(Some(name)) => {
+                    return Some((EntityKind::Person, name.clone(), Method::Coreference, 0.8));
+                }
+                Some(None) if let Some((name, _)) = surnames.get(&key) => {
+                    return Some((EntityKind::Person, name.clone(), Method::Coreference, 0.7));
+                }
+                _ => {}
             }
             // Before the key: "Brightwater said" was typed a person by its verb alone.
             if let Some(name) = company_stems.get(&key) {
@@ -894,10 +987,27 @@ impl<'t> Ctx<'_, 't> {
         // Weak context guesses give way to what the article says elsewhere.
         // So do single words typed by a cue ("Putin said" after "Vladimir Putin").
         let overridable = |s: &Span| s.weak || (s.method == Method::Rule && s.end - s.start == 1);
-        for s in spans.iter_mut().filter(|s| overridable(s)) {
+        // "Belgrano" after "Manuel Belgrano": a town's name that is the surname of a person in
+        // the article is that person (places named after people are common), unless it reads
+        // as a place ("into Paris" after "Sarah Paris").
+        let town_of_a_surname = |s: &Span| {
+            let after_place_word =
+                s.start > 0 && self.lex.place_prep.contains(self.word(s.f, s.start - 1));
+            s.method == Method::Gazetteer
+                && !after_place_word
+                && s.kind == EntityKind::Location
+                && s.end - s.start == 1
+                && self.fields[s.f].gaz[s.start as usize].is_some_and(|(_, e)| !e.major)
+                && surnames.contains_key(&alias_key(self.span_text(s.f, s.start, s.end)))
+        };
+        for s in spans
+            .iter_mut()
+            .filter(|s| overridable(s) || town_of_a_surname(s))
+        {
             let text = self.span_text(s.f, s.start, s.end);
             if let Some((kind, name, method, conf)) = resolve(text)
                 && (s.weak || method == Method::Coreference)
+                && (s.method != Method::Gazetteer || kind == EntityKind::Person)
             {
                 if kind == EntityKind::Person && method == Method::Coreference {
                     s.start = self.with_particle(s.f, s.start, &name);
@@ -989,6 +1099,24 @@ impl<'t> Ctx<'_, 't> {
                     name: Name::Owned(name),
                     method,
                     confidence,
+                    adjectival: false,
+                    weak: false,
+                });
+            }
+        }
+        for run in std::mem::take(&mut self.maybe_surnames) {
+            let start = self.units[run.a].start;
+            let end = self.units[run.b - 1].end;
+            let key = alias_key(self.span_text(run.f, start, end));
+            if let Some((name, _)) = surnames.get(&key) {
+                spans.push(Span {
+                    f: run.f,
+                    start: self.with_particle(run.f, start, name),
+                    end,
+                    kind: EntityKind::Person,
+                    name: Name::Owned(name.clone()),
+                    method: Method::Coreference,
+                    confidence: 0.7,
                     adjectival: false,
                     weak: false,
                 });

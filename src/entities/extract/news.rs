@@ -164,6 +164,11 @@ impl Ctx<'_, '_> {
         if !sports {
             return None;
         }
+        // "Fremantle Dockers", "St. Louis Eagles", "Bowling Green Falcons": a club's nickname
+        // is a plural, in a sports report with or without a cue around it.
+        if units.len() >= 2 && !given_first && self.nickname_plural(f, end - 1) {
+            return Some(false);
+        }
         let prev2 = (start > 1).then(|| self.word(f, start - 2));
         let after_score_at = prev == Some("at") && prev2.is_some_and(is_score);
         let cue = next.is_some_and(|w| self.lex.team_verb.contains(w) || is_score(w))
@@ -189,6 +194,26 @@ impl Ctx<'_, '_> {
             && !self.lex.surnames.contains(last)
             && !self.tok(f, start).has(SENT_START);
         plain.then_some(true)
+    }
+
+    /// "Eagles", "Dockers": a capitalised plural that is no place, event or company word and
+    /// no surname ("Williams").
+    fn nickname_plural(&self, f: usize, i: u32) -> bool {
+        let t = self.tok(f, i);
+        let w = self.word(f, i);
+        let lex = self.lex;
+        // Title case: "APIs", "CEOs" are acronyms' plurals.
+        let title_case = w.chars().skip(1).all(|c| c.is_lowercase());
+        t.has(CAP)
+            && title_case
+            && w.len() >= 4
+            && w.ends_with('s')
+            && !w.ends_with("ss")
+            && !lex.place_suffix.contains(w)
+            && !lex.misc_suffix.contains(w)
+            && !lex.org_suffix.contains(w)
+            && !lex.legal_suffix.contains(w)
+            && !lex.surnames.contains(w)
     }
 
     /// Is the run a company by what surrounds it: "Glencore shares", "Rio Tinto chief

@@ -142,3 +142,154 @@ fn a_lone_surname_keeps_its_particle() {
         ("de Miranda", "Luis de Miranda", EntityKind::Person)
     );
 }
+
+/// (surface, name, kind) of every mention of `body`, in text order.
+fn named(body: &str) -> Vec<(String, String, EntityKind)> {
+    Extractor::shared()
+        .extract(ArticleText::body(body), &Corrections::default())
+        .into_iter()
+        .map(|m| (m.surface, m.name, m.kind))
+        .collect()
+}
+
+/// A surname that is also a role noun ("Player") or a common word opening a sentence refers
+/// back to the full name; the lowercase word stays a word.
+#[test]
+fn a_surname_that_is_a_common_word_refers_back() {
+    let body = "The surfer Ben Player won in Hawaii.\nLater that week Player flew home.\n\
+                Player said the player of the year award was a surprise.";
+    let got = named(body);
+    let players: Vec<_> = got.iter().filter(|(s, _, _)| s == "Player").collect();
+    assert_eq!(players.len(), 2, "{got:?}");
+    assert!(
+        players
+            .iter()
+            .all(|(_, n, k)| n == "Ben Player" && *k == EntityKind::Person),
+        "{got:?}"
+    );
+    // Without the full name, a capitalised role noun is no one.
+    let alone = "Later that week Player flew home.\nPlayer said the player was tired.";
+    assert_eq!(named(alone), vec![], "{:?}", named(alone));
+}
+
+/// Two people share a surname: the lone surname is the one met first. A name three people
+/// share is a family's (often its firm's) and stays unresolved.
+#[test]
+fn a_shared_surname_names_the_first_person() {
+    let body = "Carlo Marsden opened a gym in Leeds.\nHis father John Marsden was a champion.\n\
+                In 2004 , Marsden sold the gym.";
+    let got = named(body);
+    let lone = got
+        .iter()
+        .find(|(s, _, _)| s == "Marsden")
+        .expect("lone surname found");
+    assert_eq!(
+        (lone.1.as_str(), lone.2),
+        ("Carlo Marsden", EntityKind::Person)
+    );
+
+    let family = "Luigi Marsden founded it.\nPeter Marsden ran it.\nBruno Marsden sold it.\n\
+                  In 1972 , Marsden introduced a new bicycle.";
+    let got = named(family);
+    assert!(!got.iter().any(|(s, _, _)| s == "Marsden"), "{got:?}");
+}
+
+/// A small town's name that is the surname of a person in the article is the person; a large
+/// city's is not.
+#[test]
+fn a_town_named_like_a_persons_surname_is_the_person() {
+    let body = "General Manuel Belgrano led the army north.\nThe troops trusted Belgrano .";
+    let got = named(body);
+    let lone = got.iter().find(|(s, _, _)| s == "Belgrano").expect("found");
+    assert_eq!(
+        (lone.1.as_str(), lone.2),
+        ("Manuel Belgrano", EntityKind::Person)
+    );
+
+    let city = "Sarah Paris spoke.\nThe troops marched into Paris .";
+    assert_eq!(
+        kind_of(city, "Paris"),
+        Some(EntityKind::Location),
+        "{:?}",
+        kinds(city)
+    );
+}
+
+/// English text writes cities without their accents.
+#[test]
+fn cities_are_found_without_their_accents() {
+    let got = named("She flew from Montreal to Zurich and on to Sao Paulo.");
+    let names: Vec<_> = got.iter().map(|(_, n, k)| (n.as_str(), *k)).collect();
+    assert_eq!(
+        names,
+        vec![
+            ("Montréal", EntityKind::Location),
+            ("Zürich", EntityKind::Location),
+            ("São Paulo", EntityKind::Location)
+        ]
+    );
+    // The accentless spelling that is an English word is not a place.
+    assert_eq!(named("Prices fell in the Sale that followed."), vec![]);
+}
+
+/// In a sports report, a name ending in a plural nickname is a club, whatever its town.
+#[test]
+fn a_plural_nickname_in_a_sports_report_is_a_club() {
+    let body = "The Fremantle Dockers beat the St. Louis Eagles by 12 points in the derby match.";
+    assert_eq!(
+        kind_of(body, "Fremantle Dockers"),
+        Some(EntityKind::Organization),
+        "{:?}",
+        kinds(body)
+    );
+    assert_eq!(
+        kind_of(body, "St. Louis Eagles"),
+        Some(EntityKind::Organization),
+        "{:?}",
+        kinds(body)
+    );
+    // Acronyms' plurals and events are no clubs.
+    let other = "Use the Cocoa APIs to match the old behaviour.\n\
+                 We match up the classic Star Wars films.";
+    let got = kinds(other);
+    assert!(
+        got.iter().all(|(_, k)| *k != EntityKind::Organization),
+        "{got:?}"
+    );
+}
+
+/// `Dwayne "The Rock" Johnson`: the nickname is inside the name, and the surname alone
+/// refers back to it.
+#[test]
+fn a_nickname_in_quotes_is_inside_the_name() {
+    let body =
+        "The actor Dwayne \"The Rock\" Johnson arrived on Monday.\nJohnson said he was happy.";
+    let got = named(body);
+    assert_eq!(
+        got,
+        vec![
+            (
+                "Dwayne \"The Rock\" Johnson".to_string(),
+                "Dwayne Johnson".to_string(),
+                EntityKind::Person
+            ),
+            (
+                "Johnson".to_string(),
+                "Dwayne Johnson".to_string(),
+                EntityKind::Person
+            ),
+        ]
+    );
+}
+
+/// A line that opens with a call sign is no dateline: place names have no digits.
+#[test]
+fn a_call_sign_opening_a_line_is_no_dateline() {
+    let body = "6PR , known as 882 6PR , began broadcasting in 1931 .\nIt is based in Perth .";
+    let got = kinds(body);
+    assert!(
+        got.iter()
+            .all(|(s, k)| !(s.contains("6PR") && *k == EntityKind::Location)),
+        "{got:?}"
+    );
+}
