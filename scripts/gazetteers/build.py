@@ -64,6 +64,7 @@ NOT_GIVEN = {
     "Rock", "Stone", "Wood", "Field", "Hall", "House", "Street", "Park", "Bay", "Lake", "River",
     "Art", "Ray", "Pat", "Sung", "Min", "Ji", "Van", "Le", "La", "De", "Del", "Dell", "Man", "Son",
     "Sun", "Moon", "Earth", "New", "Old", "First", "Early", "Late", "Camp", "Fort", "Else", "Ok",
+    "Gay",
 }
 # Given names common outside the US 1990 census the names package ships.
 EXTRA_GIVEN = """Vladimir Sergei Sergey Dmitry Dmitri Mikhail Alexei Alexey Nikolai Ivan Igor Yuri Boris
