@@ -440,6 +440,22 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
 
+        // "Karl Langdon & Harvey Deegan": two people, not a firm like "Marks & Spencer". Each
+        // side two or three words: a Title Case headline runs on ("Pete Davidson Romantic
+        // Comedy").
+        let short_person = |units: &[Unit]| {
+            units[units.len() - 1].end - units[0].start <= 3 && self.person_shaped(f, units)
+        };
+        if let Some(k) = (1..units.len()).find(|&k| {
+            units[k - 1].end + 1 == units[k].start && self.word(f, units[k - 1].end) == "&"
+        }) && short_person(&units[..k])
+            && short_person(&units[k..])
+        {
+            self.type_units(Run { f, a, b: a + k }, spans, pending);
+            self.type_units(Run { f, a: a + k, b }, spans, pending);
+            return;
+        }
+
         // "governor Kazuo Ueda": after a role noun, a name whose later words only happen to be
         // small towns is a person's.
         if !headline

@@ -293,3 +293,18 @@ fn a_call_sign_opening_a_line_is_no_dateline() {
         "{got:?}"
     );
 }
+
+/// Two full names joined by "&" are two people; a firm's name of two surnames stays one.
+#[test]
+fn two_people_joined_by_an_ampersand_are_two() {
+    let body = "Karl Langdon & Harvey Deegan call the match.\nShares of Marks & Spencer rose.";
+    let got = kinds(body);
+    assert_eq!(
+        got,
+        vec![
+            ("Karl Langdon".to_string(), EntityKind::Person),
+            ("Harvey Deegan".to_string(), EntityKind::Person),
+            ("Marks & Spencer".to_string(), EntityKind::Organization),
+        ]
+    );
+}
