@@ -868,8 +868,8 @@ impl<'t> Ctx<'_, 't> {
             let t = self.tok(f, i);
             t.has(WORD) && t.has(CAP) && !t.has(ALLCAPS)
         };
-        // Token ranges that joined a name: (field, from, to).
-        let mut joined: Vec<(usize, u32, u32)> = Vec::new();
+        // Tokens that joined a name: (field, token).
+        let mut joined: FxHashSet<(usize, u32)> = FxHashSet::default();
         for s in spans
             .iter_mut()
             .filter(|s| s.kind == EntityKind::Person && !s.adjectival && !s.weak)
@@ -895,16 +895,12 @@ impl<'t> Ctx<'_, 't> {
             }
             s.name = Name::Owned(format!("{} {}", self.name_of(s), self.word(f, surname)));
             s.end = surname + 1;
-            joined.push((f, open, surname + 1));
+            joined.extend((open..=surname).map(|i| (f, i)));
         }
         if joined.is_empty() {
             return;
         }
-        let inside = |f: usize, i: u32| {
-            joined
-                .iter()
-                .any(|&(jf, a, b)| jf == f && (a..b).contains(&i))
-        };
+        let inside = |f: usize, i: u32| joined.contains(&(f, i));
         spans.retain(|s| !inside(s.f, s.start));
         let units = &self.units;
         pending.retain(|r| !inside(r.f, units[r.a].start));
@@ -945,7 +941,8 @@ impl<'t> Ctx<'_, 't> {
                     let (_, people) = surnames
                         .entry(entity_key(words[words.len() - 1]))
                         .or_insert_with(|| (name.clone(), Vec::new()));
-                    if !people.contains(&key) {
+                    // Only whether one, two or more share it matters.
+                    if people.len() < 3 && !people.contains(&key) {
                         people.push(key.clone());
                     }
                 }
