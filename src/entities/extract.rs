@@ -440,6 +440,41 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
 
+        // "Liverpool Manager Jurgen Klopp", "AP Technology Writer Barbara Ortutay": a role noun
+        // inside the run, then a full name, splits it like a title. What precedes it keeps only
+        // its gazetteer names: the rest is often the title's own words ("Assistant District
+        // Attorney Janice Steidley").
+        if !headline
+            && let Some(k) = (1..units.len().saturating_sub(2)).find(|&k| {
+                let u = units[k];
+                u.gaz.is_none()
+                    && u.end == u.start + 1
+                    && self
+                        .lex
+                        .roles
+                        .contains(self.word(f, u.start).to_lowercase().as_str())
+                    && units[units.len() - 1].end - units[k + 1].start <= 3
+                    && self.person_shaped(f, &units[k + 1..])
+            })
+        {
+            for u in units[..k].iter() {
+                if let Some(e) = u.gaz {
+                    let mut s = span(
+                        e.kind,
+                        Name::Static(self.lex.name(e)),
+                        Method::Gazetteer,
+                        0.85,
+                    );
+                    s.start = u.start;
+                    s.end = u.end;
+                    s.adjectival = e.class == Class::Demonym;
+                    spans.push(s);
+                }
+            }
+            self.type_units(Run { f, a: a + k + 1, b }, spans, pending);
+            return;
+        }
+
         // "Karl Langdon & Harvey Deegan": two people, not a firm like "Marks & Spencer". Each
         // side two or three words: a Title Case headline runs on ("Pete Davidson Romantic
         // Comedy").

@@ -308,3 +308,26 @@ fn two_people_joined_by_an_ampersand_are_two() {
         ]
     );
 }
+
+/// A role noun inside a run, then a full name: the person after it, and only the gazetteer
+/// names before it (the rest is often the title's own words).
+#[test]
+fn a_role_noun_inside_a_run_splits_off_the_person() {
+    let body = "Seminole County Sheriff Don Eslinger said the boy was safe.\n\
+                AP Technology Writer Barbara Ortutay wrote it.\n\
+                Assistant District Attorney Janice Steidley declined to comment.";
+    let got = named(body);
+    let got: Vec<_> = got
+        .iter()
+        .map(|(s, n, k)| (s.as_str(), n.as_str(), *k))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("Don Eslinger", "Don Eslinger", EntityKind::Person),
+            ("AP", "Associated Press", EntityKind::Organization),
+            ("Barbara Ortutay", "Barbara Ortutay", EntityKind::Person),
+            ("Janice Steidley", "Janice Steidley", EntityKind::Person),
+        ]
+    );
+}
