@@ -376,6 +376,14 @@ impl<'t> Ctx<'_, 't> {
             adjectival: false,
             weak: false,
         };
+        // One gazetteer unit of the run, standing alone.
+        let lex = self.lex;
+        let gazetteer_unit = |u: &Unit, e: Entry| Span {
+            start: u.start,
+            end: u.end,
+            adjectival: e.class == Class::Demonym,
+            ..span(e.kind, Name::Static(lex.name(e)), Method::Gazetteer, 0.85)
+        };
         let text = self.span_text(f, start, end);
 
         // User aliases and ignores come first.
@@ -457,18 +465,9 @@ impl<'t> Ctx<'_, 't> {
                     && self.person_shaped(f, &units[k + 1..])
             })
         {
-            for u in units[..k].iter() {
+            for u in &units[..k] {
                 if let Some(e) = u.gaz {
-                    let mut s = span(
-                        e.kind,
-                        Name::Static(self.lex.name(e)),
-                        Method::Gazetteer,
-                        0.85,
-                    );
-                    s.start = u.start;
-                    s.end = u.end;
-                    s.adjectival = e.class == Class::Demonym;
-                    spans.push(s);
+                    spans.push(gazetteer_unit(u, e));
                 }
             }
             self.type_units(Run { f, a: a + k + 1, b }, spans, pending);
@@ -669,16 +668,7 @@ impl<'t> Ctx<'_, 't> {
             while k < b {
                 let u = self.units[k];
                 if let Some(e) = u.gaz {
-                    let mut s = span(
-                        e.kind,
-                        Name::Static(self.lex.name(e)),
-                        Method::Gazetteer,
-                        0.85,
-                    );
-                    s.start = u.start;
-                    s.end = u.end;
-                    s.adjectival = e.class == Class::Demonym;
-                    spans.push(s);
+                    spans.push(gazetteer_unit(&u, e));
                     k += 1;
                 } else {
                     let mut m = k;
