@@ -90,6 +90,29 @@ struct Span {
     weak: bool,
 }
 
+impl Span {
+    /// A span of tokens `start..end` of field `f`, neither adjectival nor weak.
+    fn new(
+        (f, start, end): (usize, u32, u32),
+        kind: EntityKind,
+        name: Name,
+        method: Method,
+        confidence: f32,
+    ) -> Span {
+        Span {
+            f,
+            start,
+            end,
+            kind,
+            name,
+            method,
+            confidence,
+            adjectival: false,
+            weak: false,
+        }
+    }
+}
+
 pub(crate) fn extract(
     lex: &Lexicon,
     text: ArticleText<'_>,
@@ -365,16 +388,8 @@ impl<'t> Ctx<'_, 't> {
         let start = units[0].start;
         let end = units[b - a - 1].end;
         let headline = self.fields[f].headline;
-        let span = |kind, name, method, confidence| Span {
-            f,
-            start,
-            end,
-            kind,
-            name,
-            method,
-            confidence,
-            adjectival: false,
-            weak: false,
+        let span = |kind, name, method, confidence| {
+            Span::new((f, start, end), kind, name, method, confidence)
         };
         // One gazetteer unit of the run, standing alone.
         let lex = self.lex;
@@ -1129,17 +1144,13 @@ impl<'t> Ctx<'_, 't> {
                 // A list read left to right: "Walmart, Kroger and Costco" types Costco too.
                 typed_ends.insert((run.f, end), (kind, listed_with_known));
                 typed_starts.insert((run.f, start), (kind, listed_with_known));
-                spans.push(Span {
-                    f: run.f,
-                    start,
-                    end,
+                spans.push(Span::new(
+                    (run.f, start, end),
                     kind,
-                    name: Name::Owned(name),
+                    Name::Owned(name),
                     method,
                     confidence,
-                    adjectival: false,
-                    weak: false,
-                });
+                ));
             }
         }
         for run in std::mem::take(&mut self.maybe_surnames) {
@@ -1147,17 +1158,13 @@ impl<'t> Ctx<'_, 't> {
             let end = self.units[run.b - 1].end;
             let key = alias_key(self.span_text(run.f, start, end));
             if let Some((name, _)) = surnames.get(&key) {
-                spans.push(Span {
-                    f: run.f,
-                    start: self.with_particle(run.f, start, name),
-                    end,
-                    kind: EntityKind::Person,
-                    name: Name::Owned(name.clone()),
-                    method: Method::Coreference,
-                    confidence: 0.7,
-                    adjectival: false,
-                    weak: false,
-                });
+                spans.push(Span::new(
+                    (run.f, self.with_particle(run.f, start, name), end),
+                    EntityKind::Person,
+                    Name::Owned(name.clone()),
+                    Method::Coreference,
+                    0.7,
+                ));
             }
         }
     }
