@@ -38,6 +38,9 @@ const CONNECTORS: &[&str] = &[
     "bin", "ibn", "&",
 ];
 
+/// A party member after a place names the place: "a Virginia Democrat".
+const PARTY_MEMBERS: &[&str] = &["Democrat", "Democrats", "Republican", "Republicans"];
+
 struct FieldText<'t> {
     field: Field,
     text: &'t str,
@@ -130,7 +133,6 @@ pub(crate) fn extract(
         lex,
         fields: &fields,
         corrections,
-        lower: None,
         units: Vec::new(),
         maybe_surnames: Vec::new(),
     };
@@ -202,8 +204,6 @@ struct Ctx<'a, 't> {
     lex: &'a Lexicon,
     fields: &'a [FieldText<'t>],
     corrections: &'a Corrections,
-    /// Words seen in lowercase anywhere in the article, built on first need.
-    lower: Option<FxHashSet<String>>,
     units: Vec<Unit>,
     /// One-word runs that read as common words ("Player", a role noun; a sentence-initial word
     /// also written lowercase): kept only if they are the surname of a person in the article.
@@ -221,18 +221,50 @@ impl<'t> Ctx<'_, 't> {
     }
 
     /// Whether a capitalised sentence-initial word is a common word written lowercase elsewhere.
-    fn seen_lowercase(&mut self, word: &str) -> bool {
-        let fields = self.fields;
-        let lower = self.lower.get_or_insert_with(|| {
-            let mut set = FxHashSet::default();
-            for ft in fields {
-                for t in ft.tokens.iter().filter(|t| t.has(LOWER)) {
-                    set.insert(t.text(ft.text).to_string());
-                }
-            }
-            set
-        });
-        lower.contains(&word.to_lowercase())
+    fn seen_lowercase(&self, word: &str) -> bool {
+        self.written_in_lowercase(word, false)
+    }
+
+    /// Whether the article writes `word` in lowercase in running text: a word standing apart,
+    /// not part of a web address or an identifier ("twitter.com", "github.com/microsoft").
+    fn written_as_word(&self, word: &str) -> bool {
+        self.written_in_lowercase(word, true)
+    }
+
+    /// Whether some token of the article is `word` in lowercase (outside addresses if
+    /// `prose_only`). A scan, not a set: asked a few times an article, it allocates nothing per
+    /// token.
+    fn written_in_lowercase(&self, word: &str, prose_only: bool) -> bool {
+        let lower = word.to_lowercase();
+        self.fields.iter().any(|ft| {
+            let tokens = &ft.tokens;
+            // A separator glued to words on both sides: "twitter.com", "a/microsoft".
+            let joins = |k: usize| {
+                tokens.get(k).is_some_and(|sep| {
+                    sep.has(ATTACHED)
+                        && matches!(sep.text(ft.text), "." | "/" | "@" | "_" | "=" | "#" | ":")
+                        && tokens.get(k + 1).is_some_and(|next| next.has(ATTACHED))
+                })
+            };
+            tokens.iter().enumerate().any(|(i, t)| {
+                t.has(LOWER)
+                    && t.text(ft.text) == lower
+                    && !(prose_only && (joins(i + 1) || (i > 0 && t.has(ATTACHED) && joins(i - 1))))
+            })
+        })
+    }
+
+    /// A one-word gazetteer name where capitals say nothing (opening a sentence or a line, or in a
+    /// Title Case headline) that the article also writes in lowercase: the word ("Time to
+    /// change that.", "Turkey Bacon" in a headline), not the magazine or the country.
+    fn common_word_unit(&self, f: usize, u: Unit) -> bool {
+        if u.end != u.start + 1 || u.gaz.is_none_or(|e| e.class != Class::Entity) {
+            return false;
+        }
+        let t = self.tok(f, u.start);
+        let capitals_say_nothing =
+            t.has(SENT_START) || t.has(LINE_START) || self.fields[f].headline;
+        capitals_say_nothing && !t.has(ALLCAPS) && self.written_as_word(self.word(f, u.start))
     }
 
     /// Can this token be part of a name?
@@ -355,7 +387,9 @@ impl<'t> Ctx<'_, 't> {
         // Sentence-initial capitals say nothing: drop a leading common word ("Last", "Both",
         // "Government"), known because it is a stop word or written lowercase elsewhere.
         let first = self.units[a];
-        if first.gaz.is_none() && self.tok(f, first.start).has(SENT_START) {
+        if self.common_word_unit(f, first) {
+            a += 1;
+        } else if first.gaz.is_none() && self.tok(f, first.start).has(SENT_START) {
             let w = self.word(f, first.start);
             if self.lex.stop.contains(w) {
                 a += 1;
@@ -567,6 +601,9 @@ impl<'t> Ctx<'_, 't> {
         if let [u] = units
             && let Some(e) = u.gaz
         {
+            if self.common_word_unit(f, *u) {
+                return;
+            }
             let mut s = span(
                 e.kind,
                 Name::Static(self.lex.name(e)),
@@ -677,13 +714,32 @@ impl<'t> Ctx<'_, 't> {
         }
 
         // Otherwise the gazetteer parts stand alone and the rest is typed by context or
-        // resolved against the article later.
+        // resolved against the article later. A small town's name among other capitalised
+        // words is a word of a longer name ("Windows Mobile", "Burnout Paradise", "Element
+        // Enterprise Cloud"), and a common word where capitals say nothing is the word.
         if units.iter().any(|u| u.gaz.is_some()) {
+            let mixed = units.iter().any(|u| u.gaz.is_none());
             let mut k = a;
             while k < b {
                 let u = self.units[k];
                 if let Some(e) = u.gaz {
-                    spans.push(gazetteer_unit(&u, e));
+                    let town_in_a_name = mixed
+                        && !headline
+                        && ((k > a
+                            && self.units[k - 1].gaz.is_none()
+                            && self.units[k - 1].end == u.start)
+                            || (k + 1 < b
+                                && self.units[k + 1].gaz.is_none()
+                                && self.units[k + 1].start == u.end
+                                // "a Virginia Democrat": the state, then the party.
+                                && !PARTY_MEMBERS.contains(&self.word(f, u.end))))
+                        && u.end == u.start + 1
+                        && e.kind == EntityKind::Location
+                        && e.class == Class::Entity
+                        && !e.major;
+                    if !town_in_a_name && !self.common_word_unit(f, u) {
+                        spans.push(gazetteer_unit(&u, e));
+                    }
                     k += 1;
                 } else {
                     let mut m = k;

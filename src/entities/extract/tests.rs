@@ -331,3 +331,46 @@ fn a_role_noun_inside_a_run_splits_off_the_person() {
         ]
     );
 }
+
+/// A small town's name among other capitalised words is a word of a longer name ("Windows
+/// Mobile", "Burnout Paradise"), while a town alone, or a state before a party, is a place.
+#[test]
+fn a_town_inside_a_longer_name_is_no_place() {
+    let body = "The phone ran Windows Mobile, and Burnout Paradise Remastered sold well.";
+    assert_eq!(
+        kinds(body)
+            .iter()
+            .filter(|(_, k)| *k == EntityKind::Location)
+            .count(),
+        0,
+        "{:?}",
+        kinds(body)
+    );
+    let loc = Some(EntityKind::Location);
+    let body = "Flights from Mobile were cancelled on Monday.";
+    assert_eq!(kind_of(body, "Mobile"), loc, "{:?}", kinds(body));
+    let body = "The bill was backed by Jon Tessler, a Virginia Democrat, and two others.";
+    assert_eq!(kind_of(body, "Virginia"), loc, "{:?}", kinds(body));
+}
+
+/// A one-word gazetteer name opening a sentence is the common word when the article writes it
+/// in lowercase too; written only in a web address, it does not count.
+#[test]
+fn a_common_word_opening_a_sentence_is_no_name() {
+    let body = "Time to change that.\nWe spent a long time on the report.";
+    assert_eq!(kind_of(body, "Time"), None, "{:?}", kinds(body));
+    let body = "The figures were first reported by Time on Monday.\nIt took time.";
+    assert_eq!(
+        kind_of(body, "Time"),
+        Some(EntityKind::Organization),
+        "{:?}",
+        kinds(body)
+    );
+    let body = "Google said profits rose.\nDetails are at google.com/investors today.";
+    assert_eq!(
+        kind_of(body, "Google"),
+        Some(EntityKind::Organization),
+        "{:?}",
+        kinds(body)
+    );
+}
