@@ -805,6 +805,9 @@ impl<'t> Ctx<'_, 't> {
                 .all(|b| matches!(b, b'I' | b'V' | b'X' | b'L' | b'C' | b'M'))
             && !neighbours_caps
             && !self.lex.common_acronym.contains(w)
+            // "NULL", "ON", "README": a word set in capitals, which the article also writes in
+            // lowercase, is no acronym.
+            && !self.written_as_word(w)
     }
 
     /// A news dateline: all-caps words opening a line, then "," or "(" ("SEOUL, South Korea —",

@@ -374,3 +374,19 @@ fn a_common_word_opening_a_sentence_is_no_name() {
         kinds(body)
     );
 }
+
+/// A word set in capitals that the article also writes in lowercase ("NULL", "MUST") is no
+/// acronym, nor is a computing term ("API"); an unknown acronym still names an organisation.
+#[test]
+fn capitalised_words_and_computing_terms_are_no_organizations() {
+    let body =
+        "The value MUST be null when unset, as it must.\nA NULL value means the API has no answer.";
+    assert_eq!(kinds(body), [], "{:?}", kinds(body));
+    let body = "The FNRB said a null value was allowed.";
+    assert_eq!(
+        kind_of(body, "FNRB"),
+        Some(EntityKind::Organization),
+        "{:?}",
+        kinds(body)
+    );
+}
