@@ -764,6 +764,12 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
 
+        // "Fremont, CA 94536", "Petrolia, CA": two capitals after a place and a comma, or before
+        // a postcode, are its state.
+        if end - start == 1 && self.is_region_code(f, start) {
+            spans.push(span(EntityKind::Location, Name::Surface, Method::Rule, 0.6));
+            return;
+        }
         // An unknown acronym ("NAACP", "RIAA") is most often an organisation.
         if !headline && end - start == 1 && self.is_acronym(f, start) {
             let mut s = span(EntityKind::Organization, Name::Surface, Method::Rule, 0.5);
@@ -778,6 +784,27 @@ impl<'t> Ctx<'_, 't> {
             return;
         }
         pending.push(run);
+    }
+
+    /// Two capitals after "Place," ("Mountain View, CA", with the town found by the gazetteer
+    /// or followed by a five-digit postcode).
+    fn is_region_code(&self, f: usize, i: u32) -> bool {
+        let word = self.word(f, i);
+        if word.len() != 2 || !word.bytes().all(|b| b.is_ascii_uppercase()) || i < 2 {
+            return false;
+        }
+        if self.word(f, i - 1) != "," {
+            return false;
+        }
+        let postcode = self.fields[f].tokens.get(i as usize + 1).is_some_and(|t| {
+            let next = t.text(self.fields[f].text);
+            next.len() == 5 && next.bytes().all(|b| b.is_ascii_digit())
+        });
+        let after_a_place = (i.saturating_sub(6)..i - 1).any(|k| {
+            self.fields[f].gaz[k as usize]
+                .is_some_and(|(end, e)| end == i - 1 && e.kind == EntityKind::Location)
+        });
+        postcode || after_a_place
     }
 
     /// Two to six capitals, not a Roman numeral, not a line of shouting.
@@ -866,6 +893,12 @@ impl<'t> Ctx<'_, 't> {
             if !t.has(CAP) || t.has(ALLCAPS) && t.end - t.start > 2 {
                 return false;
             }
+            // Two capitals open a name as initials ("JK Rowling"); later, other than a regnal
+            // number ("Henry IV"), they are no part of one ("Mac OS X", "Travis CI").
+            if i > start && t.has(ALLCAPS) && !self.word(f, i).bytes().all(|b| b"IVX".contains(&b))
+            {
+                return false;
+            }
         }
         if units[1..].iter().any(|u| {
             u.gaz
@@ -944,6 +977,8 @@ impl<'t> Ctx<'_, 't> {
         }
         if let Some(p) = prev
             && self.lex.place_prep.contains(p)
+            && !adjective
+            && (start..end).all(|i| self.place_word(self.word(f, i)))
         {
             return Some((EntityKind::Location, 0.55, true));
         }
@@ -956,6 +991,30 @@ impl<'t> Ctx<'_, 't> {
             return Some((EntityKind::Person, 0.6, false));
         }
         None
+    }
+
+    /// Whether a word can be part of a place's name where only a preposition says it is one:
+    /// "written in C", "in Objective-C", "in AdWords" and "in WoW" are languages and products.
+    /// A capital inside the word after a small letter marks a brand, except after the name
+    /// prefixes of places such as "McAllen" or "DeKalb".
+    fn place_word(&self, word: &str) -> bool {
+        let letters: Vec<char> = word.chars().collect();
+        let one_letter = |w: &str| w.trim_end_matches('.').chars().count() == 1;
+        if one_letter(word)
+            || word
+                .rsplit_once('-')
+                .is_some_and(|(_, tail)| one_letter(tail))
+        {
+            return false;
+        }
+        let prefix = ["Mc", "Mac", "De", "Di", "Da", "Du", "La", "Le"]
+            .iter()
+            .find(|p| word.starts_with(**p))
+            .map_or(0, |p| p.len());
+        !letters
+            .windows(2)
+            .enumerate()
+            .any(|(i, pair)| i + 1 > prefix && pair[0].is_lowercase() && pair[1].is_uppercase())
     }
 
     /// `William "Bill" Cowley`, `Joaquín "El Chapo" Guzmán`: a nickname in quotes inside a

@@ -390,3 +390,38 @@ fn capitalised_words_and_computing_terms_are_no_organizations() {
         kinds(body)
     );
 }
+
+/// "in" makes a place of a plain name only: a language ("written in C", "in Objective-C", "in
+/// English") or a product written with an inner capital ("in AdWords") is none, while a town
+/// with a name prefix ("in DeKorva") still is. A product version is no person ("Mac OS X").
+#[test]
+fn languages_and_products_after_in_are_no_places() {
+    let body = "The parser is written in C and in Objective-C.\nThe bids changed in AdWords.\n\
+                The manual was printed in English.\nIt ships with Mac OS X 10.10 today.";
+    assert_eq!(kinds(body), [], "{:?}", kinds(body));
+    let body = "The bus stopped in DeKorva overnight.";
+    assert_eq!(
+        kind_of(body, "DeKorva"),
+        Some(EntityKind::Location),
+        "{:?}",
+        kinds(body)
+    );
+}
+
+/// Two capitals after a town and a comma, or before a postcode, are its state, not an
+/// organisation; elsewhere they are still an acronym.
+#[test]
+fn a_state_code_after_a_town_is_a_place() {
+    let loc = Some(EntityKind::Location);
+    let body = "The flat at 12 Lark St, Tarnbury, CA 94536 is free.";
+    assert_eq!(kind_of(body, "CA"), loc, "{:?}", kinds(body));
+    let body = "The quake struck near Sacramento, CA on Monday.";
+    assert_eq!(kind_of(body, "CA"), loc, "{:?}", kinds(body));
+    let body = "The report came from the FN on Monday.";
+    assert_eq!(
+        kind_of(body, "FN"),
+        Some(EntityKind::Organization),
+        "{:?}",
+        kinds(body)
+    );
+}
