@@ -979,6 +979,8 @@ impl<'t> Ctx<'_, 't> {
             && self.lex.place_prep.contains(p)
             && !adjective
             && (start..end).all(|i| self.place_word(self.word(f, i)))
+            // "written in Go", "skilled in Lockpicking": a word the article writes in lowercase.
+            && !(end - start == 1 && self.written_as_word(self.word(f, start)))
         {
             return Some((EntityKind::Location, 0.55, true));
         }

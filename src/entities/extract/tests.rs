@@ -392,12 +392,14 @@ fn capitalised_words_and_computing_terms_are_no_organizations() {
 }
 
 /// "in" makes a place of a plain name only: a language ("written in C", "in Objective-C", "in
-/// English") or a product written with an inner capital ("in AdWords") is none, while a town
-/// with a name prefix ("in DeKorva") still is. A product version is no person ("Mac OS X").
+/// English"), a product written with an inner capital ("in AdWords") or a word the article
+/// writes in lowercase ("in Go", "go build") is none, while a town with a name prefix ("in
+/// DeKorva") still is. A product version is no person ("Mac OS X").
 #[test]
 fn languages_and_products_after_in_are_no_places() {
     let body = "The parser is written in C and in Objective-C.\nThe bids changed in AdWords.\n\
-                The manual was printed in English.\nIt ships with Mac OS X 10.10 today.";
+                The manual was printed in English.\nIt ships with Mac OS X 10.10 today.\n\
+                The tool is written in Go, so you go build it.";
     assert_eq!(kinds(body), [], "{:?}", kinds(body));
     let body = "The bus stopped in DeKorva overnight.";
     assert_eq!(
