@@ -441,7 +441,7 @@ mod tests {
     }
 
     /// Regression floor on wikigold (issues 4 and 14): quality must not drop below what was
-    /// reached (micro 0.688, PER 0.785, ORG 0.470, LOC 0.757; spaCy's small model: 0.532,
+    /// reached (micro 0.689, PER 0.785, ORG 0.471, LOC 0.758; spaCy's small model: 0.532,
     /// 0.645, 0.315, 0.635).
     /// `cargo test --release wikigold -- --nocapture` prints the scores.
     #[test]
