@@ -157,6 +157,30 @@ fn imports_leave_the_count_of_edits_alone_and_corrections_move_it() {
     }
 }
 
+/// The importer's connection skips the paused triggers only while it stores a batch: the same
+/// connection's later writes (a library user's, after `run`) keep the totals exact.
+#[test]
+fn the_importing_connection_runs_the_triggers_after_its_import() {
+    use newsdb::pipeline::{ImportOptions, Input, Silent, run};
+    let db = TestDb::new();
+    ok(&db, &["init"]);
+    let mut store = newsdb::Store::open(&db.path, &newsdb::store::OpenOptions::default()).unwrap();
+    let summary = run(
+        &mut store,
+        &[Input::Path(sample(""))],
+        &ImportOptions::default(),
+        &mut Silent,
+    )
+    .unwrap();
+    assert!(summary.new_articles > 0);
+    store
+        .connection()
+        .execute_batch("DELETE FROM article_entities WHERE article_id = 1")
+        .unwrap();
+    drop(store);
+    assert_exact(&db, "a delete on the importing connection");
+}
+
 /// Other tools write through the `mentions` view or to the tables directly; the triggers keep
 /// the totals right, whatever they do.
 #[test]

@@ -297,6 +297,38 @@ fn an_import_indexes_its_articles_even_where_another_tool_dropped_the_trigger() 
     );
 }
 
+/// The importer skips the insert triggers it pauses (see `PausedTriggersSkipped`), never another
+/// tool's: an audit trigger on `articles` and one on `article_entities` see every row imported.
+#[test]
+fn an_import_runs_other_tools_insert_triggers() {
+    let db = TestDb::new();
+    db.newsdb().arg("init").assert().success();
+    db.connect()
+        .execute_batch(
+            "CREATE TABLE audit (tbl TEXT, id INTEGER);
+             CREATE TRIGGER audit_articles AFTER INSERT ON articles
+             BEGIN INSERT INTO audit VALUES ('articles', NEW.id); END;
+             CREATE TRIGGER audit_mentions AFTER INSERT ON article_entities
+             BEGIN INSERT INTO audit VALUES ('article_entities', NEW.article_id); END;",
+        )
+        .unwrap();
+    db.newsdb()
+        .args(["import", common::sample("").to_str().unwrap()])
+        .assert()
+        .success();
+    let articles = db.count("SELECT count(*) FROM articles");
+    let mention_rows = db.count("SELECT count(*) FROM article_entities");
+    assert!(articles > 0 && mention_rows > 0);
+    assert_eq!(
+        db.count("SELECT count(*) FROM audit WHERE tbl = 'articles'"),
+        articles
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM audit WHERE tbl = 'article_entities'"),
+        mention_rows
+    );
+}
+
 /// V20 rewrote the CHECK constraints of `article_entities` and `article_raw` from `IN` lists to
 /// comparisons (SQLite runs those far faster per row). A new database and one migrated from
 /// schema 12 both hold the new text, still refuse what the lists refused, accept what they
