@@ -285,7 +285,17 @@ impl<'t> Ctx<'_, 't> {
             return false;
         }
         // "We’re", "They'll", "Don’t": a contraction opening a sentence.
-        !is_contraction(w)
+        !is_contraction(w) && !self.in_identifier(f, i)
+    }
+
+    /// Whether the word is glued to another by "_", a part of a code identifier
+    /// ("FORTIFY_SOURCE", "MAX_PATH"), not a word of a name.
+    fn in_identifier(&self, f: usize, i: u32) -> bool {
+        let ft = &self.fields[f];
+        let i = i as usize;
+        let underscore = |k: usize| ft.tokens.get(k).is_some_and(|t| t.text(ft.text) == "_");
+        (underscore(i + 1) && ft.tokens[i + 1].has(ATTACHED))
+            || (i > 0 && ft.tokens[i].has(ATTACHED) && underscore(i - 1))
     }
 
     /// Groups every field's tokens into runs of name units.
@@ -723,8 +733,9 @@ impl<'t> Ctx<'_, 't> {
             while k < b {
                 let u = self.units[k];
                 if let Some(e) = u.gaz {
-                    let town_in_a_name = mixed
-                        && !headline
+                    let word_beside_a_name = mixed
+                        && u.end == u.start + 1
+                        && e.class == Class::Entity
                         && ((k > a
                             && self.units[k - 1].gaz.is_none()
                             && self.units[k - 1].end == u.start)
@@ -732,12 +743,17 @@ impl<'t> Ctx<'_, 't> {
                                 && self.units[k + 1].gaz.is_none()
                                 && self.units[k + 1].start == u.end
                                 // "a Virginia Democrat": the state, then the party.
-                                && !PARTY_MEMBERS.contains(&self.word(f, u.end))))
-                        && u.end == u.start + 1
+                                && !PARTY_MEMBERS.contains(&self.word(f, u.end))));
+                    let town_in_a_name = word_beside_a_name
+                        && !headline
                         && e.kind == EntityKind::Location
-                        && e.class == Class::Entity
                         && !e.major;
-                    if !town_in_a_name && !self.common_word_unit(f, u) {
+                    // A common word is a word of the name it stands in wherever the article
+                    // writes it in lowercase too: "The Time Travelers", "Pacific Standard
+                    // Time", "Time Warner" beside "at the time" are not the magazine.
+                    let common_word_in_a_name =
+                        word_beside_a_name && self.written_as_word(self.word(f, u.start));
+                    if !town_in_a_name && !common_word_in_a_name && !self.common_word_unit(f, u) {
                         spans.push(gazetteer_unit(&u, e));
                     }
                     k += 1;

@@ -221,8 +221,14 @@ impl Ctx<'_, '_> {
     pub(super) fn company_run(&self, f: usize, units: &[Unit]) -> bool {
         let start = units[0].start;
         let end = units[units.len() - 1].end;
+        // "A provider MAY offer": a word set in capitals that is no acronym of a name.
+        let capitalised_word = end - start == 1 && self.tok(f, start).has(ALLCAPS) && {
+            let w = self.word(f, start);
+            self.lex.common_acronym.contains(w) || self.written_as_word(w)
+        };
         !(units.iter().any(|u| u.gaz.is_some())
             || end - start > 3
+            || capitalised_word
             || self.person_shaped(f, units)
             || (start..end).any(|i| self.tok(f, i).has(ALLCAPS) && self.word(f, i).len() > 5))
             && self.company_context(f, start, end)

@@ -427,3 +427,49 @@ fn a_state_code_after_a_town_is_a_place() {
         kinds(body)
     );
 }
+
+/// A common word the article writes in lowercase is a word of the capitalised name it stands
+/// in ("The Time Travelers", "Time Warner" beside "at the time"), not the magazine; standing
+/// alone it still is the magazine.
+#[test]
+fn a_common_word_inside_a_longer_name_is_no_name() {
+    let body = "The film remakes The Time Travelers, and Time Warner bought it.\n\
+                At the time nobody noticed.";
+    assert_eq!(kind_of(body, "Time"), None, "{:?}", kinds(body));
+    let body = "The cover story ran in Time last week.\nAt the time nobody noticed.";
+    assert_eq!(
+        kind_of(body, "Time"),
+        Some(EntityKind::Organization),
+        "{:?}",
+        kinds(body)
+    );
+}
+
+/// Words of code and specifications set in capitals are no organisations: SQL ("SELECT ...
+/// WHERE"), HTTP methods, the RFC 2119 keywords, even after a word that names companies ("A
+/// provider MAY offer"), and the parts of an identifier ("FORTIFY_SOURCE").
+#[test]
+fn words_of_code_and_specifications_are_no_organizations() {
+    let body = "Run SELECT on the table.\nA provider MAY offer rollbacks; PUT requests MUST \
+                carry a token.\nBuild with FORTIFY_SOURCE set.";
+    assert_eq!(kinds(body), [], "{:?}", kinds(body));
+    let body = "The service is offered by provider Qarnet in Europe.";
+    assert_eq!(
+        kind_of(body, "Qarnet"),
+        Some(EntityKind::Organization),
+        "{:?}",
+        kinds(body)
+    );
+}
+
+/// "Research" ends an organisation's name ("written by Mozilla Research" was a person).
+#[test]
+fn research_ends_an_organization_name() {
+    let body = "The language is developed by Velmora Research in the open.";
+    assert_eq!(
+        kind_of(body, "Velmora Research"),
+        Some(EntityKind::Organization),
+        "{:?}",
+        kinds(body)
+    );
+}
