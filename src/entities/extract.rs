@@ -863,6 +863,10 @@ impl<'t> Ctx<'_, 't> {
         if (start..end).any(|i| self.tok(f, i).has(DIGIT)) {
             return false;
         }
+        // "GDP (PPP) 2018 estimate" opens a line of a country's fact box.
+        if end - start == 1 && self.lex.common_acronym.contains(self.word(f, start)) {
+            return false;
+        }
         let next = self.fields[f]
             .tokens
             .get(end as usize)

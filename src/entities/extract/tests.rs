@@ -473,3 +473,24 @@ fn research_ends_an_organization_name() {
         kinds(body)
     );
 }
+
+/// A line opening with a computing or economic term before "(" is a fact box's line, not a
+/// dateline: "GDP (PPP)" is no place, while "TARVELLE (Reuters)" still is one.
+#[test]
+fn a_common_acronym_opening_a_line_is_no_dateline() {
+    let body = "Area 268,021 km2\nGDP (PPP) 2018 estimate\nPopulation 4.9 million";
+    assert!(
+        kinds(body)
+            .iter()
+            .all(|(s, k)| s != "GDP" && *k != EntityKind::Location),
+        "{:?}",
+        kinds(body)
+    );
+    let body = "TARVELLE (Reuters) - The port reopened on Monday.";
+    assert_eq!(
+        kind_of(body, "TARVELLE"),
+        Some(EntityKind::Location),
+        "{:?}",
+        kinds(body)
+    );
+}
