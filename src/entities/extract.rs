@@ -1001,6 +1001,8 @@ impl<'t> Ctx<'_, 't> {
             && (start..end).all(|i| self.place_word(self.word(f, i)))
             // "written in Go", "skilled in Lockpicking": a word the article writes in lowercase.
             && !(end - start == 1 && self.written_as_word(self.word(f, start)))
+            // "back to Xcode 4", "from Firefox 85": a product and its version.
+            && !next.is_some_and(is_version_number)
         {
             return Some((EntityKind::Location, 0.55, true));
         }
@@ -1409,6 +1411,15 @@ fn is_contraction(word: &str) -> bool {
 }
 
 /// "1996-08-31".
+/// A product's version after its name: "4", "85", "10.15", "2.0.1"; not a year ("Tokyo 2020").
+fn is_version_number(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('.').collect();
+    parts
+        .iter()
+        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        && (parts.len() > 1 || word.len() <= 3)
+}
+
 fn is_iso_date(word: &str) -> bool {
     let b = word.as_bytes();
     b.len() == 10

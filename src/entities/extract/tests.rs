@@ -494,3 +494,23 @@ fn a_common_acronym_opening_a_line_is_no_dateline() {
         kinds(body)
     );
 }
+
+/// A name and a version number after a preposition is a product ("back to Xcode 4", "in
+/// Firefox 85", "in Modern Warfare 2"), not a place; a year after a place keeps it one ("in
+/// Tarvelle 2024").
+#[test]
+fn a_name_with_a_version_number_is_no_place() {
+    let body = "It goes back to Xcode 4 and works in Firefox 85 and in Zarnic 10.15 too.";
+    assert!(
+        kinds(body).iter().all(|(_, k)| *k != EntityKind::Location),
+        "{:?}",
+        kinds(body)
+    );
+    let body = "The games were held in Tarvelle 2024 and in Quorn.";
+    assert_eq!(
+        kind_of(body, "Tarvelle"),
+        Some(EntityKind::Location),
+        "{:?}",
+        kinds(body)
+    );
+}
