@@ -931,6 +931,16 @@ impl<'t> Ctx<'_, 't> {
         (self.lex.given.contains(first) || initial) && units[0].end == start + 1
     }
 
+    /// Whether a run's own words make it a person's name: a known given name or an initial
+    /// first, or a known surname last.
+    fn name_words_say_person(&self, f: usize, start: u32, end: u32) -> bool {
+        let first = self.word(f, start);
+        let initial = first.len() == 2 && first.ends_with('.');
+        initial
+            || self.lex.given.contains(first)
+            || self.lex.surnames.contains(self.word(f, end - 1))
+    }
+
     /// Cues around the run: a role noun before ("leader Kim"), "said" after, "in"/"at" before.
     fn context_type(&self, f: usize, start: u32, end: u32) -> Option<(EntityKind, f32, bool)> {
         let tokens = &self.fields[f].tokens;
@@ -945,8 +955,13 @@ impl<'t> Ctx<'_, 't> {
         if !all_words || end - start > 4 {
             return None;
         }
+        // After "by", which names agents of every kind, one word is a person only when it is a
+        // known name ("by Smith", not "by Firefox", "by OAuth"); and a name before a version
+        // number is a product ("predecessor Raspberry Pi 2").
         if let Some(p) = prev
             && self.lex.roles.contains(p)
+            && (p != "by" || end - start > 1 || self.name_words_say_person(f, start, end))
+            && !next.is_some_and(is_version_number)
         {
             return Some((EntityKind::Person, 0.75, false));
         }

@@ -514,3 +514,37 @@ fn a_name_with_a_version_number_is_no_place() {
         kinds(body)
     );
 }
+
+/// "by" names agents of every kind: one word after it is a person only when it is a known
+/// name ("by Smith"), not a program or a standard ("by Firefox", "by OAuth"); two words still
+/// are ("by Jane Moss"). A name before a version number is a product even after a role noun
+/// ("its predecessor Raspberry Pi 2").
+#[test]
+fn one_unknown_word_after_by_is_no_person() {
+    let body = "The bugs were found by Zorblat.\nTokens are issued as specified by OAuth.";
+    assert!(
+        kinds(body).iter().all(|(_, k)| *k != EntityKind::Person),
+        "{:?}",
+        kinds(body)
+    );
+    let body = "The report was written by Smith.\nThe novel was written by Jane Moss.";
+    assert_eq!(
+        kind_of(body, "Smith"),
+        Some(EntityKind::Person),
+        "{:?}",
+        kinds(body)
+    );
+    assert_eq!(
+        kind_of(body, "Jane Moss"),
+        Some(EntityKind::Person),
+        "{:?}",
+        kinds(body)
+    );
+    let body = "It is faster than its predecessor Raspberry Pi 2.";
+    assert_ne!(
+        kind_of(body, "Raspberry Pi"),
+        Some(EntityKind::Person),
+        "{:?}",
+        kinds(body)
+    );
+}
