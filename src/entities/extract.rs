@@ -1425,16 +1425,17 @@ fn is_contraction(word: &str) -> bool {
     matches!(tail, "re" | "ve" | "ll" | "m" | "d" | "t")
 }
 
-/// "1996-08-31".
 /// A product's version after its name: "4", "85", "10.15", "2.0.1"; not a year ("Tokyo 2020").
 fn is_version_number(word: &str) -> bool {
-    let parts: Vec<&str> = word.split('.').collect();
-    parts
-        .iter()
-        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
-        && (parts.len() > 1 || word.len() <= 3)
+    let mut parts = 0;
+    let numbers = word.split('.').all(|part| {
+        parts += 1;
+        !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())
+    });
+    numbers && (parts > 1 || word.len() <= 3)
 }
 
+/// "1996-08-31".
 fn is_iso_date(word: &str) -> bool {
     let b = word.as_bytes();
     b.len() == 10
