@@ -851,6 +851,68 @@ impl<'t> Ctx<'_, 't> {
             // "NULL", "ON", "README": a word set in capitals, which the article also writes in
             // lowercase, is no acronym.
             && !self.written_as_word(w)
+            && !self.spelled_out_in_lowercase(w)
+    }
+
+    /// Whether the article spells the acronym out in lowercase words, beside it in brackets:
+    /// "a CFHP (control-flow hijacking primitive)", "a key derivation function (KDF)". The
+    /// name of a thing, not of an organisation, which is spelled in capitals ("the Federal
+    /// Bureau of Investigation (FBI)").
+    fn spelled_out_in_lowercase(&self, acronym: &str) -> bool {
+        const SMALL_WORDS: [&str; 8] = ["a", "and", "for", "in", "of", "on", "the", "to"];
+        let letters = acronym.len();
+        // The words' initials, hyphenated parts each counted ("control-flow": c, f), equal the
+        // acronym's letters, and every word that is not a small word is in lowercase.
+        let spells = |words: &[&str]| {
+            let mut initials = String::new();
+            for word in words {
+                if SMALL_WORDS.contains(word) {
+                    continue;
+                }
+                if !word.starts_with(|c: char| c.is_lowercase()) {
+                    return false;
+                }
+                for part in word.split('-').filter(|part| !part.is_empty()) {
+                    initials.extend(part.chars().next().map(|c| c.to_ascii_uppercase()));
+                }
+            }
+            initials == acronym
+        };
+        self.fields.iter().any(|ft| {
+            let text = |k: usize| ft.tokens[k].text(ft.text);
+            (0..ft.tokens.len()).any(|i| {
+                if text(i) != acronym {
+                    return false;
+                }
+                // "CFHP (control-flow hijacking primitive)"
+                let after = i + 2 < ft.tokens.len() && text(i + 1) == "(" && {
+                    let window: Vec<&str> = (i + 2..ft.tokens.len())
+                        .take(letters * 2 + 1)
+                        .map(text)
+                        .collect();
+                    window
+                        .iter()
+                        .position(|w| *w == ")")
+                        .is_some_and(|close| spells(&window[..close]))
+                };
+                // "key derivation function (KDF)": the words just before the bracket.
+                let before = i >= 2
+                    && text(i - 1) == "("
+                    && ft.tokens.get(i + 1).is_some_and(|t| t.text(ft.text) == ")")
+                    && {
+                        (1..=letters * 2).any(|n| {
+                            i > n && {
+                                let words: Vec<&str> = (i - 1 - n..i - 1).map(text).collect();
+                                words
+                                    .iter()
+                                    .all(|w| w.chars().all(|c| c.is_alphanumeric() || c == '-'))
+                                    && spells(&words)
+                            }
+                        })
+                    };
+                after || before
+            })
+        })
     }
 
     /// A news dateline: all-caps words opening a line, then "," or "(" ("SEOUL, South Korea —",

@@ -548,3 +548,20 @@ fn one_unknown_word_after_by_is_no_person() {
         kinds(body)
     );
 }
+
+/// An acronym the article spells out in lowercase words beside it in brackets is the name of a
+/// thing ("a CFHP (control-flow hijacking primitive)", "a key derivation function (KDF)"); one
+/// spelled out in capitals stays an organisation.
+#[test]
+fn an_acronym_spelled_out_in_lowercase_is_no_organization() {
+    let body = "Only a CFHP (control-flow hijacking primitive) is needed.\n\
+                Use a key derivation function (KDF) here.";
+    assert_eq!(kinds(body), [], "{:?}", kinds(body));
+    let body = "The Northern Rail Board (NRB) met.\nThe NRB said fares would rise.";
+    assert_eq!(
+        kind_of(body, "NRB"),
+        Some(EntityKind::Organization),
+        "{:?}",
+        kinds(body)
+    );
+}
