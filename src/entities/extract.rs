@@ -847,11 +847,15 @@ impl<'t> Ctx<'_, 't> {
                 .bytes()
                 .all(|b| matches!(b, b'I' | b'V' | b'X' | b'L' | b'C' | b'M'))
             && !neighbours_caps
-            && !self.lex.common_acronym.contains(w)
-            // "NULL", "ON", "README": a word set in capitals, which the article also writes in
-            // lowercase, is no acronym.
-            && !self.written_as_word(w)
+            && !self.capitals_mean_a_word(w)
             && !self.spelled_out_in_lowercase(w)
+    }
+
+    /// Whether a word set in capitals is a word, not an acronym of a name: a thing's acronym or
+    /// a word of code ("TV", "SELECT"), or one the article also writes in lowercase ("NULL",
+    /// "ON", "README").
+    pub(super) fn capitals_mean_a_word(&self, word: &str) -> bool {
+        self.lex.common_acronym.contains(word) || self.written_as_word(word)
     }
 
     /// Whether the article spells the acronym out in lowercase words, beside it in brackets:
@@ -988,18 +992,18 @@ impl<'t> Ctx<'_, 't> {
         }) {
             return false;
         }
-        let first = self.word(f, start);
-        let initial = first.len() == 2 && first.ends_with('.');
-        (self.lex.given.contains(first) || initial) && units[0].end == start + 1
+        self.opens_a_persons_name(self.word(f, start)) && units[0].end == start + 1
+    }
+
+    /// A known given name or an initial ("J.").
+    fn opens_a_persons_name(&self, word: &str) -> bool {
+        self.lex.given.contains(word) || (word.len() == 2 && word.ends_with('.'))
     }
 
     /// Whether a run's own words make it a person's name: a known given name or an initial
     /// first, or a known surname last.
     fn name_words_say_person(&self, f: usize, start: u32, end: u32) -> bool {
-        let first = self.word(f, start);
-        let initial = first.len() == 2 && first.ends_with('.');
-        initial
-            || self.lex.given.contains(first)
+        self.opens_a_persons_name(self.word(f, start))
             || self.lex.surnames.contains(self.word(f, end - 1))
     }
 

@@ -964,18 +964,21 @@ const ONLY_PAUSED_INSERT_TRIGGERS: &str = "
            AND instr(head, 'WHEN NOT EXISTS (SELECT 1 FROM ENTITY_TOTALS_PAUSE)') = 0)";
 
 impl<'c> PausedTriggersSkipped<'c> {
-    /// Skips triggers until dropped, if the only ones that would fire are paused.
-    fn if_only_paused_ones_fire(tx: &'c Connection) -> Result<Option<Self>> {
-        let what = "writing the batch";
-        let only_paused: bool = tx
-            .prepare_cached(ONLY_PAUSED_INSERT_TRIGGERS)
+    /// Whether the batch inserts may skip the triggers (see [`ONLY_PAUSED_INSERT_TRIGGERS`]):
+    /// asked once a batch, as the schema cannot change inside its transaction.
+    fn allowed(tx: &Connection) -> Result<bool> {
+        tx.prepare_cached(ONLY_PAUSED_INSERT_TRIGGERS)
             .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
-            .context(what)?;
-        if !only_paused {
+            .context("writing the batch")
+    }
+
+    /// Skips triggers until dropped, if `allowed`.
+    fn start(tx: &'c Connection, allowed: bool) -> Result<Option<Self>> {
+        if !allowed {
             return Ok(None);
         }
         tx.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)
-            .context(what)?;
+            .context("writing the batch")?;
         Ok(Some(PausedTriggersSkipped(tx)))
     }
 }
@@ -1040,8 +1043,9 @@ impl BatchWriter<'_> {
                 BatchEntry::Rejected(_) => None,
             });
         }
+        let skip_triggers = PausedTriggersSkipped::allowed(self.tx)?;
         {
-            let _skipped = PausedTriggersSkipped::if_only_paused_ones_fire(self.tx)?;
+            let _skipped = PausedTriggersSkipped::start(self.tx, skip_triggers)?;
             self.store_staged_articles()?;
         }
         let new_mentions = entries
@@ -1079,7 +1083,7 @@ impl BatchWriter<'_> {
             }
         }
         {
-            let _skipped = PausedTriggersSkipped::if_only_paused_ones_fire(self.tx)?;
+            let _skipped = PausedTriggersSkipped::start(self.tx, skip_triggers)?;
             packed_mentions::store_staged(self.tx)?;
         }
         let mut tables = stories::SqliteStoryTables {

@@ -222,10 +222,9 @@ impl Ctx<'_, '_> {
         let start = units[0].start;
         let end = units[units.len() - 1].end;
         // "A provider MAY offer": a word set in capitals that is no acronym of a name.
-        let capitalised_word = end - start == 1 && self.tok(f, start).has(ALLCAPS) && {
-            let w = self.word(f, start);
-            self.lex.common_acronym.contains(w) || self.written_as_word(w)
-        };
+        let capitalised_word = end - start == 1
+            && self.tok(f, start).has(ALLCAPS)
+            && self.capitals_mean_a_word(self.word(f, start));
         !(units.iter().any(|u| u.gaz.is_some())
             || end - start > 3
             || capitalised_word

@@ -18,6 +18,13 @@ fn kind_of(body: &str, surface: &str) -> Option<EntityKind> {
         .map(|(_, k)| k)
 }
 
+/// Asserts the kind of `surface`'s first mention in `body` (None: not found), showing every
+/// mention found when it differs.
+#[track_caller]
+fn assert_kind(body: &str, surface: &str, kind: Option<EntityKind>) {
+    assert_eq!(kind_of(body, surface), kind, "{:?}", kinds(body));
+}
+
 /// "Oslo-based", "Amazon-owned": a hyphenated adjective is not part of the name after it.
 #[test]
 fn hyphenated_adjectives_are_not_name_words() {
@@ -52,13 +59,13 @@ fn common_acronyms_are_not_organizations() {
 fn deals_name_companies() {
     let org = Some(EntityKind::Organization);
     let body = "Last year the group bought Quillfeather for cash.";
-    assert_eq!(kind_of(body, "Quillfeather"), org, "{:?}", kinds(body));
+    assert_kind(body, "Quillfeather", org);
     let body = "Investors cheered the sale to Harbourview on Monday.";
-    assert_eq!(kind_of(body, "Harbourview"), org, "{:?}", kinds(body));
+    assert_kind(body, "Harbourview", org);
     let body = "Regulators approved the sale to Fontana last week.";
-    assert_eq!(kind_of(body, "Fontana"), org, "{:?}", kinds(body));
+    assert_kind(body, "Fontana", org);
     let body = "The optician partnered with Lindqvist to make the lenses.";
-    assert_eq!(kind_of(body, "Lindqvist"), org, "{:?}", kinds(body));
+    assert_kind(body, "Lindqvist", org);
     // The city is still a city where nothing is being sold.
     let body = "The family moved to Fontana last week.";
     assert_ne!(kind_of(body, "Fontana"), org, "{:?}", kinds(body));
@@ -93,12 +100,7 @@ fn an_organizations_branch_in_a_country_is_one_organization() {
 #[test]
 fn a_service_or_platform_before_a_name_makes_it_a_company() {
     let body = "Riders of the taxi service Ruvolo paid twice the fare.";
-    assert_eq!(
-        kind_of(body, "Ruvolo"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "Ruvolo", Some(EntityKind::Organization));
 }
 
 /// "We’re told": a contraction opening a sentence is no name; "O'Neill" still is one.
@@ -122,13 +124,8 @@ fn contractions_are_not_names() {
 fn a_name_before_region_or_province_is_a_place() {
     let body = "The craft fell over the remote Russian Tuva region on Thursday.\n\
                 Elmsby is a hamlet in the English county of Dorset.";
-    assert_eq!(
-        kind_of(body, "Tuva"),
-        Some(EntityKind::Location),
-        "{:?}",
-        kinds(body)
-    );
-    assert_eq!(kind_of(body, "English"), None, "{:?}", kinds(body));
+    assert_kind(body, "Tuva", Some(EntityKind::Location));
+    assert_kind(body, "English", None);
 }
 
 /// "de Miranda" after "Luis de Miranda": the particle is part of the lone surname.
@@ -207,12 +204,7 @@ fn a_town_named_like_a_persons_surname_is_the_person() {
     );
 
     let city = "Sarah Paris spoke.\nThe troops marched into Paris .";
-    assert_eq!(
-        kind_of(city, "Paris"),
-        Some(EntityKind::Location),
-        "{:?}",
-        kinds(city)
-    );
+    assert_kind(city, "Paris", Some(EntityKind::Location));
 }
 
 /// English text writes cities without their accents.
@@ -236,18 +228,8 @@ fn cities_are_found_without_their_accents() {
 #[test]
 fn a_plural_nickname_in_a_sports_report_is_a_club() {
     let body = "The Fremantle Dockers beat the St. Louis Eagles by 12 points in the derby match.";
-    assert_eq!(
-        kind_of(body, "Fremantle Dockers"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
-    assert_eq!(
-        kind_of(body, "St. Louis Eagles"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "Fremantle Dockers", Some(EntityKind::Organization));
+    assert_kind(body, "St. Louis Eagles", Some(EntityKind::Organization));
     // Acronyms' plurals and events are no clubs.
     let other = "Use the Cocoa APIs to match the old behaviour.\n\
                  We match up the classic Star Wars films.";
@@ -348,9 +330,9 @@ fn a_town_inside_a_longer_name_is_no_place() {
     );
     let loc = Some(EntityKind::Location);
     let body = "Flights from Mobile were cancelled on Monday.";
-    assert_eq!(kind_of(body, "Mobile"), loc, "{:?}", kinds(body));
+    assert_kind(body, "Mobile", loc);
     let body = "The bill was backed by Jon Tessler, a Virginia Democrat, and two others.";
-    assert_eq!(kind_of(body, "Virginia"), loc, "{:?}", kinds(body));
+    assert_kind(body, "Virginia", loc);
 }
 
 /// A one-word gazetteer name opening a sentence is the common word when the article writes it
@@ -358,21 +340,11 @@ fn a_town_inside_a_longer_name_is_no_place() {
 #[test]
 fn a_common_word_opening_a_sentence_is_no_name() {
     let body = "Time to change that.\nWe spent a long time on the report.";
-    assert_eq!(kind_of(body, "Time"), None, "{:?}", kinds(body));
+    assert_kind(body, "Time", None);
     let body = "The figures were first reported by Time on Monday.\nIt took time.";
-    assert_eq!(
-        kind_of(body, "Time"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "Time", Some(EntityKind::Organization));
     let body = "Google said profits rose.\nDetails are at google.com/investors today.";
-    assert_eq!(
-        kind_of(body, "Google"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "Google", Some(EntityKind::Organization));
 }
 
 /// A word set in capitals that the article also writes in lowercase ("NULL", "MUST") is no
@@ -383,12 +355,7 @@ fn capitalised_words_and_computing_terms_are_no_organizations() {
         "The value MUST be null when unset, as it must.\nA NULL value means the API has no answer.";
     assert_eq!(kinds(body), [], "{:?}", kinds(body));
     let body = "The FNRB said a null value was allowed.";
-    assert_eq!(
-        kind_of(body, "FNRB"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "FNRB", Some(EntityKind::Organization));
 }
 
 /// "in" makes a place of a plain name only: a language ("written in C", "in Objective-C", "in
@@ -402,12 +369,7 @@ fn languages_and_products_after_in_are_no_places() {
                 The tool is written in Go, so you go build it.";
     assert_eq!(kinds(body), [], "{:?}", kinds(body));
     let body = "The bus stopped in DeKorva overnight.";
-    assert_eq!(
-        kind_of(body, "DeKorva"),
-        Some(EntityKind::Location),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "DeKorva", Some(EntityKind::Location));
 }
 
 /// Two capitals after a town and a comma, or before a postcode, are its state, not an
@@ -416,16 +378,11 @@ fn languages_and_products_after_in_are_no_places() {
 fn a_state_code_after_a_town_is_a_place() {
     let loc = Some(EntityKind::Location);
     let body = "The flat at 12 Lark St, Tarnbury, CA 94536 is free.";
-    assert_eq!(kind_of(body, "CA"), loc, "{:?}", kinds(body));
+    assert_kind(body, "CA", loc);
     let body = "The quake struck near Sacramento, CA on Monday.";
-    assert_eq!(kind_of(body, "CA"), loc, "{:?}", kinds(body));
+    assert_kind(body, "CA", loc);
     let body = "The report came from the FN on Monday.";
-    assert_eq!(
-        kind_of(body, "FN"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "FN", Some(EntityKind::Organization));
 }
 
 /// A common word the article writes in lowercase is a word of the capitalised name it stands
@@ -435,14 +392,9 @@ fn a_state_code_after_a_town_is_a_place() {
 fn a_common_word_inside_a_longer_name_is_no_name() {
     let body = "The film remakes The Time Travelers, and Time Warner bought it.\n\
                 At the time nobody noticed.";
-    assert_eq!(kind_of(body, "Time"), None, "{:?}", kinds(body));
+    assert_kind(body, "Time", None);
     let body = "The cover story ran in Time last week.\nAt the time nobody noticed.";
-    assert_eq!(
-        kind_of(body, "Time"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "Time", Some(EntityKind::Organization));
 }
 
 /// Words of code and specifications set in capitals are no organisations: SQL ("SELECT ...
@@ -454,24 +406,14 @@ fn words_of_code_and_specifications_are_no_organizations() {
                 carry a token.\nBuild with FORTIFY_SOURCE set.";
     assert_eq!(kinds(body), [], "{:?}", kinds(body));
     let body = "The service is offered by provider Qarnet in Europe.";
-    assert_eq!(
-        kind_of(body, "Qarnet"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "Qarnet", Some(EntityKind::Organization));
 }
 
 /// "Research" ends an organisation's name ("written by Mozilla Research" was a person).
 #[test]
 fn research_ends_an_organization_name() {
     let body = "The language is developed by Velmora Research in the open.";
-    assert_eq!(
-        kind_of(body, "Velmora Research"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "Velmora Research", Some(EntityKind::Organization));
 }
 
 /// A line opening with a computing or economic term before "(" is a fact box's line, not a
@@ -487,12 +429,7 @@ fn a_common_acronym_opening_a_line_is_no_dateline() {
         kinds(body)
     );
     let body = "TARVELLE (Reuters) - The port reopened on Monday.";
-    assert_eq!(
-        kind_of(body, "TARVELLE"),
-        Some(EntityKind::Location),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "TARVELLE", Some(EntityKind::Location));
 }
 
 /// A name and a version number after a preposition is a product ("back to Xcode 4", "in
@@ -507,12 +444,7 @@ fn a_name_with_a_version_number_is_no_place() {
         kinds(body)
     );
     let body = "The games were held in Tarvelle 2024 and in Quorn.";
-    assert_eq!(
-        kind_of(body, "Tarvelle"),
-        Some(EntityKind::Location),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "Tarvelle", Some(EntityKind::Location));
 }
 
 /// "by" names agents of every kind: one word after it is a person only when it is a known
@@ -528,18 +460,8 @@ fn one_unknown_word_after_by_is_no_person() {
         kinds(body)
     );
     let body = "The report was written by Smith.\nThe novel was written by Jane Moss.";
-    assert_eq!(
-        kind_of(body, "Smith"),
-        Some(EntityKind::Person),
-        "{:?}",
-        kinds(body)
-    );
-    assert_eq!(
-        kind_of(body, "Jane Moss"),
-        Some(EntityKind::Person),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "Smith", Some(EntityKind::Person));
+    assert_kind(body, "Jane Moss", Some(EntityKind::Person));
     let body = "It is faster than its predecessor Raspberry Pi 2.";
     assert_ne!(
         kind_of(body, "Raspberry Pi"),
@@ -558,10 +480,5 @@ fn an_acronym_spelled_out_in_lowercase_is_no_organization() {
                 Use a key derivation function (KDF) here.";
     assert_eq!(kinds(body), [], "{:?}", kinds(body));
     let body = "The Northern Rail Board (NRB) met.\nThe NRB said fares would rise.";
-    assert_eq!(
-        kind_of(body, "NRB"),
-        Some(EntityKind::Organization),
-        "{:?}",
-        kinds(body)
-    );
+    assert_kind(body, "NRB", Some(EntityKind::Organization));
 }
