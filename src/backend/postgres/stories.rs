@@ -13,7 +13,8 @@ use std::collections::{BTreeSet, HashSet};
 use postgres::Transaction;
 
 use crate::store::stories::{
-    ArticleSketch, Bucket, IdMap, MAX_BUCKET, Member, StoryTables, key_rows, stored_candidates,
+    ArticleSketch, Bucket, IdMap, MAX_BUCKET, Member, Members, StoryTables, key_rows,
+    stored_candidates,
 };
 use crate::stories::Sketch;
 
@@ -63,7 +64,7 @@ impl StoryTables for PgStoryTables<'_, '_> {
                                    WHERE key = k.key LIMIT $2) AS m",
             &[&keys, &limit],
         )?;
-        let mut members: IdMap<Vec<Member>> = IdMap::default();
+        let mut members: IdMap<Members> = IdMap::default();
         for row in rows {
             members
                 .entry(row.get(0))

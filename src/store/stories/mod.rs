@@ -32,7 +32,7 @@ mod place;
 mod regroup;
 
 pub(crate) use place::{
-    Bucket, Member, StoryTables, key_rows, place_new_articles, stored_candidates,
+    Bucket, Member, Members, StoryTables, key_rows, place_new_articles, stored_candidates,
 };
 pub(super) use place::{HeldKeyRows, SqliteStoryTables};
 pub(crate) use regroup::{
@@ -92,7 +92,7 @@ pub(crate) struct SketchCache {
 
 impl SketchCache {
     const BUCKET_CAPACITY: usize = 32_768;
-    const MEMBER_CAPACITY: usize = 262_144;
+    const MEMBER_CAPACITY: usize = 524_288;
 
     pub(crate) fn clear(&mut self) {
         self.sketches.clear();
@@ -183,7 +183,7 @@ impl SketchCache {
     fn add_member(&mut self, key: i64, member: Member) {
         if let Some(Bucket::Members(members)) = self.buckets.get_mut(&key) {
             // A row left by a deleted article whose id was given again is there already.
-            if members.iter().any(|stored| stored.id() == member.id()) {
+            if members.contains_id(member.id()) {
                 return;
             }
             members.push(member);
@@ -720,6 +720,35 @@ mod tests {
     }
 
     #[test]
+    fn bucket_members_are_packed_until_an_id_does_not_fit() {
+        let mut members: Members = [Member::new(7, true), Member::new(3, false)]
+            .into_iter()
+            .collect();
+        assert!(matches!(members, Members::Packed(_)));
+        let largest_packed = (1 << 31) - 1;
+        members.push(Member::new(largest_packed, true));
+        assert!(matches!(members, Members::Packed(_)));
+        members.push(Member::new(1 << 31, false));
+        assert!(matches!(members, Members::Wide(_)), "2^31 needs 8 bytes");
+        members.push(Member::new(9, false));
+        let listed: Vec<(i64, bool)> = members.iter().map(|m| (m.id(), m.short())).collect();
+        assert_eq!(
+            listed,
+            [
+                (7, true),
+                (3, false),
+                (largest_packed, true),
+                (1 << 31, false),
+                (9, false)
+            ],
+            "in the order added, whatever the width"
+        );
+        assert_eq!(members.len(), 5);
+        assert!(members.contains_id(1 << 31) && members.contains_id(3));
+        assert!(!members.contains_id(8));
+    }
+
+    #[test]
     fn the_sketch_clock_keeps_the_sketches_used_again() {
         let mut clock = SketchClock::default();
         for id in 0..SketchClock::CAPACITY as i64 {
@@ -750,7 +779,7 @@ mod tests {
         assert!(cache.complete, "an empty table is wholly known");
         assert!(matches!(cache.bucket(7), Some(None)));
 
-        let members = |first: i64, count: i64| -> Vec<Member> {
+        let members = |first: i64, count: i64| -> Members {
             (first..first + count)
                 .map(|id| Member::new(id, false))
                 .collect()
@@ -793,7 +822,7 @@ mod tests {
             panic!("a large bucket is kept");
         };
         assert_eq!(
-            kept.last().map(|m| (m.id(), m.short())),
+            kept.iter().last().map(|m| (m.id(), m.short())),
             Some((100_000_000, true))
         );
 
