@@ -92,7 +92,7 @@ pub(crate) struct SketchCache {
 
 impl SketchCache {
     const BUCKET_CAPACITY: usize = 32_768;
-    const MEMBER_CAPACITY: usize = 524_288;
+    const MEMBER_CAPACITY: usize = 393_216;
 
     pub(crate) fn clear(&mut self) {
         self.sketches.clear();
