@@ -77,7 +77,7 @@ pub(crate) type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 /// - the sketches of the articles that keep turning up as candidates.
 ///
 /// Bounded: the sketches are kept by a clock (see [`SketchClock`]) within their capacity (about
-/// 4 MB), the buckets keep only the largest when they reach theirs (about 6 MB), so memory stays
+/// 4 MB), the buckets keep only the largest when they reach theirs (about 4 MB), so memory stays
 /// flat; everything is emptied when another connection commits (it may have deleted articles or
 /// added keys), when a batch rolls back, and when something other than an import writes keys
 /// (`sketch_missing`).
