@@ -25,6 +25,11 @@ fn assert_kind(body: &str, surface: &str, kind: Option<EntityKind>) {
     assert_eq!(kind_of(body, surface), kind, "{:?}", kinds(body));
 }
 
+fn assert_no_kind(body: &str, kind: EntityKind) {
+    let got = kinds(body);
+    assert!(got.iter().all(|(_, k)| *k != kind), "no {kind:?}: {got:?}");
+}
+
 /// "Oslo-based", "Amazon-owned": a hyphenated adjective is not part of the name after it.
 #[test]
 fn hyphenated_adjectives_are_not_name_words() {
@@ -233,11 +238,7 @@ fn a_plural_nickname_in_a_sports_report_is_a_club() {
     // Acronyms' plurals and events are no clubs.
     let other = "Use the Cocoa APIs to match the old behaviour.\n\
                  We match up the classic Star Wars films.";
-    let got = kinds(other);
-    assert!(
-        got.iter().all(|(_, k)| *k != EntityKind::Organization),
-        "{got:?}"
-    );
+    assert_no_kind(other, EntityKind::Organization);
 }
 
 /// `Dwayne "The Rock" Johnson`: the nickname is inside the name, and the surname alone
@@ -438,11 +439,7 @@ fn a_common_acronym_opening_a_line_is_no_dateline() {
 #[test]
 fn a_name_with_a_version_number_is_no_place() {
     let body = "It goes back to Xcode 4 and works in Firefox 85 and in Zarnic 10.15 too.";
-    assert!(
-        kinds(body).iter().all(|(_, k)| *k != EntityKind::Location),
-        "{:?}",
-        kinds(body)
-    );
+    assert_no_kind(body, EntityKind::Location);
     let body = "The games were held in Tarvelle 2024 and in Quorn.";
     assert_kind(body, "Tarvelle", Some(EntityKind::Location));
 }
@@ -454,11 +451,7 @@ fn a_name_with_a_version_number_is_no_place() {
 #[test]
 fn one_unknown_word_after_by_is_no_person() {
     let body = "The bugs were found by Zorblat.\nTokens are issued as specified by OAuth.";
-    assert!(
-        kinds(body).iter().all(|(_, k)| *k != EntityKind::Person),
-        "{:?}",
-        kinds(body)
-    );
+    assert_no_kind(body, EntityKind::Person);
     let body = "The report was written by Smith.\nThe novel was written by Jane Moss.";
     assert_kind(body, "Smith", Some(EntityKind::Person));
     assert_kind(body, "Jane Moss", Some(EntityKind::Person));
